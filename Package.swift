@@ -1,0 +1,86 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "sagemaker-emulator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sagemaker-emulator", targets: ["sagemaker-emulator"]),
+        .executable(name: "sagemaker-codegen", targets: ["sagemaker-codegen"]),
+        .library(name: "SageMakerServer", targets: ["SageMakerServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Wire: AWS JSON 1.1 codec and error bodies. Knows nothing of HTTP frameworks.
+        .target(name: "AWSWire", swiftSettings: swiftSettings),
+        // SigV4: Authorization header parsing (and, later, verification). Leaf library.
+        .target(name: "AWSSigV4", swiftSettings: swiftSettings),
+        // Model: generated shapes, validators, operation table and handler protocol.
+        .target(name: "SageMakerModel", dependencies: ["AWSWire"], swiftSettings: swiftSettings),
+        // Code generator: parse the botocore model -> trim -> render Swift.
+        .target(name: "SageMakerCodegen", swiftSettings: swiftSettings),
+        .executableTarget(name: "sagemaker-codegen", dependencies: ["SageMakerCodegen"], swiftSettings: swiftSettings),
+        // Storage: a protocol and its SQLite implementation.
+        .target(
+            name: "SageMakerStorage",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Operations: the behaviour of the API.
+        .target(
+            name: "SageMakerOperations",
+            dependencies: [
+                "SageMakerModel", "SageMakerStorage", "AWSWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Server: Hummingbird app assembly, routing by X-Amz-Target, auth, error mapping.
+        .target(
+            name: "SageMakerServer",
+            dependencies: [
+                "SageMakerOperations", "SageMakerStorage", "SageMakerModel", "AWSWire", "AWSSigV4",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sagemaker-emulator",
+            dependencies: [
+                "SageMakerServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SageMakerCodegenTests", dependencies: ["SageMakerCodegen"], swiftSettings: swiftSettings),
+        .testTarget(name: "SageMakerModelTests", dependencies: ["SageMakerModel", "AWSWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SageMakerOperationsTests",
+            dependencies: ["SageMakerOperations", "SageMakerStorage", "SageMakerModel", "AWSWire"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SageMakerServerTests",
+            dependencies: [
+                "SageMakerServer", "AWSSigV4",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

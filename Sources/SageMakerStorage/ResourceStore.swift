@@ -1,0 +1,104 @@
+import Foundation
+
+/// The kinds of resource the store holds.
+public enum ResourceKind: String, Sendable, CaseIterable {
+    case domain
+    case userProfile = "user-profile"
+    case space
+    case app
+    case studioLifecycleConfig = "studio-lifecycle-config"
+    case appImageConfig = "app-image-config"
+}
+
+/// The account and region every resource is scoped to.
+public struct ResourceScope: Sendable, Hashable {
+    public var account: String
+    public var region: String
+    public init(account: String, region: String) {
+        self.account = account
+        self.region = region
+    }
+}
+
+/// A status change that the scheduler applies once it is due.
+public struct PendingTransition: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        /// The resource takes this status.
+        case status(String)
+        /// The resource is removed.
+        case removal
+    }
+    public var outcome: Outcome
+    public var dueAt: Date
+    public init(_ outcome: Outcome, dueAt: Date) {
+        self.outcome = outcome
+        self.dueAt = dueAt
+    }
+}
+
+/// One stored resource: indexed columns plus the document the operations layer reads and writes.
+public struct StoredResource: Sendable, Equatable {
+    public var kind: ResourceKind
+    public var scope: ResourceScope
+    /// The parent resource's id (the domain of a user profile), empty for top-level resources.
+    public var parentId: String
+    public var id: String
+    /// The key that must be unique among siblings (a name, lowercased where names are case-insensitive).
+    public var nameKey: String
+    public var status: String
+    public var transition: PendingTransition?
+    /// The resource as its Describe operation returns it, JSON-encoded.
+    public var document: Data
+    /// Insertion order, assigned by the store; the basis of pagination.
+    public internal(set) var sequence: Int64
+
+    public init(
+        kind: ResourceKind, scope: ResourceScope, parentId: String = "", id: String, nameKey: String,
+        status: String, transition: PendingTransition? = nil, document: Data
+    ) {
+        self.kind = kind
+        self.scope = scope
+        self.parentId = parentId
+        self.id = id
+        self.nameKey = nameKey
+        self.status = status
+        self.transition = transition
+        self.document = document
+        self.sequence = 0
+    }
+}
+
+/// Reasons an insert is refused.
+public enum StoreConflict: Error, Sendable, Equatable {
+    /// A sibling already has this name key.
+    case nameTaken
+    /// The scope (or parent) already holds `current` resources of the kind, at or over the limit.
+    case limitReached(current: Int)
+}
+
+/// Durable storage of resources. Every call is atomic; a change is durable before the call returns.
+public protocol ResourceStore: Sendable {
+    /// Inserts a resource unless its name is taken or `limit` resources of its kind already exist in its
+    /// scope (under the same parent); returns it with its sequence number.
+    func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource
+
+    func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) async throws -> StoredResource?
+
+    /// Reads, changes and writes back one resource in a single transaction: concurrent calls on the same
+    /// resource apply one after the other. Setting the resource to nil removes it; throwing changes nothing.
+    func mutate<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @Sendable (inout StoredResource?) throws -> T
+    ) async throws -> T
+
+    /// Resources of a kind in a scope (and parent, when given), in insertion order, after a sequence number.
+    func list(
+        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
+    ) async throws -> [StoredResource]
+
+    /// Resources whose pending transition is due at `date`, oldest first.
+    func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource]
+
+    /// A random secret, created once and kept for the life of the data (signs pagination tokens).
+    func secret(named name: String) async throws -> [UInt8]
+}

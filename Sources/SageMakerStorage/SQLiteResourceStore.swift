@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+
+/// The default store: one SQLite file under the data directory (WAL, synchronous=FULL), or memory for tests.
+public final class SQLiteResourceStore: ResourceStore {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating and migrating) the database file `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // Durable before the response: every commit reaches the disk.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        writer = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(writer)
+    }
+
+    /// An in-memory database, for tests.
+    public init() throws {
+        writer = try DatabaseQueue()
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-resources") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE resources (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        account TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        parent TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        name_key TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        transition TEXT,
+                        due_at REAL,
+                        document BLOB NOT NULL
+                    );
+                    CREATE UNIQUE INDEX resources_by_id ON resources(kind, account, region, id);
+                    CREATE UNIQUE INDEX resources_by_name ON resources(kind, account, region, parent, name_key);
+                    CREATE INDEX resources_due ON resources(due_at) WHERE due_at IS NOT NULL;
+                    CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: - Row mapping
+
+    static let columns = "seq, kind, account, region, parent, id, name_key, status, transition, due_at, document"
+
+    static func resource(_ row: Row) -> StoredResource? {
+        guard let kind = ResourceKind(rawValue: row[1]) else { return nil }
+        var resource = StoredResource(
+            kind: kind, scope: ResourceScope(account: row[2], region: row[3]), parentId: row[4], id: row[5],
+            nameKey: row[6], status: row[7], transition: transition(row[8], row[9]), document: row[10])
+        resource.sequence = row[0]
+        return resource
+    }
+
+    static func transition(_ encoded: String?, _ dueAt: Double?) -> PendingTransition? {
+        guard let encoded, let dueAt else { return nil }
+        let outcome: PendingTransition.Outcome = encoded == "remove" ? .removal : .status(encoded)
+        return PendingTransition(outcome, dueAt: Date(timeIntervalSince1970: dueAt))
+    }
+
+    static func transitionColumns(_ transition: PendingTransition?) -> (String?, Double?) {
+        guard let transition else { return (nil, nil) }
+        switch transition.outcome {
+        case .removal: return ("remove", transition.dueAt.timeIntervalSince1970)
+        case .status(let status): return (status, transition.dueAt.timeIntervalSince1970)
+        }
+    }
+
+    static func fetchOne(_ db: Database, _ kind: ResourceKind, _ scope: ResourceScope, _ id: String) throws
+        -> StoredResource?
+    {
+        let row = try Row.fetchOne(
+            db, sql: "SELECT \(columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND id = ?",
+            arguments: [kind.rawValue, scope.account, scope.region, id])
+        return row.flatMap(resource)
+    }
+
+    // MARK: - ResourceStore
+
+    public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
+        try await writer.write { db in
+            if let limit {
+                let current = try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM resources WHERE kind = ? AND account = ? AND region = ? AND parent = ?",
+                    arguments: [
+                        resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+                    ]) ?? 0
+                if current >= limit { throw StoreConflict.limitReached(current: current) }
+            }
+            let taken = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS(SELECT 1 FROM resources WHERE kind = ? AND account = ? AND region = ?
+                        AND parent = ? AND name_key = ?)
+                    """,
+                arguments: [
+                    resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+                    resource.nameKey,
+                ]) ?? false
+            if taken { throw StoreConflict.nameTaken }
+            let (transition, dueAt) = Self.transitionColumns(resource.transition)
+            try db.execute(
+                sql: """
+                    INSERT INTO resources (kind, account, region, parent, id, name_key, status, transition, due_at, document)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+                    resource.id, resource.nameKey, resource.status, transition, dueAt, resource.document,
+                ])
+            var stored = resource
+            stored.sequence = db.lastInsertedRowID
+            return stored
+        }
+    }
+
+    public func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) async throws -> StoredResource? {
+        try await writer.read { db in try Self.fetchOne(db, kind, scope, id) }
+    }
+
+    public func mutate<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @Sendable (inout StoredResource?) throws -> T
+    ) async throws -> T {
+        try await writer.write { db in
+            let original = try Self.fetchOne(db, kind, scope, id)
+            var resource = original
+            let result = try body(&resource)
+            switch (original, resource) {
+            case (let before?, nil):
+                try db.execute(sql: "DELETE FROM resources WHERE seq = ?", arguments: [before.sequence])
+            case (let before?, let after?) where before != after:
+                let (transition, dueAt) = Self.transitionColumns(after.transition)
+                try db.execute(
+                    sql: """
+                        UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?
+                        WHERE seq = ?
+                        """,
+                    arguments: [after.nameKey, after.status, transition, dueAt, after.document, before.sequence])
+            default:
+                break
+            }
+            return result
+        }
+    }
+
+    public func list(
+        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
+    ) async throws -> [StoredResource] {
+        try await writer.read { db in
+            var sql = "SELECT \(Self.columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND seq > ?"
+            var arguments: StatementArguments = [kind.rawValue, scope.account, scope.region, sequence]
+            if let parentId {
+                sql += " AND parent = ?"
+                _ = arguments.append(contentsOf: [parentId])
+            }
+            sql += " ORDER BY seq LIMIT ?"
+            _ = arguments.append(contentsOf: [limit])
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(Self.resource)
+        }
+    }
+
+    public func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.columns) FROM resources WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?",
+                arguments: [date.timeIntervalSince1970, limit]
+            ).compactMap(Self.resource)
+        }
+    }
+
+    public func secret(named name: String) async throws -> [UInt8] {
+        try await writer.write { db in
+            if let existing = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = ?", arguments: [name]) {
+                return Array(existing)
+            }
+            var generator = SystemRandomNumberGenerator()
+            let value = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try db.execute(sql: "INSERT INTO secrets (name, value) VALUES (?, ?)", arguments: [name, Data(value)])
+            return value
+        }
+    }
+}
