@@ -20,12 +20,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Wire: AWS JSON 1.1 codec and error bodies. Knows nothing of HTTP frameworks.
         .target(name: "AWSWire", swiftSettings: swiftSettings),
         // SigV4: Authorization header parsing (and, later, verification). Leaf library.
-        .target(name: "AWSSigV4", swiftSettings: swiftSettings),
+        .target(
+            name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Model: generated shapes, validators, operation table and handler protocol.
         .target(name: "SageMakerModel", dependencies: ["AWSWire"], swiftSettings: swiftSettings),
         // Code generator: parse the botocore model -> trim -> render Swift.
@@ -42,6 +47,7 @@ let package = Package(
             name: "SageMakerOperations",
             dependencies: [
                 "SageMakerModel", "SageMakerStorage", "AWSWire",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -53,6 +59,7 @@ let package = Package(
             dependencies: [
                 "SageMakerOperations", "SageMakerStorage", "SageMakerModel", "AWSWire", "AWSSigV4",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

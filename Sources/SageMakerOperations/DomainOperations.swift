@@ -1,0 +1,171 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+import SageMakerStorage
+
+/// CreateDomain, DescribeDomain, UpdateDomain, DeleteDomain, ListDomains.
+extension SageMakerService {
+    public func createDomain(_ input: CreateDomainRequest, context: OperationContext) async throws
+        -> CreateDomainResponse
+    {
+        let scope = context.scope
+        let now = now()
+        let domainId = ResourceNames.newDomainId()
+        let arn = ResourceNames.domainArn(region: scope.region, account: scope.account, domainId: domainId)
+        let url = ResourceNames.domainUrl(region: scope.region, domainId: domainId)
+        let networkAccess = input.appNetworkAccessType ?? "PublicInternetOnly"
+        var domain = DescribeDomainResponse(
+            appNetworkAccessType: networkAccess,
+            appSecurityGroupManagement: input.appSecurityGroupManagement,
+            authMode: input.authMode,
+            creationTime: now,
+            defaultSpaceSettings: input.defaultSpaceSettings,
+            defaultUserSettings: DomainRules.withServiceDefaults(input.defaultUserSettings ?? UserSettings()),
+            domainArn: arn,
+            domainId: domainId,
+            domainName: input.domainName,
+            domainSettings: input.domainSettings,
+            homeEfsFileSystemId: ResourceNames.newFileSystemId(),
+            homeEfsFileSystemKmsKeyId: input.homeEfsFileSystemKmsKeyId ?? input.kmsKeyId,
+            kmsKeyId: input.kmsKeyId ?? input.homeEfsFileSystemKmsKeyId,
+            lastModifiedTime: now,
+            status: DomainStatus.pending,
+            subnetIds: input.subnetIds,
+            tagPropagation: input.tagPropagation ?? "DISABLED",
+            url: url,
+            vpcId: input.vpcId
+        )
+        if input.authMode == "SSO" {
+            domain.singleSignOnManagedApplicationInstanceId = ResourceNames.newSingleSignOnInstanceId()
+            domain.singleSignOnApplicationArn = ResourceNames.singleSignOnApplicationArn(account: scope.account)
+        }
+        if networkAccess == "VpcOnly" {
+            domain.securityGroupIdForDomainBoundary = "sg-" + ResourceNames.newFileSystemId().dropFirst(3)
+        }
+        try DomainRules.checkCreate(domain)
+        try DomainRules.checkAttachmentQuotas(domain, previous: nil, quotas: configuration.quotas)
+
+        let record = StoredResource(
+            kind: .domain, scope: scope, id: domainId, nameKey: input.domainName ?? "",
+            status: DomainStatus.pending,
+            transition: PendingTransition(
+                .status(DomainStatus.inService), dueAt: now.addingTimeInterval(configuration.delays.domainCreate)),
+            document: try DomainDocument(domain: domain, tags: input.tags).encoded())
+        do {
+            _ = try await store.insert(record, limit: configuration.quotas.domainsPerRegion)
+        } catch StoreConflict.nameTaken {
+            throw AWSError.resourceInUse(
+                "Unable to create Domain [\(arn)] because a Domain with name [\(input.domainName ?? "")] already exists.")
+        } catch StoreConflict.limitReached(let current) {
+            throw AWSError.resourceLimitExceeded(
+                QuotaMessage.text(
+                    name: "Total domains", limit: configuration.quotas.domainsPerRegion, current: current, delta: 1,
+                    unit: "Domains"))
+        }
+        return CreateDomainResponse(domainArn: arn, domainId: domainId, url: url)
+    }
+
+    public func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws
+        -> DescribeDomainResponse
+    {
+        let domainId = input.domainId ?? ""
+        guard let record = try await store.fetch(.domain, scope: context.scope, id: domainId) else {
+            throw domainNotFound(domainId, context)
+        }
+        var domain = try DomainDocument.decode(record.document).domain
+        domain.status = record.status
+        return domain
+    }
+
+    public func updateDomain(_ input: UpdateDomainRequest, context: OperationContext) async throws
+        -> UpdateDomainResponse
+    {
+        let domainId = input.domainId ?? ""
+        let now = now()
+        let delay = configuration.delays.domainUpdate
+        let quotas = configuration.quotas
+        let notFound = domainNotFound(domainId, context)
+        let arn = try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
+            guard var record = resource else { throw notFound }
+            var document = try DomainDocument.decode(record.document)
+            let current = document.domain
+            let arn = current.domainArn ?? ""
+            guard record.status == DomainStatus.inService || record.status == DomainStatus.updateFailed else {
+                throw AWSError.resourceInUse("Unable to update Domain [\(arn)] because it is in \(record.status) status.")
+            }
+            var updated = try UpdateDomainMerge.apply(input, to: current)
+            try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas)
+            updated.status = DomainStatus.updating
+            updated.failureReason = nil
+            updated.lastModifiedTime = now
+            document.domain = updated
+            record.status = DomainStatus.updating
+            record.transition = PendingTransition(
+                .status(DomainStatus.inService), dueAt: now.addingTimeInterval(delay))
+            record.document = try document.encoded()
+            resource = record
+            return arn
+        }
+        return UpdateDomainResponse(domainArn: arn)
+    }
+
+    public func deleteDomain(_ input: DeleteDomainRequest, context: OperationContext) async throws {
+        let domainId = input.domainId ?? ""
+        let now = now()
+        let delay = configuration.delays.domainDelete
+        let notFound = domainNotFound(domainId, context)
+        try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
+            guard var record = resource else { throw notFound }
+            var document = try DomainDocument.decode(record.document)
+            switch record.status {
+            case DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting:
+                throw AWSError.resourceInUse(
+                    "Unable to delete Domain [\(document.domain.domainArn ?? "")] because it is in \(record.status) status.")
+            default:
+                break
+            }
+            document.domain.status = DomainStatus.deleting
+            document.domain.lastModifiedTime = now
+            record.status = DomainStatus.deleting
+            record.transition = PendingTransition(.removal, dueAt: now.addingTimeInterval(delay))
+            record.document = try document.encoded()
+            resource = record
+        }
+    }
+
+    public func listDomains(_ input: ListDomainsRequest, context: OperationContext) async throws
+        -> ListDomainsResponse
+    {
+        let scope = context.scope
+        let pageSize = input.maxResults ?? 10
+        let after = try input.nextToken.map {
+            try pageTokens.sequence(from: $0, listing: "ListDomains", scope: scope)
+        } ?? 0
+        let rows = try await store.list(.domain, scope: scope, parentId: nil, after: after, limit: pageSize + 1)
+        let page = rows.prefix(pageSize)
+        let domains = try page.map { record in
+            let domain = try DomainDocument.decode(record.document).domain
+            return DomainDetails(
+                creationTime: domain.creationTime, domainArn: domain.domainArn, domainId: domain.domainId,
+                domainName: domain.domainName, lastModifiedTime: domain.lastModifiedTime, status: record.status,
+                url: domain.url)
+        }
+        let next = rows.count > pageSize
+            ? pageTokens.token(listing: "ListDomains", scope: scope, after: page.last!.sequence) : nil
+        return ListDomainsResponse(domains: domains, nextToken: next)
+    }
+
+    func domainNotFound(_ domainId: String, _ context: OperationContext) -> AWSError {
+        let arn = ResourceNames.domainArn(region: context.region, account: context.account, domainId: domainId)
+        return AWSError.resourceNotFound("Domain [\(arn)] does not exist.")
+    }
+}
+
+/// AWS's ResourceLimitExceeded text (shared/reference/aws-behavior.md, "Quotas").
+enum QuotaMessage {
+    static func text(name: String, limit: Int, current: Int, delta: Int, unit: String) -> String {
+        "The account-level service limit '\(name)' is \(limit) \(unit), with current utilization of \(current) \(unit) "
+            + "and a request delta of \(delta) \(unit). Please use AWS Service Quotas to request an increase for this "
+            + "quota. If AWS Service Quotas is not available, contact AWS support to request an increase for this quota."
+    }
+}

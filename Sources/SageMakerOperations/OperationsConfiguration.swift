@@ -1,0 +1,55 @@
+/// How long each status transition takes, in seconds.
+public struct StatusDelays: Sendable, Equatable {
+    /// Domain Pending -> InService.
+    public var domainCreate: Double
+    /// Domain Updating -> InService.
+    public var domainUpdate: Double
+    /// Domain Deleting -> gone.
+    public var domainDelete: Double
+
+    public init(domainCreate: Double, domainUpdate: Double, domainDelete: Double) {
+        self.domainCreate = domainCreate
+        self.domainUpdate = domainUpdate
+        self.domainDelete = domainDelete
+    }
+
+    /// The default: every transition completes after 100 ms, so clients see each status but never wait.
+    public static let fast = StatusDelays(domainCreate: 0.1, domainUpdate: 0.1, domainDelete: 0.1)
+    /// Durations like the real service's (domain creation takes about five minutes).
+    public static let realistic = StatusDelays(domainCreate: 300, domainUpdate: 60, domainDelete: 120)
+
+    public static func profile(named name: String) -> StatusDelays? {
+        switch name {
+        case "fast": .fast
+        case "realistic": .realistic
+        default: nil
+        }
+    }
+}
+
+/// Service quotas, each configurable; exceeding one is `ResourceLimitExceeded`.
+public struct Quotas: Sendable, Equatable {
+    /// Domains per account and region (AWS: 'Total domains'); failed and deleting domains count.
+    public var domainsPerRegion: Int
+    /// Distinct custom images attached to a domain's default user and space settings.
+    public var customImagesPerDomain: Int
+    /// Distinct lifecycle configurations attached to a domain's default user and space settings.
+    public var lifecycleConfigsPerDomain: Int
+
+    public init(domainsPerRegion: Int = 100, customImagesPerDomain: Int = 30, lifecycleConfigsPerDomain: Int = 30) {
+        self.domainsPerRegion = domainsPerRegion
+        self.customImagesPerDomain = customImagesPerDomain
+        self.lifecycleConfigsPerDomain = lifecycleConfigsPerDomain
+    }
+}
+
+/// Everything the operations layer can be configured with.
+public struct OperationsConfiguration: Sendable {
+    public var delays: StatusDelays
+    public var quotas: Quotas
+
+    public init(delays: StatusDelays = .fast, quotas: Quotas = Quotas()) {
+        self.delays = delays
+        self.quotas = quotas
+    }
+}

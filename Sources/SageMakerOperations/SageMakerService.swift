@@ -1,0 +1,64 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+import SageMakerStorage
+
+/// The hand-written behaviour behind the generated `SageMakerHandler` protocol.
+public struct SageMakerService<Store: ResourceStore>: SageMakerHandler {
+    let store: Store
+    let clock: any EmulatorClock
+    let configuration: OperationsConfiguration
+    let pageTokens: PageTokens
+
+    public init(store: Store, clock: any EmulatorClock, configuration: OperationsConfiguration, pageTokens: PageTokens) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.pageTokens = pageTokens
+    }
+
+    /// A service whose pagination tokens are signed with the store's persistent secret.
+    public static func open(
+        store: Store, clock: any EmulatorClock, configuration: OperationsConfiguration
+    ) async throws -> SageMakerService {
+        let secret = try await store.secret(named: "page-tokens")
+        return SageMakerService(
+            store: store, clock: clock, configuration: configuration, pageTokens: PageTokens(secret: secret))
+    }
+
+    /// Now, to the millisecond that AWS timestamps carry.
+    func now() -> Date {
+        Date(timeIntervalSince1970: WireCodec.epochMilliseconds(clock.now()))
+    }
+}
+
+extension OperationContext {
+    var scope: ResourceScope { ResourceScope(account: account, region: region) }
+}
+
+/// The stored form of a domain: what DescribeDomain returns, plus what only other operations read.
+struct DomainDocument: Codable, Sendable {
+    var domain: DescribeDomainResponse
+    var tags: [Tag]?
+
+    static func decode(_ data: Data) throws -> DomainDocument {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try decoder.decode(DomainDocument.self, from: data)
+    }
+
+    func encoded() throws -> Data {
+        Data(try WireCodec.encode(self))
+    }
+}
+
+/// Status values of domains, user profiles and spaces (model shape `DomainStatus`).
+enum DomainStatus {
+    static let pending = "Pending"
+    static let inService = "InService"
+    static let updating = "Updating"
+    static let deleting = "Deleting"
+    static let failed = "Failed"
+    static let updateFailed = "Update_Failed"
+    static let deleteFailed = "Delete_Failed"
+}

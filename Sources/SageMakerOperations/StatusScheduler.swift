@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import SageMakerModel
+import SageMakerStorage
+import ServiceLifecycle
+
+/// Applies due status transitions (Pending -> InService, Updating -> InService, Deleting -> gone).
+/// Transitions live in the store, so one that was due while the server was down completes after a restart.
+public struct StatusScheduler<Store: ResourceStore>: Service {
+    let store: Store
+    let clock: any EmulatorClock
+    let pollInterval: Double
+    let logger: Logger
+
+    public init(store: Store, clock: any EmulatorClock, pollInterval: Double = 0.02, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await runDueTransitions()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("status transition failed", metadata: ["error": "\(error)"])
+                }
+                try? await clock.sleep(seconds: pollInterval)
+            }
+        }
+    }
+
+    /// Applies every transition due now; returns how many were applied.
+    @discardableResult
+    public func runDueTransitions() async throws -> Int {
+        let now = clock.now()
+        var applied = 0
+        while true {
+            let due = try await store.dueTransitions(at: now, limit: 256)
+            for resource in due {
+                let done = try await store.mutate(resource.kind, scope: resource.scope, id: resource.id) { stored in
+                    guard var record = stored, let transition = record.transition, transition.dueAt <= now else {
+                        return false
+                    }
+                    switch transition.outcome {
+                    case .removal:
+                        stored = nil
+                    case .status(let status):
+                        record.status = status
+                        record.transition = nil
+                        record.document = try Self.document(record, status: status, at: transition.dueAt)
+                        stored = record
+                    }
+                    return true
+                }
+                if done {
+                    applied += 1
+                    logger.debug(
+                        "status transition",
+                        metadata: ["kind": "\(resource.kind.rawValue)", "id": "\(resource.id)"])
+                }
+            }
+            if due.count < 256 { return applied }
+        }
+    }
+
+    static func document(_ record: StoredResource, status: String, at date: Date) throws -> Data {
+        switch record.kind {
+        case .domain:
+            var document = try DomainDocument.decode(record.document)
+            document.domain.status = status
+            document.domain.lastModifiedTime = date
+            return try document.encoded()
+        default:
+            return record.document
+        }
+    }
+}

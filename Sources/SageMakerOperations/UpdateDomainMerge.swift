@@ -1,0 +1,49 @@
+import AWSWire
+import SageMakerModel
+
+/// UpdateDomain's selective, deep merge (shared/reference/aws-behavior.md, "UpdateDomain semantics"):
+/// members left out keep their value at every depth; a list that is sent replaces the stored list;
+/// `DomainSettingsForUpdate.SecurityGroupIds` cannot be cleared.
+public enum UpdateDomainMerge {
+    /// The domain after the update, once the cross-field rules that depend on the domain alone hold.
+    public static func apply(_ request: UpdateDomainRequest, to domain: DescribeDomainResponse) throws(AWSError)
+        -> DescribeDomainResponse
+    {
+        var merged = domain
+        merged.defaultUserSettings = mergeMember(domain.defaultUserSettings, request.defaultUserSettings)
+        merged.defaultSpaceSettings = mergeMember(domain.defaultSpaceSettings, request.defaultSpaceSettings)
+        if let value = request.appSecurityGroupManagement { merged.appSecurityGroupManagement = value }
+        if let value = request.subnetIds { merged.subnetIds = value }
+        if let value = request.vpcId { merged.vpcId = value }
+        if let value = request.appNetworkAccessType { merged.appNetworkAccessType = value }
+        if let value = request.tagPropagation { merged.tagPropagation = value }
+        if let update = request.domainSettingsForUpdate {
+            merged.domainSettings = merge(domain.domainSettings, update)
+        }
+        try DomainRules.checkUpdate(merged, previous: domain, request: request)
+        return merged
+    }
+
+    /// `DomainSettingsForUpdate` onto the stored `DomainSettings`.
+    static func merge(_ current: DomainSettings?, _ update: DomainSettingsForUpdate) -> DomainSettings? {
+        var settings = current ?? DomainSettings()
+        // Absent and [] both leave the security groups as they are: they cannot be cleared.
+        if let groups = update.securityGroupIds, !groups.isEmpty { settings.securityGroupIds = groups }
+        if let rstudio = update.rStudioServerProDomainSettingsForUpdate {
+            let asStored = RStudioServerProDomainSettings(
+                defaultResourceSpec: rstudio.defaultResourceSpec,
+                domainExecutionRoleArn: rstudio.domainExecutionRoleArn,
+                rStudioConnectUrl: rstudio.rStudioConnectUrl,
+                rStudioPackageManagerUrl: rstudio.rStudioPackageManagerUrl)
+            settings.rStudioServerProDomainSettings = mergeMember(settings.rStudioServerProDomainSettings, asStored)
+        }
+        if let value = update.executionRoleIdentityConfig { settings.executionRoleIdentityConfig = value }
+        if let value = update.ipAddressType { settings.ipAddressType = value }
+        settings.trustedIdentityPropagationSettings = mergeMember(
+            settings.trustedIdentityPropagationSettings, update.trustedIdentityPropagationSettings)
+        settings.dockerSettings = mergeMember(settings.dockerSettings, update.dockerSettings)
+        settings.amazonQSettings = mergeMember(settings.amazonQSettings, update.amazonQSettings)
+        settings.unifiedStudioSettings = mergeMember(settings.unifiedStudioSettings, update.unifiedStudioSettings)
+        return settings == DomainSettings() ? nil : settings
+    }
+}

@@ -1,0 +1,77 @@
+import AWSWire
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Logging
+
+extension HTTPField.Name {
+    static let amzTarget = Self("X-Amz-Target")!
+    static let amznRequestId = Self("x-amzn-RequestId")!
+    static let amznErrorType = Self("x-amzn-ErrorType")!
+}
+
+/// Gives every response an `x-amzn-RequestId`, turns every error into an AWS JSON error body
+/// (anything unexpected becomes a logged 500 `InternalFailure`), and logs one line per request.
+struct AWSProtocolMiddleware: RouterMiddleware {
+    typealias Context = EmulatorRequestContext
+    let logger: Logger
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let started = ContinuousClock.now
+        let record = RequestRecord(requestId: UUID().uuidString.lowercased())
+        var context = context
+        context.record = record
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = Self.errorResponse(for: Self.awsError(error, record: record, logger: logger))
+        }
+        response.headers[.amznRequestId] = record.requestId
+        let elapsed = ContinuousClock.now - started
+        logger.info(
+            "request",
+            metadata: [
+                "request_id": .string(record.requestId),
+                "operation": .string(record.operation),
+                "account": .string(record.account),
+                "region": .string(record.region),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15
+                    + Double(elapsed.components.seconds) * 1000)),
+            ])
+        return response
+    }
+
+    static func awsError(_ error: any Error, record: RequestRecord, logger: Logger) -> AWSError {
+        switch error {
+        case let error as AWSError:
+            return error
+        case let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed:
+            return .unknownOperation(target: record.operation)
+        case is NIOTooManyBytesError:
+            return .requestEntityTooLarge(limit: -1)
+        default:
+            logger.error(
+                "internal failure",
+                metadata: [
+                    "request_id": .string(record.requestId), "operation": .string(record.operation),
+                    "error": .string(String(reflecting: error)),
+                ])
+            return .internalFailure()
+        }
+    }
+
+    static func errorResponse(for error: AWSError) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = WireCodec.contentType
+        headers[.amznErrorType] = error.errorCode
+        return Response(
+            status: HTTPResponse.Status(code: error.httpStatus),
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireCodec.errorBody(error))))
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import SageMakerOperations
+import SageMakerServer
+
+@main
+struct SageMakerEmulator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sagemaker-emulator",
+        abstract: "A local Amazon SageMaker Studio domain control plane for the AWS CLI, boto3 and every AWS SDK.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Reads options, falling back to environment variables, then to defaults; builds the app and runs it.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the SageMaker API (the default subcommand).",
+        discussion: "Every option can also be set with the environment variable named in its help.")
+
+    @Option(help: "Address to listen on. [env: SAGEMAKER_EMULATOR_HOST] (default: 127.0.0.1)")
+    var host: String?
+    @Option(help: "Port to listen on. [env: SAGEMAKER_EMULATOR_PORT] (default: 9090)")
+    var port: Int?
+    @Option(help: "Directory of the SQLite database. [env: SAGEMAKER_EMULATOR_DATA_DIR] (default: ./sagemaker-data)")
+    var dataDir: String?
+    @Flag(help: "Keep all state in memory; nothing survives a restart. [env: SAGEMAKER_EMULATOR_IN_MEMORY=1]")
+    var inMemory = false
+    @Option(help: "Status transition durations: fast or realistic. [env: SAGEMAKER_EMULATOR_STATUS_PROFILE] (default: fast)")
+    var statusProfile: String?
+    @Option(help: "Seconds from Pending to InService for domains. [env: SAGEMAKER_EMULATOR_DOMAIN_CREATE_DELAY]")
+    var domainCreateDelay: Double?
+    @Option(help: "Seconds from Updating to InService for domains. [env: SAGEMAKER_EMULATOR_DOMAIN_UPDATE_DELAY]")
+    var domainUpdateDelay: Double?
+    @Option(help: "Seconds from Deleting to gone for domains. [env: SAGEMAKER_EMULATOR_DOMAIN_DELETE_DELAY]")
+    var domainDeleteDelay: Double?
+    @Option(help: "Quota of domains per account and region. [env: SAGEMAKER_EMULATOR_MAX_DOMAINS] (default: 100)")
+    var maxDomains: Int?
+    @Option(help: "Quota of custom images per domain. [env: SAGEMAKER_EMULATOR_MAX_CUSTOM_IMAGES_PER_DOMAIN] (default: 30)")
+    var maxCustomImagesPerDomain: Int?
+    @Option(
+        help: "Quota of lifecycle configurations per domain. [env: SAGEMAKER_EMULATOR_MAX_LIFECYCLE_CONFIGS_PER_DOMAIN] (default: 30)")
+    var maxLifecycleConfigsPerDomain: Int?
+    @Option(help: "Account of unsigned requests and non-numeric access keys. [env: SAGEMAKER_EMULATOR_DEFAULT_ACCOUNT] (default: 123456789012)")
+    var defaultAccount: String?
+    @Option(help: "Region of unsigned requests. [env: SAGEMAKER_EMULATOR_DEFAULT_REGION] (default: us-east-1)")
+    var defaultRegion: String?
+    @Option(help: "Largest request body accepted, in bytes. [env: SAGEMAKER_EMULATOR_MAX_BODY_BYTES] (default: 1048576)")
+    var maxBodyBytes: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: SAGEMAKER_EMULATOR_LOG_LEVEL] (default: info)")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        func setting<T>(_ option: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
+            if let option { return option }
+            guard let raw = environment["SAGEMAKER_EMULATOR_" + name], !raw.isEmpty else { return nil }
+            guard let value = parse(raw) else {
+                throw ValidationError("SAGEMAKER_EMULATOR_\(name)=\(raw) is not a valid value")
+            }
+            return value
+        }
+        let profileName = try setting(statusProfile, "STATUS_PROFILE", { $0 }) ?? "fast"
+        guard var delays = StatusDelays.profile(named: profileName) else {
+            throw ValidationError("--status-profile must be fast or realistic, not \(profileName)")
+        }
+        delays.domainCreate = try setting(domainCreateDelay, "DOMAIN_CREATE_DELAY", Double.init) ?? delays.domainCreate
+        delays.domainUpdate = try setting(domainUpdateDelay, "DOMAIN_UPDATE_DELAY", Double.init) ?? delays.domainUpdate
+        delays.domainDelete = try setting(domainDeleteDelay, "DOMAIN_DELETE_DELAY", Double.init) ?? delays.domainDelete
+        var quotas = Quotas()
+        quotas.domainsPerRegion = try setting(maxDomains, "MAX_DOMAINS", Int.init) ?? quotas.domainsPerRegion
+        quotas.customImagesPerDomain = try setting(
+            maxCustomImagesPerDomain, "MAX_CUSTOM_IMAGES_PER_DOMAIN", Int.init) ?? quotas.customImagesPerDomain
+        quotas.lifecycleConfigsPerDomain = try setting(
+            maxLifecycleConfigsPerDomain, "MAX_LIFECYCLE_CONFIGS_PER_DOMAIN", Int.init)
+            ?? quotas.lifecycleConfigsPerDomain
+        let memory = inMemory || environment["SAGEMAKER_EMULATOR_IN_MEMORY"].map { ["1", "true"].contains($0) } == true
+
+        var configuration = EmulatorConfiguration()
+        configuration.host = try setting(host, "HOST", { $0 }) ?? configuration.host
+        configuration.port = try setting(port, "PORT", Int.init) ?? configuration.port
+        configuration.storage = memory
+            ? .memory : .sqlite(directory: try setting(dataDir, "DATA_DIR", { $0 }) ?? "sagemaker-data")
+        configuration.operations = OperationsConfiguration(delays: delays, quotas: quotas)
+        configuration.defaultAccount = try setting(defaultAccount, "DEFAULT_ACCOUNT", { $0 }) ?? configuration.defaultAccount
+        configuration.defaultRegion = try setting(defaultRegion, "DEFAULT_REGION", { $0 }) ?? configuration.defaultRegion
+        configuration.maxBodyBytes = try setting(maxBodyBytes, "MAX_BODY_BYTES", Int.init) ?? configuration.maxBodyBytes
+
+        var logger = Logger(label: "sagemaker-emulator")
+        let levelName = try setting(logLevel, "LOG_LEVEL", { $0 }) ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        logger.logLevel = level
+        let app = try await buildApplication(configuration, logger: logger)
+        try await app.runService()
+    }
+}
