@@ -5,12 +5,17 @@ public struct SwiftRenderer: Sendable {
     public let model: ServiceModel
     let structures: [String]
     let served: [String]
+    /// Scalar, list and map shapes that carry a constraint, each rendered once as a `ShapeConstraints` member.
+    let constrainedScalars: [String]
+    let constrainedSet: Set<String>
 
     public init(model: ServiceModel) {
         self.model = model
         self.structures = model.shapes.filter { $0.value.type == "structure" && $0.value.exception != true }
             .keys.sorted()
         self.served = model.operations.keys.sorted()
+        self.constrainedScalars = Self.constrainedShapes(model)
+        self.constrainedSet = Set(constrainedScalars)
     }
 
     /// File name -> contents, every file opening with the do-not-edit header.
@@ -117,7 +122,7 @@ public struct SwiftRenderer: Sendable {
 
     // MARK: - Validators
 
-    var constrainedScalars: [String] {
+    static func constrainedShapes(_ model: ServiceModel) -> [String] {
         model.shapes.filter { entry in
             let shape = entry.value
             switch shape.type {
@@ -167,7 +172,7 @@ public struct SwiftRenderer: Sendable {
     /// Statements that validate `value` (an unwrapped, non-optional expression) of shape `shapeName`.
     func validation(of value: String, shape shapeName: String, path: String, depth: Int) -> [String] {
         let shape = model.shapes[shapeName]!
-        let hasConstraint = constrainedScalars.contains(shapeName)
+        let hasConstraint = constrainedSet.contains(shapeName)
         switch shape.type {
         case "structure":
             return ["\(value).validate(path: \(path), into: &report)"]

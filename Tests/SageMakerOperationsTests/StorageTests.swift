@@ -1,0 +1,89 @@
+import Foundation
+import SageMakerStorage
+import Testing
+
+@Suite struct SQLiteResourceStoreTests {
+    let scope = ResourceScope(account: "111111111111", region: "us-east-1")
+
+    func withFileStore(_ body: (SQLiteResourceStore, String) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sm-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("db.sqlite").path
+        try await body(try SQLiteResourceStore(path: path), path)
+    }
+
+    func resource(_ id: String, name: String? = nil, document: String = "{}") -> StoredResource {
+        StoredResource(kind: .domain, scope: scope, id: id, nameKey: name ?? id, status: "Pending", document: Data(document.utf8))
+    }
+
+    @Test func insertFetchAndReopen() async throws {
+        try await withFileStore { store, path in
+            let transition = PendingTransition(.status("InService"), dueAt: Date(timeIntervalSince1970: 1000))
+            var record = resource("d-1")
+            record.transition = transition
+            let stored = try await store.insert(record, limit: nil)
+            #expect(stored.sequence > 0)
+            let reopened = try SQLiteResourceStore(path: path)
+            let fetched = try await reopened.fetch(.domain, scope: scope, id: "d-1")
+            #expect(fetched == stored)
+            #expect(try await reopened.fetch(.domain, scope: ResourceScope(account: "222222222222", region: "us-east-1"), id: "d-1") == nil)
+            #expect(try await reopened.secret(named: "s") == (try await reopened.secret(named: "s")))
+            #expect(try await reopened.dueTransitions(at: Date(timeIntervalSince1970: 999), limit: 10).isEmpty)
+            #expect(try await reopened.dueTransitions(at: Date(timeIntervalSince1970: 1000), limit: 10).map(\.id) == ["d-1"])
+        }
+    }
+
+    @Test func namesAndLimitsAreCheckedAtomically() async throws {
+        try await withFileStore { store, _ in
+            _ = try await store.insert(resource("d-1", name: "a"), limit: 2)
+            await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(resource("d-2", name: "a"), limit: 2) }
+            _ = try await store.insert(resource("d-3", name: "b"), limit: 2)
+            await #expect(throws: StoreConflict.limitReached(current: 2)) { _ = try await store.insert(resource("d-4", name: "c"), limit: 2) }
+        }
+    }
+
+    @Test func aThrowingMutationChangesNothing() async throws {
+        struct Refused: Error {}
+        try await withFileStore { store, _ in
+            _ = try await store.insert(resource("d-1"), limit: nil)
+            await #expect(throws: Refused.self) {
+                try await store.mutate(.domain, scope: scope, id: "d-1") { record in
+                    record?.status = "Updating"
+                    throw Refused()
+                }
+            }
+            #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.status == "Pending")
+            try await store.mutate(.domain, scope: scope, id: "d-1") { $0 = nil }
+            #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
+        }
+    }
+
+    @Test func concurrentMutationsNeverLoseAnUpdate() async throws {
+        try await withFileStore { store, _ in
+            _ = try await store.insert(resource("d-1", document: "0"), limit: nil)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        try await store.mutate(.domain, scope: scope, id: "d-1") { record in
+                            let value = Int(String(decoding: record!.document, as: UTF8.self))!
+                            record!.document = Data(String(value + 1).utf8)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let final = try await store.fetch(.domain, scope: scope, id: "d-1")
+            #expect(final.map { String(decoding: $0.document, as: UTF8.self) } == "100")
+        }
+    }
+
+    @Test func listIsInInsertionOrderAfterASequence() async throws {
+        try await withFileStore { store, _ in
+            var sequences: [Int64] = []
+            for index in 0..<5 { sequences.append(try await store.insert(resource("d-\(index)"), limit: nil).sequence) }
+            let page = try await store.list(.domain, scope: scope, parentId: nil, after: sequences[1], limit: 2)
+            #expect(page.map(\.id) == ["d-2", "d-3"])
+        }
+    }
+}

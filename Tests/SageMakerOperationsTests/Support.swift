@@ -1,0 +1,67 @@
+import AWSWire
+import Foundation
+import Logging
+import SageMakerModel
+import SageMakerOperations
+import SageMakerStorage
+import Testing
+
+let role = "arn:aws:iam::123456789012:role/Execution"
+let alice = OperationContext(account: "111111111111", region: "us-east-1", requestId: "r")
+
+/// A service on an in-memory (or file) SQLite store, a manual clock and its scheduler.
+struct Harness {
+    let clock = ManualClock()
+    let store: SQLiteResourceStore
+    let service: SageMakerService<SQLiteResourceStore>
+    let scheduler: StatusScheduler<SQLiteResourceStore>
+
+    init(
+        store: SQLiteResourceStore? = nil, delays: StatusDelays = StatusDelays(domainCreate: 5, domainUpdate: 5, domainDelete: 5),
+        quotas: Quotas = Quotas()
+    ) async throws {
+        self.store = try store ?? SQLiteResourceStore()
+        service = try await SageMakerService.open(
+            store: self.store, clock: clock, configuration: OperationsConfiguration(delays: delays, quotas: quotas))
+        scheduler = StatusScheduler(store: self.store, clock: clock, logger: Logger(label: "test"))
+    }
+
+    /// Moves time on and applies whatever became due.
+    func advance(_ seconds: Double) async throws {
+        clock.advance(by: seconds)
+        try await scheduler.runDueTransitions()
+    }
+
+    func createDomain(
+        _ name: String = "demo", context: OperationContext = alice, _ configure: (inout CreateDomainRequest) -> Void = { _ in }
+    ) async throws -> String {
+        var request = CreateDomainRequest(
+            authMode: "IAM", defaultUserSettings: UserSettings(executionRole: role), domainName: name,
+            subnetIds: ["subnet-1"], vpcId: "vpc-1")
+        configure(&request)
+        try ValidationReport.validate(request)
+        return try await service.createDomain(request, context: context).domainId!
+    }
+
+    func describe(_ id: String, context: OperationContext = alice) async throws -> DescribeDomainResponse {
+        try await service.describeDomain(DescribeDomainRequest(domainId: id), context: context)
+    }
+
+    func update(_ request: UpdateDomainRequest, context: OperationContext = alice) async throws {
+        try ValidationReport.validate(request)
+        _ = try await service.updateDomain(request, context: context)
+    }
+}
+
+/// The AWS error a call throws, or nil.
+func awsError(_ body: () async throws -> Void) async -> AWSError? {
+    do {
+        try await body()
+        return nil
+    } catch let error as AWSError {
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return nil
+    }
+}

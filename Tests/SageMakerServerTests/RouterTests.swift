@@ -1,0 +1,116 @@
+import AWSWire
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import SageMakerOperations
+import SageMakerServer
+import SageMakerStorage
+import Testing
+
+func makeApp(maxBodyBytes: Int = 1 << 20) async throws -> some ApplicationProtocol {
+    var configuration = EmulatorConfiguration(storage: .memory)
+    configuration.maxBodyBytes = maxBodyBytes
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    return try await buildApplication(configuration, logger: logger)
+}
+
+func post(
+    _ client: some TestClientProtocol, target: String?, body: String, headers extra: HTTPFields = [:]
+) async throws -> (status: Int, json: [String: Any], headers: HTTPFields) {
+    var headers = extra
+    headers[.contentType] = "application/x-amz-json-1.1"
+    if let target { headers[HTTPField.Name("X-Amz-Target")!] = target }
+    return try await client.execute(uri: "/", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+        let json = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
+        return (Int(response.status.code), json, response.headers)
+    }
+}
+
+@Suite struct RouterTests {
+    @Test func everyResponseCarriesAUUIDRequestId() async throws {
+        try await makeApp().test(.router) { client in
+            let response = try await post(client, target: "SageMaker.ListDomains", body: "{}")
+            #expect(response.status == 200)
+            #expect((response.json["Domains"] as? [Any])?.isEmpty == true)
+            let id = try #require(response.headers[HTTPField.Name("x-amzn-RequestId")!])
+            #expect(UUID(uuidString: id) != nil)
+            #expect(response.headers[.contentType] == "application/x-amz-json-1.1")
+        }
+    }
+
+    @Test func unknownTargetsAndOperationsWeDoNotServe() async throws {
+        try await makeApp().test(.router) { client in
+            let unknown = try await post(client, target: "SageMaker.MakeCoffee", body: "{}")
+            #expect(unknown.status == 400)
+            #expect(unknown.json["__type"] as? String == "UnknownOperationException")
+            let missing = try await post(client, target: nil, body: "{}")
+            #expect(missing.json["__type"] as? String == "UnknownOperationException")
+            let otherService = try await post(client, target: "DynamoDB_20120810.ListTables", body: "{}")
+            #expect(otherService.json["__type"] as? String == "UnknownOperationException")
+            let notServed = try await post(client, target: "SageMaker.CreateTrainingJob", body: "{}")
+            #expect(notServed.status == 501)
+            #expect(notServed.json["__type"] as? String == "NotImplemented")
+            #expect((notServed.json["message"] as? String)?.contains("CreateTrainingJob") == true)
+            #expect(notServed.headers[HTTPField.Name("x-amzn-RequestId")!] != nil)
+        }
+    }
+
+    @Test func badBodiesAreSerializationExceptions() async throws {
+        try await makeApp().test(.router) { client in
+            for body in ["{not json", "[]", "\"x\"", #"{"DomainId": 12}"#, #"{"DomainId": {"a": 1}}"#] {
+                let response = try await post(client, target: "SageMaker.DescribeDomain", body: body)
+                #expect(response.status == 400, "\(body)")
+                #expect(response.json["__type"] as? String == "SerializationException", "\(body)")
+            }
+        }
+    }
+
+    @Test func oversizedBodiesAreRefused() async throws {
+        try await makeApp(maxBodyBytes: 1000).test(.router) { client in
+            let body = #"{"DomainName":""# + String(repeating: "a", count: 5000) + #""}"#
+            let response = try await post(client, target: "SageMaker.CreateDomain", body: body)
+            #expect(response.status == 413)
+            #expect(response.json["__type"] as? String == "RequestEntityTooLargeException")
+        }
+    }
+
+    @Test func otherPathsAndMethodsAnswerInJSONNotHTML() async throws {
+        try await makeApp().test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status.code == 400)
+                let json = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                #expect(json?["__type"] as? String == "UnknownOperationException")
+            }
+        }
+    }
+
+    @Test func theAccountComesFromTheAccessKeyAndTheRegionFromTheScope() async throws {
+        try await makeApp().test(.router) { client in
+            func signed(_ key: String, _ region: String) -> HTTPFields {
+                [.authorization: "AWS4-HMAC-SHA256 Credential=\(key)/20261124/\(region)/sagemaker/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"]
+            }
+            let create = #"{"DomainName":"n","AuthMode":"IAM","DefaultUserSettings":{}}"#
+            let created = try await post(client, target: "SageMaker.CreateDomain", body: create, headers: signed("444455556666", "eu-west-1"))
+            #expect((created.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:eu-west-1:444455556666:domain/d-") == true)
+            let unsigned = try await post(client, target: "SageMaker.CreateDomain", body: create)
+            #expect((unsigned.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:us-east-1:123456789012:domain/d-") == true)
+            let named = try await post(client, target: "SageMaker.CreateDomain", body: create, headers: signed("AKIDEXAMPLE", "ap-south-1"))
+            #expect((named.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:ap-south-1:123456789012:domain/d-") == true)
+            let broken = try await post(client, target: "SageMaker.ListDomains", body: "{}", headers: [.authorization: "AWS4-HMAC-SHA256 Signature=x"])
+            #expect(broken.json["__type"] as? String == "IncompleteSignatureException")
+        }
+    }
+
+    @Test func validationErrorsComeBackInAWSFormat() async throws {
+        try await makeApp().test(.router) { client in
+            let response = try await post(client, target: "SageMaker.UpdateDomain", body: #"{"DefaultSpaceSettings":{"ExecutionRole":""}}"#)
+            #expect(response.status == 400)
+            #expect(response.json["__type"] as? String == "ValidationException")
+            #expect((response.json["message"] as? String)?.hasPrefix("3 validation errors detected: ") == true)
+            #expect((response.json["message"] as? String)?.contains("Value null at 'domainId' failed to satisfy constraint: Member must not be null") == true)
+        }
+    }
+}
