@@ -1,0 +1,188 @@
+"""Starts the real sagemaker-emulator binary and hands tests boto3 clients pointed at it."""
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("SAGEMAKER_EMULATOR_BIN", str(ROOT / ".build" / "debug" / "sagemaker-emulator"))
+ROLE = "arn:aws:iam::111111111111:role/Execution"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def random_account():
+    return "".join(random.choice("0123456789") for _ in range(12))
+
+
+class Emulator:
+    """One emulator process; `restart` keeps its data directory."""
+
+    def __init__(self, data_dir, args=(), env=None, use_port_option=True):
+        self.data_dir = data_dir
+        self.args = list(args)
+        self.env = env or {}
+        self.use_port_option = use_port_option
+        self.process = None
+        self.port = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.port = free_port()
+        env = dict(os.environ, **self.env)
+        command = [BINARY, "serve", "--data-dir", self.data_dir, "--log-level", "warning", *self.args]
+        if self.use_port_option:
+            command += ["--port", str(self.port)]
+        else:
+            env["SAGEMAKER_EMULATOR_PORT"] = str(self.port)
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"emulator exited: {self.process.stderr.read().decode()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("emulator did not start listening")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def client(self, account=None, region="us-east-1", validate=True):
+        return boto3.client(
+            "sagemaker",
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=account or random_account(),
+            aws_secret_access_key="secret",
+            config=Config(parameter_validation=validate, retries={"max_attempts": 1}),
+        )
+
+    def raw(self, target, body, headers=None):
+        """POSTs a raw body; returns (status, headers, parsed JSON or text)."""
+        request = urllib.request.Request(self.url + "/", data=body if isinstance(body, bytes) else body.encode(),
+                                         method="POST")
+        request.add_header("Content-Type", "application/x-amz-json-1.1")
+        if target:
+            request.add_header("X-Amz-Target", target)
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, dict(response.headers), _json(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), _json(error.read())
+
+
+def _json(data):
+    import json
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data.decode(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    directory = tempfile.mkdtemp(prefix="sm-conformance-")
+    instance = Emulator(directory).start()
+    yield instance
+    instance.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def make_emulator():
+    """Starts emulators with extra options; each is stopped at the end of the test."""
+    started = []
+    directories = []
+
+    def make(*args, data_dir=None, env=None, use_port_option=True):
+        if data_dir is None:
+            data_dir = tempfile.mkdtemp(prefix="sm-conformance-")
+            directories.append(data_dir)
+        instance = Emulator(data_dir, args, env, use_port_option).start()
+        started.append(instance)
+        return instance
+
+    yield make
+    for instance in started:
+        instance.stop()
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def sm(emulator):
+    """A boto3 client in a fresh account of the shared emulator."""
+    return emulator.client()
+
+
+@pytest.fixture
+def raw_sm(emulator):
+    """A boto3 client that sends whatever it is given (parameter_validation=False)."""
+    return emulator.client(validate=False)
+
+
+def wait_for_status(client, domain_id, wanted, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.describe_domain(DomainId=domain_id)["Status"]
+        if status == wanted or time.monotonic() > deadline:
+            return status
+        time.sleep(0.02)
+
+
+def wait_until_gone(client, domain_id, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            client.describe_domain(DomainId=domain_id)
+        except client.exceptions.ResourceNotFound:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def create_domain(client, name=None, wait=True, **extra):
+    params = {
+        "DomainName": name or f"domain-{random.randrange(10**9)}",
+        "AuthMode": "IAM",
+        "DefaultUserSettings": {"ExecutionRole": ROLE},
+        "SubnetIds": ["subnet-0a1b2c"],
+        "VpcId": "vpc-0a1b2c",
+    }
+    params.update(extra)
+    response = client.create_domain(**params)
+    if wait:
+        assert wait_for_status(client, response["DomainId"], "InService") == "InService"
+    return response

@@ -1,0 +1,80 @@
+"""The AWS JSON 1.1 wire: errors, routing and limits, through raw HTTP and boto3."""
+import subprocess
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import BINARY
+
+
+def test_unknown_target_is_unknown_operation(emulator):
+    for target in ("SageMaker.BrewCoffee", "AmazonSSM.ListDocuments", None):
+        status, headers, body = emulator.raw(target, "{}")
+        assert status == 400
+        assert body["__type"] == "UnknownOperationException"
+        assert "x-amzn-RequestId" in headers
+
+
+def test_operations_we_do_not_serve_are_501_not_implemented(emulator, sm):
+    status, _, body = emulator.raw("SageMaker.CreateTrainingJob", "{}")
+    assert status == 501
+    assert body["__type"] == "NotImplemented"
+    assert "CreateTrainingJob" in body["message"]
+    with pytest.raises(ClientError) as excinfo:
+        sm.list_training_jobs()
+    assert excinfo.value.response["Error"]["Code"] == "NotImplemented"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+
+
+@pytest.mark.parametrize("body", ["{oops", "[]", '"text"', "17", '{"DomainId": 17}', '{"DomainId": ["d-1"]}',
+                                  '{"DomainId": {"a": 1}}', '{"DomainId": true}'])
+def test_malformed_or_wrongly_typed_bodies_are_serialization_exceptions(emulator, body):
+    status, headers, parsed = emulator.raw("SageMaker.DescribeDomain", body)
+    assert status == 400
+    assert parsed["__type"] == "SerializationException"
+    assert headers["Content-Type"] == "application/x-amz-json-1.1"
+
+
+def test_wrong_type_through_boto3(raw_sm):
+    with pytest.raises(ClientError) as excinfo:
+        raw_sm.list_domains(MaxResults="ten")
+    assert excinfo.value.response["Error"]["Code"] == "SerializationException"
+
+
+def test_oversized_body_is_refused(make_emulator):
+    emulator = make_emulator("--max-body-bytes", "2048")
+    status, _, body = emulator.raw("SageMaker.CreateDomain", '{"DomainName":"' + "x" * 10000 + '"}')
+    assert status == 413
+    assert body["__type"] == "RequestEntityTooLargeException"
+    status, _, body = emulator.raw("SageMaker.ListDomains", "{}")
+    assert status == 200  # the server is still fine
+
+
+def test_get_and_other_paths_answer_json(emulator):
+    import json
+    import urllib.request
+    for path in ("/", "/anything"):
+        try:
+            urllib.request.urlopen(emulator.url + path)
+            raise AssertionError("expected an error status")
+        except urllib.error.HTTPError as error:
+            assert error.code == 400
+            assert json.loads(error.read())["__type"] == "UnknownOperationException"
+
+
+def test_malformed_authorization_is_incomplete_signature(emulator):
+    status, _, body = emulator.raw("SageMaker.ListDomains", "{}", {"Authorization": "AWS4-HMAC-SHA256 Signature=abc"})
+    assert status == 400
+    assert body["__type"] == "IncompleteSignatureException"
+    assert "Credential" in body["message"]
+
+
+def test_help_documents_every_option_and_its_environment_variable():
+    text = subprocess.run([BINARY, "serve", "--help"], capture_output=True, text=True, check=True).stdout
+    for option, variable in (("--port", "SAGEMAKER_EMULATOR_PORT"), ("--data-dir", "SAGEMAKER_EMULATOR_DATA_DIR"),
+                             ("--status-profile", "SAGEMAKER_EMULATOR_STATUS_PROFILE"),
+                             ("--max-domains", "SAGEMAKER_EMULATOR_MAX_DOMAINS"),
+                             ("--in-memory", "SAGEMAKER_EMULATOR_IN_MEMORY")):
+        assert option in text and variable in text
+    top = subprocess.run([BINARY, "--help"], capture_output=True, text=True, check=True).stdout
+    assert "serve" in top
