@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "SageMakerServerTests",
             dependencies: [
-                "SageMakerServer", "AWSSigV4",
+                "SageMakerServer", "SageMakerModel", "SageMakerOperations", "AWSSigV4", "AWSWire",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SageMakerModel
 import SageMakerOperations
 import SageMakerServer
 import SageMakerStorage
@@ -111,6 +112,32 @@ func post(
             #expect(response.json["__type"] as? String == "ValidationException")
             #expect((response.json["message"] as? String)?.hasPrefix("3 validation errors detected: ") == true)
             #expect((response.json["message"] as? String)?.contains("Value null at 'domainId' failed to satisfy constraint: Member must not be null") == true)
+        }
+    }
+}
+
+/// A handler whose ListDomains fails in a way no operation should: the server must answer 500 InternalFailure.
+struct BrokenHandler: SageMakerHandler {
+    struct Unexpected: Error {}
+    func listDomains(_ input: ListDomainsRequest, context: OperationContext) async throws -> ListDomainsResponse {
+        throw Unexpected()
+    }
+}
+
+@Suite struct ErrorMappingTests {
+    @Test func unexpectedErrorsBecomeInternalFailureNotACrash() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let router = buildRouter(service: BrokenHandler(), configuration: EmulatorConfiguration(), logger: logger)
+        try await Application(router: router).test(.router) { client in
+            let response = try await post(client, target: "SageMaker.ListDomains", body: "{}")
+            #expect(response.status == 500)
+            #expect(response.json["__type"] as? String == "InternalFailure")
+            #expect(response.headers[HTTPField.Name("x-amzn-RequestId")!] != nil)
+            // The default implementation of an operation not yet written answers 501.
+            let notYet = try await post(client, target: "SageMaker.DescribeDomain", body: #"{"DomainId":"d-1"}"#)
+            #expect(notYet.status == 501)
+            #expect(notYet.json["__type"] as? String == "NotImplemented")
         }
     }
 }
