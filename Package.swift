@@ -74,6 +74,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The benchmark's ceiling: a fixed-response Hummingbird server (scripts/bench).
+        .executableTarget(
+            name: "sagemaker-bench-ceiling",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SageMakerCodegenTests", dependencies: ["SageMakerCodegen"], swiftSettings: swiftSettings),
         .testTarget(name: "SageMakerModelTests", dependencies: ["SageMakerModel", "AWSWire"], swiftSettings: swiftSettings),
         .testTarget(

@@ -45,11 +45,12 @@ extension SageMakerService {
         try DomainRules.checkCreate(domain)
         try DomainRules.checkAttachmentQuotas(domain, previous: nil, quotas: configuration.quotas)
 
+        let transition = StatusDelays.transition(
+            to: DomainStatus.inService, after: configuration.delays.domainCreate, from: now)
+        if transition == nil { domain.status = DomainStatus.inService }
         let record = StoredResource(
             kind: .domain, scope: scope, id: domainId, nameKey: input.domainName ?? "",
-            status: DomainStatus.pending,
-            transition: PendingTransition(
-                .status(DomainStatus.inService), dueAt: now.addingTimeInterval(configuration.delays.domainCreate)),
+            status: domain.status ?? DomainStatus.pending, transition: transition,
             document: try DomainDocument(domain: domain, tags: input.tags).encoded())
         do {
             _ = try await store.insert(record, limit: configuration.quotas.domainsPerRegion)
@@ -95,13 +96,12 @@ extension SageMakerService {
             }
             var updated = try UpdateDomainMerge.apply(input, to: current)
             try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas)
-            updated.status = DomainStatus.updating
+            record.transition = StatusDelays.transition(to: DomainStatus.inService, after: delay, from: now)
+            record.status = record.transition == nil ? DomainStatus.inService : DomainStatus.updating
+            updated.status = record.status
             updated.failureReason = nil
             updated.lastModifiedTime = now
             document.domain = updated
-            record.status = DomainStatus.updating
-            record.transition = PendingTransition(
-                .status(DomainStatus.inService), dueAt: now.addingTimeInterval(delay))
             record.document = try document.encoded()
             resource = record
             return arn
@@ -123,6 +123,10 @@ extension SageMakerService {
                     "Unable to delete Domain [\(document.domain.domainArn ?? "")] because it is in \(record.status) status.")
             default:
                 break
+            }
+            guard delay > 0 else {
+                resource = nil
+                return
             }
             document.domain.status = DomainStatus.deleting
             document.domain.lastModifiedTime = now

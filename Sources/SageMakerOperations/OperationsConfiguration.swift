@@ -1,3 +1,6 @@
+import Foundation
+import SageMakerStorage
+
 /// How long each status transition takes, in seconds.
 public struct StatusDelays: Sendable, Equatable {
     /// Domain Pending -> InService.
@@ -17,6 +20,12 @@ public struct StatusDelays: Sendable, Equatable {
     public static let fast = StatusDelays(domainCreate: 0.1, domainUpdate: 0.1, domainDelete: 0.1)
     /// Durations like the real service's (domain creation takes about five minutes).
     public static let realistic = StatusDelays(domainCreate: 300, domainUpdate: 60, domainDelete: 120)
+
+    /// The pending transition to `status` after `delay` seconds; none when the delay is zero, in which case the
+    /// resource takes its final status inside the request that changed it.
+    static func transition(to status: String, after delay: Double, from now: Date) -> PendingTransition? {
+        delay > 0 ? PendingTransition(.status(status), dueAt: now.addingTimeInterval(delay)) : nil
+    }
 
     public static func profile(named name: String) -> StatusDelays? {
         switch name {

@@ -95,3 +95,18 @@ import Testing
         #expect(try await second.describe(id).status == "InService")
     }
 }
+
+@Suite struct ZeroDelayTests {
+    @Test func aZeroDelayCompletesTheTransitionInsideTheRequest() async throws {
+        let harness = try await Harness(delays: StatusDelays(domainCreate: 0, domainUpdate: 0, domainDelete: 0))
+        let id = try await harness.createDomain()
+        #expect(try await harness.describe(id).status == "InService")
+        try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED"))
+        try await harness.update(UpdateDomainRequest(domainId: id, vpcId: "vpc-2"))
+        let domain = try await harness.describe(id)
+        #expect(domain.status == "InService" && domain.tagPropagation == "ENABLED" && domain.vpcId == "vpc-2")
+        try await harness.service.deleteDomain(DeleteDomainRequest(domainId: id), context: alice)
+        #expect(await awsError { _ = try await harness.describe(id) }?.errorCode == "ResourceNotFound")
+        #expect(try await harness.scheduler.runDueTransitions() == 0)
+    }
+}

@@ -1,0 +1,38 @@
+-- wrk workload for scripts/bench. BENCH_OPERATION: describe | create | update | list.
+-- BENCH_DOMAIN_IDS: comma-separated domain ids (describe, update); BENCH_RUN: a tag that keeps names unique.
+local operation = os.getenv("BENCH_OPERATION")
+local run = os.getenv("BENCH_RUN") or "0"
+local ids = {}
+for id in string.gmatch(os.getenv("BENCH_DOMAIN_IDS") or "", "[^,]+") do ids[#ids + 1] = id end
+local targets = { describe = "DescribeDomain", create = "CreateDomain", update = "UpdateDomain", list = "ListDomains" }
+
+wrk.method = "POST"
+wrk.path = "/"
+wrk.headers["Content-Type"] = "application/x-amz-json-1.1"
+wrk.headers["X-Amz-Target"] = "SageMaker." .. targets[operation]
+wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=123456789012/20261124/us-east-1/sagemaker/aws4_request, "
+    .. "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0"
+
+local threads = 0
+function setup(thread)
+    threads = threads + 1
+    thread:set("tag", tostring(threads))
+end
+
+local counter = 0
+function request()
+    counter = counter + 1
+    local body
+    if operation == "describe" then
+        body = '{"DomainId":"' .. ids[(counter % #ids) + 1] .. '"}'
+    elseif operation == "update" then
+        body = '{"DomainId":"' .. ids[(counter % #ids) + 1] .. '","DefaultUserSettings":{"JupyterServerAppSettings":'
+            .. '{"DefaultResourceSpec":{"InstanceType":"system","SageMakerImageVersionAlias":"1.' .. counter .. '"}}}}'
+    elseif operation == "create" then
+        body = '{"DomainName":"b' .. run .. '-' .. tag .. '-' .. counter .. '","AuthMode":"IAM",'
+            .. '"DefaultUserSettings":{"ExecutionRole":"arn:aws:iam::123456789012:role/Bench"}}'
+    else
+        body = '{"MaxResults":10}'
+    end
+    return wrk.format(nil, nil, nil, body)
+end
