@@ -323,8 +323,9 @@ public struct SwiftRenderer: Sendable {
             if let input = operation.input?.shape {
                 out += "            let input = try WireCodec.decode(\(input).self, from: body)\n"
                 out += "            try ValidationReport.validate(input)\n"
-                if let output = operation.output?.shape {
-                    _ = output
+                if Self.returnsWireDocument(name) {
+                    out += "            return try await handler.\(method)(input, context: context).wireBytes()\n"
+                } else if operation.output != nil {
                     out += "            return try WireCodec.encode(try await handler.\(method)(input, context: context))\n"
                 } else {
                     out += "            try await handler.\(method)(input, context: context)\n"
@@ -338,10 +339,15 @@ public struct SwiftRenderer: Sendable {
         return out
     }
 
+    /// Describe operations may answer with the stored wire form of their output (`DescribeOutput`).
+    static func returnsWireDocument(_ name: String) -> Bool { name.hasPrefix("Describe") }
+
     func signature(_ name: String) -> String {
         let operation = model.operations[name]!
         let input = operation.input.map { "_ input: \($0.shape), " } ?? ""
-        let output = operation.output.map { " -> \($0.shape)" } ?? ""
+        let output = operation.output.map {
+            Self.returnsWireDocument(name) ? " -> DescribeOutput<\($0.shape)>" : " -> \($0.shape)"
+        } ?? ""
         return "func \(Self.bareName(name))(\(input)context: OperationContext) async throws\(output)"
     }
 }

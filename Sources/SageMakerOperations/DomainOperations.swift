@@ -51,7 +51,7 @@ extension SageMakerService {
         let record = StoredResource(
             kind: .domain, scope: scope, id: domainId, nameKey: input.domainName ?? "",
             status: domain.status ?? DomainStatus.pending, transition: transition,
-            document: try DomainDocument(domain: domain, tags: input.tags).encoded())
+            document: try StoredDocument.encode(domain), tags: try input.tags.map(StoredDocument.encode))
         do {
             _ = try await store.insert(record, limit: configuration.quotas.domainsPerRegion)
         } catch StoreConflict.nameTaken {
@@ -67,15 +67,14 @@ extension SageMakerService {
     }
 
     public func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws
-        -> DescribeDomainResponse
+        -> DescribeOutput<DescribeDomainResponse>
     {
         let domainId = input.domainId ?? ""
         guard let record = try await store.fetch(.domain, scope: context.scope, id: domainId) else {
             throw domainNotFound(domainId, context)
         }
-        var domain = try DomainDocument.decode(record.document).domain
-        domain.status = record.status
-        return domain
+        // The document is kept in step with the status column by every write.
+        return .encoded(Array(record.document))
     }
 
     public func updateDomain(_ input: UpdateDomainRequest, context: OperationContext) async throws
@@ -88,8 +87,7 @@ extension SageMakerService {
         let notFound = domainNotFound(domainId, context)
         let arn = try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
             guard var record = resource else { throw notFound }
-            var document = try DomainDocument.decode(record.document)
-            let current = document.domain
+            let current = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
             let arn = current.domainArn ?? ""
             guard record.status == DomainStatus.inService || record.status == DomainStatus.updateFailed else {
                 throw AWSError.resourceInUse("Unable to update Domain [\(arn)] because it is in \(record.status) status.")
@@ -101,8 +99,7 @@ extension SageMakerService {
             updated.status = record.status
             updated.failureReason = nil
             updated.lastModifiedTime = now
-            document.domain = updated
-            record.document = try document.encoded()
+            record.document = try StoredDocument.encode(updated)
             resource = record
             return arn
         }
@@ -116,11 +113,11 @@ extension SageMakerService {
         let notFound = domainNotFound(domainId, context)
         try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
             guard var record = resource else { throw notFound }
-            var document = try DomainDocument.decode(record.document)
+            var domain = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
             switch record.status {
             case DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting:
                 throw AWSError.resourceInUse(
-                    "Unable to delete Domain [\(document.domain.domainArn ?? "")] because it is in \(record.status) status.")
+                    "Unable to delete Domain [\(domain.domainArn ?? "")] because it is in \(record.status) status.")
             default:
                 break
             }
@@ -128,11 +125,11 @@ extension SageMakerService {
                 resource = nil
                 return
             }
-            document.domain.status = DomainStatus.deleting
-            document.domain.lastModifiedTime = now
+            domain.status = DomainStatus.deleting
+            domain.lastModifiedTime = now
             record.status = DomainStatus.deleting
             record.transition = PendingTransition(.removal, dueAt: now.addingTimeInterval(delay))
-            record.document = try document.encoded()
+            record.document = try StoredDocument.encode(domain)
             resource = record
         }
     }
@@ -148,7 +145,7 @@ extension SageMakerService {
         let rows = try await store.list(.domain, scope: scope, parentId: nil, after: after, limit: pageSize + 1)
         let page = rows.prefix(pageSize)
         let domains = try page.map { record in
-            let domain = try DomainDocument.decode(record.document).domain
+            let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
             return DomainDetails(
                 creationTime: domain.creationTime, domainArn: domain.domainArn, domainId: domain.domainId,
                 domainName: domain.domainName, lastModifiedTime: domain.lastModifiedTime, status: record.status,

@@ -36,19 +36,16 @@ extension OperationContext {
     var scope: ResourceScope { ResourceScope(account: account, region: region) }
 }
 
-/// The stored form of a domain: what DescribeDomain returns, plus what only other operations read.
-struct DomainDocument: Codable, Sendable {
-    var domain: DescribeDomainResponse
-    var tags: [Tag]?
-
-    static func decode(_ data: Data) throws -> DomainDocument {
+/// Stored documents are the resources' wire form, so that Describe can send them as they are.
+enum StoredDocument {
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(DomainDocument.self, from: data)
+        return try decoder.decode(T.self, from: data)
     }
 
-    func encoded() throws -> Data {
-        Data(try WireCodec.encode(self))
+    static func encode(_ value: some Encodable) throws -> Data {
+        Data(try WireCodec.encode(value))
     }
 }
 

@@ -71,10 +71,10 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
     static func document(_ record: StoredResource, status: String, at date: Date) throws -> Data {
         switch record.kind {
         case .domain:
-            var document = try DomainDocument.decode(record.document)
-            document.domain.status = status
-            document.domain.lastModifiedTime = date
-            return try document.encoded()
+            var domain = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
+            domain.status = status
+            domain.lastModifiedTime = date
+            return try StoredDocument.encode(domain)
         default:
             return record.document
         }

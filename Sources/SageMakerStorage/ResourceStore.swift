@@ -47,14 +47,16 @@ public struct StoredResource: Sendable, Equatable {
     public var nameKey: String
     public var status: String
     public var transition: PendingTransition?
-    /// The resource as its Describe operation returns it, JSON-encoded.
+    /// The resource exactly as its Describe operation returns it on the wire (JSON).
     public var document: Data
+    /// The resource's tags, JSON-encoded, when it has any.
+    public var tags: Data?
     /// Insertion order, assigned by the store; the basis of pagination.
     public internal(set) var sequence: Int64
 
     public init(
         kind: ResourceKind, scope: ResourceScope, parentId: String = "", id: String, nameKey: String,
-        status: String, transition: PendingTransition? = nil, document: Data
+        status: String, transition: PendingTransition? = nil, document: Data, tags: Data? = nil
     ) {
         self.kind = kind
         self.scope = scope
@@ -64,6 +66,7 @@ public struct StoredResource: Sendable, Equatable {
         self.status = status
         self.transition = transition
         self.document = document
+        self.tags = tags
         self.sequence = 0
     }
 }
@@ -88,7 +91,7 @@ public protocol ResourceStore: Sendable {
     /// resource apply one after the other. Setting the resource to nil removes it; throwing changes nothing.
     func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T
 
     /// Resources of a kind in a scope (and parent, when given), in insertion order, after a sequence number.

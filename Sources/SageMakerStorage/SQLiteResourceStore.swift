@@ -4,6 +4,7 @@ import GRDB
 /// The default store: one SQLite file under the data directory (WAL, synchronous=FULL), or memory for tests.
 public final class SQLiteResourceStore: ResourceStore {
     private let writer: any DatabaseWriter
+    private let committer: GroupCommitter
 
     /// Opens (creating and migrating) the database file `path`.
     public init(path: String) throws {
@@ -14,12 +15,14 @@ public final class SQLiteResourceStore: ResourceStore {
         }
         configuration.busyMode = .timeout(10)
         writer = try DatabasePool(path: path, configuration: configuration)
+        committer = GroupCommitter(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
     /// An in-memory database, for tests.
     public init() throws {
         writer = try DatabaseQueue()
+        committer = GroupCommitter(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
@@ -47,18 +50,21 @@ public final class SQLiteResourceStore: ResourceStore {
                     CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
                     """)
         }
+        migrator.registerMigration("v2-tags") { db in
+            try db.execute(sql: "ALTER TABLE resources ADD COLUMN tags BLOB")
+        }
         return migrator
     }
 
     // MARK: - Row mapping
 
-    static let columns = "seq, kind, account, region, parent, id, name_key, status, transition, due_at, document"
+    static let columns = "seq, kind, account, region, parent, id, name_key, status, transition, due_at, document, tags"
 
     static func resource(_ row: Row) -> StoredResource? {
         guard let kind = ResourceKind(rawValue: row[1]) else { return nil }
         var resource = StoredResource(
             kind: kind, scope: ResourceScope(account: row[2], region: row[3]), parentId: row[4], id: row[5],
-            nameKey: row[6], status: row[7], transition: transition(row[8], row[9]), document: row[10])
+            nameKey: row[6], status: row[7], transition: transition(row[8], row[9]), document: row[10], tags: row[11])
         resource.sequence = row[0]
         return resource
     }
@@ -80,46 +86,47 @@ public final class SQLiteResourceStore: ResourceStore {
     static func fetchOne(_ db: Database, _ kind: ResourceKind, _ scope: ResourceScope, _ id: String) throws
         -> StoredResource?
     {
-        let row = try Row.fetchOne(
-            db, sql: "SELECT \(columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND id = ?",
-            arguments: [kind.rawValue, scope.account, scope.region, id])
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND id = ?")
+        let row = try Row.fetchOne(statement, arguments: [kind.rawValue, scope.account, scope.region, id])
         return row.flatMap(resource)
     }
 
     // MARK: - ResourceStore
 
     public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
-        try await writer.write { db in
+        try await committer.write { db in
             if let limit {
                 let current = try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM resources WHERE kind = ? AND account = ? AND region = ? AND parent = ?",
+                    db.cachedStatement(
+                        sql: "SELECT COUNT(*) FROM resources WHERE kind = ? AND account = ? AND region = ? AND parent = ?"),
                     arguments: [
                         resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
                     ]) ?? 0
                 if current >= limit { throw StoreConflict.limitReached(current: current) }
             }
             let taken = try Bool.fetchOne(
-                db,
-                sql: """
-                    SELECT EXISTS(SELECT 1 FROM resources WHERE kind = ? AND account = ? AND region = ?
-                        AND parent = ? AND name_key = ?)
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS(SELECT 1 FROM resources WHERE kind = ? AND account = ? AND region = ?
+                            AND parent = ? AND name_key = ?)
+                        """),
                 arguments: [
                     resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
                     resource.nameKey,
                 ]) ?? false
             if taken { throw StoreConflict.nameTaken }
             let (transition, dueAt) = Self.transitionColumns(resource.transition)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
-                    INSERT INTO resources (kind, account, region, parent, id, name_key, status, transition, due_at, document)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
-                    resource.id, resource.nameKey, resource.status, transition, dueAt, resource.document,
-                ])
+                    INSERT INTO resources (kind, account, region, parent, id, name_key, status, transition, due_at,
+                        document, tags)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+                resource.id, resource.nameKey, resource.status, transition, dueAt, resource.document, resource.tags,
+            ])
             var stored = resource
             stored.sequence = db.lastInsertedRowID
             return stored
@@ -132,23 +139,26 @@ public final class SQLiteResourceStore: ResourceStore {
 
     public func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T {
-        try await writer.write { db in
+        try await committer.write { db in
             let original = try Self.fetchOne(db, kind, scope, id)
             var resource = original
             let result = try body(&resource)
             switch (original, resource) {
             case (let before?, nil):
-                try db.execute(sql: "DELETE FROM resources WHERE seq = ?", arguments: [before.sequence])
+                try db.cachedStatement(sql: "DELETE FROM resources WHERE seq = ?").execute(arguments: [before.sequence])
             case (let before?, let after?) where before != after:
                 let (transition, dueAt) = Self.transitionColumns(after.transition)
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
-                        UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?
+                        UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?,
+                            tags = ?
                         WHERE seq = ?
-                        """,
-                    arguments: [after.nameKey, after.status, transition, dueAt, after.document, before.sequence])
+                        """
+                ).execute(arguments: [
+                    after.nameKey, after.status, transition, dueAt, after.document, after.tags, before.sequence,
+                ])
             default:
                 break
             }
@@ -168,7 +178,7 @@ public final class SQLiteResourceStore: ResourceStore {
             }
             sql += " ORDER BY seq LIMIT ?"
             _ = arguments.append(contentsOf: [limit])
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(Self.resource)
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap(Self.resource)
         }
     }
 

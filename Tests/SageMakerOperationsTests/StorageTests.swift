@@ -78,6 +78,35 @@ import Testing
         }
     }
 
+    @Test func aFailingWriteInAGroupCommitLeavesTheOthersCommitted() async throws {
+        struct Refused: Error {}
+        try await withFileStore { store, path in
+            for index in 0..<40 { _ = try await store.insert(resource("d-\(index)"), limit: nil) }
+            let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        do {
+                            try await store.mutate(.domain, scope: scope, id: "d-\(index)") { record in
+                                record?.status = "InService"
+                                if index % 2 == 0 { throw Refused() }
+                            }
+                            return false
+                        } catch is Refused {
+                            return true
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(failures == 20)
+            let reopened = try SQLiteResourceStore(path: path)
+            for index in 0..<40 {
+                let status = try await reopened.fetch(.domain, scope: scope, id: "d-\(index)")?.status
+                #expect(status == (index % 2 == 0 ? "Pending" : "InService"))
+            }
+        }
+    }
+
     @Test func listIsInInsertionOrderAfterASequence() async throws {
         try await withFileStore { store, _ in
             var sequences: [Int64] = []

@@ -44,7 +44,7 @@ struct Harness {
     }
 
     func describe(_ id: String, context: OperationContext = alice) async throws -> DescribeDomainResponse {
-        try await service.describeDomain(DescribeDomainRequest(domainId: id), context: context)
+        try await service.describeDomain(DescribeDomainRequest(domainId: id), context: context).value()
     }
 
     func update(_ request: UpdateDomainRequest, context: OperationContext = alice) async throws {

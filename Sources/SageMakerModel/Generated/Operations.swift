@@ -38,17 +38,17 @@ public protocol SageMakerHandler: Sendable {
     /// `DeleteUserProfile`.
     func deleteUserProfile(_ input: DeleteUserProfileRequest, context: OperationContext) async throws
     /// `DescribeApp`.
-    func describeApp(_ input: DescribeAppRequest, context: OperationContext) async throws -> DescribeAppResponse
+    func describeApp(_ input: DescribeAppRequest, context: OperationContext) async throws -> DescribeOutput<DescribeAppResponse>
     /// `DescribeAppImageConfig`.
-    func describeAppImageConfig(_ input: DescribeAppImageConfigRequest, context: OperationContext) async throws -> DescribeAppImageConfigResponse
+    func describeAppImageConfig(_ input: DescribeAppImageConfigRequest, context: OperationContext) async throws -> DescribeOutput<DescribeAppImageConfigResponse>
     /// `DescribeDomain`.
-    func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws -> DescribeDomainResponse
+    func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws -> DescribeOutput<DescribeDomainResponse>
     /// `DescribeSpace`.
-    func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws -> DescribeSpaceResponse
+    func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws -> DescribeOutput<DescribeSpaceResponse>
     /// `DescribeStudioLifecycleConfig`.
-    func describeStudioLifecycleConfig(_ input: DescribeStudioLifecycleConfigRequest, context: OperationContext) async throws -> DescribeStudioLifecycleConfigResponse
+    func describeStudioLifecycleConfig(_ input: DescribeStudioLifecycleConfigRequest, context: OperationContext) async throws -> DescribeOutput<DescribeStudioLifecycleConfigResponse>
     /// `DescribeUserProfile`.
-    func describeUserProfile(_ input: DescribeUserProfileRequest, context: OperationContext) async throws -> DescribeUserProfileResponse
+    func describeUserProfile(_ input: DescribeUserProfileRequest, context: OperationContext) async throws -> DescribeOutput<DescribeUserProfileResponse>
     /// `ListAppImageConfigs`.
     func listAppImageConfigs(_ input: ListAppImageConfigsRequest, context: OperationContext) async throws -> ListAppImageConfigsResponse
     /// `ListApps`.
@@ -119,22 +119,22 @@ extension SageMakerHandler {
     public func deleteUserProfile(_ input: DeleteUserProfileRequest, context: OperationContext) async throws {
         throw AWSError.notImplemented(operation: "DeleteUserProfile")
     }
-    public func describeApp(_ input: DescribeAppRequest, context: OperationContext) async throws -> DescribeAppResponse {
+    public func describeApp(_ input: DescribeAppRequest, context: OperationContext) async throws -> DescribeOutput<DescribeAppResponse> {
         throw AWSError.notImplemented(operation: "DescribeApp")
     }
-    public func describeAppImageConfig(_ input: DescribeAppImageConfigRequest, context: OperationContext) async throws -> DescribeAppImageConfigResponse {
+    public func describeAppImageConfig(_ input: DescribeAppImageConfigRequest, context: OperationContext) async throws -> DescribeOutput<DescribeAppImageConfigResponse> {
         throw AWSError.notImplemented(operation: "DescribeAppImageConfig")
     }
-    public func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws -> DescribeDomainResponse {
+    public func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws -> DescribeOutput<DescribeDomainResponse> {
         throw AWSError.notImplemented(operation: "DescribeDomain")
     }
-    public func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws -> DescribeSpaceResponse {
+    public func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws -> DescribeOutput<DescribeSpaceResponse> {
         throw AWSError.notImplemented(operation: "DescribeSpace")
     }
-    public func describeStudioLifecycleConfig(_ input: DescribeStudioLifecycleConfigRequest, context: OperationContext) async throws -> DescribeStudioLifecycleConfigResponse {
+    public func describeStudioLifecycleConfig(_ input: DescribeStudioLifecycleConfigRequest, context: OperationContext) async throws -> DescribeOutput<DescribeStudioLifecycleConfigResponse> {
         throw AWSError.notImplemented(operation: "DescribeStudioLifecycleConfig")
     }
-    public func describeUserProfile(_ input: DescribeUserProfileRequest, context: OperationContext) async throws -> DescribeUserProfileResponse {
+    public func describeUserProfile(_ input: DescribeUserProfileRequest, context: OperationContext) async throws -> DescribeOutput<DescribeUserProfileResponse> {
         throw AWSError.notImplemented(operation: "DescribeUserProfile")
     }
     public func listAppImageConfigs(_ input: ListAppImageConfigsRequest, context: OperationContext) async throws -> ListAppImageConfigsResponse {
@@ -656,27 +656,27 @@ public enum SageMakerOperationTable {
         case .describeApp:
             let input = try WireCodec.decode(DescribeAppRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.describeApp(input, context: context))
+            return try await handler.describeApp(input, context: context).wireBytes()
         case .describeAppImageConfig:
             let input = try WireCodec.decode(DescribeAppImageConfigRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.describeAppImageConfig(input, context: context))
+            return try await handler.describeAppImageConfig(input, context: context).wireBytes()
         case .describeDomain:
             let input = try WireCodec.decode(DescribeDomainRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.describeDomain(input, context: context))
+            return try await handler.describeDomain(input, context: context).wireBytes()
         case .describeSpace:
             let input = try WireCodec.decode(DescribeSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.describeSpace(input, context: context))
+            return try await handler.describeSpace(input, context: context).wireBytes()
         case .describeStudioLifecycleConfig:
             let input = try WireCodec.decode(DescribeStudioLifecycleConfigRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.describeStudioLifecycleConfig(input, context: context))
+            return try await handler.describeStudioLifecycleConfig(input, context: context).wireBytes()
         case .describeUserProfile:
             let input = try WireCodec.decode(DescribeUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.describeUserProfile(input, context: context))
+            return try await handler.describeUserProfile(input, context: context).wireBytes()
         case .listAppImageConfigs:
             let input = try WireCodec.decode(ListAppImageConfigsRequest.self, from: body)
             try ValidationReport.validate(input)

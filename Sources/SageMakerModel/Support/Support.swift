@@ -1,3 +1,5 @@
+import AWSWire
+
 /// Who is calling, and where: the scope of every resource an operation touches.
 public struct OperationContext: Sendable {
     /// The 12-digit account the request is attributed to.
@@ -25,4 +27,27 @@ public func mergeMember<T: DeepMergeable>(_ current: T?, _ update: T?) -> T? {
     guard let update else { return current }
     guard let current else { return update }
     return current.merging(update)
+}
+
+/// The output of a Describe operation: the shape, or its exact wire form when the operations layer already holds
+/// it encoded (the stored document), which is then sent as is, without a decode and encode round trip.
+public enum DescribeOutput<Shape: Codable & Sendable>: Sendable {
+    case shape(Shape)
+    case encoded([UInt8])
+
+    /// The shape, decoding the wire form if needed.
+    public func value() throws -> Shape {
+        switch self {
+        case .shape(let shape): shape
+        case .encoded(let bytes): try WireCodec.decode(Shape.self, from: bytes)
+        }
+    }
+
+    /// The response body.
+    public func wireBytes() throws -> [UInt8] {
+        switch self {
+        case .shape(let shape): try WireCodec.encode(shape)
+        case .encoded(let bytes): bytes
+        }
+    }
 }
