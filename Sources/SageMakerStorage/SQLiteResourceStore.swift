@@ -5,6 +5,7 @@ import GRDB
 public final class SQLiteResourceStore: ResourceStore {
     private let writer: any DatabaseWriter
     private let committer: GroupCommitter
+    private let cache = ResourceCache(capacity: 20_000)
 
     /// Opens (creating and migrating) the database file `path`.
     public init(path: String) throws {
@@ -95,7 +96,8 @@ public final class SQLiteResourceStore: ResourceStore {
     // MARK: - ResourceStore
 
     public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
-        try await committer.write { db in
+        let cache = self.cache
+        let (stored, stamp) = try await committer.write { db in
             if let limit {
                 let current = try Int.fetchOne(
                     db.cachedStatement(
@@ -129,19 +131,33 @@ public final class SQLiteResourceStore: ResourceStore {
             ])
             var stored = resource
             stored.sequence = db.lastInsertedRowID
-            return stored
+            return (stored, cache.nextStamp())
         }
+        cache.written(ResourceCache.Key(kind: stored.kind, scope: stored.scope, id: stored.id), stored, stamp: stamp)
+        return stored
     }
 
     public func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) async throws -> StoredResource? {
-        try await writer.read { db in try Self.fetchOne(db, kind, scope, id) }
+        let key = ResourceCache.Key(kind: kind, scope: scope, id: id)
+        if let cached = cache.lookup(key) { return cached }
+        let stamp = cache.currentStamp
+        let resource = try readOnCallingThread { db in try Self.fetchOne(db, kind, scope, id) }
+        cache.read(key, resource, stamp: stamp)
+        return resource
+    }
+
+    /// A read of one SELECT statement, on the calling thread: no hop to a reader queue's thread and back, and no
+    /// explicit transaction around it (a single statement is already a consistent snapshot in WAL mode).
+    private func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.unsafeReentrantRead(body)
     }
 
     public func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T {
-        try await committer.write { db in
+        let cache = self.cache
+        let (result, after, stamp) = try await committer.write { db in
             let original = try Self.fetchOne(db, kind, scope, id)
             var resource = original
             let result = try body(&resource)
@@ -162,14 +178,17 @@ public final class SQLiteResourceStore: ResourceStore {
             default:
                 break
             }
-            return result
+            // mutate never inserts: a resource set where none existed was not written.
+            return (result, original == nil ? nil : resource, cache.nextStamp())
         }
+        cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp)
+        return result
     }
 
     public func list(
         _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
     ) async throws -> [StoredResource] {
-        try await writer.read { db in
+        try readOnCallingThread { db in
             var sql = "SELECT \(Self.columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND seq > ?"
             var arguments: StatementArguments = [kind.rawValue, scope.account, scope.region, sequence]
             if let parentId {
