@@ -93,7 +93,7 @@ extension SageMakerService {
                 throw AWSError.resourceInUse("Unable to update Domain [\(arn)] because it is in \(record.status) status.")
             }
             var updated = try UpdateDomainMerge.apply(input, to: current)
-            try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas)
+            try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas, request: input)
             record.transition = StatusDelays.transition(to: DomainStatus.inService, after: delay, from: now)
             record.status = record.transition == nil ? DomainStatus.inService : DomainStatus.updating
             updated.status = record.status

@@ -122,8 +122,15 @@ enum DomainRules {
     }
 
     static func checkAttachmentQuotas(
-        _ domain: DescribeDomainResponse, previous: DescribeDomainResponse?, quotas: Quotas
+        _ domain: DescribeDomainResponse, previous: DescribeDomainResponse?, quotas: Quotas,
+        request: UpdateDomainRequest? = nil
     ) throws(AWSError) {
+        if let request {
+            // Lists replace, so only a request that sends images or lifecycle configurations can raise a count.
+            let sent = attachments(DescribeDomainResponse(
+                defaultSpaceSettings: request.defaultSpaceSettings, defaultUserSettings: request.defaultUserSettings))
+            if sent.images.isEmpty && sent.lifecycleConfigs.isEmpty { return }
+        }
         let after = attachments(domain)
         let before = previous.map(attachments) ?? (images: [], lifecycleConfigs: [])
         let checks: [(String, Int, Int, Int, String)] = [

@@ -87,8 +87,10 @@ public protocol ResourceStore: Sendable {
 
     func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) async throws -> StoredResource?
 
-    /// Reads, changes and writes back one resource in a single transaction: concurrent calls on the same
-    /// resource apply one after the other. Setting the resource to nil removes it; throwing changes nothing.
+    /// Reads, changes and writes back one resource atomically: concurrent calls on the same resource apply one
+    /// after the other, each to the state the previous one left. Setting the resource to nil removes it; throwing
+    /// changes nothing. The body may run more than once (when another write got in first), so it must not have
+    /// side effects beyond its result.
     func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping @Sendable (inout StoredResource?) throws -> T

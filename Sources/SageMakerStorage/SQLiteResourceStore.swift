@@ -156,33 +156,70 @@ public final class SQLiteResourceStore: ResourceStore {
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T {
+        // Optimistic: run the body on the current state outside the single writer, so that concurrent requests
+        // decode, merge and encode in parallel; the writer only checks that the row is still the one the body
+        // saw, and writes. A row changed in between means the body runs again on the new state, so every change
+        // applies whole to the latest state, exactly as if the calls had run one after the other.
+        for _ in 0..<8 {
+            let before = try await fetch(kind, scope: scope, id: id)
+            var after = before
+            let result = try body(&after)
+            if before == nil { after = nil }  // mutate never inserts
+            if before == after { return result }
+            let outcome = try await write(kind, scope, id, expecting: before!, after)
+            if outcome { return result }
+        }
+        return try await mutateInWriter(kind, scope: scope, id: id, body)
+    }
+
+    /// Writes `after` over the row if it is still `before`; false when it changed meanwhile.
+    private func write(
+        _ kind: ResourceKind, _ scope: ResourceScope, _ id: String, expecting before: StoredResource,
+        _ after: StoredResource?
+    ) async throws -> Bool {
+        let cache = self.cache
+        let (written, stamp) = try await committer.write { db -> (Bool, UInt64) in
+            guard try Self.fetchOne(db, kind, scope, id) == before else { return (false, 0) }
+            try Self.store(db, before: before, after: after)
+            return (true, cache.nextStamp())
+        }
+        if written { cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp) }
+        return written
+    }
+
+    /// The fallback under heavy contention: the body runs inside the writer.
+    private func mutateInWriter<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+    ) async throws -> T {
         let cache = self.cache
         let (result, after, stamp) = try await committer.write { db in
             let original = try Self.fetchOne(db, kind, scope, id)
             var resource = original
             let result = try body(&resource)
-            switch (original, resource) {
-            case (let before?, nil):
-                try db.cachedStatement(sql: "DELETE FROM resources WHERE seq = ?").execute(arguments: [before.sequence])
-            case (let before?, let after?) where before != after:
-                let (transition, dueAt) = Self.transitionColumns(after.transition)
-                try db.cachedStatement(
-                    sql: """
-                        UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?,
-                            tags = ?
-                        WHERE seq = ?
-                        """
-                ).execute(arguments: [
-                    after.nameKey, after.status, transition, dueAt, after.document, after.tags, before.sequence,
-                ])
-            default:
-                break
-            }
-            // mutate never inserts: a resource set where none existed was not written.
+            if let original { try Self.store(db, before: original, after: resource) }
             return (result, original == nil ? nil : resource, cache.nextStamp())
         }
         cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp)
         return result
+    }
+
+    /// Deletes or updates the row of `before`.
+    private static func store(_ db: Database, before: StoredResource, after: StoredResource?) throws {
+        guard let after else {
+            try db.cachedStatement(sql: "DELETE FROM resources WHERE seq = ?").execute(arguments: [before.sequence])
+            return
+        }
+        guard after != before else { return }
+        let (transition, dueAt) = transitionColumns(after.transition)
+        try db.cachedStatement(
+            sql: """
+                UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?
+                WHERE seq = ?
+                """
+        ).execute(arguments: [
+            after.nameKey, after.status, transition, dueAt, after.document, after.tags, before.sequence,
+        ])
     }
 
     public func list(
