@@ -54,6 +54,20 @@ public final class SQLiteResourceStore: ResourceStore {
         migrator.registerMigration("v2-tags") { db in
             try db.execute(sql: "ALTER TABLE resources ADD COLUMN tags BLOB")
         }
+        migrator.registerMigration("v3-counts") { db in
+            // Quota checks read a maintained count instead of scanning the index (O(1) at any scale).
+            try db.execute(
+                sql: """
+                    CREATE TABLE resource_counts (
+                        kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, parent TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        PRIMARY KEY (kind, account, region, parent)
+                    ) WITHOUT ROWID;
+                    INSERT INTO resource_counts (kind, account, region, parent, count)
+                        SELECT kind, account, region, parent, COUNT(*) FROM resources
+                        GROUP BY kind, account, region, parent;
+                    """)
+        }
         return migrator
     }
 
@@ -101,7 +115,7 @@ public final class SQLiteResourceStore: ResourceStore {
             if let limit {
                 let current = try Int.fetchOne(
                     db.cachedStatement(
-                        sql: "SELECT COUNT(*) FROM resources WHERE kind = ? AND account = ? AND region = ? AND parent = ?"),
+                        sql: "SELECT count FROM resource_counts WHERE kind = ? AND account = ? AND region = ? AND parent = ?"),
                     arguments: [
                         resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
                     ]) ?? 0
@@ -131,6 +145,7 @@ public final class SQLiteResourceStore: ResourceStore {
             ])
             var stored = resource
             stored.sequence = db.lastInsertedRowID
+            try Self.adjustCount(db, resource, by: 1)
             return (stored, cache.nextStamp())
         }
         cache.written(ResourceCache.Key(kind: stored.kind, scope: stored.scope, id: stored.id), stored, stamp: stamp)
@@ -204,10 +219,22 @@ public final class SQLiteResourceStore: ResourceStore {
         return result
     }
 
+    private static func adjustCount(_ db: Database, _ resource: StoredResource, by delta: Int) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO resource_counts (kind, account, region, parent, count) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (kind, account, region, parent) DO UPDATE SET count = count + excluded.count
+                """
+        ).execute(arguments: [
+            resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId, delta,
+        ])
+    }
+
     /// Deletes or updates the row of `before`.
     private static func store(_ db: Database, before: StoredResource, after: StoredResource?) throws {
         guard let after else {
             try db.cachedStatement(sql: "DELETE FROM resources WHERE seq = ?").execute(arguments: [before.sequence])
+            try adjustCount(db, before, by: -1)
             return
         }
         guard after != before else { return }

@@ -40,6 +40,13 @@ import Testing
             await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(resource("d-2", name: "a"), limit: 2) }
             _ = try await store.insert(resource("d-3", name: "b"), limit: 2)
             await #expect(throws: StoreConflict.limitReached(current: 2)) { _ = try await store.insert(resource("d-4", name: "c"), limit: 2) }
+            // Removing a resource frees its place under the limit.
+            try await store.mutate(.domain, scope: scope, id: "d-1") { $0 = nil }
+            _ = try await store.insert(resource("d-4", name: "c"), limit: 2)
+            let otherScope = ResourceScope(account: "222222222222", region: "us-east-1")
+            _ = try await store.insert(
+                StoredResource(kind: .domain, scope: otherScope, id: "d-9", nameKey: "a", status: "Pending", document: Data()),
+                limit: 1)
         }
     }
 
