@@ -142,14 +142,13 @@ extension SageMakerService {
         let after = try input.nextToken.map {
             try pageTokens.sequence(from: $0, listing: "ListDomains", scope: scope)
         } ?? 0
-        let rows = try await store.list(.domain, scope: scope, parentId: nil, after: after, limit: pageSize + 1)
+        let rows = try await store.list(.domain, scope: scope, parentId: "", after: after, limit: pageSize + 1)
         let page = rows.prefix(pageSize)
         let domains = try page.map { record in
-            let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
-            return DomainDetails(
-                creationTime: domain.creationTime, domainArn: domain.domainArn, domainId: domain.domainId,
-                domainName: domain.domainName, lastModifiedTime: domain.lastModifiedTime, status: record.status,
-                url: domain.url)
+            // DomainDetails' members are a subset of the stored DescribeDomain document's, under the same names.
+            var details = try StoredDocument.decode(DomainDetails.self, from: record.document)
+            details.status = record.status
+            return details
         }
         let next = rows.count > pageSize
             ? pageTokens.token(listing: "ListDomains", scope: scope, after: page.last!.sequence) : nil

@@ -68,6 +68,10 @@ public final class SQLiteResourceStore: ResourceStore {
                         GROUP BY kind, account, region, parent;
                     """)
         }
+        migrator.registerMigration("v4-list-order") { db in
+            // Listing reads a scope's (or a parent's) resources in insertion order: walk an index, never sort.
+            try db.execute(sql: "CREATE INDEX resources_in_order ON resources(kind, account, region, parent, seq)")
+        }
         return migrator
     }
 
