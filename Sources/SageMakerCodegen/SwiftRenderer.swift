@@ -25,6 +25,7 @@ public struct SwiftRenderer: Sendable {
             "Validators.swift": renderValidators(),
             "Merge.swift": renderMerge(),
             "Operations.swift": renderOperations(),
+            "References.swift": renderReferences(),
         ]
     }
 
@@ -277,6 +278,68 @@ public struct SwiftRenderer: Sendable {
                 }
             }
             out += "        return merged\n    }\n}\n"
+        }
+        return out
+    }
+
+    // MARK: - References
+
+    /// Members that name other resources: the custom images and lifecycle configurations a settings shape attaches.
+    static let referenceMembers: [String: String] = [
+        "CustomImages": "customImages", "LifecycleConfigArns": "lifecycleConfigArns",
+        "LifecycleConfigArn": "lifecycleConfigArn",
+    ]
+
+    /// Structures that hold a reference member themselves or through nested structures and lists of them.
+    var referencingStructures: Set<String> {
+        var found = Set<String>()
+        var changed = true
+        while changed {
+            changed = false
+            for name in structures where !found.contains(name) {
+                let holds = members(of: name).contains { field in
+                    if Self.referenceMembers[field.name] != nil { return true }
+                    return found.contains(elementStructure(field.shape) ?? "")
+                }
+                if holds {
+                    found.insert(name)
+                    changed = true
+                }
+            }
+        }
+        return found
+    }
+
+    /// The structure a member holds directly or as list elements.
+    func elementStructure(_ shapeName: String) -> String? {
+        guard let shape = model.shapes[shapeName] else { return nil }
+        if shape.type == "structure" { return shapeName }
+        if shape.type == "list", let member = shape.member?.shape, model.shapes[member]?.type == "structure" {
+            return member
+        }
+        return nil
+    }
+
+    func renderReferences() -> String {
+        var out = header
+        let referencing = referencingStructures
+        for name in structures where referencing.contains(name) {
+            out += "\n/// Collects the resources that model shape `\(name)` refers to.\n"
+            out += "extension \(name): ReferenceCollecting {\n"
+            out += "    public func collectReferences(into references: inout ShapeReferences) {\n"
+            for field in members(of: name) {
+                let property = Self.bareName(field.name)
+                if let kind = Self.referenceMembers[field.name] {
+                    out += "        if let value = \(property) { references.add(\(kind): value) }\n"
+                } else if let element = elementStructure(field.shape), referencing.contains(element) {
+                    if model.shapes[field.shape]?.type == "list" {
+                        out += "        for element in \(property) ?? [] { element.collectReferences(into: &references) }\n"
+                    } else {
+                        out += "        \(property)?.collectReferences(into: &references)\n"
+                    }
+                }
+            }
+            out += "    }\n}\n"
         }
         return out
     }

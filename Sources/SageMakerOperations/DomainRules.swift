@@ -85,40 +85,15 @@ enum DomainRules {
     // MARK: - Quotas an update can reach
 
     /// Distinct custom images and lifecycle configurations attached to the domain's default settings.
-    static func attachments(_ domain: DescribeDomainResponse) -> (images: Set<String>, lifecycleConfigs: Set<String>) {
-        var images = Set<String>()
-        var configs = Set<String>()
-        struct Defaults: Encodable {
-            var user: UserSettings?
-            var space: DefaultSpaceSettings?
-        }
-        guard let data = try? WireCodec.encode(Defaults(user: domain.defaultUserSettings, space: domain.defaultSpaceSettings)),
-              let tree = try? JSONSerialization.jsonObject(with: Data(data))
-        else { return ([], []) }
-        func walk(_ node: Any) {
-            if let object = node as? [String: Any] {
-                for (key, value) in object {
-                    switch key {
-                    case "CustomImages":
-                        for case let image as [String: Any] in value as? [Any] ?? [] {
-                            let name = image["ImageName"] as? String ?? ""
-                            let config = image["AppImageConfigName"] as? String ?? ""
-                            images.insert("\(name)|\(config)|\(image["ImageVersionNumber"] ?? "")")
-                        }
-                    case "LifecycleConfigArns":
-                        for case let arn as String in value as? [Any] ?? [] { configs.insert(arn) }
-                    case "LifecycleConfigArn":
-                        if let arn = value as? String { configs.insert(arn) }
-                    default:
-                        walk(value)
-                    }
-                }
-            } else if let array = node as? [Any] {
-                array.forEach(walk)
-            }
-        }
-        walk(tree)
-        return (images, configs)
+    static func attachments(_ user: UserSettings?, _ space: DefaultSpaceSettings?) -> ShapeReferences {
+        var references = ShapeReferences()
+        user?.collectReferences(into: &references)
+        space?.collectReferences(into: &references)
+        return references
+    }
+
+    static func attachments(_ domain: DescribeDomainResponse) -> ShapeReferences {
+        attachments(domain.defaultUserSettings, domain.defaultSpaceSettings)
     }
 
     static func checkAttachmentQuotas(
@@ -127,16 +102,15 @@ enum DomainRules {
     ) throws(AWSError) {
         if let request {
             // Lists replace, so only a request that sends images or lifecycle configurations can raise a count.
-            let sent = attachments(DescribeDomainResponse(
-                defaultSpaceSettings: request.defaultSpaceSettings, defaultUserSettings: request.defaultUserSettings))
-            if sent.images.isEmpty && sent.lifecycleConfigs.isEmpty { return }
+            if attachments(request.defaultUserSettings, request.defaultSpaceSettings).isEmpty { return }
         }
         let after = attachments(domain)
-        let before = previous.map(attachments) ?? (images: [], lifecycleConfigs: [])
+        let before = previous.map(attachments) ?? ShapeReferences()
         let checks: [(String, Int, Int, Int, String)] = [
-            ("Custom images per domain", quotas.customImagesPerDomain, before.images.count, after.images.count, "Images"),
-            ("Lifecycle configurations per domain", quotas.lifecycleConfigsPerDomain, before.lifecycleConfigs.count,
-             after.lifecycleConfigs.count, "Lifecycle configurations"),
+            ("Custom images per domain", quotas.customImagesPerDomain, before.customImages.count,
+             after.customImages.count, "Images"),
+            ("Lifecycle configurations per domain", quotas.lifecycleConfigsPerDomain, before.lifecycleConfigArns.count,
+             after.lifecycleConfigArns.count, "Lifecycle configurations"),
         ]
         for (name, limit, current, wanted, unit) in checks where wanted > limit && wanted > current {
             throw .resourceLimitExceeded(

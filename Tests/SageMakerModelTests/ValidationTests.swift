@@ -118,3 +118,24 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
         #expect(AWSError.internalFailure().httpStatus == 500)
     }
 }
+
+@Suite struct ReferenceTests {
+    @Test func settingsCollectEveryImageAndLifecycleConfigurationAtEveryDepth() {
+        let lcc = { (name: String) in "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/\(name)" }
+        let settings = UserSettings(
+            codeEditorAppSettings: CodeEditorAppSettings(lifecycleConfigArns: [lcc("a")]),
+            jupyterServerAppSettings: JupyterServerAppSettings(
+                defaultResourceSpec: ResourceSpec(lifecycleConfigArn: lcc("b")), lifecycleConfigArns: [lcc("a")]),
+            kernelGatewayAppSettings: KernelGatewayAppSettings(
+                customImages: [CustomImage(appImageConfigName: "c", imageName: "i", imageVersionNumber: 2)]),
+            rSessionAppSettings: RSessionAppSettings(customImages: [CustomImage(appImageConfigName: "c", imageName: "j")]),
+            tensorBoardAppSettings: TensorBoardAppSettings(defaultResourceSpec: ResourceSpec(lifecycleConfigArn: lcc("c"))))
+        var references = ShapeReferences()
+        settings.collectReferences(into: &references)
+        #expect(references.lifecycleConfigArns == [lcc("a"), lcc("b"), lcc("c")])
+        #expect(references.customImages == ["c|i|2", "c|j|"])
+        var none = ShapeReferences()
+        UserSettings(executionRole: "arn:aws:iam::123456789012:role/x").collectReferences(into: &none)
+        #expect(none.isEmpty)
+    }
+}

@@ -198,6 +198,27 @@ import Testing
             domainId: id))
     }
 
+    @Test func lifecycleConfigurationQuotaCountsDistinctArnsAcrossDefaults() async throws {
+        let harness = try await Harness(quotas: Quotas(lifecycleConfigsPerDomain: 2))
+        let id = try await harness.createDomain()
+        try await harness.advance(6)
+        let lcc = { (name: String) in "arn:aws:sagemaker:us-east-1:111111111111:studio-lifecycle-config/\(name)" }
+        // The same ARN twice counts once.
+        try await harness.update(UpdateDomainRequest(
+            defaultSpaceSettings: DefaultSpaceSettings(jupyterServerAppSettings: JupyterServerAppSettings(lifecycleConfigArns: [lcc("a")])),
+            defaultUserSettings: UserSettings(jupyterServerAppSettings: JupyterServerAppSettings(lifecycleConfigArns: [lcc("a"), lcc("b")])),
+            domainId: id))
+        try await harness.advance(6)
+        let error = await awsError {
+            try await harness.update(UpdateDomainRequest(
+                defaultUserSettings: UserSettings(tensorBoardAppSettings: TensorBoardAppSettings(
+                    defaultResourceSpec: ResourceSpec(lifecycleConfigArn: lcc("c")))),
+                domainId: id))
+        }
+        #expect(error?.errorCode == "ResourceLimitExceeded")
+        #expect(error?.message.hasPrefix("The account-level service limit 'Lifecycle configurations per domain' is 2 Lifecycle configurations, with current utilization of 2 Lifecycle configurations and a request delta of 1 Lifecycle configurations.") == true)
+    }
+
     @Test func concurrentUpdatesApplyWholeOrFail() async throws {
         let harness = try await Harness()
         let id = try await harness.createDomain()

@@ -51,3 +51,30 @@ public enum DescribeOutput<Shape: Codable & Sendable>: Sendable {
         }
     }
 }
+
+/// The other resources a settings shape refers to: custom images (by AppImageConfig, image and version) and
+/// studio lifecycle configurations (by ARN). Collected by generated code from the model's members.
+public struct ShapeReferences: Sendable, Equatable {
+    public private(set) var customImages: Set<String> = []
+    public private(set) var lifecycleConfigArns: Set<String> = []
+
+    public init() {}
+
+    public mutating func add(customImages images: [CustomImage]) {
+        for image in images {
+            customImages.insert(
+                "\(image.appImageConfigName ?? "")|\(image.imageName ?? "")|\(image.imageVersionNumber.map(String.init) ?? "")")
+        }
+    }
+
+    public mutating func add(lifecycleConfigArns arns: [String]) { lifecycleConfigArns.formUnion(arns) }
+
+    public mutating func add(lifecycleConfigArn arn: String) { lifecycleConfigArns.insert(arn) }
+
+    public var isEmpty: Bool { customImages.isEmpty && lifecycleConfigArns.isEmpty }
+}
+
+/// A shape that refers to other resources somewhere inside it.
+public protocol ReferenceCollecting {
+    func collectReferences(into references: inout ShapeReferences)
+}
