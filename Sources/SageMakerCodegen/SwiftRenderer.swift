@@ -26,6 +26,7 @@ public struct SwiftRenderer: Sendable {
             "Merge.swift": renderMerge(),
             "Operations.swift": renderOperations(),
             "References.swift": renderReferences(),
+            "Encoding.swift": renderEncoding(),
         ]
     }
 
@@ -282,6 +283,49 @@ public struct SwiftRenderer: Sendable {
         return out
     }
 
+    // MARK: - Encoding
+
+    /// Statements that write `value` (non-optional) of shape `shapeName`.
+    func writing(_ value: String, shape shapeName: String, depth: Int) -> [String] {
+        let shape = model.shapes[shapeName]!
+        switch shape.type {
+        case "structure": return ["writer.value(\(value))"]
+        case "string", "blob": return ["writer.string(\(value))"]
+        case "boolean": return ["writer.bool(\(value))"]
+        case "integer", "long", "float", "double": return ["writer.number(\(value))"]
+        case "timestamp": return ["writer.timestamp(\(value))"]
+        case "list":
+            let element = "element\(depth)"
+            return ["writer.beginArray()", "for \(element) in \(value) {"]
+                + writing(element, shape: shape.member!.shape, depth: depth + 1).map { "    " + $0 }
+                + ["}", "writer.endArray()"]
+        case "map":
+            let entry = "entry\(depth)"
+            return ["writer.beginObject()", "for \(entry) in \(value) {", "    writer.key(\(entry).key)"]
+                + writing("\(entry).value", shape: shape.value!.shape, depth: depth + 1).map { "    " + $0 }
+                + ["}", "writer.endObject()"]
+        default: return ["writer.string(String(describing: \(value)))"]
+        }
+    }
+
+    func renderEncoding() -> String {
+        var out = header + "\nimport AWSWire\nimport Foundation\n"
+        for name in structures {
+            out += "\n/// Writes model shape `\(name)` as AWS JSON 1.1; absent members are left out.\n"
+            out += "extension \(name): WireEncodable {\n"
+            out += "    public func writeJSON(to writer: inout JSONWriter) {\n"
+            out += "        writer.beginObject()\n"
+            for field in members(of: name) {
+                out += "        if let value = \(Self.bareName(field.name)) {\n"
+                out += "            writer.key(\(Self.literal(field.name)))\n"
+                out += writing("value", shape: field.shape, depth: 0).map { "            " + $0 + "\n" }.joined()
+                out += "        }\n"
+            }
+            out += "        writer.endObject()\n    }\n}\n"
+        }
+        return out
+    }
+
     // MARK: - References
 
     /// Members that name other resources: the custom images and lifecycle configurations a settings shape attaches.
@@ -389,7 +433,7 @@ public struct SwiftRenderer: Sendable {
                 if Self.returnsWireDocument(name) {
                     out += "            return try await handler.\(method)(input, context: context).wireBytes()\n"
                 } else if operation.output != nil {
-                    out += "            return try WireCodec.encode(try await handler.\(method)(input, context: context))\n"
+                    out += "            return WireCodec.encode(shape: try await handler.\(method)(input, context: context))\n"
                 } else {
                     out += "            try await handler.\(method)(input, context: context)\n"
                     out += "            return WireCodec.emptyObject\n"

@@ -44,8 +44,8 @@ enum StoredDocument {
         return try decoder.decode(T.self, from: data)
     }
 
-    static func encode(_ value: some Encodable) throws -> Data {
-        Data(try WireCodec.encode(value))
+    static func encode(_ value: some WireEncodable) throws -> Data {
+        Data(WireCodec.encode(shape: value))
     }
 }
 

@@ -139,3 +139,43 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
         #expect(none.isEmpty)
     }
 }
+
+@Suite struct GeneratedEncoderTests {
+    /// The generated writer and Foundation's JSONEncoder must produce the same JSON values.
+    func sameJSON(_ value: some Encodable & WireEncodable) throws {
+        let generated = WireCodec.encode(shape: value)
+        let foundation = try WireCodec.encode(value)
+        let left = try JSONSerialization.jsonObject(with: Data(generated)) as? NSDictionary
+        let right = try JSONSerialization.jsonObject(with: Data(foundation)) as? NSDictionary
+        #expect(left != nil)
+        #expect(left == right, "\(String(decoding: generated, as: UTF8.self))")
+    }
+
+    @Test func matchesFoundationOnNestedListsScalarsAndTimestamps() throws {
+        let tricky = "quote \" backslash \\ newline \n tab \t bell \u{07} é ✓ / slash"
+        let spec = ResourceSpec(instanceType: "ml.t3.medium", lifecycleConfigArn: tricky)
+        let domain = DescribeDomainResponse(
+            appNetworkAccessType: "VpcOnly", creationTime: Date(timeIntervalSince1970: 1_605_418_785.555),
+            defaultUserSettings: UserSettings(
+                canvasAppSettings: CanvasAppSettings(
+                    identityProviderOAuthSettings: [IdentityProviderOAuthSetting(dataSourceName: "Snowflake", status: "ENABLED")]),
+                jupyterServerAppSettings: JupyterServerAppSettings(
+                    codeRepositories: [CodeRepository(repositoryUrl: "https://a/b/c")], defaultResourceSpec: spec,
+                    lifecycleConfigArns: ["a", "b"]),
+                kernelGatewayAppSettings: KernelGatewayAppSettings(
+                    customImages: [CustomImage(appImageConfigName: "c", imageName: "i", imageVersionNumber: 7)]),
+                securityGroups: []),
+            domainId: "d-1", lastModifiedTime: Date(timeIntervalSince1970: 1_605_418_786),
+            subnetIds: ["s-1", "s-2"], url: tricky)
+        try sameJSON(domain)
+        try sameJSON(ListDomainsResponse(domains: [
+            DomainDetails(creationTime: Date(timeIntervalSince1970: 1), domainId: "d-1"), DomainDetails(),
+        ], nextToken: "t"))
+        try sameJSON(CreateDomainResponse())
+        let container = ContainerConfig(
+            containerArguments: ["--x"], containerEntrypoint: ["python"],
+            containerEnvironmentVariables: ["A": "1", "B\"": "two \n"])
+        try sameJSON(container)
+        #expect(String(decoding: WireCodec.encode(shape: CreateDomainResponse()), as: UTF8.self) == "{}")
+    }
+}

@@ -590,35 +590,35 @@ public enum SageMakerOperationTable {
         case .addTags:
             let input = try WireCodec.decode(AddTagsInput.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.addTags(input, context: context))
+            return WireCodec.encode(shape: try await handler.addTags(input, context: context))
         case .createApp:
             let input = try WireCodec.decode(CreateAppRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.createApp(input, context: context))
+            return WireCodec.encode(shape: try await handler.createApp(input, context: context))
         case .createAppImageConfig:
             let input = try WireCodec.decode(CreateAppImageConfigRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.createAppImageConfig(input, context: context))
+            return WireCodec.encode(shape: try await handler.createAppImageConfig(input, context: context))
         case .createDomain:
             let input = try WireCodec.decode(CreateDomainRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.createDomain(input, context: context))
+            return WireCodec.encode(shape: try await handler.createDomain(input, context: context))
         case .createPresignedDomainUrl:
             let input = try WireCodec.decode(CreatePresignedDomainUrlRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.createPresignedDomainUrl(input, context: context))
+            return WireCodec.encode(shape: try await handler.createPresignedDomainUrl(input, context: context))
         case .createSpace:
             let input = try WireCodec.decode(CreateSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.createSpace(input, context: context))
+            return WireCodec.encode(shape: try await handler.createSpace(input, context: context))
         case .createStudioLifecycleConfig:
             let input = try WireCodec.decode(CreateStudioLifecycleConfigRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.createStudioLifecycleConfig(input, context: context))
+            return WireCodec.encode(shape: try await handler.createStudioLifecycleConfig(input, context: context))
         case .createUserProfile:
             let input = try WireCodec.decode(CreateUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.createUserProfile(input, context: context))
+            return WireCodec.encode(shape: try await handler.createUserProfile(input, context: context))
         case .deleteApp:
             let input = try WireCodec.decode(DeleteAppRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -647,7 +647,7 @@ public enum SageMakerOperationTable {
         case .deleteTags:
             let input = try WireCodec.decode(DeleteTagsInput.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.deleteTags(input, context: context))
+            return WireCodec.encode(shape: try await handler.deleteTags(input, context: context))
         case .deleteUserProfile:
             let input = try WireCodec.decode(DeleteUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -680,47 +680,47 @@ public enum SageMakerOperationTable {
         case .listAppImageConfigs:
             let input = try WireCodec.decode(ListAppImageConfigsRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.listAppImageConfigs(input, context: context))
+            return WireCodec.encode(shape: try await handler.listAppImageConfigs(input, context: context))
         case .listApps:
             let input = try WireCodec.decode(ListAppsRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.listApps(input, context: context))
+            return WireCodec.encode(shape: try await handler.listApps(input, context: context))
         case .listDomains:
             let input = try WireCodec.decode(ListDomainsRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.listDomains(input, context: context))
+            return WireCodec.encode(shape: try await handler.listDomains(input, context: context))
         case .listSpaces:
             let input = try WireCodec.decode(ListSpacesRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.listSpaces(input, context: context))
+            return WireCodec.encode(shape: try await handler.listSpaces(input, context: context))
         case .listStudioLifecycleConfigs:
             let input = try WireCodec.decode(ListStudioLifecycleConfigsRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.listStudioLifecycleConfigs(input, context: context))
+            return WireCodec.encode(shape: try await handler.listStudioLifecycleConfigs(input, context: context))
         case .listTags:
             let input = try WireCodec.decode(ListTagsInput.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.listTags(input, context: context))
+            return WireCodec.encode(shape: try await handler.listTags(input, context: context))
         case .listUserProfiles:
             let input = try WireCodec.decode(ListUserProfilesRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.listUserProfiles(input, context: context))
+            return WireCodec.encode(shape: try await handler.listUserProfiles(input, context: context))
         case .updateAppImageConfig:
             let input = try WireCodec.decode(UpdateAppImageConfigRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.updateAppImageConfig(input, context: context))
+            return WireCodec.encode(shape: try await handler.updateAppImageConfig(input, context: context))
         case .updateDomain:
             let input = try WireCodec.decode(UpdateDomainRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.updateDomain(input, context: context))
+            return WireCodec.encode(shape: try await handler.updateDomain(input, context: context))
         case .updateSpace:
             let input = try WireCodec.decode(UpdateSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.updateSpace(input, context: context))
+            return WireCodec.encode(shape: try await handler.updateSpace(input, context: context))
         case .updateUserProfile:
             let input = try WireCodec.decode(UpdateUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
-            return try WireCodec.encode(try await handler.updateUserProfile(input, context: context))
+            return WireCodec.encode(shape: try await handler.updateUserProfile(input, context: context))
         }
     }
 }

@@ -31,7 +31,7 @@ public func mergeMember<T: DeepMergeable>(_ current: T?, _ update: T?) -> T? {
 
 /// The output of a Describe operation: the shape, or its exact wire form when the operations layer already holds
 /// it encoded (the stored document), which is then sent as is, without a decode and encode round trip.
-public enum DescribeOutput<Shape: Codable & Sendable>: Sendable {
+public enum DescribeOutput<Shape: Codable & Sendable & WireEncodable>: Sendable {
     case shape(Shape)
     case encoded([UInt8])
 
@@ -46,7 +46,7 @@ public enum DescribeOutput<Shape: Codable & Sendable>: Sendable {
     /// The response body.
     public func wireBytes() throws -> [UInt8] {
         switch self {
-        case .shape(let shape): try WireCodec.encode(shape)
+        case .shape(let shape): WireCodec.encode(shape: shape)
         case .encoded(let bytes): bytes
         }
     }

@@ -1,0 +1,115 @@
+import Foundation
+
+/// A shape that writes its own AWS JSON 1.1 form (generated from the model): no Foundation encoder on hot paths.
+public protocol WireEncodable {
+    func writeJSON(to writer: inout JSONWriter)
+}
+
+/// Appends JSON to a byte buffer. Commas are placed by looking at the previous byte, so generated code only says
+/// what comes next.
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 512) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    @inline(__always)
+    mutating func separate() {
+        if let last = bytes.last, last != UInt8(ascii: "{"), last != UInt8(ascii: "["), last != UInt8(ascii: ":") {
+            bytes.append(UInt8(ascii: ","))
+        }
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")) }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+    }
+
+    public mutating func endArray() { bytes.append(UInt8(ascii: "]")) }
+
+    /// A member name (model member names need no escaping).
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// A map key.
+    public mutating func key(_ name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    static let hex = Array("0123456789abcdef".utf8)
+
+    public mutating func string(_ value: String) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(Self.hex[Int(byte >> 4)])
+                bytes.append(Self.hex[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func number(_ value: some BinaryInteger) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    public mutating func number(_ value: Double) {
+        separate()
+        if value.rounded() == value, abs(value) < 1e15 {
+            bytes.append(contentsOf: String(Int64(value)).utf8)
+        } else {
+            bytes.append(contentsOf: value.description.utf8)
+        }
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// Timestamps are epoch seconds with a millisecond fraction.
+    public mutating func timestamp(_ value: Date) { number(WireCodec.epochMilliseconds(value)) }
+
+    public mutating func value(_ shape: some WireEncodable) { shape.writeJSON(to: &self) }
+}
+
+extension WireCodec {
+    /// Encodes a shape with its generated writer.
+    public static func encode(shape: some WireEncodable) -> [UInt8] {
+        var writer = JSONWriter()
+        shape.writeJSON(to: &writer)
+        return writer.bytes
+    }
+}
+
+extension Array: WireEncodable where Element: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginArray()
+        for element in self { element.writeJSON(to: &writer) }
+        writer.endArray()
+    }
+}
