@@ -48,10 +48,12 @@ extension SageMakerService {
         let transition = StatusDelays.transition(
             to: DomainStatus.inService, after: configuration.delays.domainCreate, from: now)
         if transition == nil { domain.status = DomainStatus.inService }
+        let document = try StoredDocument.encode(domain)
+        domains.remember(document, domain, key: DecodedDocuments<DescribeDomainResponse>.key(scope, domainId))
         let record = StoredResource(
             kind: .domain, scope: scope, id: domainId, nameKey: input.domainName ?? "",
             status: domain.status ?? DomainStatus.pending, transition: transition,
-            document: try StoredDocument.encode(domain), tags: try input.tags.map(StoredDocument.encode))
+            document: document, tags: try input.tags.map(StoredDocument.encode))
         do {
             _ = try await store.insert(record, limit: configuration.quotas.domainsPerRegion)
         } catch StoreConflict.nameTaken {
@@ -85,9 +87,11 @@ extension SageMakerService {
         let delay = configuration.delays.domainUpdate
         let quotas = configuration.quotas
         let notFound = domainNotFound(domainId, context)
+        let documents = domains
+        let key = DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId)
         let arn = try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
             guard var record = resource else { throw notFound }
-            let current = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
+            let current = try documents.decode(record.document, key: key)
             let arn = current.domainArn ?? ""
             guard record.status == DomainStatus.inService || record.status == DomainStatus.updateFailed else {
                 throw AWSError.resourceInUse("Unable to update Domain [\(arn)] because it is in \(record.status) status.")
@@ -100,6 +104,7 @@ extension SageMakerService {
             updated.failureReason = nil
             updated.lastModifiedTime = now
             record.document = try StoredDocument.encode(updated)
+            documents.remember(record.document, updated, key: key)
             resource = record
             return arn
         }

@@ -9,6 +9,7 @@ public struct SageMakerService<Store: ResourceStore>: SageMakerHandler {
     let clock: any EmulatorClock
     let configuration: OperationsConfiguration
     let pageTokens: PageTokens
+    let domains = DecodedDocuments<DescribeDomainResponse>()
 
     public init(store: Store, clock: any EmulatorClock, configuration: OperationsConfiguration, pageTokens: PageTokens) {
         self.store = store
