@@ -9,11 +9,16 @@ public enum WireCodec {
     /// The `Content-Type` of requests and responses.
     public static let contentType = "application/x-amz-json-1.1"
 
+    /// One decoder for every request: its configuration never changes after this.
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
     /// Decodes a request body; an empty body is the empty object.
     public static func decode<T: Decodable>(_ type: T.Type, from body: some Collection<UInt8>) throws(AWSError) -> T {
         let data = body.isEmpty ? Data("{}".utf8) : Data(body)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
         do {
             return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {

@@ -1,5 +1,6 @@
 import AWSWire
 import Foundation
+import Synchronization
 
 /// A shape that checks the constraints of the service model at every depth.
 public protocol ShapeValidatable {
@@ -48,6 +49,10 @@ public struct CountConstraint: Sendable {
 public final class ShapePattern: Sendable {
     public let source: String
     private let regex: RegexBox?
+    /// Recent outcomes: clients send the same identifiers again and again (polling Describe), and matching through
+    /// NSRegularExpression costs more on Linux than a dictionary lookup.
+    private let recent = Mutex<[String: Bool]>([:])
+    private static let recentCapacity = 4096
 
     public init(_ source: String) {
         self.source = source
@@ -59,8 +64,16 @@ public final class ShapePattern: Sendable {
 
     public func matches(_ value: String) -> Bool {
         guard let regex = regex?.regex else { return true }
+        if let known = recent.withLock({ $0[value] }) { return known }
         let range = NSRange(value.startIndex..<value.endIndex, in: value)
-        return regex.firstMatch(in: value, options: [], range: range) != nil
+        let matched = regex.firstMatch(in: value, options: [], range: range) != nil
+        if value.utf8.count <= 256 {
+            recent.withLock { recent in
+                if recent.count >= Self.recentCapacity { recent.removeAll(keepingCapacity: true) }
+                recent[value] = matched
+            }
+        }
+        return matched
     }
 }
 
