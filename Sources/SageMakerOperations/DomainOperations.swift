@@ -54,8 +54,19 @@ extension SageMakerService {
             kind: .domain, scope: scope, id: domainId, nameKey: input.domainName ?? "",
             status: domain.status ?? DomainStatus.pending, transition: transition,
             document: document, tags: try input.tags.map(StoredDocument.encode))
+        let limit = configuration.quotas.domainsPerRegion
+        var references = ShapeReferences()
+        input.collectReferences(into: &references)
         do {
-            _ = try await store.insert(record, limit: configuration.quotas.domainsPerRegion)
+            if references.isEmpty {
+                _ = try await store.insert(record, limit: limit)
+            } else {
+                // The configurations the settings name must exist, and cannot be deleted before the domain is stored.
+                try await store.transaction { tx in
+                    try tx.checkReferences(input, context)
+                    try tx.insert(record, limit: limit)
+                }
+            }
         } catch StoreConflict.nameTaken {
             throw AWSError.resourceInUse(
                 "Unable to create Domain [\(arn)] because a Domain with name [\(input.domainName ?? "")] already exists.")
@@ -83,29 +94,34 @@ extension SageMakerService {
         -> UpdateDomainResponse
     {
         let domainId = input.domainId ?? ""
-        let now = now()
-        let delay = configuration.delays.domainUpdate
-        let quotas = configuration.quotas
+        let step = DomainUpdate(
+            input: input, now: now(), delay: configuration.delays.domainUpdate, quotas: configuration.quotas,
+            documents: domains, key: DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId))
         let notFound = domainNotFound(domainId, context)
-        let documents = domains
-        let key = DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId)
-        let arn = try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
-            guard var record = resource else { throw notFound }
-            let current = try documents.decode(record.document, key: key)
-            let arn = current.domainArn ?? ""
-            guard record.status == DomainStatus.inService || record.status == DomainStatus.updateFailed else {
-                throw AWSError.resourceInUse("Unable to update Domain [\(arn)] because it is in \(record.status) status.")
+        guard step.dependsOnOtherResources else {
+            // The common case touches the domain alone: an optimistic read-modify-write of its row.
+            let arn = try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
+                guard var record = resource else { throw notFound }
+                let arn = try step.apply(to: &record)
+                resource = record
+                return arn
             }
-            var updated = try UpdateDomainMerge.apply(input, to: current)
-            try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas, request: input)
-            record.transition = StatusDelays.transition(to: DomainStatus.inService, after: delay, from: now)
-            record.status = record.transition == nil ? DomainStatus.inService : DomainStatus.updating
-            updated.status = record.status
-            updated.failureReason = nil
-            updated.lastModifiedTime = now
-            record.document = try StoredDocument.encode(updated)
-            documents.remember(record.document, updated, key: key)
-            resource = record
+            return UpdateDomainResponse(domainArn: arn)
+        }
+        // Changes that depend on the domain's apps, or that name other resources, are checked and written in one
+        // transaction, so that no app or configuration can appear or vanish in between.
+        let arn = try await store.transaction { tx in
+            guard var record = try tx.fetch(.domain, scope: context.scope, id: domainId) else { throw notFound }
+            let current = try step.documents.decode(record.document, key: step.key)
+            if DomainRules.isUpdatable(record.status) {
+                let apps = try tx.list(.app, scope: context.scope, parentId: nil)
+                    .filter { $0.parentId.hasPrefix(domainId + "/") }.map(\.status)
+                try DomainRules.checkAppsAllowUpdate(input, current: current, appStatuses: apps)
+                try tx.checkReferences(input.defaultUserSettings, context)
+                try tx.checkReferences(input.defaultSpaceSettings, context)
+            }
+            let arn = try step.apply(to: &record)
+            try tx.update(record)
             return arn
         }
         return UpdateDomainResponse(domainArn: arn)
@@ -116,26 +132,23 @@ extension SageMakerService {
         let now = now()
         let delay = configuration.delays.domainDelete
         let notFound = domainNotFound(domainId, context)
-        try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
-            guard var record = resource else { throw notFound }
+        try await store.transaction { tx in
+            guard var record = try tx.fetch(.domain, scope: context.scope, id: domainId) else { throw notFound }
             var domain = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
+            let arn = domain.domainArn ?? ""
             switch record.status {
             case DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting:
-                throw AWSError.resourceInUse(
-                    "Unable to delete Domain [\(domain.domainArn ?? "")] because it is in \(record.status) status.")
+                throw ResourceErrors.notInService("delete", "Domain", arn, status: record.status)
             default:
                 break
             }
-            guard delay > 0 else {
-                resource = nil
-                return
+            if try !tx.list(.userProfile, scope: context.scope, parentId: domainId).isEmpty {
+                throw ResourceErrors.inUse(deleting: "Domain", arn, by: "UserProfile")
             }
-            domain.status = DomainStatus.deleting
-            domain.lastModifiedTime = now
-            record.status = DomainStatus.deleting
-            record.transition = PendingTransition(.removal, dueAt: now.addingTimeInterval(delay))
-            record.document = try StoredDocument.encode(domain)
-            resource = record
+            if try !tx.list(.space, scope: context.scope, parentId: domainId).isEmpty {
+                throw ResourceErrors.inUse(deleting: "Domain", arn, by: "Space")
+            }
+            try record.beginDeletion(&domain, after: delay, at: now) ? tx.update(record) : tx.remove(record)
         }
     }
 
@@ -161,8 +174,43 @@ extension SageMakerService {
     }
 
     func domainNotFound(_ domainId: String, _ context: OperationContext) -> AWSError {
-        let arn = ResourceNames.domainArn(region: context.region, account: context.account, domainId: domainId)
-        return AWSError.resourceNotFound("Domain [\(arn)] does not exist.")
+        ResourceErrors.domainNotFound(domainId, context)
+    }
+}
+
+/// One UpdateDomain applied to the stored domain row: status check, merge, rules, quotas, new status.
+struct DomainUpdate: Sendable {
+    let input: UpdateDomainRequest
+    let now: Date
+    let delay: Double
+    let quotas: Quotas
+    let documents: DecodedDocuments<DescribeDomainResponse>
+    let key: String
+
+    /// Whether the update must be checked against the domain's apps or the configurations it names.
+    var dependsOnOtherResources: Bool {
+        let settings = input.domainSettingsForUpdate
+        var references = ShapeReferences()
+        input.defaultUserSettings?.collectReferences(into: &references)
+        input.defaultSpaceSettings?.collectReferences(into: &references)
+        return input.appNetworkAccessType != nil || input.subnetIds != nil
+            || settings?.executionRoleIdentityConfig != nil || settings?.rStudioServerProDomainSettingsForUpdate != nil
+            || !references.isEmpty
+    }
+
+    /// Changes the row; returns the domain's ARN.
+    func apply(to record: inout StoredResource) throws -> String {
+        let current = try documents.decode(record.document, key: key)
+        let arn = current.domainArn ?? ""
+        guard DomainRules.isUpdatable(record.status) else {
+            throw ResourceErrors.notInService("update", "Domain", arn, status: record.status)
+        }
+        var updated = try UpdateDomainMerge.apply(input, to: current)
+        try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas, request: input)
+        try record.beginUpdate(
+            &updated, transition: StatusDelays.transition(to: DomainStatus.inService, after: delay, from: now), at: now)
+        documents.remember(record.document, updated, key: key)
+        return arn
     }
 }
 

@@ -20,6 +20,35 @@ enum DomainRules {
         return filled
     }
 
+    /// UpdateDomain is accepted in InService and in Update_Failed ("call UpdateDomain again after fixing the error").
+    static func isUpdatable(_ status: String) -> Bool {
+        status == DomainStatus.inService || status == DomainStatus.updateFailed
+    }
+
+    /// The UpdateDomain rules that depend on the domain's apps (model documentation of UpdateDomainRequest):
+    /// AppNetworkAccessType and SubnetIds only while no app is InService, Pending or Deleting;
+    /// ExecutionRoleIdentityConfig and new RStudio settings only while no app is InService or Pending.
+    static func checkAppsAllowUpdate(
+        _ request: UpdateDomainRequest, current: DescribeDomainResponse, appStatuses: [String]
+    ) throws(AWSError) {
+        let active = Set(appStatuses)
+        let running = !active.isDisjoint(with: ["InService", "Pending"])
+        let present = running || active.contains("Deleting")
+        let settings = request.domainSettingsForUpdate
+        let networkChanges = (request.appNetworkAccessType.map { $0 != current.appNetworkAccessType } ?? false)
+            || (request.subnetIds.map { $0 != (current.subnetIds ?? []) } ?? false)
+        let identityChanges = settings?.executionRoleIdentityConfig.map {
+            $0 != current.domainSettings?.executionRoleIdentityConfig
+        } ?? false
+        let addsRStudio = settings?.rStudioServerProDomainSettingsForUpdate != nil
+            && current.domainSettings?.rStudioServerProDomainSettings == nil
+        if (networkChanges && present) || ((identityChanges || addsRStudio) && running) {
+            throw .validation(
+                "Unable to update Domain [\(current.domainArn ?? "")] with InService App. Delete all InService apps in "
+                    + "the domain including shared Apps for [domain-shared] User Profile, and try again.")
+        }
+    }
+
     static func checkCreate(_ domain: DescribeDomainResponse) throws(AWSError) {
         if domain.appNetworkAccessType == "VpcOnly", domain.vpcId == nil || (domain.subnetIds ?? []).isEmpty {
             throw .validation("VpcId and Subnet IDs are required for creating domains in VpcOnly mode.")
@@ -76,7 +105,11 @@ enum DomainRules {
 
     /// A `studio::` landing URI needs the Studio web portal.
     static func checkLandingUri(_ domain: DescribeDomainResponse) throws(AWSError) {
-        let settings = domain.defaultUserSettings
+        try checkLandingUri(domain.defaultUserSettings)
+    }
+
+    /// DefaultLandingUri `studio::` needs StudioWebPortal ENABLED, in a domain's defaults or a profile's settings.
+    static func checkLandingUri(_ settings: UserSettings?) throws(AWSError) {
         if settings?.studioWebPortal == "DISABLED", settings?.defaultLandingUri?.hasPrefix("studio::") == true {
             throw .validation("StudioWebPortal is disabled for this domain/user.")
         }

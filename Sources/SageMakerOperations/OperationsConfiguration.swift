@@ -9,17 +9,37 @@ public struct StatusDelays: Sendable, Equatable {
     public var domainUpdate: Double
     /// Domain Deleting -> gone.
     public var domainDelete: Double
+    /// User profile Pending -> InService, Updating -> InService and Deleting -> gone.
+    public var userProfile: Double
+    /// Space Pending -> InService, Updating -> InService and Deleting -> gone.
+    public var space: Double
+    /// App Pending -> InService.
+    public var appCreate: Double
+    /// App Deleting -> Deleted.
+    public var appDelete: Double
+    /// How long a Deleted app stays listed before it is purged.
+    public var deletedAppRetention: Double
 
-    public init(domainCreate: Double, domainUpdate: Double, domainDelete: Double) {
+    public init(
+        domainCreate: Double, domainUpdate: Double, domainDelete: Double, userProfile: Double = 0.1,
+        space: Double = 0.1, appCreate: Double = 0.1, appDelete: Double = 0.1, deletedAppRetention: Double = 86_400
+    ) {
         self.domainCreate = domainCreate
         self.domainUpdate = domainUpdate
         self.domainDelete = domainDelete
+        self.userProfile = userProfile
+        self.space = space
+        self.appCreate = appCreate
+        self.appDelete = appDelete
+        self.deletedAppRetention = deletedAppRetention
     }
 
     /// The default: every transition completes after 100 ms, so clients see each status but never wait.
     public static let fast = StatusDelays(domainCreate: 0.1, domainUpdate: 0.1, domainDelete: 0.1)
-    /// Durations like the real service's (domain creation takes about five minutes).
-    public static let realistic = StatusDelays(domainCreate: 300, domainUpdate: 60, domainDelete: 120)
+    /// Durations like the real service's (shared/reference/aws-behavior.md, "Statuses").
+    public static let realistic = StatusDelays(
+        domainCreate: 300, domainUpdate: 60, domainDelete: 120, userProfile: 3, space: 12, appCreate: 120,
+        appDelete: 300)
 
     /// The pending transition to `status` after `delay` seconds; none when the delay is zero, in which case the
     /// resource takes its final status inside the request that changed it.
@@ -45,10 +65,23 @@ public struct Quotas: Sendable, Equatable {
     /// Distinct lifecycle configurations attached to a domain's default user and space settings.
     public var lifecycleConfigsPerDomain: Int
 
-    public init(domainsPerRegion: Int = 100, customImagesPerDomain: Int = 30, lifecycleConfigsPerDomain: Int = 30) {
+    /// User profiles per domain; profiles in any status count.
+    public var userProfilesPerDomain: Int
+    /// Spaces per domain; spaces in any status count.
+    public var spacesPerDomain: Int
+    /// Apps per user profile or space that are not Deleted or Failed.
+    public var appsPerOwner: Int
+
+    public init(
+        domainsPerRegion: Int = 100, customImagesPerDomain: Int = 30, lifecycleConfigsPerDomain: Int = 30,
+        userProfilesPerDomain: Int = 1_000, spacesPerDomain: Int = 1_000, appsPerOwner: Int = 20
+    ) {
         self.domainsPerRegion = domainsPerRegion
         self.customImagesPerDomain = customImagesPerDomain
         self.lifecycleConfigsPerDomain = lifecycleConfigsPerDomain
+        self.userProfilesPerDomain = userProfilesPerDomain
+        self.spacesPerDomain = spacesPerDomain
+        self.appsPerOwner = appsPerOwner
     }
 }
 

@@ -1,21 +1,29 @@
+import AWSWire
 import Foundation
 import Logging
 import SageMakerModel
 import SageMakerStorage
 import ServiceLifecycle
 
-/// Applies due status transitions (Pending -> InService, Updating -> InService, Deleting -> gone).
-/// Transitions live in the store, so one that was due while the server was down completes after a restart.
+/// Applies due status transitions of every resource (Pending -> InService, Updating -> InService, Deleting -> gone;
+/// apps Deleting -> Deleted -> purged). Transitions live in the store, so one that was due while the server was
+/// down completes after a restart.
 public struct StatusScheduler<Store: ResourceStore>: Service {
     let store: Store
     let clock: any EmulatorClock
     let pollInterval: Double
+    /// How long a Deleted app stays listed.
+    let deletedAppRetention: Double
     let logger: Logger
 
-    public init(store: Store, clock: any EmulatorClock, pollInterval: Double = 0.02, logger: Logger) {
+    public init(
+        store: Store, clock: any EmulatorClock, pollInterval: Double = 0.02, deletedAppRetention: Double = 86_400,
+        logger: Logger
+    ) {
         self.store = store
         self.clock = clock
         self.pollInterval = pollInterval
+        self.deletedAppRetention = deletedAppRetention
         self.logger = logger
     }
 
@@ -39,6 +47,7 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
     public func runDueTransitions() async throws -> Int {
         let now = clock.now()
         var applied = 0
+        let retention = deletedAppRetention
         while true {
             let due = try await store.dueTransitions(at: now, limit: 256)
             for resource in due {
@@ -52,6 +61,10 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                     case .status(let status):
                         record.status = status
                         record.transition = nil
+                        if record.kind == .app, status == AppStatus.deleted {
+                            record.transition = PendingTransition(
+                                .removal, dueAt: transition.dueAt.addingTimeInterval(retention))
+                        }
                         record.document = try Self.document(record, status: status, at: transition.dueAt)
                         stored = record
                     }
@@ -68,15 +81,73 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
         }
     }
 
+    /// The stored document with its new status (and, where the shape has one, modification time).
     static func document(_ record: StoredResource, status: String, at date: Date) throws -> Data {
+        func restamp<Shape: StatusCarrying>(_ type: Shape.Type) throws -> Data {
+            var shape = try StoredDocument.decode(Shape.self, from: record.document)
+            shape.status = status
+            shape.stamp(modified: date)
+            return try StoredDocument.encode(shape)
+        }
         switch record.kind {
-        case .domain:
-            var domain = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
-            domain.status = status
-            domain.lastModifiedTime = date
-            return try StoredDocument.encode(domain)
-        default:
-            return record.document
+        case .domain: return try restamp(DescribeDomainResponse.self)
+        case .userProfile: return try restamp(DescribeUserProfileResponse.self)
+        case .space: return try restamp(DescribeSpaceResponse.self)
+        case .app: return try restamp(DescribeAppResponse.self)
+        case .studioLifecycleConfig, .appImageConfig: return record.document
         }
     }
+}
+
+/// A Describe shape with a status that the scheduler moves on.
+protocol StatusCarrying: Codable, WireEncodable {
+    var status: String? { get set }
+    var failureReason: String? { get set }
+    mutating func stamp(modified date: Date)
+}
+
+extension StoredResource {
+    /// Starts an update of a domain, user profile or space: Updating until `transition` is due (InService at once
+    /// without one), with the document changed to match.
+    mutating func beginUpdate<Shape: StatusCarrying>(
+        _ shape: inout Shape, transition: PendingTransition?, at now: Date
+    ) throws {
+        self.transition = transition
+        status = transition == nil ? DomainStatus.inService : DomainStatus.updating
+        shape.status = status
+        shape.failureReason = nil
+        shape.stamp(modified: now)
+        document = try StoredDocument.encode(shape)
+    }
+
+    /// Starts a deletion: Deleting until it is removed after `delay`; false when the delay is zero and the resource
+    /// is to be removed at once.
+    mutating func beginDeletion<Shape: StatusCarrying>(_ shape: inout Shape, after delay: Double, at now: Date) throws
+        -> Bool
+    {
+        guard delay > 0 else { return false }
+        shape.status = DomainStatus.deleting
+        shape.stamp(modified: now)
+        status = DomainStatus.deleting
+        transition = PendingTransition(.removal, dueAt: now.addingTimeInterval(delay))
+        document = try StoredDocument.encode(shape)
+        return true
+    }
+}
+
+extension DescribeDomainResponse: StatusCarrying {
+    mutating func stamp(modified date: Date) { lastModifiedTime = date }
+}
+
+extension DescribeUserProfileResponse: StatusCarrying {
+    mutating func stamp(modified date: Date) { lastModifiedTime = date }
+}
+
+extension DescribeSpaceResponse: StatusCarrying {
+    mutating func stamp(modified date: Date) { lastModifiedTime = date }
+}
+
+extension DescribeAppResponse: StatusCarrying {
+    /// DescribeApp has no modification time.
+    mutating func stamp(modified date: Date) {}
 }

@@ -21,7 +21,8 @@ public func buildApplication(
     }
     let service = try await SageMakerService.open(store: store, clock: clock, configuration: configuration.operations)
     let scheduler = StatusScheduler(
-        store: store, clock: clock, pollInterval: configuration.schedulerInterval, logger: logger)
+        store: store, clock: clock, pollInterval: configuration.schedulerInterval,
+        deletedAppRetention: configuration.operations.delays.deletedAppRetention, logger: logger)
     let router = buildRouter(service: service, configuration: configuration, logger: logger)
     return Application(
         router: router,

@@ -77,6 +77,8 @@ public enum StoreConflict: Error, Sendable, Equatable {
     case nameTaken
     /// The scope (or parent) already holds `current` resources of the kind, at or over the limit.
     case limitReached(current: Int)
+    /// A transaction wrote back a resource it had not read, or that is gone.
+    case missing
 }
 
 /// Durable storage of resources. Every call is atomic; a change is durable before the call returns.
@@ -104,6 +106,32 @@ public protocol ResourceStore: Sendable {
     /// Resources whose pending transition is due at `date`, oldest first.
     func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource]
 
+    /// Runs `body` as one atomic unit over several resources, after every earlier write and before every later one;
+    /// its writes apply together, or not at all when it throws. Durable before it returns. For the rules that span
+    /// resources (a child needs an InService parent; a parent with children cannot be deleted).
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any ResourceTransaction) throws -> T) async throws -> T
+
     /// A random secret, created once and kept for the life of the data (signs pagination tokens).
     func secret(named name: String) async throws -> [UInt8]
+}
+
+/// The reads and writes of one `ResourceStore.transaction`.
+public protocol ResourceTransaction {
+    func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) throws -> StoredResource?
+
+    /// Every resource of a kind in a scope (and parent, when given), in insertion order.
+    func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource]
+
+    /// As `ResourceStore.insert`, throwing `StoreConflict` when refused.
+    @discardableResult
+    func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource
+
+    /// Writes a resource read in this transaction back with its changes.
+    func update(_ resource: StoredResource) throws
+
+    /// Removes a resource read in this transaction.
+    func remove(_ resource: StoredResource) throws
+
+    /// The next value of a named counter in a scope: `start` the first time, then one more each call; never reused.
+    func nextCounterValue(_ name: String, scope: ResourceScope, start: Int) throws -> Int
 }

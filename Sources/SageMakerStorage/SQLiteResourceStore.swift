@@ -72,6 +72,16 @@ public final class SQLiteResourceStore: ResourceStore {
             // Listing reads a scope's (or a parent's) resources in insertion order: walk an index, never sort.
             try db.execute(sql: "CREATE INDEX resources_in_order ON resources(kind, account, region, parent, seq)")
         }
+        migrator.registerMigration("v5-counters") { db in
+            // Values handed out once per scope, such as the HomeEfsFileSystemUid of a domain's profiles and spaces.
+            try db.execute(
+                sql: """
+                    CREATE TABLE counters (
+                        account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
+                        PRIMARY KEY (account, region, name)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 
@@ -116,43 +126,47 @@ public final class SQLiteResourceStore: ResourceStore {
     public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
         let cache = self.cache
         let (stored, stamp) = try await committer.write { db in
-            if let limit {
-                let current = try Int.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT count FROM resource_counts WHERE kind = ? AND account = ? AND region = ? AND parent = ?"),
-                    arguments: [
-                        resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
-                    ]) ?? 0
-                if current >= limit { throw StoreConflict.limitReached(current: current) }
-            }
-            let taken = try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT EXISTS(SELECT 1 FROM resources WHERE kind = ? AND account = ? AND region = ?
-                            AND parent = ? AND name_key = ?)
-                        """),
-                arguments: [
-                    resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
-                    resource.nameKey,
-                ]) ?? false
-            if taken { throw StoreConflict.nameTaken }
-            let (transition, dueAt) = Self.transitionColumns(resource.transition)
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO resources (kind, account, region, parent, id, name_key, status, transition, due_at,
-                        document, tags)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
-                resource.id, resource.nameKey, resource.status, transition, dueAt, resource.document, resource.tags,
-            ])
-            var stored = resource
-            stored.sequence = db.lastInsertedRowID
-            try Self.adjustCount(db, resource, by: 1)
-            return (stored, cache.nextStamp())
+            (try Self.insertRow(db, resource, limit: limit), cache.nextStamp())
         }
         cache.written(ResourceCache.Key(kind: stored.kind, scope: stored.scope, id: stored.id), stored, stamp: stamp)
+        return stored
+    }
+
+    static func insertRow(_ db: Database, _ resource: StoredResource, limit: Int?) throws -> StoredResource {
+        if let limit {
+            let current = try Int.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT count FROM resource_counts WHERE kind = ? AND account = ? AND region = ? AND parent = ?"),
+                arguments: [
+                    resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+                ]) ?? 0
+            if current >= limit { throw StoreConflict.limitReached(current: current) }
+        }
+        let taken = try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS(SELECT 1 FROM resources WHERE kind = ? AND account = ? AND region = ?
+                        AND ((parent = ? AND name_key = ?) OR id = ?))
+                    """),
+            arguments: [
+                resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+                resource.nameKey, resource.id,
+            ]) ?? false
+        if taken { throw StoreConflict.nameTaken }
+        let (transition, dueAt) = transitionColumns(resource.transition)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO resources (kind, account, region, parent, id, name_key, status, transition, due_at,
+                    document, tags)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+            resource.id, resource.nameKey, resource.status, transition, dueAt, resource.document, resource.tags,
+        ])
+        var stored = resource
+        stored.sequence = db.lastInsertedRowID
+        try adjustCount(db, resource, by: 1)
         return stored
     }
 
@@ -223,7 +237,7 @@ public final class SQLiteResourceStore: ResourceStore {
         return result
     }
 
-    private static func adjustCount(_ db: Database, _ resource: StoredResource, by delta: Int) throws {
+    static func adjustCount(_ db: Database, _ resource: StoredResource, by delta: Int) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO resource_counts (kind, account, region, parent, count) VALUES (?, ?, ?, ?, ?)
@@ -235,7 +249,7 @@ public final class SQLiteResourceStore: ResourceStore {
     }
 
     /// Deletes or updates the row of `before`.
-    private static func store(_ db: Database, before: StoredResource, after: StoredResource?) throws {
+    static func store(_ db: Database, before: StoredResource, after: StoredResource?) throws {
         guard let after else {
             try db.cachedStatement(sql: "DELETE FROM resources WHERE seq = ?").execute(arguments: [before.sequence])
             try adjustCount(db, before, by: -1)
@@ -257,16 +271,36 @@ public final class SQLiteResourceStore: ResourceStore {
         _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
     ) async throws -> [StoredResource] {
         try readOnCallingThread { db in
-            var sql = "SELECT \(Self.columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND seq > ?"
-            var arguments: StatementArguments = [kind.rawValue, scope.account, scope.region, sequence]
-            if let parentId {
-                sql += " AND parent = ?"
-                _ = arguments.append(contentsOf: [parentId])
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            _ = arguments.append(contentsOf: [limit])
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap(Self.resource)
+            try Self.listRows(db, kind, scope, parentId: parentId, after: sequence, limit: limit)
         }
+    }
+
+    static func listRows(
+        _ db: Database, _ kind: ResourceKind, _ scope: ResourceScope, parentId: String?, after sequence: Int64,
+        limit: Int
+    ) throws -> [StoredResource] {
+        var sql = "SELECT \(columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND seq > ?"
+        var arguments: StatementArguments = [kind.rawValue, scope.account, scope.region, sequence]
+        if let parentId {
+            sql += " AND parent = ?"
+            _ = arguments.append(contentsOf: [parentId])
+        }
+        sql += " ORDER BY seq LIMIT ?"
+        _ = arguments.append(contentsOf: [limit])
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap(resource)
+    }
+
+    public func transaction<T: Sendable>(
+        _ body: @escaping @Sendable (any ResourceTransaction) throws -> T
+    ) async throws -> T {
+        let cache = self.cache
+        let (result, writes, stamp) = try await committer.write { db in
+            let transaction = SQLiteTransaction(db: db)
+            let result = try body(transaction)
+            return (result, transaction.writes, cache.nextStamp())
+        }
+        for (key, resource) in writes { cache.written(key, resource, stamp: stamp) }
+        return result
     }
 
     public func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource] {
@@ -289,5 +323,57 @@ public final class SQLiteResourceStore: ResourceStore {
             try db.execute(sql: "INSERT INTO secrets (name, value) VALUES (?, ?)", arguments: [name, Data(value)])
             return value
         }
+    }
+}
+
+/// A transaction inside one write of the group committer; remembers what it wrote, for the cache.
+final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
+    let db: Database
+    private(set) var writes: [(ResourceCache.Key, StoredResource?)] = []
+
+    init(db: Database) {
+        self.db = db
+    }
+
+    func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) throws -> StoredResource? {
+        try SQLiteResourceStore.fetchOne(db, kind, scope, id)
+    }
+
+    func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource] {
+        try SQLiteResourceStore.listRows(db, kind, scope, parentId: parentId, after: 0, limit: Int.max)
+    }
+
+    func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource {
+        let stored = try SQLiteResourceStore.insertRow(db, resource, limit: limit)
+        writes.append((ResourceCache.Key(kind: stored.kind, scope: stored.scope, id: stored.id), stored))
+        return stored
+    }
+
+    func update(_ resource: StoredResource) throws {
+        try write(resource, after: resource)
+    }
+
+    func remove(_ resource: StoredResource) throws {
+        try write(resource, after: nil)
+    }
+
+    /// Replaces the row `resource` was read from (which must still be there) with `after`.
+    private func write(_ resource: StoredResource, after: StoredResource?) throws {
+        guard let before = try fetch(resource.kind, scope: resource.scope, id: resource.id),
+              before.sequence == resource.sequence
+        else { throw StoreConflict.missing }
+        try SQLiteResourceStore.store(db, before: before, after: after)
+        writes.append((ResourceCache.Key(kind: resource.kind, scope: resource.scope, id: resource.id), after))
+    }
+
+    func nextCounterValue(_ name: String, scope: ResourceScope, start: Int) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO counters (account, region, name, value) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (account, region, name) DO UPDATE SET value = value + 1
+                    RETURNING value
+                    """),
+            arguments: [scope.account, scope.region, name, start])!
     }
 }

@@ -36,6 +36,16 @@ struct Serve: AsyncParsableCommand {
     var domainUpdateDelay: Double?
     @Option(help: "Seconds from Deleting to gone for domains. [env: SAGEMAKER_EMULATOR_DOMAIN_DELETE_DELAY]")
     var domainDeleteDelay: Double?
+    @Option(help: "Seconds each user profile transition takes (create, update, delete). [env: SAGEMAKER_EMULATOR_USER_PROFILE_DELAY]")
+    var userProfileDelay: Double?
+    @Option(help: "Seconds each space transition takes (create, update, delete). [env: SAGEMAKER_EMULATOR_SPACE_DELAY]")
+    var spaceDelay: Double?
+    @Option(help: "Seconds from Pending to InService for apps. [env: SAGEMAKER_EMULATOR_APP_CREATE_DELAY]")
+    var appCreateDelay: Double?
+    @Option(help: "Seconds from Deleting to Deleted for apps. [env: SAGEMAKER_EMULATOR_APP_DELETE_DELAY]")
+    var appDeleteDelay: Double?
+    @Option(help: "Seconds a Deleted app stays listed before it is purged. [env: SAGEMAKER_EMULATOR_DELETED_APP_RETENTION] (default: 86400)")
+    var deletedAppRetention: Double?
     @Option(help: "Quota of domains per account and region. [env: SAGEMAKER_EMULATOR_MAX_DOMAINS] (default: 100)")
     var maxDomains: Int?
     @Option(help: "Quota of custom images per domain. [env: SAGEMAKER_EMULATOR_MAX_CUSTOM_IMAGES_PER_DOMAIN] (default: 30)")
@@ -43,6 +53,12 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: "Quota of lifecycle configurations per domain. [env: SAGEMAKER_EMULATOR_MAX_LIFECYCLE_CONFIGS_PER_DOMAIN] (default: 30)")
     var maxLifecycleConfigsPerDomain: Int?
+    @Option(help: "Quota of user profiles per domain. [env: SAGEMAKER_EMULATOR_MAX_USER_PROFILES_PER_DOMAIN] (default: 1000)")
+    var maxUserProfilesPerDomain: Int?
+    @Option(help: "Quota of spaces per domain. [env: SAGEMAKER_EMULATOR_MAX_SPACES_PER_DOMAIN] (default: 1000)")
+    var maxSpacesPerDomain: Int?
+    @Option(help: "Quota of apps (not Deleted or Failed) per user profile or space. [env: SAGEMAKER_EMULATOR_MAX_APPS_PER_OWNER] (default: 20)")
+    var maxAppsPerOwner: Int?
     @Option(help: "Account of unsigned requests and non-numeric access keys. [env: SAGEMAKER_EMULATOR_DEFAULT_ACCOUNT] (default: 123456789012)")
     var defaultAccount: String?
     @Option(help: "Region of unsigned requests. [env: SAGEMAKER_EMULATOR_DEFAULT_REGION] (default: us-east-1)")
@@ -69,7 +85,18 @@ struct Serve: AsyncParsableCommand {
         delays.domainCreate = try setting(domainCreateDelay, "DOMAIN_CREATE_DELAY", Double.init) ?? delays.domainCreate
         delays.domainUpdate = try setting(domainUpdateDelay, "DOMAIN_UPDATE_DELAY", Double.init) ?? delays.domainUpdate
         delays.domainDelete = try setting(domainDeleteDelay, "DOMAIN_DELETE_DELAY", Double.init) ?? delays.domainDelete
+        delays.userProfile = try setting(userProfileDelay, "USER_PROFILE_DELAY", Double.init) ?? delays.userProfile
+        delays.space = try setting(spaceDelay, "SPACE_DELAY", Double.init) ?? delays.space
+        delays.appCreate = try setting(appCreateDelay, "APP_CREATE_DELAY", Double.init) ?? delays.appCreate
+        delays.appDelete = try setting(appDeleteDelay, "APP_DELETE_DELAY", Double.init) ?? delays.appDelete
+        delays.deletedAppRetention = try setting(deletedAppRetention, "DELETED_APP_RETENTION", Double.init)
+            ?? delays.deletedAppRetention
         var quotas = Quotas()
+        quotas.userProfilesPerDomain = try setting(
+            maxUserProfilesPerDomain, "MAX_USER_PROFILES_PER_DOMAIN", Int.init) ?? quotas.userProfilesPerDomain
+        quotas.spacesPerDomain = try setting(maxSpacesPerDomain, "MAX_SPACES_PER_DOMAIN", Int.init)
+            ?? quotas.spacesPerDomain
+        quotas.appsPerOwner = try setting(maxAppsPerOwner, "MAX_APPS_PER_OWNER", Int.init) ?? quotas.appsPerOwner
         quotas.domainsPerRegion = try setting(maxDomains, "MAX_DOMAINS", Int.init) ?? quotas.domainsPerRegion
         quotas.customImagesPerDomain = try setting(
             maxCustomImagesPerDomain, "MAX_CUSTOM_IMAGES_PER_DOMAIN", Int.init) ?? quotas.customImagesPerDomain

@@ -43,6 +43,26 @@ struct Harness {
         return try await service.createDomain(request, context: context).domainId!
     }
 
+    /// A studio lifecycle configuration named `name`; returns its ARN.
+    @discardableResult
+    func createLifecycleConfig(_ name: String, appType: String = "JupyterServer", context: OperationContext = alice)
+        async throws -> String
+    {
+        let request = CreateStudioLifecycleConfigRequest(
+            studioLifecycleConfigAppType: appType, studioLifecycleConfigContent: "ZWNobyBoaQ==",
+            studioLifecycleConfigName: name)
+        try ValidationReport.validate(request)
+        return try await service.createStudioLifecycleConfig(request, context: context).studioLifecycleConfigArn!
+    }
+
+    func createAppImageConfig(_ name: String, context: OperationContext = alice) async throws {
+        let request = CreateAppImageConfigRequest(
+            appImageConfigName: name,
+            kernelGatewayImageConfig: KernelGatewayImageConfig(kernelSpecs: [KernelSpec(name: "python3")]))
+        try ValidationReport.validate(request)
+        _ = try await service.createAppImageConfig(request, context: context)
+    }
+
     func describe(_ id: String, context: OperationContext = alice) async throws -> DescribeDomainResponse {
         try await service.describeDomain(DescribeDomainRequest(domainId: id), context: context).value()
     }

@@ -184,6 +184,7 @@ import Testing
         let id = try await harness.createDomain()
         try await harness.advance(6)
         let images = (1...3).map { CustomImage(appImageConfigName: "config\($0)", imageName: "image\($0)") }
+        for index in 1...3 { try await harness.createAppImageConfig("config\(index)") }
         let before = try await harness.describe(id)
         let error = await awsError {
             try await harness.update(UpdateDomainRequest(
@@ -203,6 +204,7 @@ import Testing
         let id = try await harness.createDomain()
         try await harness.advance(6)
         let lcc = { (name: String) in "arn:aws:sagemaker:us-east-1:111111111111:studio-lifecycle-config/\(name)" }
+        for name in ["a", "b", "c"] { try await harness.createLifecycleConfig(name) }
         // The same ARN twice counts once.
         try await harness.update(UpdateDomainRequest(
             defaultSpaceSettings: DefaultSpaceSettings(jupyterServerAppSettings: JupyterServerAppSettings(lifecycleConfigArns: [lcc("a")])),

@@ -63,6 +63,30 @@ SEED_PAGE_REQUEST = {
 }
 
 
+REFERENCE_ACCOUNT = "111111111111"
+
+
+def ensure_references(client):
+    """The lifecycle configuration and app image configs the requests of this module name must exist."""
+    try:
+        client.create_studio_lifecycle_config(StudioLifecycleConfigName="setup", StudioLifecycleConfigContent="ZWNobw==",
+                                              StudioLifecycleConfigAppType="JupyterServer")
+    except client.exceptions.ResourceInUse:
+        pass
+    for prefix in ["space", "kernel", "rsession", "a", "b"]:
+        try:
+            client.create_app_image_config(AppImageConfigName=f"{prefix}-config")
+        except client.exceptions.ResourceInUse:
+            pass
+    return client
+
+
+@pytest.fixture
+def sm(emulator):
+    """This module's requests name ARNs of account 111111111111, so its calls come from that account."""
+    return ensure_references(emulator.client(account=REFERENCE_ACCOUNT))
+
+
 def code_and_message(excinfo):
     return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
 
@@ -157,7 +181,7 @@ def test_updating_domain_is_resource_in_use_and_unchanged(make_emulator):
 
 
 def test_update_that_passes_a_quota_is_resource_limit_exceeded(make_emulator):
-    client = make_emulator("--max-custom-images-per-domain", "1").client()
+    client = ensure_references(make_emulator("--max-custom-images-per-domain", "1").client(account=REFERENCE_ACCOUNT))
     domain_id = create_domain(client)["DomainId"]
     images = custom_images("a") + custom_images("b")
     with pytest.raises(client.exceptions.ResourceLimitExceeded) as excinfo:

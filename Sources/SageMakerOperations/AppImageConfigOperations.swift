@@ -1,0 +1,89 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+import SageMakerStorage
+
+/// CreateAppImageConfig, DescribeAppImageConfig, UpdateAppImageConfig, DeleteAppImageConfig, ListAppImageConfigs.
+extension SageMakerService {
+    public func createAppImageConfig(
+        _ input: CreateAppImageConfigRequest, context: OperationContext
+    ) async throws -> CreateAppImageConfigResponse {
+        let name = input.appImageConfigName ?? ""
+        let arn = ResourceNames.arn(.appImageConfig, context.scope, id: name)
+        let now = now()
+        let config = DescribeAppImageConfigResponse(
+            appImageConfigArn: arn, appImageConfigName: name, codeEditorAppImageConfig: input.codeEditorAppImageConfig,
+            creationTime: now, jupyterLabAppImageConfig: input.jupyterLabAppImageConfig,
+            kernelGatewayImageConfig: input.kernelGatewayImageConfig, lastModifiedTime: now)
+        _ = try await insertConfiguration(
+            .appImageConfig, name: name, document: config, tags: input.tags, label: "AppImageConfig", context: context)
+        return CreateAppImageConfigResponse(appImageConfigArn: arn)
+    }
+
+    public func describeAppImageConfig(
+        _ input: DescribeAppImageConfigRequest, context: OperationContext
+    ) async throws -> DescribeOutput<DescribeAppImageConfigResponse> {
+        let name = input.appImageConfigName ?? ""
+        return try await describeStored(
+            .appImageConfig, id: name, context: context, notFound: Self.appImageConfigNotFound(name, context))
+    }
+
+    /// Each image configuration that is sent replaces the stored one; those left out are kept.
+    public func updateAppImageConfig(
+        _ input: UpdateAppImageConfigRequest, context: OperationContext
+    ) async throws -> UpdateAppImageConfigResponse {
+        let name = input.appImageConfigName ?? ""
+        let now = now()
+        let notFound = Self.appImageConfigNotFound(name, context)
+        let arn = try await store.mutate(.appImageConfig, scope: context.scope, id: name) { resource in
+            guard var record = resource else { throw notFound }
+            var config = try StoredDocument.decode(DescribeAppImageConfigResponse.self, from: record.document)
+            if let value = input.kernelGatewayImageConfig { config.kernelGatewayImageConfig = value }
+            if let value = input.jupyterLabAppImageConfig { config.jupyterLabAppImageConfig = value }
+            if let value = input.codeEditorAppImageConfig { config.codeEditorAppImageConfig = value }
+            config.lastModifiedTime = now
+            record.document = try StoredDocument.encode(config)
+            resource = record
+            return config.appImageConfigArn ?? ""
+        }
+        return UpdateAppImageConfigResponse(appImageConfigArn: arn)
+    }
+
+    public func deleteAppImageConfig(_ input: DeleteAppImageConfigRequest, context: OperationContext) async throws {
+        let name = input.appImageConfigName ?? ""
+        let notFound = Self.appImageConfigNotFound(name, context)
+        try await store.mutate(.appImageConfig, scope: context.scope, id: name) { resource in
+            guard resource != nil else { throw notFound }
+            resource = nil
+        }
+    }
+
+    public func listAppImageConfigs(
+        _ input: ListAppImageConfigsRequest, context: OperationContext
+    ) async throws -> ListAppImageConfigsResponse {
+        let window = TimeWindow(
+            createdAfter: input.creationTimeAfter, createdBefore: input.creationTimeBefore,
+            modifiedAfter: input.modifiedTimeAfter, modifiedBefore: input.modifiedTimeBefore)
+        let sortBy = input.sortBy ?? "CreationTime"
+        let page = try await listSorted(
+            .appImageConfig, parentId: nil, as: AppImageConfigDetails.self, listing: "ListAppImageConfigs",
+            nextToken: input.nextToken, maxResults: input.maxResults,
+            descending: (input.sortOrder ?? "Descending") == "Descending", context: context,
+            sortKey: { config in
+                switch sortBy {
+                case "Name": config.appImageConfigName ?? ""
+                case "LastModifiedTime": SortedListing.key(config.lastModifiedTime)
+                default: SortedListing.key(config.creationTime)
+                }
+            },
+            include: { config, _ in
+                if let part = input.nameContains, !(config.appImageConfigName ?? "").contains(part) { return false }
+                return window.contains(created: config.creationTime, modified: config.lastModifiedTime)
+            })
+        return ListAppImageConfigsResponse(appImageConfigs: page.items, nextToken: page.nextToken)
+    }
+
+    static func appImageConfigNotFound(_ name: String, _ context: OperationContext) -> AWSError {
+        .resourceNotFound("AppImageConfig [\(ResourceNames.arn(.appImageConfig, context.scope, id: name))] does not exist.")
+    }
+}

@@ -1,0 +1,193 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+import SageMakerStorage
+
+/// CreateApp, DescribeApp, DeleteApp, ListApps. Apps go Pending -> InService -> Deleting -> Deleted, and stay
+/// listed as Deleted for `StatusDelays.deletedAppRetention` before they are purged.
+extension SageMakerService {
+    public func createApp(_ input: CreateAppRequest, context: OperationContext) async throws -> CreateAppResponse {
+        let domainId = input.domainId ?? ""
+        let appType = input.appType ?? ""
+        let owner = try Self.owner(userProfileName: input.userProfileName, spaceName: input.spaceName)
+        let id = ResourceNames.appId(domainId: domainId, owner: owner, appType: appType, appName: input.appName ?? "")
+        let arn = ResourceNames.arn(.app, context.scope, id: id)
+        let now = now()
+        let transition = StatusDelays.transition(to: AppStatus.inService, after: configuration.delays.appCreate, from: now)
+        let limit = configuration.quotas.appsPerOwner
+        try await store.transaction { tx in
+            let domain = try tx.domainForNewChild(domainId, creating: "App", arn, context)
+            let ownerSettings = try Self.ownerSettings(owner, domainId: domainId, creating: arn, tx, context)
+            if let spaceType = ownerSettings.space?.appType, spaceType != appType {
+                throw AWSError.validation(
+                    "App type [\(appType)] does not match the app type [\(spaceType)] of the space [\(input.spaceName ?? "")].")
+            }
+            try tx.checkReferences(input, context)
+            let spec = input.resourceSpec ?? AppDefaults.resourceSpec(
+                appType: appType, profile: ownerSettings.profile, space: ownerSettings.space, domain: domain,
+                forSpace: ownerSettings.space != nil || input.spaceName != nil)
+            let siblings = try tx.list(.app, scope: context.scope, parentId: owner.parentId(domainId: domainId))
+            if let existing = siblings.first(where: { $0.id == id }) {
+                guard AppStatus.isGone(existing.status) else {
+                    throw AWSError.resourceInUse("App [\(arn)] already exists.")
+                }
+                // A Deleted or Failed app gives its name up to the new one.
+                try tx.remove(existing)
+            }
+            let running = siblings.filter { $0.id != id && !AppStatus.isGone($0.status) }.count
+            if running >= limit {
+                throw AWSError.resourceLimitExceeded(
+                    QuotaMessage.text(
+                        name: "Apps per user profile or space", limit: limit, current: running, delta: 1, unit: "Apps"))
+            }
+            let app = DescribeAppResponse(
+                appArn: arn, appName: input.appName, appType: appType, creationTime: now, domainId: domainId,
+                recoveryMode: input.recoveryMode, resourceSpec: spec, spaceName: input.spaceName,
+                status: transition == nil ? AppStatus.inService : AppStatus.pending,
+                userProfileName: input.userProfileName)
+            let record = StoredResource(
+                kind: .app, scope: context.scope, parentId: owner.parentId(domainId: domainId), id: id,
+                nameKey: id, status: app.status!, transition: transition, document: try StoredDocument.encode(app),
+                tags: try input.tags.map(StoredDocument.encode))
+            try tx.insert(record, limit: nil)
+        }
+        return CreateAppResponse(appArn: arn)
+    }
+
+    /// Exactly one of UserProfileName and SpaceName names the app's owner.
+    static func owner(userProfileName: String?, spaceName: String?) throws(AWSError) -> AppOwner {
+        switch (userProfileName, spaceName) {
+        case (let profile?, nil): return .userProfile(profile)
+        case (nil, let space?): return .space(space)
+        default: throw .validation("Exactly one of UserProfileName and SpaceName must be specified.")
+        }
+    }
+
+    /// The settings of an app's owner, which must exist and be InService.
+    static func ownerSettings(
+        _ owner: AppOwner, domainId: String, creating arn: String, _ tx: any ResourceTransaction,
+        _ context: OperationContext
+    ) throws -> (profile: UserSettings?, space: SpaceSettings?) {
+        switch owner {
+        case .userProfile(let name):
+            let id = ResourceNames.userProfileId(domainId: domainId, name: name)
+            let record = try tx.parentForNewChild(
+                .userProfile, id: id, creating: "App", arn, context, notFound: userProfileNotFound(id, context))
+            return (try StoredDocument.decode(DescribeUserProfileResponse.self, from: record.document).userSettings, nil)
+        case .space(let name):
+            let id = ResourceNames.spaceId(domainId: domainId, name: name)
+            let record = try tx.parentForNewChild(
+                .space, id: id, creating: "App", arn, context, notFound: spaceNotFound(id, context))
+            return (nil, try StoredDocument.decode(DescribeSpaceResponse.self, from: record.document).spaceSettings)
+        }
+    }
+
+    public func describeApp(_ input: DescribeAppRequest, context: OperationContext) async throws
+        -> DescribeOutput<DescribeAppResponse>
+    {
+        let owner = try Self.owner(userProfileName: input.userProfileName, spaceName: input.spaceName)
+        let id = ResourceNames.appId(
+            domainId: input.domainId ?? "", owner: owner, appType: input.appType ?? "", appName: input.appName ?? "")
+        return try await describeStored(.app, id: id, context: context, notFound: Self.appNotFound(id, context))
+    }
+
+    public func deleteApp(_ input: DeleteAppRequest, context: OperationContext) async throws {
+        let owner = try Self.owner(userProfileName: input.userProfileName, spaceName: input.spaceName)
+        let id = ResourceNames.appId(
+            domainId: input.domainId ?? "", owner: owner, appType: input.appType ?? "", appName: input.appName ?? "")
+        let now = now()
+        let delays = configuration.delays
+        let notFound = Self.appNotFound(id, context)
+        try await store.mutate(.app, scope: context.scope, id: id) { resource in
+            guard var record = resource, record.status != AppStatus.deleted else { throw notFound }
+            var app = try StoredDocument.decode(DescribeAppResponse.self, from: record.document)
+            if record.status == AppStatus.pending || record.status == AppStatus.deleting {
+                throw ResourceErrors.notInService("delete", "App", app.appArn ?? "", status: record.status)
+            }
+            if delays.appDelete > 0 {
+                record.status = AppStatus.deleting
+                record.transition = PendingTransition(
+                    .status(AppStatus.deleted), dueAt: now.addingTimeInterval(delays.appDelete))
+            } else {
+                record.status = AppStatus.deleted
+                record.transition = PendingTransition(
+                    .removal, dueAt: now.addingTimeInterval(delays.deletedAppRetention))
+            }
+            app.status = record.status
+            record.document = try StoredDocument.encode(app)
+            resource = record
+        }
+    }
+
+    public func listApps(_ input: ListAppsRequest, context: OperationContext) async throws -> ListAppsResponse {
+        if input.userProfileNameEquals != nil, input.spaceNameEquals != nil {
+            throw AWSError.validation("Only one of UserProfileNameEquals and SpaceNameEquals can be specified.")
+        }
+        let owner: AppOwner? = input.userProfileNameEquals.map(AppOwner.userProfile)
+            ?? input.spaceNameEquals.map(AppOwner.space)
+        let parentId = input.domainIdEquals.flatMap { domainId in owner.map { $0.parentId(domainId: domainId) } }
+        let page = try await listSorted(
+            .app, parentId: parentId, as: AppDetails.self, listing: "ListApps", nextToken: input.nextToken,
+            maxResults: input.maxResults, descending: input.sortOrder == "Descending", context: context,
+            sortKey: { SortedListing.key($0.creationTime) },
+            include: { app, _ in
+                if let domainId = input.domainIdEquals, app.domainId != domainId { return false }
+                switch owner {
+                case .userProfile(let name): return app.userProfileName?.lowercased() == name.lowercased()
+                case .space(let name): return app.spaceName == name
+                case nil: return true
+                }
+            })
+        return ListAppsResponse(apps: page.items, nextToken: page.nextToken)
+    }
+
+    static func appNotFound(_ id: String, _ context: OperationContext) -> AWSError {
+        .resourceNotFound("App [\(ResourceNames.arn(.app, context.scope, id: id))] does not exist.")
+    }
+}
+
+/// The resource spec an app gets when CreateApp sends none: its owner's default for the app type (the profile's,
+/// else the space's), else the domain's, else the service's default instance type (docs/behaviour.md).
+enum AppDefaults {
+    static func resourceSpec(
+        appType: String, profile: UserSettings?, space: SpaceSettings?, domain: DescribeDomainResponse,
+        forSpace: Bool
+    ) -> ResourceSpec {
+        let fromDomain = appType == "RStudioServerPro"
+            ? domain.domainSettings?.rStudioServerProDomainSettings?.defaultResourceSpec
+            : forSpace ? spec(appType, domain.defaultSpaceSettings) : spec(appType, domain.defaultUserSettings)
+        return spec(appType, profile) ?? spec(appType, space) ?? fromDomain
+            ?? ResourceSpec(instanceType: ["JupyterServer", "RStudioServerPro"].contains(appType) ? "system" : "ml.t3.medium")
+    }
+
+    static func spec(_ appType: String, _ settings: UserSettings?) -> ResourceSpec? {
+        switch appType {
+        case "JupyterServer": settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case "KernelGateway": settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case "TensorBoard": settings?.tensorBoardAppSettings?.defaultResourceSpec
+        case "RSessionGateway": settings?.rSessionAppSettings?.defaultResourceSpec
+        case "JupyterLab": settings?.jupyterLabAppSettings?.defaultResourceSpec
+        case "CodeEditor": settings?.codeEditorAppSettings?.defaultResourceSpec
+        default: nil
+        }
+    }
+
+    static func spec(_ appType: String, _ settings: SpaceSettings?) -> ResourceSpec? {
+        switch appType {
+        case "JupyterServer": settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case "KernelGateway": settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case "JupyterLab": settings?.jupyterLabAppSettings?.defaultResourceSpec
+        case "CodeEditor": settings?.codeEditorAppSettings?.defaultResourceSpec
+        default: nil
+        }
+    }
+
+    static func spec(_ appType: String, _ settings: DefaultSpaceSettings?) -> ResourceSpec? {
+        switch appType {
+        case "JupyterServer": settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case "KernelGateway": settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case "JupyterLab": settings?.jupyterLabAppSettings?.defaultResourceSpec
+        default: nil
+        }
+    }
+}
