@@ -123,3 +123,53 @@ import Testing
         }
     }
 }
+
+@Suite struct StoreTransactionTests {
+    let scope = ResourceScope(account: "111111111111", region: "us-east-1")
+
+    func record(_ kind: ResourceKind, _ id: String, parent: String = "") -> StoredResource {
+        StoredResource(kind: kind, scope: scope, parentId: parent, id: id, nameKey: id, status: "InService", document: Data("{}".utf8))
+    }
+
+    @Test func aTransactionThatThrowsWritesNothing() async throws {
+        let store = try SQLiteResourceStore()
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await store.transaction { tx in
+                try tx.insert(record(.domain, "d-1"), limit: nil)
+                try tx.insert(record(.userProfile, "d-1/alice", parent: "d-1"), limit: nil)
+                throw Refused()
+            }
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
+        #expect(try await store.list(.userProfile, scope: scope, parentId: "d-1", after: 0, limit: 10).isEmpty)
+    }
+
+    @Test func writesOfATransactionAreSeenByLaterReadsAndTheCache() async throws {
+        let store = try SQLiteResourceStore()
+        let domain = try await store.insert(record(.domain, "d-1"), limit: nil)
+        _ = try await store.fetch(.domain, scope: scope, id: "d-1")  // cached
+        try await store.transaction { tx in
+            var changed = try tx.fetch(.domain, scope: scope, id: "d-1")!
+            changed.status = "Deleting"
+            try tx.update(changed)
+            try tx.insert(record(.userProfile, "d-1/bob", parent: "d-1"), limit: 1)
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.status == "Deleting")
+        await #expect(throws: StoreConflict.limitReached(current: 1)) {
+            try await store.transaction { tx in try tx.insert(record(.userProfile, "d-1/carol", parent: "d-1"), limit: 1) }
+        }
+        try await store.transaction { tx in try tx.remove(try tx.fetch(.domain, scope: scope, id: domain.id)!) }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
+    }
+
+    @Test func countersStartOnceAndNeverRepeat() async throws {
+        let store = try SQLiteResourceStore()
+        let values = try await store.transaction { tx in
+            try (0..<3).map { _ in try tx.nextCounterValue("uid/d-1", scope: scope, start: 200_001) }
+        }
+        #expect(values == [200_001, 200_002, 200_003])
+        let other = try await store.transaction { tx in try tx.nextCounterValue("uid/d-2", scope: scope, start: 200_001) }
+        #expect(other == 200_001)
+    }
+}

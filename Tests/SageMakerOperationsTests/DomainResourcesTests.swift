@@ -1,0 +1,310 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+import SageMakerOperations
+import SageMakerStorage
+import Testing
+
+extension Harness {
+    /// An InService domain.
+    func readyDomain(_ configure: (inout CreateDomainRequest) -> Void = { _ in }) async throws -> String {
+        let id = try await createDomain("domain-\(UUID().uuidString.prefix(8))", configure)
+        try await advance(6)
+        return id
+    }
+
+    func createProfile(_ domainId: String, _ name: String, settings: UserSettings? = nil) async throws {
+        let request = CreateUserProfileRequest(domainId: domainId, userProfileName: name, userSettings: settings)
+        try ValidationReport.validate(request)
+        _ = try await service.createUserProfile(request, context: alice)
+    }
+
+    func profile(_ domainId: String, _ name: String) async throws -> DescribeUserProfileResponse {
+        try await service.describeUserProfile(
+            DescribeUserProfileRequest(domainId: domainId, userProfileName: name), context: alice
+        ).value()
+    }
+
+    func createApp(
+        _ domainId: String, profile: String? = nil, space: String? = nil, type: String = "JupyterLab",
+        name: String = "default", spec: ResourceSpec? = nil
+    ) async throws {
+        let request = CreateAppRequest(
+            appName: name, appType: type, domainId: domainId, resourceSpec: spec, spaceName: space,
+            userProfileName: profile)
+        try ValidationReport.validate(request)
+        _ = try await service.createApp(request, context: alice)
+    }
+
+    func app(_ domainId: String, profile: String, type: String = "JupyterLab", name: String = "default") async throws
+        -> DescribeAppResponse
+    {
+        try await service.describeApp(
+            DescribeAppRequest(appName: name, appType: type, domainId: domainId, userProfileName: profile), context: alice
+        ).value()
+    }
+}
+
+@Suite struct DomainResourcesTests {
+    @Test func profilesTakeTheDomainDefaultsInForceWhenTheyAreCreated() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain {
+            $0.defaultUserSettings = UserSettings(
+                executionRole: role, securityGroups: ["sg-domain"],
+                sharingSettings: SharingSettings(notebookOutputOption: "Allowed", s3OutputPath: "s3://domain"))
+        }
+        try await harness.createProfile(
+            domainId, "Alice",
+            settings: UserSettings(securityGroups: ["sg-alice"], sharingSettings: SharingSettings(s3OutputPath: "s3://alice")))
+        var profile = try await harness.profile(domainId, "alice")  // names are case-insensitive
+        #expect(profile.status == "Pending")
+        #expect(profile.userProfileName == "Alice")
+        #expect(profile.userProfileArn == "arn:aws:sagemaker:us-east-1:111111111111:user-profile/\(domainId)/alice")
+        #expect(profile.homeEfsFileSystemUid == "200001")
+        #expect(profile.userSettings?.executionRole == role)
+        #expect(profile.userSettings?.securityGroups == ["sg-domain", "sg-alice"])
+        #expect(profile.userSettings?.sharingSettings == SharingSettings(notebookOutputOption: "Allowed", s3OutputPath: "s3://alice"))
+        try await harness.advance(1)
+        #expect(try await harness.profile(domainId, "ALICE").status == "InService")
+
+        // A later UpdateDomain changes what is created afterwards, not Alice.
+        try await harness.update(UpdateDomainRequest(
+            defaultUserSettings: UserSettings(executionRole: "arn:aws:iam::111111111111:role/Newer"), domainId: domainId))
+        try await harness.advance(6)
+        try await harness.createProfile(domainId, "bob")
+        profile = try await harness.profile(domainId, "alice")
+        #expect(profile.userSettings?.executionRole == role)
+        let bob = try await harness.profile(domainId, "bob")
+        #expect(bob.userSettings?.executionRole == "arn:aws:iam::111111111111:role/Newer")
+        #expect(bob.homeEfsFileSystemUid == "200002")
+    }
+
+    @Test func childrenNeedAnInServiceParentAndUniqueNames() async throws {
+        let harness = try await Harness()
+        let pending = try await harness.createDomain("pending")
+        let error = await awsError { try await harness.createProfile(pending, "alice") }
+        #expect(error?.errorCode == "ResourceInUse")
+        #expect(error?.message.hasSuffix("because Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(pending)] is in Pending status.") == true)
+        #expect(await awsError { try await harness.createProfile("d-000000000000", "alice") }?.errorCode == "ResourceNotFound")
+        try await harness.advance(6)
+        try await harness.createProfile(pending, "alice")
+        #expect(await awsError { try await harness.createProfile(pending, "ALICE") }?.errorCode == "ResourceInUse")
+        let appError = await awsError { try await harness.createApp(pending, profile: "alice") }
+        #expect(appError?.message.contains("because UserProfile [") == true)
+        #expect(appError?.message.hasSuffix("is in Pending status.") == true)
+    }
+
+    @Test func appsTakeTheirResourceSpecFromProfileThenDomainThenService() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain {
+            $0.defaultUserSettings = UserSettings(
+                executionRole: role,
+                kernelGatewayAppSettings: KernelGatewayAppSettings(defaultResourceSpec: ResourceSpec(instanceType: "ml.m5.large")))
+        }
+        try await harness.createProfile(
+            domainId, "alice",
+            settings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(
+                defaultResourceSpec: ResourceSpec(instanceType: "ml.t3.large"))))
+        try await harness.advance(1)
+        try await harness.createApp(domainId, profile: "alice", type: "JupyterLab")
+        try await harness.createApp(domainId, profile: "alice", type: "KernelGateway", name: "kg")
+        try await harness.createApp(domainId, profile: "alice", type: "JupyterServer")
+        try await harness.createApp(domainId, profile: "alice", type: "CodeEditor", spec: ResourceSpec(instanceType: "ml.c5.large"))
+        #expect(try await harness.app(domainId, profile: "alice").resourceSpec?.instanceType == "ml.t3.large")
+        #expect(try await harness.app(domainId, profile: "alice", type: "KernelGateway", name: "kg").resourceSpec?.instanceType == "ml.m5.large")
+        #expect(try await harness.app(domainId, profile: "alice", type: "JupyterServer").resourceSpec?.instanceType == "system")
+        #expect(try await harness.app(domainId, profile: "alice", type: "CodeEditor").resourceSpec?.instanceType == "ml.c5.large")
+        let app = try await harness.app(domainId, profile: "alice")
+        #expect(app.appArn == "arn:aws:sagemaker:us-east-1:111111111111:app/\(domainId)/alice/jupyterlab/default")
+        #expect(app.status == "Pending")
+    }
+
+    @Test func appsGoDeletingThenDeletedAndArePurgedAfterTheRetention() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        try await harness.createProfile(domainId, "alice")
+        try await harness.advance(1)
+        try await harness.createApp(domainId, profile: "alice")
+        try await harness.advance(1)
+        #expect(try await harness.app(domainId, profile: "alice").status == "InService")
+        let delete = DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice")
+        try await harness.service.deleteApp(delete, context: alice)
+        #expect(try await harness.app(domainId, profile: "alice").status == "Deleting")
+        #expect(await awsError { try await harness.service.deleteApp(delete, context: alice) }?.errorCode == "ResourceInUse")
+        try await harness.advance(1)
+        #expect(try await harness.app(domainId, profile: "alice").status == "Deleted")
+        let listed = try await harness.service.listApps(ListAppsRequest(domainIdEquals: domainId), context: alice)
+        #expect(listed.apps?.map(\.status) == ["Deleted"])
+        // A Deleted app gives its name up.
+        try await harness.createApp(domainId, profile: "alice")
+        #expect(try await harness.app(domainId, profile: "alice").status == "Pending")
+        try await harness.advance(1)
+        try await harness.service.deleteApp(delete, context: alice)
+        try await harness.advance(1)
+        try await harness.advance(86_400)
+        #expect(await awsError { _ = try await harness.app(domainId, profile: "alice") }?.errorCode == "ResourceNotFound")
+    }
+
+    @Test func deletesAreRefusedWhileChildrenExist() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        let domainArn = "arn:aws:sagemaker:us-east-1:111111111111:domain/\(domainId)"
+        try await harness.createProfile(domainId, "alice")
+        try await harness.advance(1)
+        let space = CreateSpaceRequest(
+            domainId: domainId, ownershipSettings: OwnershipSettings(ownerUserProfileName: "alice"),
+            spaceName: "notebook", spaceSettings: SpaceSettings(appType: "JupyterLab"),
+            spaceSharingSettings: SpaceSharingSettings(sharingType: "Private"))
+        _ = try await harness.service.createSpace(space, context: alice)
+        try await harness.advance(1)
+        try await harness.createApp(domainId, space: "notebook")
+        try await harness.advance(1)
+
+        let domainError = await awsError { try await harness.service.deleteDomain(DeleteDomainRequest(domainId: domainId), context: alice) }
+        #expect(domainError?.errorCode == "ResourceInUse")
+        #expect(domainError?.message == "Unable to delete Domain [\(domainArn)] because UserProfile(s) are associated with it.")
+        let profileArn = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/\(domainId)/alice"
+        let deleteProfile = DeleteUserProfileRequest(domainId: domainId, userProfileName: "alice")
+        let profileError = await awsError { try await harness.service.deleteUserProfile(deleteProfile, context: alice) }
+        #expect(profileError?.message == "Unable to delete UserProfile [\(profileArn)] because Space(s) are associated with it.")
+        let deleteSpace = DeleteSpaceRequest(domainId: domainId, spaceName: "notebook")
+        let spaceError = await awsError { try await harness.service.deleteSpace(deleteSpace, context: alice) }
+        #expect(spaceError?.message == "Unable to delete Space [arn:aws:sagemaker:us-east-1:111111111111:space/\(domainId)/notebook] because App(s) are associated with it.")
+
+        // Torn down in the order AWS demands, everything goes.
+        try await harness.service.deleteApp(
+            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, spaceName: "notebook"), context: alice)
+        try await harness.advance(1)
+        try await harness.service.deleteSpace(deleteSpace, context: alice)
+        try await harness.advance(1)
+        try await harness.service.deleteUserProfile(deleteProfile, context: alice)
+        try await harness.advance(1)
+        try await harness.service.deleteDomain(DeleteDomainRequest(domainId: domainId), context: alice)
+        try await harness.advance(6)
+        #expect(await awsError { _ = try await harness.describe(domainId) }?.errorCode == "ResourceNotFound")
+    }
+
+    @Test func updateDomainNetworkChangesWaitForAppsToStop() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        try await harness.createProfile(domainId, "alice")
+        try await harness.advance(1)
+        try await harness.createApp(domainId, profile: "alice")
+        try await harness.advance(1)
+        let before = try await harness.describe(domainId)
+        let toVpcOnly = UpdateDomainRequest(appNetworkAccessType: "VpcOnly", domainId: domainId)
+        let error = await awsError { try await harness.update(toVpcOnly) }
+        #expect(error?.errorCode == "ValidationException")
+        #expect(error?.message == "Unable to update Domain [\(before.domainArn!)] with InService App. Delete all InService apps in the domain including shared Apps for [domain-shared] User Profile, and try again.")
+        #expect(try await harness.describe(domainId) == before)
+        let identity = await awsError {
+            try await harness.update(UpdateDomainRequest(
+                domainId: domainId, domainSettingsForUpdate: DomainSettingsForUpdate(executionRoleIdentityConfig: "USER_PROFILE_NAME")))
+        }
+        #expect(identity?.errorCode == "ValidationException")
+        // Other members still update while apps run.
+        try await harness.update(UpdateDomainRequest(domainId: domainId, tagPropagation: "ENABLED"))
+        try await harness.advance(6)
+        try await harness.service.deleteApp(
+            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"), context: alice)
+        // Deleting apps still block network changes.
+        #expect(await awsError { try await harness.update(toVpcOnly) }?.errorCode == "ValidationException")
+        try await harness.advance(1)
+        try await harness.update(toVpcOnly)
+        try await harness.advance(6)
+        #expect(try await harness.describe(domainId).appNetworkAccessType == "VpcOnly")
+    }
+
+    @Test func referencesMustExistAndLifecycleConfigsInUseCannotBeDeleted() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        let missing = "arn:aws:sagemaker:us-east-1:111111111111:studio-lifecycle-config/missing"
+        let withMissing = UpdateDomainRequest(
+            defaultUserSettings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [missing])),
+            domainId: domainId)
+        let error = await awsError { try await harness.update(withMissing) }
+        #expect(error?.errorCode == "ResourceNotFound")
+        #expect(error?.message == "Studio Lifecycle Config [\(missing)] does not exist.")
+        let imageError = await awsError {
+            try await harness.update(UpdateDomainRequest(
+                defaultUserSettings: UserSettings(kernelGatewayAppSettings: KernelGatewayAppSettings(
+                    customImages: [CustomImage(appImageConfigName: "nope", imageName: "image")])),
+                domainId: domainId))
+        }
+        #expect(imageError?.message == "AppImageConfig [arn:aws:sagemaker:us-east-1:111111111111:app-image-config/nope] does not exist.")
+
+        let arn = try await harness.createLifecycleConfig("setup")
+        try await harness.update(UpdateDomainRequest(
+            defaultUserSettings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [arn])),
+            domainId: domainId))
+        let delete = DeleteStudioLifecycleConfigRequest(studioLifecycleConfigName: "setup")
+        let inUse = await awsError { try await harness.service.deleteStudioLifecycleConfig(delete, context: alice) }
+        #expect(inUse?.errorCode == "ResourceInUse")
+        #expect(inUse?.message == "Unable to delete Studio Lifecycle Config [\(arn)] because it is in use by Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(domainId)].")
+        try await harness.advance(6)
+        try await harness.update(UpdateDomainRequest(
+            defaultUserSettings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [])),
+            domainId: domainId))
+        try await harness.service.deleteStudioLifecycleConfig(delete, context: alice)
+        #expect(await awsError { try await harness.service.deleteStudioLifecycleConfig(delete, context: alice) }?.errorCode == "ResourceNotFound")
+    }
+
+    @Test func quotasOfProfilesSpacesAndApps() async throws {
+        let harness = try await Harness(quotas: Quotas(userProfilesPerDomain: 1, spacesPerDomain: 1, appsPerOwner: 1))
+        let domainId = try await harness.readyDomain()
+        try await harness.createProfile(domainId, "alice")
+        let profiles = await awsError { try await harness.createProfile(domainId, "bob") }
+        #expect(profiles?.errorCode == "ResourceLimitExceeded")
+        #expect(profiles?.message.hasPrefix("The account-level service limit 'User profiles per domain' is 1 User profiles, with current utilization of 1 User profiles and a request delta of 1 User profiles.") == true)
+        _ = try await harness.service.createSpace(CreateSpaceRequest(domainId: domainId, spaceName: "one"), context: alice)
+        let spaces = await awsError { _ = try await harness.service.createSpace(CreateSpaceRequest(domainId: domainId, spaceName: "two"), context: alice) }
+        #expect(spaces?.errorCode == "ResourceLimitExceeded")
+        try await harness.advance(1)
+        try await harness.createApp(domainId, profile: "alice")
+        let apps = await awsError { try await harness.createApp(domainId, profile: "alice", type: "CodeEditor") }
+        #expect(apps?.message.hasPrefix("The account-level service limit 'Apps per user profile or space' is 1 Apps") == true)
+    }
+
+    @Test func listingsSortFilterAndPageWithoutSkippingOrRepeating() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        for index in 0..<7 {
+            try await harness.createProfile(domainId, "user-\(index)")
+            harness.clock.advance(by: 0.01)
+        }
+        var seen: [String] = []
+        var token: String?
+        repeat {
+            let page = try await harness.service.listUserProfiles(
+                ListUserProfilesRequest(domainIdEquals: domainId, maxResults: 3, nextToken: token, sortOrder: "Descending"),
+                context: alice)
+            seen += page.userProfiles?.compactMap(\.userProfileName) ?? []
+            token = page.nextToken
+        } while token != nil
+        #expect(seen == (0..<7).reversed().map { "user-\($0)" })
+        let filtered = try await harness.service.listUserProfiles(
+            ListUserProfilesRequest(userProfileNameContains: "R-3"), context: alice)
+        #expect(filtered.userProfiles?.map(\.userProfileName) == ["user-3"])
+        let other = OperationContext(account: "222222222222", region: "us-east-1", requestId: "r")
+        let firstPage = try await harness.service.listUserProfiles(ListUserProfilesRequest(maxResults: 3), context: alice)
+        #expect(await awsError {
+            _ = try await harness.service.listUserProfiles(ListUserProfilesRequest(nextToken: firstPage.nextToken), context: other)
+        }?.errorCode == "ValidationException")
+    }
+
+    @Test func tagsOnEveryArnOfTheFamily() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        try await harness.createProfile(domainId, "Alice")
+        let arn = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/\(domainId)/alice"
+        _ = try await harness.service.addTags(AddTagsInput(resourceArn: arn, tags: [Tag(key: "team", value: "a"), Tag(key: "env", value: "x")]), context: alice)
+        _ = try await harness.service.addTags(AddTagsInput(resourceArn: arn, tags: [Tag(key: "team", value: "b")]), context: alice)
+        #expect(try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: alice).tags == [Tag(key: "team", value: "b"), Tag(key: "env", value: "x")])
+        _ = try await harness.service.deleteTags(DeleteTagsInput(resourceArn: arn, tagKeys: ["team", "absent"]), context: alice)
+        #expect(try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: alice).tags == [Tag(key: "env", value: "x")])
+        let other = OperationContext(account: "222222222222", region: "us-east-1", requestId: "r")
+        #expect(await awsError { _ = try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: other) }?.errorCode == "ValidationException")
+        let missing = arn + "x"
+        #expect(await awsError { _ = try await harness.service.addTags(AddTagsInput(resourceArn: missing, tags: []), context: alice) }?.errorCode == "ValidationException")
+    }
+}
