@@ -186,3 +186,43 @@ def create_domain(client, name=None, wait=True, **extra):
     if wait:
         assert wait_for_status(client, response["DomainId"], "InService") == "InService"
     return response
+
+
+def wait_for(read, wanted, timeout=10):
+    """Polls `read()` (a status) until it is `wanted`; returns the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value == wanted or time.monotonic() > deadline:
+            return value
+        time.sleep(0.02)
+
+
+def wait_for_error(call, code, timeout=10):
+    """Polls `call()` until it fails with the error `code`; True if it did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            call()
+        except Exception as error:  # noqa: BLE001 - botocore's modelled errors have no common base but ClientError
+            if getattr(error, "response", {}).get("Error", {}).get("Code") == code:
+                return True
+            raise
+        time.sleep(0.02)
+    return False
+
+
+def create_profile(client, domain_id, name, wait=True, **extra):
+    response = client.create_user_profile(DomainId=domain_id, UserProfileName=name, **extra)
+    if wait:
+        read = lambda: client.describe_user_profile(DomainId=domain_id, UserProfileName=name)["Status"]
+        assert wait_for(read, "InService") == "InService"
+    return response
+
+
+def create_app(client, domain_id, app_type="JupyterLab", name="default", wait=True, **owner):
+    response = client.create_app(DomainId=domain_id, AppType=app_type, AppName=name, **owner)
+    if wait:
+        read = lambda: client.describe_app(DomainId=domain_id, AppType=app_type, AppName=name, **owner)["Status"]
+        assert wait_for(read, "InService") == "InService"
+    return response

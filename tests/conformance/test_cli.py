@@ -52,3 +52,29 @@ def test_cli_reports_service_errors(emulator):
     assert in_use.returncode != 0
     assert "(ValidationException)" in in_use.stderr
     assert "Member must satisfy enum value set: [Service, Customer]" in in_use.stderr
+
+
+def test_cli_user_profiles_apps_and_tags(emulator):
+    account = random_account()
+    domain = json.loads(aws(emulator, account, "create-domain", "--domain-name", "cli-family", "--auth-mode", "IAM",
+                            "--default-user-settings", "ExecutionRole=arn:aws:iam::111111111111:role/Execution",
+                            "--subnet-ids", "subnet-1", "--vpc-id", "vpc-1").stdout)
+    domain_id = domain["DomainId"]
+    import time
+    for _ in range(200):
+        if json.loads(aws(emulator, account, "describe-domain", "--domain-id", domain_id).stdout)["Status"] == "InService":
+            break
+        time.sleep(0.05)
+    created = aws(emulator, account, "create-user-profile", "--domain-id", domain_id, "--user-profile-name", "cli-user",
+                  "--tags", "Key=team,Value=data")
+    assert created.returncode == 0, created.stderr
+    arn = json.loads(created.stdout)["UserProfileArn"]
+    assert arn == f"arn:aws:sagemaker:eu-west-1:{account}:user-profile/{domain_id}/cli-user"
+    listed = json.loads(aws(emulator, account, "list-user-profiles", "--domain-id-equals", domain_id).stdout)
+    assert [p["UserProfileName"] for p in listed["UserProfiles"]] == ["cli-user"]
+    tags = json.loads(aws(emulator, account, "list-tags", "--resource-arn", arn).stdout)
+    assert tags["Tags"] == [{"Key": "team", "Value": "data"}]
+    apps = json.loads(aws(emulator, account, "list-apps", "--domain-id-equals", domain_id).stdout)
+    assert apps["Apps"] == []
+    refused = aws(emulator, account, "delete-domain", "--domain-id", domain_id)
+    assert "An error occurred (ResourceInUse) when calling the DeleteDomain operation" in refused.stderr
