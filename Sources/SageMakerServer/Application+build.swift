@@ -11,14 +11,7 @@ import ServiceLifecycle
 public func buildApplication(
     _ configuration: EmulatorConfiguration, clock: any EmulatorClock = SystemClock(), logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let store: SQLiteResourceStore
-    switch configuration.storage {
-    case .memory:
-        store = try SQLiteResourceStore()
-    case .sqlite(let directory):
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        store = try SQLiteResourceStore(path: (directory as NSString).appendingPathComponent("sagemaker.sqlite"))
-    }
+    let store = try openStore(configuration.storage)
     let service = try await SageMakerService.open(store: store, clock: clock, configuration: configuration.operations)
     let scheduler = StatusScheduler(
         store: store, clock: clock, pollInterval: configuration.schedulerInterval,
@@ -34,6 +27,17 @@ public func buildApplication(
                 metadata: ["address": .string(channel.localAddress?.description ?? "?")])
         },
         logger: logger)
+}
+
+/// The store a configuration names, created and migrated if needed.
+func openStore(_ storage: EmulatorConfiguration.Storage) throws -> SQLiteResourceStore {
+    switch storage {
+    case .memory:
+        return try SQLiteResourceStore()
+    case .sqlite(let directory):
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try SQLiteResourceStore(path: (directory as NSString).appendingPathComponent("sagemaker.sqlite"))
+    }
 }
 
 /// The router alone, for in-process tests.

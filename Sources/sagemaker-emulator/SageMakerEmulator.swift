@@ -10,7 +10,7 @@ struct SageMakerEmulator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sagemaker-emulator",
         abstract: "A local Amazon SageMaker Studio domain control plane for the AWS CLI, boto3 and every AWS SDK.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Seed.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -123,5 +123,33 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = level
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
+    }
+}
+
+/// Fills a data directory with domains and user profiles, for benchmarks at scale.
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill a data directory with InService domains and user profiles (for benchmarks).")
+
+    @Option(help: "Directory of the SQLite database.")
+    var dataDir: String = "sagemaker-data"
+    @Option(help: "Domains to create.")
+    var domains: Int
+    @Option(help: "User profiles to create in each domain.")
+    var userProfilesPerDomain: Int = 0
+    @Option(help: "Account that owns them.")
+    var account: String = "123456789012"
+    @Option(help: "Region they live in.")
+    var region: String = "us-east-1"
+    @Option(help: "Domain names are PREFIX-N.")
+    var prefix: String = "seed"
+
+    func run() async throws {
+        let seeder = StateSeeder(
+            domains: domains, userProfilesPerDomain: userProfilesPerDomain, account: account, region: region,
+            prefix: prefix)
+        let started = Date()
+        let created = try await seeder.seed(.sqlite(directory: dataDir))
+        print("created \(created) resources in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }
