@@ -307,4 +307,50 @@ extension Harness {
         let missing = arn + "x"
         #expect(await awsError { _ = try await harness.service.addTags(AddTagsInput(resourceArn: missing, tags: []), context: alice) }?.errorCode == "ValidationException")
     }
+
+    @Test func ssoDomainsNeedIdentityCenterUsersAndRefusePresignedUrls() async throws {
+        let harness = try await Harness()
+        let sso = try await harness.readyDomain { $0.authMode = "SSO" }
+        let missing = await awsError { try await harness.createProfile(sso, "alice") }
+        #expect(missing?.message == "SingleSignOnUserIdentifier and SingleSignOnUserValue are required for a domain in SSO mode.")
+        _ = try await harness.service.createUserProfile(
+            CreateUserProfileRequest(
+                domainId: sso, singleSignOnUserIdentifier: "UserName", singleSignOnUserValue: "alice@example.com",
+                userProfileName: "alice"),
+            context: alice)
+        try await harness.advance(1)
+        #expect(try await harness.profile(sso, "alice").singleSignOnUserValue == "alice@example.com")
+        let url = await awsError {
+            _ = try await harness.service.createPresignedDomainUrl(
+                CreatePresignedDomainUrlRequest(domainId: sso, userProfileName: "alice"), context: alice)
+        }
+        #expect(url?.errorCode == "ValidationException")
+        let iam = try await harness.readyDomain()
+        let extra = await awsError {
+            _ = try await harness.service.createUserProfile(
+                CreateUserProfileRequest(domainId: iam, singleSignOnUserIdentifier: "UserName", singleSignOnUserValue: "x", userProfileName: "bob"),
+                context: alice)
+        }
+        #expect(extra?.errorCode == "ValidationException")
+    }
+
+    @Test func addingRStudioWhileAppsRunIsRefusedButNotOnceTheyStopped() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        try await harness.createProfile(domainId, "alice")
+        try await harness.advance(1)
+        try await harness.createApp(domainId, profile: "alice")
+        try await harness.advance(1)
+        let rstudio = UpdateDomainRequest(
+            domainId: domainId,
+            domainSettingsForUpdate: DomainSettingsForUpdate(
+                rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(domainExecutionRoleArn: role)))
+        #expect(await awsError { try await harness.update(rstudio) }?.errorCode == "ValidationException")
+        try await harness.service.deleteApp(
+            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"), context: alice)
+        // Deleting apps no longer count for RStudio (only InService and Pending do).
+        try await harness.update(rstudio)
+        try await harness.advance(6)
+        #expect(try await harness.describe(domainId).domainSettings?.rStudioServerProDomainSettings?.domainExecutionRoleArn == role)
+    }
 }
