@@ -3,10 +3,13 @@ import Synchronization
 
 /// Group commit: writes that arrive while a transaction is being committed wait and then share the next one,
 /// so that concurrent writers pay for one fsync per batch instead of one each. Every write runs in its own
-/// savepoint: one that throws is rolled back alone and gets its error; the others commit. A write's caller
+/// savepoint: one that throws is rolled back alone and gets its error; the others commit. A write of a single
+/// statement can skip the savepoint (SQLite already undoes a failed statement alone). A write's caller
 /// resumes only after the commit that holds it is durable.
 final class GroupCommitter: Sendable {
     private struct Job: Sendable {
+        /// Runs in its own savepoint.
+        let isolated: Bool
         let run: @Sendable (Database) throws -> Void
         let finish: @Sendable ((any Error)?) -> Void
     }
@@ -25,10 +28,15 @@ final class GroupCommitter: Sendable {
         self.writer = writer
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `body` in the next transaction. `singleStatement`: the body executes one statement at most, so it needs
+    /// no savepoint of its own.
+    func write<T: Sendable>(
+        singleStatement: Bool = false, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let result = ResultSlot<T>()
             let job = Job(
+                isolated: !singleStatement,
                 run: { db in result.value = try body(db) },
                 finish: { error in
                     if let error {
@@ -65,12 +73,18 @@ final class GroupCommitter: Sendable {
                     try db.inTransaction(.immediate) {
                         for (index, job) in batch.enumerated() {
                             do {
-                                try db.inSavepoint {
+                                if job.isolated {
+                                    try db.inSavepoint {
+                                        try job.run(db)
+                                        return .commit
+                                    }
+                                } else {
                                     try job.run(db)
-                                    return .commit
                                 }
                             } catch {
                                 outcomes[index] = error
+                                // A failure that ended the transaction itself (disk full, I/O error) fails the batch.
+                                if !db.isInsideTransaction { throw error }
                             }
                         }
                         return .commit

@@ -211,10 +211,32 @@ public final class SQLiteResourceStore: ResourceStore {
         _ after: StoredResource?
     ) async throws -> Bool {
         let cache = self.cache
-        let (written, stamp) = try await committer.write { db -> (Bool, UInt64) in
-            guard try Self.fetchOne(db, kind, scope, id) == before else { return (false, 0) }
-            try Self.store(db, before: before, after: after)
-            return (true, cache.nextStamp())
+        guard let after else {
+            // A removal also changes the counts: two statements, in a savepoint.
+            let (written, stamp) = try await committer.write { db -> (Bool, UInt64) in
+                guard try Self.fetchOne(db, kind, scope, id) == before else { return (false, 0) }
+                try Self.store(db, before: before, after: nil)
+                return (true, cache.nextStamp())
+            }
+            if written { cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), nil, stamp: stamp) }
+            return written
+        }
+        // One conditional UPDATE: it changes the row only if every column is still as the body saw it.
+        let (written, stamp) = try await committer.write(singleStatement: true) { db -> (Bool, UInt64) in
+            let (transition, dueAt) = Self.transitionColumns(after.transition)
+            let (beforeTransition, beforeDueAt) = Self.transitionColumns(before.transition)
+            try db.cachedStatement(
+                sql: """
+                    UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?
+                    WHERE seq = ? AND name_key = ? AND status = ? AND transition IS ? AND due_at IS ? AND document = ?
+                        AND tags IS ?
+                    """
+            ).execute(arguments: [
+                after.nameKey, after.status, transition, dueAt, after.document, after.tags,
+                before.sequence, before.nameKey, before.status, beforeTransition, beforeDueAt, before.document,
+                before.tags,
+            ])
+            return db.changesCount == 1 ? (true, cache.nextStamp()) : (false, 0)
         }
         if written { cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp) }
         return written
