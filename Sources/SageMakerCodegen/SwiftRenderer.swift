@@ -27,6 +27,7 @@ public struct SwiftRenderer: Sendable {
             "Operations.swift": renderOperations(),
             "References.swift": renderReferences(),
             "Encoding.swift": renderEncoding(),
+            "Decoding.swift": renderDecoding(),
         ]
     }
 
@@ -326,6 +327,55 @@ public struct SwiftRenderer: Sendable {
         return out
     }
 
+    // MARK: - Decoding
+
+    /// An expression that reads a non-null `value` of shape `shapeName`.
+    func reading(_ value: String, shape shapeName: String, depth: Int) -> String {
+        let shape = model.shapes[shapeName]!
+        switch shape.type {
+        case "structure": return "try \(shapeName)(wire: \(value))"
+        case "string", "blob": return "try \(value).string()"
+        case "boolean": return "try \(value).bool()"
+        case "integer": return "try \(value).int()"
+        case "long": return "try \(value).int64()"
+        case "float", "double": return "try \(value).double()"
+        case "timestamp": return "Date(timeIntervalSince1970: try \(value).date())"
+        case "list", "map":
+            let element = "element\(depth)"
+            let inner = shape.type == "list" ? shape.member!.shape : shape.value!.shape
+            let type = swiftType(inner)
+            let method = shape.type == "list" ? "list" : "map"
+            return "try \(value).\(method) { (\(element): JSONValue) throws(WireDecodingError) -> \(type) in "
+                + reading(element, shape: inner, depth: depth + 1) + " }"
+        default: return "try \(value).string()"
+        }
+    }
+
+    func renderDecoding() -> String {
+        var out = header + "\nimport AWSWire\nimport Foundation\n"
+        for name in structures {
+            let fields = members(of: name)
+            out += "\n/// Reads model shape `\(name)` from a parsed request body; null members are absent, unknown ones ignored.\n"
+            out += "extension \(name): WireDecodable {\n"
+            out += "    public init(wire value: JSONValue) throws(WireDecodingError) {\n"
+            out += "        self.init()\n"
+            if fields.isEmpty {
+                out += "        _ = try value.members()\n    }\n}\n"
+                continue
+            }
+            out += "        for (key, member) in try value.members() where !member.isNull {\n"
+            out += "            do {\n                switch key {\n"
+            for field in fields {
+                out += "                case \(Self.literal(field.name)): "
+                out += "self.\(Self.bareName(field.name)) = \(reading("member", shape: field.shape, depth: 0))\n"
+            }
+            out += "                default: break\n                }\n"
+            out += "            } catch {\n                throw error.under(.key(key))\n            }\n"
+            out += "        }\n    }\n}\n"
+        }
+        return out
+    }
+
     // MARK: - References
 
     /// Members that name other resources: the custom images and lifecycle configurations a settings shape attaches.
@@ -428,7 +478,7 @@ public struct SwiftRenderer: Sendable {
             let method = Self.bareName(name)
             out += "        case .\(method):\n"
             if let input = operation.input?.shape {
-                out += "            let input = try WireCodec.decode(\(input).self, from: body)\n"
+                out += "            let input = try WireCodec.decodeShape(\(input).self, from: body)\n"
                 out += "            try ValidationReport.validate(input)\n"
                 if Self.returnsWireDocument(name) {
                     out += "            return try await handler.\(method)(input, context: context).wireBytes()\n"

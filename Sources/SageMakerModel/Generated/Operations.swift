@@ -588,137 +588,137 @@ public enum SageMakerOperationTable {
     ) async throws -> [UInt8] {
         switch operation {
         case .addTags:
-            let input = try WireCodec.decode(AddTagsInput.self, from: body)
+            let input = try WireCodec.decodeShape(AddTagsInput.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.addTags(input, context: context))
         case .createApp:
-            let input = try WireCodec.decode(CreateAppRequest.self, from: body)
+            let input = try WireCodec.decodeShape(CreateAppRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createApp(input, context: context))
         case .createAppImageConfig:
-            let input = try WireCodec.decode(CreateAppImageConfigRequest.self, from: body)
+            let input = try WireCodec.decodeShape(CreateAppImageConfigRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createAppImageConfig(input, context: context))
         case .createDomain:
-            let input = try WireCodec.decode(CreateDomainRequest.self, from: body)
+            let input = try WireCodec.decodeShape(CreateDomainRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createDomain(input, context: context))
         case .createPresignedDomainUrl:
-            let input = try WireCodec.decode(CreatePresignedDomainUrlRequest.self, from: body)
+            let input = try WireCodec.decodeShape(CreatePresignedDomainUrlRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createPresignedDomainUrl(input, context: context))
         case .createSpace:
-            let input = try WireCodec.decode(CreateSpaceRequest.self, from: body)
+            let input = try WireCodec.decodeShape(CreateSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createSpace(input, context: context))
         case .createStudioLifecycleConfig:
-            let input = try WireCodec.decode(CreateStudioLifecycleConfigRequest.self, from: body)
+            let input = try WireCodec.decodeShape(CreateStudioLifecycleConfigRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createStudioLifecycleConfig(input, context: context))
         case .createUserProfile:
-            let input = try WireCodec.decode(CreateUserProfileRequest.self, from: body)
+            let input = try WireCodec.decodeShape(CreateUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createUserProfile(input, context: context))
         case .deleteApp:
-            let input = try WireCodec.decode(DeleteAppRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DeleteAppRequest.self, from: body)
             try ValidationReport.validate(input)
             try await handler.deleteApp(input, context: context)
             return WireCodec.emptyObject
         case .deleteAppImageConfig:
-            let input = try WireCodec.decode(DeleteAppImageConfigRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DeleteAppImageConfigRequest.self, from: body)
             try ValidationReport.validate(input)
             try await handler.deleteAppImageConfig(input, context: context)
             return WireCodec.emptyObject
         case .deleteDomain:
-            let input = try WireCodec.decode(DeleteDomainRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DeleteDomainRequest.self, from: body)
             try ValidationReport.validate(input)
             try await handler.deleteDomain(input, context: context)
             return WireCodec.emptyObject
         case .deleteSpace:
-            let input = try WireCodec.decode(DeleteSpaceRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DeleteSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
             try await handler.deleteSpace(input, context: context)
             return WireCodec.emptyObject
         case .deleteStudioLifecycleConfig:
-            let input = try WireCodec.decode(DeleteStudioLifecycleConfigRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DeleteStudioLifecycleConfigRequest.self, from: body)
             try ValidationReport.validate(input)
             try await handler.deleteStudioLifecycleConfig(input, context: context)
             return WireCodec.emptyObject
         case .deleteTags:
-            let input = try WireCodec.decode(DeleteTagsInput.self, from: body)
+            let input = try WireCodec.decodeShape(DeleteTagsInput.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.deleteTags(input, context: context))
         case .deleteUserProfile:
-            let input = try WireCodec.decode(DeleteUserProfileRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DeleteUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
             try await handler.deleteUserProfile(input, context: context)
             return WireCodec.emptyObject
         case .describeApp:
-            let input = try WireCodec.decode(DescribeAppRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DescribeAppRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeApp(input, context: context).wireBytes()
         case .describeAppImageConfig:
-            let input = try WireCodec.decode(DescribeAppImageConfigRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DescribeAppImageConfigRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeAppImageConfig(input, context: context).wireBytes()
         case .describeDomain:
-            let input = try WireCodec.decode(DescribeDomainRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DescribeDomainRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeDomain(input, context: context).wireBytes()
         case .describeSpace:
-            let input = try WireCodec.decode(DescribeSpaceRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DescribeSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeSpace(input, context: context).wireBytes()
         case .describeStudioLifecycleConfig:
-            let input = try WireCodec.decode(DescribeStudioLifecycleConfigRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DescribeStudioLifecycleConfigRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeStudioLifecycleConfig(input, context: context).wireBytes()
         case .describeUserProfile:
-            let input = try WireCodec.decode(DescribeUserProfileRequest.self, from: body)
+            let input = try WireCodec.decodeShape(DescribeUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeUserProfile(input, context: context).wireBytes()
         case .listAppImageConfigs:
-            let input = try WireCodec.decode(ListAppImageConfigsRequest.self, from: body)
+            let input = try WireCodec.decodeShape(ListAppImageConfigsRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listAppImageConfigs(input, context: context))
         case .listApps:
-            let input = try WireCodec.decode(ListAppsRequest.self, from: body)
+            let input = try WireCodec.decodeShape(ListAppsRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listApps(input, context: context))
         case .listDomains:
-            let input = try WireCodec.decode(ListDomainsRequest.self, from: body)
+            let input = try WireCodec.decodeShape(ListDomainsRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listDomains(input, context: context))
         case .listSpaces:
-            let input = try WireCodec.decode(ListSpacesRequest.self, from: body)
+            let input = try WireCodec.decodeShape(ListSpacesRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listSpaces(input, context: context))
         case .listStudioLifecycleConfigs:
-            let input = try WireCodec.decode(ListStudioLifecycleConfigsRequest.self, from: body)
+            let input = try WireCodec.decodeShape(ListStudioLifecycleConfigsRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listStudioLifecycleConfigs(input, context: context))
         case .listTags:
-            let input = try WireCodec.decode(ListTagsInput.self, from: body)
+            let input = try WireCodec.decodeShape(ListTagsInput.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listTags(input, context: context))
         case .listUserProfiles:
-            let input = try WireCodec.decode(ListUserProfilesRequest.self, from: body)
+            let input = try WireCodec.decodeShape(ListUserProfilesRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listUserProfiles(input, context: context))
         case .updateAppImageConfig:
-            let input = try WireCodec.decode(UpdateAppImageConfigRequest.self, from: body)
+            let input = try WireCodec.decodeShape(UpdateAppImageConfigRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.updateAppImageConfig(input, context: context))
         case .updateDomain:
-            let input = try WireCodec.decode(UpdateDomainRequest.self, from: body)
+            let input = try WireCodec.decodeShape(UpdateDomainRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.updateDomain(input, context: context))
         case .updateSpace:
-            let input = try WireCodec.decode(UpdateSpaceRequest.self, from: body)
+            let input = try WireCodec.decodeShape(UpdateSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.updateSpace(input, context: context))
         case .updateUserProfile:
-            let input = try WireCodec.decode(UpdateUserProfileRequest.self, from: body)
+            let input = try WireCodec.decodeShape(UpdateUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.updateUserProfile(input, context: context))
         }
