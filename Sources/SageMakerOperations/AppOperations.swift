@@ -15,8 +15,9 @@ extension SageMakerService {
         let now = now()
         let transition = StatusDelays.transition(to: AppStatus.inService, after: configuration.delays.appCreate, from: now)
         let limit = configuration.quotas.appsPerOwner
+        let documents = domains
         try await store.transaction { tx in
-            let domain = try tx.domainForNewChild(domainId, creating: "App", arn, context)
+            let domain = try tx.domainForNewChild(domainId, creating: "App", arn, context, documents: documents)
             let ownerSettings = try Self.ownerSettings(owner, domainId: domainId, creating: arn, tx, context)
             if let spaceType = ownerSettings.space?.appType, spaceType != appType {
                 throw AWSError.validation(

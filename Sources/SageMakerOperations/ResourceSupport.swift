@@ -138,19 +138,23 @@ extension SageMakerService {
 
 /// Reads a stored document inside a transaction.
 extension ResourceTransaction {
-    /// The domain, which must exist.
-    func domain(_ domainId: String, _ context: OperationContext) throws -> (StoredResource, DescribeDomainResponse) {
+    /// The domain, which must exist; decoded through the memo of decoded domain documents.
+    func domain(_ domainId: String, _ context: OperationContext, documents: DecodedDocuments<DescribeDomainResponse>)
+        throws -> (StoredResource, DescribeDomainResponse)
+    {
         guard let record = try fetch(.domain, scope: context.scope, id: domainId) else {
             throw ResourceErrors.domainNotFound(domainId, context)
         }
-        return (record, try StoredDocument.decode(DescribeDomainResponse.self, from: record.document))
+        let key = DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId)
+        return (record, try documents.decode(record.document, key: key))
     }
 
     /// The domain a new user profile, space or app goes into, which must exist and be InService.
-    func domainForNewChild(_ domainId: String, creating kind: String, _ arn: String, _ context: OperationContext)
-        throws -> DescribeDomainResponse
-    {
-        let (record, domain) = try self.domain(domainId, context)
+    func domainForNewChild(
+        _ domainId: String, creating kind: String, _ arn: String, _ context: OperationContext,
+        documents: DecodedDocuments<DescribeDomainResponse>
+    ) throws -> DescribeDomainResponse {
+        let (record, domain) = try self.domain(domainId, context, documents: documents)
         guard record.status == DomainStatus.inService else {
             throw ResourceErrors.parentNotInService(
                 creating: kind, arn, parentKind: "Domain", parentArn: domain.domainArn ?? "", status: record.status)

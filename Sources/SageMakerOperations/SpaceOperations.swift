@@ -15,8 +15,9 @@ extension SageMakerService {
         let now = now()
         let transition = StatusDelays.transition(to: DomainStatus.inService, after: configuration.delays.space, from: now)
         let limit = configuration.quotas.spacesPerDomain
+        let documents = domains
         try await store.transaction { tx in
-            let domain = try tx.domainForNewChild(domainId, creating: "Space", arn, context)
+            let domain = try tx.domainForNewChild(domainId, creating: "Space", arn, context, documents: documents)
             try Self.checkOwnership(input, arn: arn, domainId: domainId, tx, context)
             try tx.checkReferences(input.spaceSettings, context)
             var space = DescribeSpaceResponse(

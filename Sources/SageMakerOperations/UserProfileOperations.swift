@@ -16,8 +16,9 @@ extension SageMakerService {
         let transition = StatusDelays.transition(
             to: DomainStatus.inService, after: configuration.delays.userProfile, from: now)
         let limit = configuration.quotas.userProfilesPerDomain
+        let documents = domains
         try await store.transaction { tx in
-            let domain = try tx.domainForNewChild(domainId, creating: "UserProfile", arn, context)
+            let domain = try tx.domainForNewChild(domainId, creating: "UserProfile", arn, context, documents: documents)
             try Inheritance.checkSingleSignOn(input, domain: domain)
             try tx.checkReferences(input.userSettings, context)
             var profile = DescribeUserProfileResponse(
