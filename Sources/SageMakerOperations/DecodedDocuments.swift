@@ -1,3 +1,4 @@
+import AWSWire
 import Foundation
 import SageMakerStorage
 import Synchronization
@@ -7,7 +8,7 @@ import Synchronization
 /// An entry answers only for byte-identical documents, so it can never hand out a state other than the one stored.
 /// Each key keeps its few most recent documents: concurrent read-modify-writes of one resource remember the states
 /// they wrote before the store decides which one commits, and the one that does must still be found.
-final class DecodedDocuments<Shape: Decodable & Sendable>: Sendable {
+final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Sendable {
     private struct Entry: Sendable {
         let bytes: Data
         let shape: Shape

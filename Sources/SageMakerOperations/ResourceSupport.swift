@@ -239,7 +239,7 @@ extension SageMakerService {
     /// One page of a listing of `kind` (under `parentId`, when given): each stored document decoded as `Details`
     /// (a subset of its Describe shape, under the same names), filtered, sorted by `sortKey`, resumed after the
     /// NextToken's position.
-    func listSorted<Details: Decodable>(
+    func listSorted<Details: Decodable & WireDecodable>(
         _ kind: ResourceKind, parentId: String?, as type: Details.Type, listing: String, nextToken: String?,
         maxResults: Int?, descending: Bool, context: OperationContext,
         sortKey: (Details) -> String, include: (Details, StoredResource) -> Bool = { _, _ in true }

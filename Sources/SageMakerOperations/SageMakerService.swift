@@ -39,6 +39,12 @@ extension OperationContext {
 
 /// Stored documents are the resources' wire form, so that Describe can send them as they are.
 enum StoredDocument {
+    /// A stored document of a model shape, read by its generated reader.
+    static func decode<T: Decodable & WireDecodable>(_ type: T.Type, from data: Data) throws -> T {
+        try WireCodec.decodeShape(T.self, from: data)
+    }
+
+    /// Any other stored JSON (a tag list), read by Foundation.
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970

@@ -100,7 +100,7 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
 }
 
 /// A Describe shape with a status that the scheduler moves on.
-protocol StatusCarrying: Codable, WireEncodable {
+protocol StatusCarrying: Codable, WireEncodable, WireDecodable {
     var status: String? { get set }
     var failureReason: String? { get set }
     mutating func stamp(modified date: Date)
