@@ -26,7 +26,7 @@ extension SageMakerService {
             try tx.checkReferences(input, context)
             let spec = input.resourceSpec ?? AppDefaults.resourceSpec(
                 appType: appType, profile: ownerSettings.profile, space: ownerSettings.space, domain: domain,
-                forSpace: ownerSettings.space != nil || input.spaceName != nil)
+                forSpace: input.spaceName != nil)
             let siblings = try tx.list(.app, scope: context.scope, parentId: owner.parentId(domainId: domainId))
             if let existing = siblings.first(where: { $0.id == id }) {
                 guard AppStatus.isGone(existing.status) else {

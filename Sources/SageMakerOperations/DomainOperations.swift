@@ -11,7 +11,7 @@ extension SageMakerService {
         let scope = context.scope
         let now = now()
         let domainId = ResourceNames.newDomainId()
-        let arn = ResourceNames.domainArn(region: scope.region, account: scope.account, domainId: domainId)
+        let arn = ResourceNames.arn(.domain, scope, id: domainId)
         let url = ResourceNames.domainUrl(region: scope.region, domainId: domainId)
         let networkAccess = input.appNetworkAccessType ?? "PublicInternetOnly"
         var domain = DescribeDomainResponse(

@@ -23,10 +23,6 @@ public enum ResourceNames {
         "arn:aws:sso::\(account):application/ssoins-\(random(hexDigits, count: 16))/apl-\(random(hexDigits, count: 16))"
     }
 
-    public static func domainArn(region: String, account: String, domainId: String) -> String {
-        "arn:aws:sagemaker:\(region):\(account):domain/\(domainId)"
-    }
-
     /// `https://<DomainId>.studio.<region>.sagemaker.aws`.
     public static func domainUrl(region: String, domainId: String) -> String {
         "https://\(domainId).studio.\(region).sagemaker.aws"

@@ -191,8 +191,7 @@ extension ResourceTransaction {
                 throw AWSError.resourceNotFound("Studio Lifecycle Config [\(arn)] does not exist.")
             }
         }
-        for image in references.customImages.sorted() {
-            let name = String(image.prefix { $0 != "|" })
+        for name in references.appImageConfigNames.sorted() {
             if try fetch(.appImageConfig, scope: context.scope, id: name) == nil {
                 let arn = ResourceNames.arn(.appImageConfig, context.scope, id: name)
                 throw AWSError.resourceNotFound("AppImageConfig [\(arn)] does not exist.")

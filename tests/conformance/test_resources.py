@@ -304,5 +304,5 @@ def test_profiles_and_apps_survive_a_restart(make_emulator):
     client = emulator.client(account="222233334444")
     assert client.describe_user_profile(DomainId=domain_id, UserProfileName="kept")["Status"] == "InService"
     assert [a["Status"] for a in client.list_apps(DomainIdEquals=domain_id)["Apps"]] == ["InService"]
-    assert client.create_user_profile(DomainId=domain_id, UserProfileName="next")
+    client.create_user_profile(DomainId=domain_id, UserProfileName="next")
     assert client.describe_user_profile(DomainId=domain_id, UserProfileName="next")["HomeEfsFileSystemUid"] == "200002"

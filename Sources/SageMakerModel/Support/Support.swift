@@ -57,11 +57,14 @@ public enum DescribeOutput<Shape: Codable & Sendable & WireEncodable>: Sendable 
 public struct ShapeReferences: Sendable, Equatable {
     public private(set) var customImages: Set<String> = []
     public private(set) var lifecycleConfigArns: Set<String> = []
+    /// The AppImageConfigs the custom images name.
+    public private(set) var appImageConfigNames: Set<String> = []
 
     public init() {}
 
     public mutating func add(customImages images: [CustomImage]) {
         for image in images {
+            appImageConfigNames.insert(image.appImageConfigName ?? "")
             customImages.insert(
                 "\(image.appImageConfigName ?? "")|\(image.imageName ?? "")|\(image.imageVersionNumber.map(String.init) ?? "")")
         }
