@@ -22,11 +22,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // Wire: AWS JSON 1.1 codec and error bodies. Knows nothing of HTTP frameworks.
         .target(name: "AWSWire", swiftSettings: swiftSettings),
-        // SigV4: Authorization header parsing (and, later, verification). Leaf library.
+        // SigV4: Authorization header parsing and signature verification. Leaf library on swift-crypto.
         .target(
             name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
@@ -59,7 +60,10 @@ let package = Package(
             dependencies: [
                 "SageMakerOperations", "SageMakerStorage", "SageMakerModel", "AWSWire", "AWSSigV4",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -68,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "sagemaker-emulator",
             dependencies: [
-                "SageMakerServer",
+                "SageMakerServer", "AWSSigV4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -80,6 +84,7 @@ let package = Package(
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),
         .testTarget(name: "SageMakerCodegenTests", dependencies: ["SageMakerCodegen"], swiftSettings: swiftSettings),
         .testTarget(name: "SageMakerModelTests", dependencies: ["SageMakerModel", "AWSWire"], swiftSettings: swiftSettings),
         .testTarget(

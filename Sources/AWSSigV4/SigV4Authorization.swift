@@ -75,6 +75,17 @@ public struct SigV4Authorization: Sendable, Equatable {
             signedHeadersField: text(signedHeaders), signature: text(signature))
     }
 
+    /// An AWS region name: 1 to 32 lowercase letters, digits and hyphens. Anything else is refused where the
+    /// credential scope is read, so that no request-made region reaches a URL, a log line or the store.
+    public static func isValidRegion(_ region: String) -> Bool {
+        let bytes = region.utf8
+        return (1...32).contains(bytes.count)
+            && bytes.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+            }
+    }
+
     private static let credentialName = Array("Credential=".utf8)
     private static let signedHeadersName = Array("SignedHeaders=".utf8)
     private static let signatureName = Array("Signature=".utf8)

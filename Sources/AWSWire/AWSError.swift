@@ -11,6 +11,8 @@ public struct AWSError: Error, Sendable, Equatable, Encodable {
         case requestEntityTooLarge = "RequestEntityTooLargeException"
         case missingAuthenticationToken = "MissingAuthenticationTokenException"
         case incompleteSignature = "IncompleteSignatureException"
+        case invalidSignature = "InvalidSignatureException"
+        case unrecognizedClient = "UnrecognizedClientException"
         case internalFailure = "InternalFailure"
         // Modelled by the SageMaker service model (exception shapes).
         case resourceNotFound = "ResourceNotFound"
@@ -61,6 +63,8 @@ public struct AWSError: Error, Sendable, Equatable, Encodable {
         AWSError(.missingAuthenticationToken, message)
     }
     public static func incompleteSignature(_ message: String) -> AWSError { AWSError(.incompleteSignature, message) }
+    public static func invalidSignature(_ message: String) -> AWSError { AWSError(.invalidSignature, message) }
+    public static func unrecognizedClient(_ message: String) -> AWSError { AWSError(.unrecognizedClient, message) }
     public static func internalFailure() -> AWSError {
         AWSError(.internalFailure, "The request processing has failed because of an unknown error, exception or failure.")
     }

@@ -14,21 +14,33 @@ final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Senda
         let shape: Shape
     }
 
-    private let entries = Mutex<[String: [Entry]]>([:])
+    private struct State {
+        var entries: [String: [Entry]] = [:]
+        /// Document bytes held, each counted `decodedFactor` times (the decoded shape costs more than its JSON).
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
     private let capacity: Int
+    private let capacityBytes: Int
     /// Documents kept per key.
     private let depth = 4
+    static var decodedFactor: Int { 4 }
 
-    init(capacity: Int = 10_000) {
+    init(capacity: Int = 10_000, capacityBytes: Int = 64 << 20) {
         self.capacity = capacity
+        self.capacityBytes = capacityBytes
     }
+
+    /// Keys and bytes held, for tests.
+    var usage: (keys: Int, bytes: Int) { state.withLock { ($0.entries.count, $0.bytes) } }
 
     static func key(_ scope: ResourceScope, _ id: String) -> String {
         scope.account + "/" + scope.region + "/" + id
     }
 
     func decode(_ bytes: Data, key: String) throws -> Shape {
-        let known = entries.withLock { $0[key] }
+        let known = state.withLock { $0.entries[key] }
         if let entry = known?.first(where: { $0.bytes == bytes }) { return entry.shape }
         let shape = try StoredDocument.decode(Shape.self, from: bytes)
         remember(bytes, shape, key: key)
@@ -36,17 +48,26 @@ final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Senda
     }
 
     func remember(_ bytes: Data, _ shape: Shape, key: String) {
+        let cost = bytes.count * Self.decodedFactor
+        guard cost <= capacityBytes / 4 else { return }  // too large to be worth a place
         let entry = Entry(bytes: bytes, shape: shape)
-        entries.withLock { entries in
-            if entries[key] == nil, entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            Self.push(entry, onto: &entries[key, default: []], depth: depth)
+        state.withLock { state in
+            if (state.entries[key] == nil && state.entries.count >= capacity) || state.bytes + cost > capacityBytes {
+                state.entries.removeAll(keepingCapacity: true)
+                state.bytes = 0
+            }
+            state.bytes += Self.push(entry, onto: &state.entries[key, default: []], depth: depth)
         }
     }
 
-    /// Most recent first, in place (no copy of the key's list).
-    private static func push(_ entry: Entry, onto kept: inout [Entry], depth: Int) {
-        if let index = kept.firstIndex(where: { $0.bytes == entry.bytes }) { kept.remove(at: index) }
+    /// Most recent first, in place (no copy of the key's list); returns the change in bytes held.
+    private static func push(_ entry: Entry, onto kept: inout [Entry], depth: Int) -> Int {
+        var change = entry.bytes.count * decodedFactor
+        if let index = kept.firstIndex(where: { $0.bytes == entry.bytes }) {
+            change -= kept.remove(at: index).bytes.count * decodedFactor
+        }
         kept.insert(entry, at: 0)
-        if kept.count > depth { kept.removeLast() }
+        if kept.count > depth { change -= kept.removeLast().bytes.count * decodedFactor }
+        return change
     }
 }

@@ -102,15 +102,25 @@ extension SageMakerService {
             }
         }
         let expires = WireCodec.epochMilliseconds(clock.now()) + Double(input.expiresInSeconds ?? 300)
-        var url = URLComponents(string: (domain.url ?? "") + "/auth")!
-        url.queryItems = [URLQueryItem(name: "token", value: ResourceNames.newPresignedToken())]
-        if let landing = input.landingUri { url.queryItems?.append(URLQueryItem(name: "landing-uri", value: landing)) }
-        url.queryItems?.append(URLQueryItem(name: "expires", value: String(Int(expires))))
-        return CreatePresignedDomainUrlResponse(authorizedUrl: url.string)
+        // Built as text: the domain's Url holds the region of a request, and nothing made from a request may trap.
+        var query = [("token", ResourceNames.newPresignedToken())]
+        if let landing = input.landingUri { query.append(("landing-uri", landing)) }
+        query.append(("expires", String(Int(expires))))
+        let url = (domain.url ?? "") + "/auth?"
+            + query.map { "\($0.0)=\(ResourceNames.queryEncoded($0.1))" }.joined(separator: "&")
+        return CreatePresignedDomainUrlResponse(authorizedUrl: url)
     }
 }
 
 extension ResourceNames {
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    /// A query parameter value, percent-encoded (RFC 3986 unreserved characters stay).
+    static func queryEncoded(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
     /// An opaque sign-in token of a presigned domain URL.
     static func newPresignedToken() -> String { random(lowerAlphanumerics, count: 64) }
 }

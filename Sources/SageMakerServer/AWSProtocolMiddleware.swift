@@ -3,6 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
+import SageMakerStorage
 import Logging
 
 extension HTTPField.Name {
@@ -36,9 +38,10 @@ struct AWSProtocolMiddleware: RouterMiddleware {
             "request",
             metadata: [
                 "request_id": .string(record.requestId),
-                "operation": .string(record.operation),
-                "account": .string(record.account),
-                "region": .string(record.region),
+                // Quoted and escaped: these come from the request and must not forge fields of the line.
+                "operation": .string(String(reflecting: record.operation)),
+                "account": .string(String(reflecting: record.account)),
+                "region": .string(String(reflecting: record.region)),
                 "status": .stringConvertible(response.status.code),
                 "duration_ms": .string(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15
                     + Double(elapsed.components.seconds) * 1000)),
@@ -52,13 +55,27 @@ struct AWSProtocolMiddleware: RouterMiddleware {
             return error
         case let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed:
             return .unknownOperation(target: record.operation)
+        case StoreConflict.documentTooLarge(let bytes, let limit):
+            return .validation(
+                "The resource would be stored as \(bytes) bytes, more than this emulator's limit of \(limit) bytes "
+                    + "(--max-document-bytes).")
         case is NIOTooManyBytesError:
             return .requestEntityTooLarge(limit: -1)
+        case HTTPParserError.invalidEOFState, ChannelError.ioOnClosedChannel, ChannelError.eof,
+            ChannelError.outputClosed, is CancellationError:
+            // The client went away in the middle of its request: nobody will read the answer, nothing failed here.
+            logger.debug(
+                "client went away during the request",
+                metadata: ["request_id": .string(record.requestId), "error": .string(String(describing: error))])
+            return .serialization("The request ended before its body was complete.")
+        case let error as HTTPParserError:
+            // A body the HTTP parser refused (a malformed chunk, say) is the client's error.
+            return .serialization("The HTTP request could not be parsed: \(ConnectionGuard.describe(error)).")
         default:
             logger.error(
                 "internal failure",
                 metadata: [
-                    "request_id": .string(record.requestId), "operation": .string(record.operation),
+                    "request_id": .string(record.requestId), "operation": .string(String(reflecting: record.operation)),
                     "error": .string(String(reflecting: error)),
                 ])
             return .internalFailure()

@@ -1,4 +1,6 @@
 import Foundation
+import HummingbirdCore
+import NIOCore
 import Hummingbird
 import Logging
 import SageMakerModel
@@ -11,44 +13,69 @@ import ServiceLifecycle
 public func buildApplication(
     _ configuration: EmulatorConfiguration, clock: any EmulatorClock = SystemClock(), logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let store = try openStore(configuration.storage)
+    if case .off = configuration.authentication, !configuration.allowUnauthenticated,
+        !EmulatorConfiguration.isLoopback(configuration.host)
+    {
+        throw UnsafeConfiguration(
+            description: "refusing to serve \(configuration.host) without authentication: anyone who reaches it could "
+                + "act as any account. Use --auth verify with --credentials-file, or pass --allow-unauthenticated")
+    }
+    let store = try openStore(configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes)
     let service = try await SageMakerService.open(store: store, clock: clock, configuration: configuration.operations)
     let scheduler = StatusScheduler(
         store: store, clock: clock, pollInterval: configuration.schedulerInterval,
         deletedAppRetention: configuration.operations.delays.deletedAppRetention, logger: logger)
-    let router = buildRouter(service: service, configuration: configuration, logger: logger)
+    let router = buildRouter(service: service, configuration: configuration, clock: clock, logger: logger)
+    let softLimit = FileDescriptorLimit.raise()
+    let maxConnections = FileDescriptorLimit.connections(wanted: configuration.maxConnections, softLimit: softLimit)
+    let requestTimeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
+    let http = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuard(requestTimeout: requestTimeout, logger: logger)],
+        idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        server: .http1(configuration: http),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),
         services: [scheduler],
         onServerRunning: { channel in
             logger.notice(
                 "sagemaker-emulator listening",
-                metadata: ["address": .string(channel.localAddress?.description ?? "?")])
+                metadata: [
+                    "address": .string(channel.localAddress?.description ?? "?"),
+                    "max_connections": .stringConvertible(maxConnections),
+                    "file_descriptor_limit": .stringConvertible(softLimit),
+                ])
         },
         logger: logger)
 }
 
+/// A configuration that would be unsafe to serve.
+public struct UnsafeConfiguration: Error, CustomStringConvertible {
+    public let description: String
+}
+
 /// The store a configuration names, created and migrated if needed.
-func openStore(_ storage: EmulatorConfiguration.Storage) throws -> SQLiteResourceStore {
+func openStore(
+    _ storage: EmulatorConfiguration.Storage, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes
+) throws -> SQLiteResourceStore {
     switch storage {
     case .memory:
-        return try SQLiteResourceStore()
+        return try SQLiteResourceStore(maxDocumentBytes: maxDocumentBytes)
     case .sqlite(let directory):
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try SQLiteResourceStore(path: (directory as NSString).appendingPathComponent("sagemaker.sqlite"))
+        return try SQLiteResourceStore(directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes)
     }
 }
 
 /// The router alone, for in-process tests.
 public func buildRouter(
-    service: some SageMakerHandler, configuration: EmulatorConfiguration, logger: Logger
+    service: some SageMakerHandler, configuration: EmulatorConfiguration, clock: any EmulatorClock = SystemClock(),
+    logger: Logger
 ) -> Router<EmulatorRequestContext> {
     let router = Router(context: EmulatorRequestContext.self)
     router.add(middleware: AWSProtocolMiddleware(logger: logger))
-    router.add(
-        middleware: SigV4CallerMiddleware(
-            defaultAccount: configuration.defaultAccount, defaultRegion: configuration.defaultRegion))
+    router.add(middleware: CallerMiddleware(configuration: configuration, clock: clock))
     let responder = OperationResponder(handler: service, maxBodyBytes: configuration.maxBodyBytes)
     router.post("/") { request, context in try await responder.respond(request, context: context) }
     return router

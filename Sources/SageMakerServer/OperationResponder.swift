@@ -22,7 +22,7 @@ struct OperationResponder<Handler: SageMakerHandler>: Sendable {
         } catch is NIOTooManyBytesError {
             throw AWSError.requestEntityTooLarge(limit: maxBodyBytes)
         }
-        let caller = context.caller!
+        guard let caller = context.caller else { throw AWSError.missingAuthenticationToken("Request is missing Authentication Token") }
         let output = try await SageMakerOperationTable.dispatch(
             operation, body: body.readableBytesView, handler: handler,
             context: OperationContext(account: caller.account, region: caller.region, requestId: context.record.requestId))

@@ -79,6 +79,8 @@ public enum StoreConflict: Error, Sendable, Equatable {
     case limitReached(current: Int)
     /// A transaction wrote back a resource it had not read, or that is gone.
     case missing
+    /// The resource's document and tags together are `bytes`, over the store's `limit`.
+    case documentTooLarge(bytes: Int, limit: Int)
 }
 
 /// Durable storage of resources. Every call is atomic; a change is durable before the call returns.

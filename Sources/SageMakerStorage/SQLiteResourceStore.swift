@@ -5,26 +5,48 @@ import GRDB
 public final class SQLiteResourceStore: ResourceStore {
     private let writer: any DatabaseWriter
     private let committer: GroupCommitter
-    private let cache = ResourceCache(capacity: 20_000)
+    private let cache = ResourceCache(capacity: 20_000, capacityBytes: 64 << 20)
+    /// The largest document (with its tags) a resource may be stored with.
+    public let maxDocumentBytes: Int
+    /// What must live as long as the store (the lock of its data directory).
+    private let owner: (any Sendable)?
 
-    /// Opens (creating and migrating) the database file `path`.
-    public init(path: String) throws {
+    /// Opens (creating and migrating) `sagemaker.sqlite` in a data directory, which it keeps locked.
+    public convenience init(directory: DataDirectory, maxDocumentBytes: Int = defaultMaxDocumentBytes) throws {
+        try self.init(path: directory.file(named: "sagemaker.sqlite"), owner: directory, maxDocumentBytes: maxDocumentBytes)
+    }
+
+    /// 256 KiB: a domain with every setting filled is a few KiB.
+    public static let defaultMaxDocumentBytes = 256 << 10
+
+    /// Opens (creating and migrating) the database file `path`. `owner` is kept alive as long as the store.
+    public init(path: String, owner: (any Sendable)? = nil, maxDocumentBytes: Int = defaultMaxDocumentBytes) throws {
+        self.maxDocumentBytes = maxDocumentBytes
         var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            // Durable before the response: every commit reaches the disk.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         configuration.busyMode = .timeout(10)
-        writer = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // Durable before the response: every commit reaches the disk. Set on the pool's one writer connection after
+        // the pool is open, because opening a pool switches the writer to WAL and `synchronous = NORMAL` (GRDB),
+        // which would override a value set while the connection is prepared.
+        try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        writer = pool
+        self.owner = owner
         committer = GroupCommitter(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
     /// An in-memory database, for tests.
-    public init() throws {
+    public init(maxDocumentBytes: Int = defaultMaxDocumentBytes) throws {
+        self.maxDocumentBytes = maxDocumentBytes
         writer = try DatabaseQueue()
+        owner = nil
         committer = GroupCommitter(writer: writer)
         try Self.migrator.migrate(writer)
+    }
+
+    /// `PRAGMA synchronous` as the writer connection has it (2 = FULL), for the tests of durability.
+    public func writerSynchronousSetting() async throws -> Int {
+        try await writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     static var migrator: DatabaseMigrator {
@@ -124,6 +146,7 @@ public final class SQLiteResourceStore: ResourceStore {
     // MARK: - ResourceStore
 
     public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
+        try Self.checkSize(resource, limit: maxDocumentBytes)
         let cache = self.cache
         let (stored, stamp) = try await committer.write { db in
             (try Self.insertRow(db, resource, limit: limit), cache.nextStamp())
@@ -199,6 +222,7 @@ public final class SQLiteResourceStore: ResourceStore {
             let result = try body(&after)
             if before == nil { after = nil }  // mutate never inserts
             if before == after { return result }
+            try Self.checkSize(after, limit: maxDocumentBytes)
             let outcome = try await write(kind, scope, id, expecting: before!, after)
             if outcome { return result }
         }
@@ -247,16 +271,24 @@ public final class SQLiteResourceStore: ResourceStore {
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T {
-        let cache = self.cache
+        let (cache, maxDocumentBytes) = (self.cache, self.maxDocumentBytes)
         let (result, after, stamp) = try await committer.write { db in
             let original = try Self.fetchOne(db, kind, scope, id)
             var resource = original
             let result = try body(&resource)
+            try Self.checkSize(resource, limit: maxDocumentBytes)
             if let original { try Self.store(db, before: original, after: resource) }
             return (result, original == nil ? nil : resource, cache.nextStamp())
         }
         cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp)
         return result
+    }
+
+    /// Refuses a resource whose document and tags exceed `limit` bytes.
+    static func checkSize(_ resource: StoredResource?, limit: Int) throws {
+        guard let resource else { return }
+        let bytes = resource.document.count + (resource.tags?.count ?? 0)
+        if bytes > limit { throw StoreConflict.documentTooLarge(bytes: bytes, limit: limit) }
     }
 
     static func adjustCount(_ db: Database, _ resource: StoredResource, by delta: Int) throws {
@@ -315,9 +347,9 @@ public final class SQLiteResourceStore: ResourceStore {
     public func transaction<T: Sendable>(
         _ body: @escaping @Sendable (any ResourceTransaction) throws -> T
     ) async throws -> T {
-        let cache = self.cache
+        let (cache, maxDocumentBytes) = (self.cache, self.maxDocumentBytes)
         let (result, writes, stamp) = try await committer.write { db in
-            let transaction = SQLiteTransaction(db: db)
+            let transaction = SQLiteTransaction(db: db, maxDocumentBytes: maxDocumentBytes)
             let result = try body(transaction)
             return (result, transaction.writes, cache.nextStamp())
         }
@@ -351,10 +383,12 @@ public final class SQLiteResourceStore: ResourceStore {
 /// A transaction inside one write of the group committer; remembers what it wrote, for the cache.
 final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     let db: Database
+    let maxDocumentBytes: Int
     private(set) var writes: [(ResourceCache.Key, StoredResource?)] = []
 
-    init(db: Database) {
+    init(db: Database, maxDocumentBytes: Int) {
         self.db = db
+        self.maxDocumentBytes = maxDocumentBytes
     }
 
     func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) throws -> StoredResource? {
@@ -366,6 +400,7 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     }
 
     func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource {
+        try SQLiteResourceStore.checkSize(resource, limit: maxDocumentBytes)
         let stored = try SQLiteResourceStore.insertRow(db, resource, limit: limit)
         writes.append((ResourceCache.Key(kind: stored.kind, scope: stored.scope, id: stored.id), stored))
         return stored
@@ -381,6 +416,7 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
 
     /// Replaces the row `resource` was read from (which must still be there) with `after`.
     private func write(_ resource: StoredResource, after: StoredResource?) throws {
+        try SQLiteResourceStore.checkSize(after, limit: maxDocumentBytes)
         guard let before = try fetch(resource.kind, scope: resource.scope, id: resource.id),
               before.sequence == resource.sequence
         else { throw StoreConflict.missing }

@@ -1,3 +1,4 @@
+import AWSSigV4
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -67,6 +68,20 @@ struct Serve: AsyncParsableCommand {
     var maxBodyBytes: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error. [env: SAGEMAKER_EMULATOR_LOG_LEVEL] (default: info)")
     var logLevel: String?
+    @Option(help: "Authentication: off (the access key names the account) or verify (SigV4 against --credentials-file). [env: SAGEMAKER_EMULATOR_AUTH] (default: off)")
+    var auth: String?
+    @Option(help: "Identities for --auth verify: an AWS shared-credentials file whose sections have aws_access_key_id, aws_secret_access_key and aws_account_id. [env: SAGEMAKER_EMULATOR_CREDENTIALS_FILE]")
+    var credentialsFile: String?
+    @Flag(help: "Serve with --auth off on an address other than loopback. [env: SAGEMAKER_EMULATOR_ALLOW_UNAUTHENTICATED=1]")
+    var allowUnauthenticated = false
+    @Option(help: "Seconds a connection may stay silent (between requests or inside one) before it is closed. [env: SAGEMAKER_EMULATOR_IDLE_TIMEOUT] (default: 60)")
+    var idleTimeout: Double?
+    @Option(help: "Seconds a request has to arrive whole, head to end of body. [env: SAGEMAKER_EMULATOR_REQUEST_TIMEOUT] (default: 60)")
+    var requestTimeout: Double?
+    @Option(help: "Largest stored resource (its Describe document with tags), in bytes. [env: SAGEMAKER_EMULATOR_MAX_DOCUMENT_BYTES] (default: 262144)")
+    var maxDocumentBytes: Int?
+    @Option(help: "Connections served at once (lowered to fit the file descriptor limit). [env: SAGEMAKER_EMULATOR_MAX_CONNECTIONS] (default: 4096)")
+    var maxConnections: Int?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -103,7 +118,10 @@ struct Serve: AsyncParsableCommand {
         quotas.lifecycleConfigsPerDomain = try setting(
             maxLifecycleConfigsPerDomain, "MAX_LIFECYCLE_CONFIGS_PER_DOMAIN", Int.init)
             ?? quotas.lifecycleConfigsPerDomain
-        let memory = inMemory || environment["SAGEMAKER_EMULATOR_IN_MEMORY"].map { ["1", "true"].contains($0) } == true
+        func flag(_ option: Bool, _ name: String) -> Bool {
+            option || environment["SAGEMAKER_EMULATOR_" + name].map { ["1", "true"].contains($0) } == true
+        }
+        let memory = flag(inMemory, "IN_MEMORY")
 
         var configuration = EmulatorConfiguration()
         configuration.host = try setting(host, "HOST", { $0 }) ?? configuration.host
@@ -114,6 +132,39 @@ struct Serve: AsyncParsableCommand {
         configuration.defaultAccount = try setting(defaultAccount, "DEFAULT_ACCOUNT", { $0 }) ?? configuration.defaultAccount
         configuration.defaultRegion = try setting(defaultRegion, "DEFAULT_REGION", { $0 }) ?? configuration.defaultRegion
         configuration.maxBodyBytes = try setting(maxBodyBytes, "MAX_BODY_BYTES", Int.init) ?? configuration.maxBodyBytes
+        configuration.idleTimeout = try setting(idleTimeout, "IDLE_TIMEOUT", Double.init) ?? configuration.idleTimeout
+        configuration.requestTimeout = try setting(requestTimeout, "REQUEST_TIMEOUT", Double.init)
+            ?? configuration.requestTimeout
+        configuration.maxConnections = try setting(maxConnections, "MAX_CONNECTIONS", Int.init)
+            ?? configuration.maxConnections
+        configuration.maxDocumentBytes = try setting(maxDocumentBytes, "MAX_DOCUMENT_BYTES", Int.init)
+            ?? configuration.maxDocumentBytes
+        configuration.allowUnauthenticated = flag(allowUnauthenticated, "ALLOW_UNAUTHENTICATED")
+        switch try setting(auth, "AUTH", { $0 }) ?? "off" {
+        case "off":
+            configuration.authentication = .off
+        case "verify":
+            guard let path = try setting(credentialsFile, "CREDENTIALS_FILE", { $0 }) else {
+                throw ValidationError("--auth verify needs --credentials-file (or SAGEMAKER_EMULATOR_CREDENTIALS_FILE)")
+            }
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read the credentials file \(path): \(error.localizedDescription)")
+            }
+            do {
+                let credentials = try SharedCredentials(parsing: text)
+                guard !credentials.identities.isEmpty else {
+                    throw ValidationError("the credentials file \(path) has no identity")
+                }
+                configuration.authentication = .verify(credentials)
+            } catch let error as SharedCredentials.ParseError {
+                throw ValidationError("the credentials file \(path): \(error.description)")
+            }
+        case let other:
+            throw ValidationError("--auth must be off or verify, not \(other)")
+        }
 
         var logger = Logger(label: "sagemaker-emulator")
         let levelName = try setting(logLevel, "LOG_LEVEL", { $0 }) ?? "info"
@@ -121,6 +172,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         logger.logLevel = level
+        // A refused configuration or a data directory in use is said in one line, without the usage text.
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
     }

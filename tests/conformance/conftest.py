@@ -39,6 +39,8 @@ class Emulator:
         self.use_port_option = use_port_option
         self.process = None
         self.port = None
+        # Runs in the child before exec (resource limits, say).
+        self.preexec = None
 
     @property
     def url(self):
@@ -52,7 +54,8 @@ class Emulator:
             command += ["--port", str(self.port)]
         else:
             env["SAGEMAKER_EMULATOR_PORT"] = str(self.port)
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        preexec_fn=self.preexec)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

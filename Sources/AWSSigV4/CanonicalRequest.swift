@@ -1,0 +1,122 @@
+import Crypto
+
+/// The canonical request and string to sign of SigV4, built as bytes (this runs on every verified request).
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
+enum CanonicalRequest {
+    /// The canonical request of `request` over `signedHeaders` (lowercase, sorted, as the client listed them).
+    /// `excludedQueryNames` are left out of the query (the signature itself, for presigned requests).
+    static func bytes(
+        of request: SigV4Request, signedHeaders: [Substring], normalizePath: Bool, excludedQueryNames: [String] = []
+    ) throws(SigV4Failure) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256 + request.body.count / 8)
+        output.append(contentsOf: request.method.utf8)
+        output.append(newline)
+        PercentEncoding.encode(
+            (normalizePath ? normalized(request.path) : request.path).utf8, keepSlash: true, into: &output)
+        output.append(newline)
+        appendQuery(request, excluding: excludedQueryNames, to: &output)
+        output.append(newline)
+        for name in signedHeaders {
+            let values = request.values(of: String(name))
+            guard !values.isEmpty else { throw .signatureMismatch }
+            output.append(contentsOf: name.utf8)
+            output.append(UInt8(ascii: ":"))
+            for (index, value) in values.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                appendTrimmed(value, to: &output)
+            }
+            output.append(newline)
+        }
+        output.append(newline)
+        for (index, name) in signedHeaders.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ";")) }
+            output.append(contentsOf: name.utf8)
+        }
+        output.append(newline)
+        output.append(contentsOf: hex(SHA256.hash(data: request.body)))
+        return output
+    }
+
+    /// `AWS4-HMAC-SHA256`, the request date, the scope and the hash of the canonical request.
+    static func stringToSign(canonicalRequest: [UInt8], date: String, scope: String) -> [UInt8] {
+        var output = Array("AWS4-HMAC-SHA256\n".utf8)
+        output.append(contentsOf: date.utf8)
+        output.append(newline)
+        output.append(contentsOf: scope.utf8)
+        output.append(newline)
+        output.append(contentsOf: hex(SHA256.hash(data: canonicalRequest)))
+        return output
+    }
+
+    private static let newline = UInt8(ascii: "\n")
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func hex(_ digest: some Sequence<UInt8>) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(64)
+        for byte in digest {
+            output.append(hexDigits[Int(byte >> 4)])
+            output.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return output
+    }
+
+    /// The path with `.` and `..` segments resolved and empty segments dropped (RFC 3986 section 5.2.4; what AWS
+    /// does for every service but S3).
+    static func normalized(_ path: String) -> String {
+        guard path.utf8.contains(UInt8(ascii: ".")) || path.utf8.count > 1 else { return path.isEmpty ? "/" : path }
+        var segments: [Substring] = []
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        for part in parts {
+            switch part {
+            case ".": continue
+            case "..": if !segments.isEmpty { segments.removeLast() }
+            default: segments.append(part)
+            }
+        }
+        let trailing = path.hasSuffix("/") || path.hasSuffix("/.") || path.hasSuffix("/..")
+        if segments.isEmpty { return "/" }
+        return "/" + segments.joined(separator: "/") + (trailing ? "/" : "")
+    }
+
+    /// Parameters encoded, sorted by name then value, joined by `&`.
+    private static func appendQuery(_ request: SigV4Request, excluding excluded: [String], to output: inout [UInt8]) {
+        guard !request.query.isEmpty else { return }
+        var pairs: [([UInt8], [UInt8])] = []
+        for (name, value) in request.queryParameters where !excluded.contains(name) {
+            var encodedName: [UInt8] = []
+            var encodedValue: [UInt8] = []
+            PercentEncoding.encode(name.utf8, into: &encodedName)
+            PercentEncoding.encode(value.utf8, into: &encodedValue)
+            pairs.append((encodedName, encodedValue))
+        }
+        pairs.sort { left, right in
+            left.0 == right.0 ? left.1.lexicographicallyPrecedes(right.1) : left.0.lexicographicallyPrecedes(right.0)
+        }
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: "&")) }
+            output.append(contentsOf: pair.0)
+            output.append(UInt8(ascii: "="))
+            output.append(contentsOf: pair.1)
+        }
+    }
+
+    /// The value without leading and trailing white space, inner runs of white space (folded lines too) as one space.
+    private static func appendTrimmed(_ value: String, to output: inout [UInt8]) {
+        var pendingSpace = false
+        var started = false
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
+                || byte == UInt8(ascii: "\r")
+            {
+                pendingSpace = started
+            } else {
+                if pendingSpace { output.append(UInt8(ascii: " ")) }
+                pendingSpace = false
+                started = true
+                output.append(byte)
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+/// A request as it arrived, in the raw form SigV4 signs: no HTTP framework types, so that any server (or a test
+/// reading AWS's test suite) can hand one over.
+public struct SigV4Request: Sendable {
+    public var method: String
+    /// The path as sent in the request line, without the query (still percent-encoded, if the client encoded it).
+    public var path: String
+    /// The query string as sent, without `?` (empty when there is none).
+    public var query: String
+    /// Every header as sent, in order; names in any case, repeated names allowed.
+    public var headers: [(name: String, value: String)]
+    /// The body; its SHA-256 is the payload hash of the canonical request.
+    public var body: [UInt8]
+
+    public init(method: String, path: String, query: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The values of every header called `name` (compared case-insensitively), in order.
+    func values(of name: String) -> [String] {
+        headers.compactMap { header in
+            header.name.utf8.count == name.utf8.count && header.name.lowercased() == name ? header.value : nil
+        }
+    }
+
+    /// The decoded query parameters, in order (`a` without `=` has the value "").
+    var queryParameters: [(name: String, value: String)] {
+        guard !query.isEmpty else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = PercentEncoding.decode(parts[0])
+            let value = parts.count > 1 ? PercentEncoding.decode(parts[1]) : ""
+            return (name, value)
+        }
+    }
+}
+
+/// SigV4's URI encoding: every byte but the unreserved characters `A-Z a-z 0-9 - . _ ~` becomes `%XX` (uppercase).
+enum PercentEncoding {
+    private static let hex = Array("0123456789ABCDEF".utf8)
+
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            true
+        default: false
+        }
+    }
+
+    /// Appends `bytes` encoded; `/` stays as it is when `keepSlash`.
+    static func encode(_ bytes: some Sequence<UInt8>, keepSlash: Bool = false, into output: inout [UInt8]) {
+        for byte in bytes {
+            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+                output.append(byte)
+            } else {
+                output.append(UInt8(ascii: "%"))
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0x0F)])
+            }
+        }
+    }
+
+    /// Decodes `%XX` escapes (a malformed escape stays as it is); `+` is not a space in SigV4.
+    static func decode(_ text: Substring) -> String {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            {
+                output.append(high << 4 | low)
+                index += 3
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
