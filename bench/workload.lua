@@ -4,6 +4,10 @@ local operation = os.getenv("BENCH_OPERATION")
 local run = os.getenv("BENCH_RUN") or "0"
 local ids = {}
 for id in string.gmatch(os.getenv("BENCH_DOMAIN_IDS") or "", "[^,]+") do ids[#ids + 1] = id end
+-- BENCH_AUTHS (describe only): one Authorization header per domain id, signed by scripts/bench for --auth verify,
+-- with BENCH_DATE as X-Amz-Date.
+local auths = {}
+for auth in string.gmatch(os.getenv("BENCH_AUTHS") or "", "[^|]+") do auths[#auths + 1] = auth end
 local targets = { describe = "DescribeDomain", create = "CreateDomain", update = "UpdateDomain", list = "ListDomains" }
 
 wrk.method = "POST"
@@ -33,6 +37,13 @@ function request()
             .. '"DefaultUserSettings":{"ExecutionRole":"arn:aws:iam::123456789012:role/Bench"}}'
     else
         body = '{"MaxResults":10}'
+    end
+    if #auths > 0 then
+        local headers = {}
+        for name, value in pairs(wrk.headers) do headers[name] = value end
+        headers["Authorization"] = auths[(counter % #ids) + 1]
+        headers["X-Amz-Date"] = os.getenv("BENCH_DATE")
+        return wrk.format(nil, nil, headers, body)
     end
     return wrk.format(nil, nil, nil, body)
 end

@@ -140,4 +140,19 @@ struct BrokenHandler: SageMakerHandler {
             #expect(notYet.json["__type"] as? String == "NotImplemented")
         }
     }
+
+    @Test func aMalformedRegionInTheCredentialScopeIsASignatureErrorNotATrap() async throws {
+        try await makeApp().test(.router) { client in
+            for region in ["us east-1", "us|east-1", "us%east-1", "{", "\u{e9}u", "", "Us-East-1"] {
+                var headers = HTTPFields()
+                headers[.authorization] = "AWS4-HMAC-SHA256 Credential=111122223333/20260101/\(region)/sagemaker/"
+                    + "aws4_request, SignedHeaders=host, Signature=00"
+                let response = try await post(
+                    client, target: "SageMaker.CreatePresignedDomainUrl",
+                    body: #"{"DomainId":"d-aaaaaaaaaaaa","UserProfileName":"u"}"#, headers: headers)
+                #expect(response.status == 400)
+                #expect(response.json["__type"] as? String == "InvalidSignatureException")
+            }
+        }
+    }
 }

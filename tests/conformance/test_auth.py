@@ -170,3 +170,50 @@ def send(request):
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+CLIENTS = os.path.join(os.path.dirname(__file__), "clients")
+
+
+def test_the_go_sdk_is_verified(verifying, tmp_path):
+    binary = str(tmp_path / "go-client")
+    build = subprocess.run(["go", "build", "-o", binary, "."], cwd=os.path.join(CLIENTS, "go-list-domains"),
+                           env=dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=str(tmp_path / "gocache")),
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr
+    env = dict(os.environ, SAGEMAKER_ENDPOINT_URL=verifying.url, AWS_ACCESS_KEY_ID=BOB[0],
+               AWS_SECRET_ACCESS_KEY=BOB[1])
+    done = subprocess.run([binary, "go-signed"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["Arn"].startswith(f"arn:aws:sagemaker:us-east-1:{BOB[2]}:studio-lifecycle-config/")
+    env["AWS_SECRET_ACCESS_KEY"] = "wrong"
+    done = subprocess.run([binary, "go-unsigned"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.strip() == "InvalidSignatureException"
+
+
+def test_terraform_is_verified(verifying, tmp_path):
+    cli_config = tmp_path / "terraformrc"
+    cli_config.write_text('provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n'
+                          '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n')
+    work = tmp_path / "tf"
+    work.mkdir()
+    (work / "main.tf").write_text(open(os.path.join(CLIENTS, "terraform-lifecycle-config", "main.tf")).read())
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(cli_config), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+    variables = ["-var", f"endpoint={verifying.url}", "-var", f"access_key={ALICE[0]}", "-var",
+                 f"secret_key={ALICE[1]}", "-var", "name=terraform-signed"]
+
+    def terraform(*args):
+        return subprocess.run(["terraform", *args], cwd=work, env=env, capture_output=True, text=True, timeout=600)
+
+    init = terraform("init", "-input=false", "-no-color")
+    assert init.returncode == 0, init.stderr
+    applied = terraform("apply", "-auto-approve", "-input=false", "-no-color", *variables)
+    assert applied.returncode == 0, applied.stderr
+    described = client(verifying, ALICE).describe_studio_lifecycle_config(StudioLifecycleConfigName="terraform-signed")
+    assert described["StudioLifecycleConfigArn"].startswith(f"arn:aws:sagemaker:us-east-1:{ALICE[2]}:")
+    destroyed = terraform("destroy", "-auto-approve", "-input=false", "-no-color", *variables)
+    assert destroyed.returncode == 0, destroyed.stderr
+    # A wrong secret is refused with AWS's code, which the provider reports.
+    variables[5] = "secret_key=wrong"
+    refused = terraform("apply", "-auto-approve", "-input=false", "-no-color", *variables)
+    assert refused.returncode != 0 and "InvalidSignatureException" in refused.stderr

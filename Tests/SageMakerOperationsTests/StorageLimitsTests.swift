@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@testable import SageMakerOperations
+@testable import SageMakerStorage
+import SageMakerModel
+
+/// Durability and the bounds on what requests can make the store and its caches hold.
+@Suite struct StorageLimitsTests {
+    let scope = ResourceScope(account: "111111111111", region: "us-east-1")
+
+    func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("sm-limits-\(UUID().uuidString)").path
+    }
+
+    func resource(_ id: String, bytes: Int) -> StoredResource {
+        let document = "{\"a\":\"" + String(repeating: "x", count: max(0, bytes - 8)) + "\"}"
+        return StoredResource(
+            kind: .domain, scope: scope, id: id, nameKey: id, status: "InService", document: Data(document.utf8))
+    }
+
+    /// GRDB's pool sets `synchronous = NORMAL` on its writer when it switches to WAL; the store must win.
+    @Test func theWriterCommitsWithSynchronousFull() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteResourceStore(directory: DataDirectory(path: directory))
+        #expect(try await store.writerSynchronousSetting() == 2)
+        _ = try await store.insert(resource("d-1", bytes: 10), limit: nil)
+        #expect(try await store.writerSynchronousSetting() == 2)
+    }
+
+    @Test func aDataDirectoryHasOneOwnerAndIsPrivate() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var first: DataDirectory? = try DataDirectory(path: directory)
+        let error = #expect(throws: DataDirectory.Unavailable.self) { try DataDirectory(path: directory) }
+        #expect(error?.description.contains("pid \(getpid())") == true)
+        let file = try #require(first).file(named: "sagemaker.sqlite")
+        let mode = { (path: String) in
+            ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? NSNumber)?.intValue
+        }
+        #expect(mode(directory) == 0o700)
+        #expect(mode(file) == 0o600)
+        first = nil
+        #expect(throws: Never.self) { _ = try DataDirectory(path: directory) }
+    }
+
+    @Test func documentsOverTheLimitAreRefusedAndChangeNothing() async throws {
+        let store = try SQLiteResourceStore(maxDocumentBytes: 1000)
+        await #expect(throws: StoreConflict.documentTooLarge(bytes: 2000, limit: 1000)) {
+            _ = try await store.insert(resource("d-big", bytes: 2000), limit: nil)
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-big") == nil)
+        let small = try await store.insert(resource("d-1", bytes: 100), limit: nil)
+        let grown = resource("d-1", bytes: 5000).document
+        await #expect(throws: StoreConflict.self) {
+            _ = try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.document = grown }
+        }
+        await #expect(throws: StoreConflict.self) {
+            try await store.transaction { transaction in
+                var changed = small
+                changed.document = grown
+                try transaction.update(changed)
+            }
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == small)
+    }
+
+    @Test func theResourceCacheIsBoundedByBytes() {
+        let cache = ResourceCache(capacity: 1_000_000, capacityBytes: 1 << 20)
+        for index in 0..<200 {
+            let key = ResourceCache.Key(kind: .domain, scope: scope, id: "d-\(index)")
+            cache.written(key, resource("d-\(index)", bytes: 100_000), stamp: cache.nextStamp())
+            #expect(cache.usage.bytes <= 1 << 20)
+        }
+        // An entry larger than a quarter of the budget is not kept at all.
+        let key = ResourceCache.Key(kind: .domain, scope: scope, id: "huge")
+        cache.written(key, resource("huge", bytes: 400_000), stamp: cache.nextStamp())
+        #expect(cache.lookup(key) == nil)
+    }
+
+    @Test func decodedDocumentsAreBoundedByBytes() throws {
+        let memo = DecodedDocuments<DescribeDomainResponse>(capacity: 1_000_000, capacityBytes: 1 << 20)
+        for index in 0..<100 {
+            let name = String(repeating: "n", count: 20_000)
+            let bytes = Data("{\"DomainName\":\"\(name)\(index)\"}".utf8)
+            _ = try memo.decode(bytes, key: "k-\(index)")
+            #expect(memo.usage.bytes <= 1 << 20)
+        }
+        #expect(memo.usage.keys < 100)
+    }
+}
