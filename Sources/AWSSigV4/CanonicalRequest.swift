@@ -18,14 +18,15 @@ enum CanonicalRequest {
         appendQuery(request, excluding: excludedQueryNames, to: &output)
         output.append(newline)
         for name in signedHeaders {
-            let values = request.values(of: String(name))
-            guard !values.isEmpty else { throw .signatureMismatch }
             output.append(contentsOf: name.utf8)
             output.append(UInt8(ascii: ":"))
-            for (index, value) in values.enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                appendTrimmed(value, to: &output)
+            var found = false
+            for header in request.headers where SigV4Request.sameName(header.name, lowercased: name) {
+                if found { output.append(UInt8(ascii: ",")) }
+                found = true
+                appendTrimmed(header.value, to: &output)
             }
+            guard found else { throw .signatureMismatch }
             output.append(newline)
         }
         output.append(newline)
@@ -34,7 +35,7 @@ enum CanonicalRequest {
             output.append(contentsOf: name.utf8)
         }
         output.append(newline)
-        output.append(contentsOf: hex(SHA256.hash(data: request.body)))
+        output.append(contentsOf: hex(sha256(request.body)))
         return output
     }
 
@@ -45,8 +46,15 @@ enum CanonicalRequest {
         output.append(newline)
         output.append(contentsOf: scope.utf8)
         output.append(newline)
-        output.append(contentsOf: hex(SHA256.hash(data: canonicalRequest)))
+        output.append(contentsOf: hex(sha256(canonicalRequest)))
         return output
+    }
+
+    /// SHA-256 through the non-generic buffer entry point (the generic one costs metadata look-ups on every call).
+    static func sha256(_ bytes: [UInt8]) -> SHA256.Digest {
+        var hash = SHA256()
+        bytes.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        return hash.finalize()
     }
 
     private static let newline = UInt8(ascii: "\n")

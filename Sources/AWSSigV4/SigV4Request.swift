@@ -7,11 +7,21 @@ public struct SigV4Request: Sendable {
     /// The query string as sent, without `?` (empty when there is none).
     public var query: String
     /// Every header as sent, in order; names in any case, repeated names allowed.
-    public var headers: [(name: String, value: String)]
+    public var headers: [Header]
     /// The body; its SHA-256 is the payload hash of the canonical request.
     public var body: [UInt8]
 
-    public init(method: String, path: String, query: String, headers: [(name: String, value: String)], body: [UInt8]) {
+    /// One header field as sent.
+    public struct Header: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(method: String, path: String, query: String, headers: [Header], body: [UInt8]) {
         self.method = method
         self.path = path
         self.query = query
@@ -21,9 +31,25 @@ public struct SigV4Request: Sendable {
 
     /// The values of every header called `name` (compared case-insensitively), in order.
     func values(of name: String) -> [String] {
-        headers.compactMap { header in
-            header.name.utf8.count == name.utf8.count && header.name.lowercased() == name ? header.value : nil
+        var values: [String] = []
+        for header in headers where Self.sameName(header.name, lowercased: name) { values.append(header.value) }
+        return values
+    }
+
+    /// The first value of the header called `name` (lowercase).
+    func firstValue(of name: String) -> String? {
+        for header in headers where Self.sameName(header.name, lowercased: name) { return header.value }
+        return nil
+    }
+
+    /// `name` equals `lowercased` but for ASCII case, compared without allocating.
+    static func sameName(_ name: String, lowercased: some StringProtocol) -> Bool {
+        guard name.utf8.count == lowercased.utf8.count else { return false }
+        for (byte, other) in zip(name.utf8, lowercased.utf8) {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+            if folded != other { return false }
         }
+        return true
     }
 
     /// The decoded query parameters, in order (`a` without `=` has the value "").

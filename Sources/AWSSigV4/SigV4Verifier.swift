@@ -66,7 +66,7 @@ public struct SigV4Verifier: Sendable {
     /// Verifies `request` at `now` (seconds since 1970); returns who signed it.
     public func verify(_ request: SigV4Request, now: Int64) throws(SigV4Failure) -> SigV4Identity {
         let parts: SignatureParts
-        if let header = request.values(of: "authorization").first {
+        if let header = request.firstValue(of: "authorization") {
             parts = try SignatureParts(header: header, request: request)
         } else if request.query.utf8.count > 0, let presigned = try SignatureParts(query: request) {
             parts = presigned
@@ -92,7 +92,7 @@ public struct SigV4Verifier: Sendable {
         try checkTime(date, expires: parts.expires, now: now)
         guard let secret = secret(scope.accessKeyId) else { throw .unknownAccessKey }
         let scopeText = "\(scope.scopeDate)/\(scope.region)/\(scope.service)/aws4_request"
-        let key = keys.key(secret: secret, date: scope.scopeDate, region: scope.region, service: scope.service)
+        let mac = keys.mac(secret: secret, date: scope.scopeDate, region: scope.region, service: scope.service)
         var excluded = parts.expires == nil ? [] : ["X-Amz-Signature"]
         while true {
             let canonical = try CanonicalRequest.bytes(
@@ -100,8 +100,10 @@ public struct SigV4Verifier: Sendable {
                 excludedQueryNames: excluded)
             let stringToSign = CanonicalRequest.stringToSign(
                 canonicalRequest: canonical, date: parts.date, scope: scopeText)
-            let expected = CanonicalRequest.hex(HMAC<SHA256>.authenticationCode(for: stringToSign, using: key))
-            if Self.constantTimeEqual(expected, Array(scope.signature.utf8)) { break }
+            var keyed = mac
+            stringToSign.withUnsafeBytes { keyed.update(data: $0) }
+            let expected = CanonicalRequest.hex(keyed.finalize())
+            if Self.constantTimeEqual(expected, scope.signature.utf8) { break }
             // Some clients add a presigned request's session token after signing it (AWS's suite has such a case).
             guard parts.expires != nil, !excluded.contains(Self.securityToken),
                 request.queryParameters.contains(where: { $0.name == Self.securityToken })
@@ -138,10 +140,10 @@ public struct SigV4Verifier: Sendable {
     private static let securityToken = "X-Amz-Security-Token"
 
     /// Equal length and bytes, in time that does not depend on where they differ.
-    static func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+    static func constantTimeEqual(_ left: [UInt8], _ right: String.UTF8View) -> Bool {
         guard left.count == right.count else { return false }
         var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
+        for (index, byte) in right.enumerated() { difference |= left[index] ^ byte }
         return difference == 0
     }
 }
@@ -160,7 +162,7 @@ private struct SignatureParts {
         } catch {
             throw SigV4Failure(.incompleteSignature, error.message)
         }
-        guard let date = request.values(of: "x-amz-date").first else {
+        guard let date = request.firstValue(of: "x-amz-date") else {
             throw SigV4Failure(
                 .incompleteSignature,
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
@@ -207,23 +209,32 @@ private struct SignatureParts {
     }
 }
 
-/// Signing keys by (secret, date, region, service): four HMACs saved on every request of the same day.
+/// Signing keys by (secret, date, region, service), kept as a keyed HMAC ready to take a string to sign: the four
+/// HMACs of the key derivation and the key set-up of the last one are saved on every request of the same day.
 private final class SigningKeyCache: Sendable {
-    private let keys = Mutex<[String: SymmetricKey]>([:])
+    private struct Scope: Hashable {
+        let secret: String
+        let date: String
+        let region: String
+        let service: String
+    }
+
+    private let macs = Mutex<[Scope: HMAC<SHA256>]>([:])
     private let capacity = 1024
 
-    func key(secret: String, date: String, region: String, service: String) -> SymmetricKey {
-        let name = secret + "\u{0}" + date + "\u{0}" + region + "\u{0}" + service
-        if let key = keys.withLock({ $0[name] }) { return key }
+    func mac(secret: String, date: String, region: String, service: String) -> HMAC<SHA256> {
+        let scope = Scope(secret: secret, date: date, region: region, service: service)
+        if let mac = macs.withLock({ $0[scope] }) { return mac }
         var key = SymmetricKey(data: Array(("AWS4" + secret).utf8))
         for part in [date, region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        keys.withLock { keys in
-            if keys.count >= capacity { keys.removeAll(keepingCapacity: true) }
-            keys[name] = key
+        let mac = HMAC<SHA256>(key: key)
+        macs.withLock { macs in
+            if macs.count >= capacity { macs.removeAll(keepingCapacity: true) }
+            macs[scope] = mac
         }
-        return key
+        return mac
     }
 }
 

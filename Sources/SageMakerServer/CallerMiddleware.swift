@@ -85,10 +85,10 @@ struct CallerMiddleware: RouterMiddleware {
         }
         let target = request.head.path ?? "/"
         let question = target.utf8.firstIndex(of: UInt8(ascii: "?"))
-        var headers: [(name: String, value: String)] = []
+        var headers: [SigV4Request.Header] = []
         headers.reserveCapacity(request.headers.count + 1)
-        if let authority = request.head.authority { headers.append(("host", authority)) }
-        for field in request.headers { headers.append((field.name.rawName, field.value)) }
+        if let authority = request.head.authority { headers.append(.init("host", authority)) }
+        for field in request.headers { headers.append(.init(field.name.rawName, field.value)) }
         let signed = SigV4Request(
             method: request.method.rawValue,
             path: question.map { String(target[..<$0]) } ?? target,

@@ -121,7 +121,7 @@ struct Vector {
     }
 
     func signedHeaders(_ request: SigV4Request) -> [String] {
-        if let authorization = request.values(of: "authorization").first,
+        if let authorization = request.firstValue(of: "authorization"),
             let parsed = try? SigV4Authorization.parse(authorization)
         {
             return parsed.signedHeaders
@@ -154,7 +154,7 @@ struct Vector {
             path = target
             query = ""
         }
-        var headers: [(name: String, value: String)] = []
+        var headers: [SigV4Request.Header] = []
         var bodyLines: [String] = []
         var inBody = false
         for line in lines {
@@ -165,7 +165,7 @@ struct Vector {
             } else if line.first == " " || line.first == "\t", !headers.isEmpty {
                 headers[headers.count - 1].value += "\n" + line
             } else if let colon = line.firstIndex(of: ":") {
-                headers.append((String(line[..<colon]), String(line[line.index(after: colon)...])))
+                headers.append(.init(String(line[..<colon]), String(line[line.index(after: colon)...])))
             }
         }
         return SigV4Request(

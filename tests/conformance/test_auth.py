@@ -65,7 +65,13 @@ def test_refusals_use_awss_codes_and_messages(verifying):
     assert error_of(lambda: client(verifying, ALICE, secret="wrong").list_domains()) == (
         "InvalidSignatureException", MISMATCH, 400)
     status, _, body = verifying.raw("SageMaker.ListDomains", "{}")
-    assert (status, body["__type"]) == (403, "MissingAuthenticationTokenException")
+    assert (status, body["__type"], body["message"]) == (
+        403, "MissingAuthenticationTokenException", "Request is missing Authentication Token")
+    header = "AWS4-HMAC-SHA256 Signature=abc"
+    status, _, body = verifying.raw("SageMaker.ListDomains", "{}", {"Authorization": header})
+    assert (status, body["__type"], body["message"]) == (
+        400, "IncompleteSignatureException", "Authorization header requires 'Credential' parameter. Authorization "
+        f"header requires 'SignedHeaders' parameter. Authorization={header}")
 
 
 def test_a_request_signed_with_another_body_fails(verifying):
