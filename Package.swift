@@ -84,7 +84,10 @@ let package = Package(
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
+        // Test targets mirror the library targets.
+        .testTarget(name: "AWSWireTests", dependencies: ["AWSWire"], swiftSettings: swiftSettings),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),
+        .testTarget(name: "SageMakerStorageTests", dependencies: ["SageMakerStorage"], swiftSettings: swiftSettings),
         .testTarget(name: "SageMakerCodegenTests", dependencies: ["SageMakerCodegen"], swiftSettings: swiftSettings),
         .testTarget(name: "SageMakerModelTests", dependencies: ["SageMakerModel", "AWSWire"], swiftSettings: swiftSettings),
         .testTarget(

@@ -48,7 +48,7 @@ extension SageMakerService {
                 userProfileName: input.userProfileName)
             let record = StoredResource(
                 kind: .app, scope: context.scope, parentId: owner.parentId(domainId: domainId), id: id,
-                nameKey: id, status: app.status!, transition: transition, document: try StoredDocument.encode(app),
+                nameKey: id, status: app.status ?? AppStatus.pending, transition: transition, document: try StoredDocument.encode(app),
                 tags: try input.tags.map(StoredDocument.encode))
             try tx.insert(record, limit: nil)
         }

@@ -169,7 +169,7 @@ extension SageMakerService {
             return details
         }
         let next = rows.count > pageSize
-            ? pageTokens.token(listing: "ListDomains", scope: scope, after: page.last!.sequence) : nil
+            ? page.last.map { pageTokens.token(listing: "ListDomains", scope: scope, after: $0.sequence) } : nil
         return ListDomainsResponse(domains: domains, nextToken: next)
     }
 

@@ -31,7 +31,7 @@ extension SageMakerService {
             space.homeEfsFileSystemUid = String(uid)
             let record = StoredResource(
                 kind: .space, scope: context.scope, parentId: domainId, id: id, nameKey: name,
-                status: space.status!, transition: transition, document: try StoredDocument.encode(space),
+                status: space.status ?? DomainStatus.pending, transition: transition, document: try StoredDocument.encode(space),
                 tags: try input.tags.map(StoredDocument.encode))
             do {
                 try tx.insert(record, limit: limit)

@@ -33,7 +33,7 @@ extension SageMakerService {
             profile.homeEfsFileSystemUid = String(uid)
             let record = StoredResource(
                 kind: .userProfile, scope: context.scope, parentId: domainId, id: id, nameKey: name.lowercased(),
-                status: profile.status!, transition: transition, document: try StoredDocument.encode(profile),
+                status: profile.status ?? DomainStatus.pending, transition: transition, document: try StoredDocument.encode(profile),
                 tags: try input.tags.map(StoredDocument.encode))
             do {
                 try tx.insert(record, limit: limit)

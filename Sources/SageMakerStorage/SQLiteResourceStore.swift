@@ -220,10 +220,10 @@ public final class SQLiteResourceStore: ResourceStore {
             let before = try await fetch(kind, scope: scope, id: id)
             var after = before
             let result = try body(&after)
-            if before == nil { after = nil }  // mutate never inserts
+            guard let before else { return result }  // mutate never inserts
             if before == after { return result }
             try Self.checkSize(after, limit: maxDocumentBytes)
-            let outcome = try await write(kind, scope, id, expecting: before!, after)
+            let outcome = try await write(kind, scope, id, expecting: before, after)
             if outcome { return result }
         }
         return try await mutateInWriter(kind, scope: scope, id: id, body)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BINARY = os.environ.get("SAGEMAKER_EMULATOR_BIN", str(ROOT / ".build" / "debug" / "sagemaker-emulator"))
 ROLE = "arn:aws:iam::111111111111:role/Execution"
 

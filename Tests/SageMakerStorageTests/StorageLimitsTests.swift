@@ -1,9 +1,7 @@
 import Foundation
 import Testing
 
-@testable import SageMakerOperations
 @testable import SageMakerStorage
-import SageMakerModel
 
 /// Durability and the bounds on what requests can make the store and its caches hold.
 @Suite struct StorageLimitsTests {
@@ -77,16 +75,5 @@ import SageMakerModel
         let key = ResourceCache.Key(kind: .domain, scope: scope, id: "huge")
         cache.written(key, resource("huge", bytes: 400_000), stamp: cache.nextStamp())
         #expect(cache.lookup(key) == nil)
-    }
-
-    @Test func decodedDocumentsAreBoundedByBytes() throws {
-        let memo = DecodedDocuments<DescribeDomainResponse>(capacity: 1_000_000, capacityBytes: 1 << 20)
-        for index in 0..<100 {
-            let name = String(repeating: "n", count: 20_000)
-            let bytes = Data("{\"DomainName\":\"\(name)\(index)\"}".utf8)
-            _ = try memo.decode(bytes, key: "k-\(index)")
-            #expect(memo.usage.bytes <= 1 << 20)
-        }
-        #expect(memo.usage.keys < 100)
     }
 }
