@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// The canonical request and string to sign of SigV4, built as bytes (this runs on every verified request).
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
@@ -17,17 +18,19 @@ enum CanonicalRequest {
         output.append(newline)
         appendQuery(request, excluding: excludedQueryNames, to: &output)
         output.append(newline)
-        for name in signedHeaders {
-            output.append(contentsOf: name.utf8)
-            output.append(UInt8(ascii: ":"))
-            var found = false
-            for header in request.headers where SigV4Request.sameName(header.name, lowercased: name) {
-                if found { output.append(UInt8(ascii: ",")) }
-                found = true
-                appendTrimmed(header.value, to: &output)
+        try request.headers.withUnsafeBufferPointer { headers throws(SigV4Failure) in
+            for name in signedHeaders {
+                output.append(contentsOf: name.utf8)
+                output.append(UInt8(ascii: ":"))
+                var found = false
+                for index in headers.indices where SigV4Request.sameName(headers[index].name, lowercased: name) {
+                    if found { output.append(UInt8(ascii: ",")) }
+                    found = true
+                    appendTrimmed(headers[index].value, to: &output)
+                }
+                guard found else { throw .signatureMismatch }
+                output.append(newline)
             }
-            guard found else { throw .signatureMismatch }
-            output.append(newline)
         }
         output.append(newline)
         for (index, name) in signedHeaders.enumerated() {
@@ -60,14 +63,17 @@ enum CanonicalRequest {
     private static let newline = UInt8(ascii: "\n")
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func hex(_ digest: some Sequence<UInt8>) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(64)
-        for byte in digest {
-            output.append(hexDigits[Int(byte >> 4)])
-            output.append(hexDigits[Int(byte & 0x0F)])
+    /// Lowercase hex of a digest, read through its bytes (iterating a digest as a Sequence costs a copy per call).
+    static func hex(_ digest: some ContiguousBytes) -> [UInt8] {
+        digest.withUnsafeBytes { bytes in
+            [UInt8](unsafeUninitializedCapacity: bytes.count * 2) { output, count in
+                for (index, byte) in bytes.enumerated() {
+                    output[2 * index] = hexDigits[Int(byte >> 4)]
+                    output[2 * index + 1] = hexDigits[Int(byte & 0x0F)]
+                }
+                count = bytes.count * 2
+            }
         }
-        return output
     }
 
     /// The path with `.` and `..` segments resolved and empty segments dropped (RFC 3986 section 5.2.4; what AWS

@@ -24,11 +24,27 @@ public struct SigV4Authorization: Sendable, Equatable {
     /// It runs on every request, so it scans the UTF-8 bytes once (String and Substring operations cost
     /// tens of microseconds here).
     public static func parse(_ header: String) throws(ParseError) -> SigV4Authorization {
-        let bytes = Array(header.utf8)
+        var header = header
+        header.makeContiguousUTF8()
+        // A native string's bytes in place: no copy of the header per request.
+        do {
+            if let parsed = try header.utf8.withContiguousStorageIfAvailable({ try parse($0, header: header) }) {
+                return parsed
+            }
+        } catch let error as ParseError {
+            throw error
+        } catch {
+            throw ParseError(message: "\(error)")
+        }
+        let copy = Array(header.utf8)
+        return try copy.withUnsafeBufferPointer { bytes throws(ParseError) in try parse(bytes, header: header) }
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, header: String) throws(ParseError) -> SigV4Authorization {
         var index = 0
         while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
         let prefix = Array((algorithm + " ").utf8)
-        guard bytes.count - index >= prefix.count, Array(bytes[index..<index + prefix.count]) == prefix else {
+        guard bytes.count - index >= prefix.count, bytes[index..<index + prefix.count].elementsEqual(prefix) else {
             throw ParseError(message: "Authorization header requires the \(algorithm) algorithm. Authorization=\(header)")
         }
         index += prefix.count
@@ -91,7 +107,7 @@ public struct SigV4Authorization: Sendable, Equatable {
     private static let signatureName = Array("Signature=".utf8)
 
     /// The value of `name=value` when the parameter in `range` is `name`.
-    private static func valueRange(_ bytes: [UInt8], _ range: Range<Int>, named name: [UInt8]) -> Range<Int>? {
+    private static func valueRange(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, named name: [UInt8]) -> Range<Int>? {
         guard range.count >= name.count else { return nil }
         for offset in 0..<name.count where bytes[range.lowerBound + offset] != name[offset] { return nil }
         return range.lowerBound + name.count..<range.upperBound

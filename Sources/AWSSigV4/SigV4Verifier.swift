@@ -100,9 +100,7 @@ public struct SigV4Verifier: Sendable {
                 excludedQueryNames: excluded)
             let stringToSign = CanonicalRequest.stringToSign(
                 canonicalRequest: canonical, date: parts.date, scope: scopeText)
-            var keyed = mac
-            stringToSign.withUnsafeBytes { keyed.update(data: $0) }
-            let expected = CanonicalRequest.hex(keyed.finalize())
+            let expected = Self.signature(of: stringToSign, using: mac)
             if Self.constantTimeEqual(expected, scope.signature.utf8) { break }
             // Some clients add a presigned request's session token after signing it (AWS's suite has such a case).
             guard parts.expires != nil, !excluded.contains(Self.securityToken),
@@ -115,7 +113,7 @@ public struct SigV4Verifier: Sendable {
 
     private func checkTime(_ date: AmzDate, expires: Int64?, now: Int64) throws(SigV4Failure) {
         let skew = maxClockSkew
-        let minutes = "\(skew / 60) min."
+        var minutes: String { "\(skew / 60) min." }
         if date.seconds > now + skew {
             throw SigV4Failure(
                 .invalidSignature,
@@ -135,6 +133,13 @@ public struct SigV4Verifier: Sendable {
                 "Signature expired: \(date.text) is now earlier than \(AmzDate.format(now - skew)) "
                     + "(\(AmzDate.format(now)) - \(minutes))")
         }
+    }
+
+    /// The hex signature of a string to sign, from a keyed HMAC (copied, so the cached one stays unused).
+    static func signature(of stringToSign: [UInt8], using mac: HMAC<SHA256>) -> [UInt8] {
+        var keyed = mac
+        stringToSign.withUnsafeBytes { keyed.update(data: $0) }
+        return CanonicalRequest.hex(keyed.finalize())
     }
 
     private static let securityToken = "X-Amz-Security-Token"
