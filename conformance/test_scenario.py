@@ -53,15 +53,14 @@ def test_a_platform_teams_day(client):
         "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.large"}}})
     assert poll(describe_domain, {"InService", "Update_Failed"}) == "InService"
 
-    # The team arrives: profiles take the defaults.
+    # The team arrives: profiles created without settings have none of their own (the domain's apply where used).
     team = ["ana", "ben", "chloe"]
     for name in team:
         client.create_user_profile(DomainId=domain_id, UserProfileName=name)
     for name in team:
         read = lambda name=name: client.describe_user_profile(DomainId=domain_id, UserProfileName=name)["Status"]
         assert poll(read, {"InService", "Failed"}) == "InService"
-        settings = client.describe_user_profile(DomainId=domain_id, UserProfileName=name)["UserSettings"]
-        assert "sg-0platform" in settings["SecurityGroups"]
+        assert "UserSettings" not in client.describe_user_profile(DomainId=domain_id, UserProfileName=name)
     listed = client.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]
     assert sorted(profile["UserProfileName"] for profile in listed) == team
 

@@ -43,7 +43,7 @@ public struct SigV4Authorization: Sendable, Equatable {
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, header: String) throws(ParseError) -> SigV4Authorization {
         var index = 0
         while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
-        let prefix = Array((algorithm + " ").utf8)
+        let prefix = algorithmPrefix
         guard bytes.count - index >= prefix.count, bytes[index..<index + prefix.count].elementsEqual(prefix) else {
             throw ParseError(message: "Authorization header requires the \(algorithm) algorithm. Authorization=\(header)")
         }
@@ -73,21 +73,34 @@ public struct SigV4Authorization: Sendable, Equatable {
             if signedHeaders == nil { missing.append("Authorization header requires 'SignedHeaders' parameter.") }
             throw ParseError(message: (missing + ["Authorization=\(header)"]).joined(separator: " "))
         }
-        var parts: [Range<Int>] = []
+        // <key>/<date>/<region>/<service>/aws4_request, found without allocating.
+        var parts = (0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
+        var count = 0
         var start = credential.lowerBound
+        func add(_ range: Range<Int>) {
+            switch count {
+            case 0: parts.0 = range
+            case 1: parts.1 = range
+            case 2: parts.2 = range
+            case 3: parts.3 = range
+            case 4: parts.4 = range
+            default: break
+            }
+            count += 1
+        }
         for position in credential where bytes[position] == UInt8(ascii: "/") {
-            parts.append(start..<position)
+            add(start..<position)
             start = position + 1
         }
-        parts.append(start..<credential.upperBound)
+        add(start..<credential.upperBound)
         func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
-        guard parts.count == 5, text(parts[4]) == "aws4_request", !parts[0].isEmpty else {
+        guard count == 5, bytes[parts.4].elementsEqual("aws4_request".utf8), !parts.0.isEmpty else {
             throw ParseError(
                 message: "Credential should be scoped to a valid region, not '\(text(credential))'. "
                     + "Credential should be scoped correctly: <key>/<date>/<region>/<service>/aws4_request.")
         }
         return SigV4Authorization(
-            accessKeyId: text(parts[0]), scopeDate: text(parts[1]), region: text(parts[2]), service: text(parts[3]),
+            accessKeyId: text(parts.0), scopeDate: text(parts.1), region: text(parts.2), service: text(parts.3),
             signedHeadersField: text(signedHeaders), signature: text(signature))
     }
 
@@ -102,6 +115,7 @@ public struct SigV4Authorization: Sendable, Equatable {
             }
     }
 
+    private static let algorithmPrefix = Array((algorithm + " ").utf8)
     private static let credentialName = Array("Credential=".utf8)
     private static let signedHeadersName = Array("SignedHeaders=".utf8)
     private static let signatureName = Array("Signature=".utf8)

@@ -302,6 +302,11 @@ struct AmzDate {
 extension String {
     var trimmingWhitespace: String {
         let bytes = utf8
+        if let first = bytes.first, let last = bytes.last, first != UInt8(ascii: " "), first != UInt8(ascii: "\t"),
+            last != UInt8(ascii: " "), last != UInt8(ascii: "\t")
+        {
+            return self  // the common case: nothing to trim, no copy
+        }
         guard let first = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
             let last = bytes.lastIndex(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") })
         else { return "" }

@@ -17,13 +17,13 @@ extension SageMakerService {
         let limit = configuration.quotas.spacesPerDomain
         let documents = domains
         try await store.transaction { tx in
-            let domain = try tx.domainForNewChild(domainId, creating: "Space", arn, context, documents: documents)
+            _ = try tx.domainForNewChild(domainId, creating: "Space", arn, context, documents: documents)
             try Self.checkOwnership(input, arn: arn, domainId: domainId, tx, context)
             try tx.checkReferences(input.spaceSettings, context)
             var space = DescribeSpaceResponse(
                 creationTime: now, domainId: domainId, lastModifiedTime: now,
                 ownershipSettings: input.ownershipSettings, spaceArn: arn, spaceDisplayName: input.spaceDisplayName,
-                spaceName: name, spaceSettings: Inheritance.spaceSettings(domain.defaultSpaceSettings, input.spaceSettings),
+                spaceName: name, spaceSettings: input.spaceSettings,
                 spaceSharingSettings: input.spaceSharingSettings,
                 status: transition == nil ? DomainStatus.inService : DomainStatus.pending)
             let uid = try tx.nextCounterValue(
@@ -154,25 +154,5 @@ extension SageMakerService {
 
     static func spaceNotFound(_ id: String, _ context: OperationContext) -> AWSError {
         .resourceNotFound("Space [\(ResourceNames.arn(.space, context.scope, id: id))] does not exist.")
-    }
-}
-
-extension Inheritance {
-    /// What a space takes from the domain's DefaultSpaceSettings, overridden member by member by its own settings.
-    static func spaceSettings(_ defaults: DefaultSpaceSettings?, _ own: SpaceSettings?) -> SpaceSettings? {
-        guard let defaults else { return own }
-        var inherited = SpaceSettings()
-        inherited.jupyterServerAppSettings = defaults.jupyterServerAppSettings
-        inherited.kernelGatewayAppSettings = defaults.kernelGatewayAppSettings
-        if let lab = defaults.jupyterLabAppSettings, lab.defaultResourceSpec != nil || lab.codeRepositories != nil {
-            inherited.jupyterLabAppSettings = SpaceJupyterLabAppSettings(
-                codeRepositories: lab.codeRepositories, defaultResourceSpec: lab.defaultResourceSpec)
-        }
-        if let size = defaults.spaceStorageSettings?.defaultEbsStorageSettings?.defaultEbsVolumeSizeInGb {
-            inherited.spaceStorageSettings = SpaceStorageSettings(
-                ebsStorageSettings: EbsStorageSettings(ebsVolumeSizeInGb: size))
-        }
-        let merged = mergeMember(inherited, own)
-        return merged == SpaceSettings() ? nil : merged
     }
 }

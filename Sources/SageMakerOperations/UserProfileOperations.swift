@@ -27,7 +27,10 @@ extension SageMakerService {
                 singleSignOnUserValue: input.singleSignOnUserValue,
                 status: transition == nil ? DomainStatus.inService : DomainStatus.pending, userProfileArn: arn,
                 userProfileName: name,
-                userSettings: Inheritance.userSettings(domain.defaultUserSettings, input.userSettings))
+                // Stored as sent: DescribeUserProfile shows what the caller gave; the domain's defaults are resolved
+                // where they are used (CreateApp), so a later UpdateDomain reaches existing profiles as on AWS.
+                userSettings: input.userSettings)
+            try DomainRules.checkLandingUri(Inheritance.userSettings(domain.defaultUserSettings, input.userSettings))
             let uid = try tx.nextCounterValue(
                 "home-efs-uid/" + domainId, scope: context.scope, start: ResourceNames.firstFileSystemUid)
             profile.homeEfsFileSystemUid = String(uid)
@@ -76,7 +79,10 @@ extension SageMakerService {
             }
             try tx.checkReferences(input.userSettings, context)
             profile.userSettings = mergeMember(profile.userSettings, input.userSettings)
-            try DomainRules.checkLandingUri(profile.userSettings)
+            let defaults = try tx.fetch(.domain, scope: context.scope, id: profile.domainId ?? "").map {
+                try StoredDocument.decode(DescribeDomainResponse.self, from: $0.document).defaultUserSettings
+            }
+            try DomainRules.checkLandingUri(Inheritance.userSettings(defaults ?? nil, profile.userSettings))
             try record.beginUpdate(&profile, transition: transition, at: now)
             try tx.update(record)
             return arn
@@ -133,8 +139,9 @@ extension SageMakerService {
     }
 }
 
-/// What resources take from the domain when they are created (shared/reference/aws-behavior.md, "Profiles, spaces,
-/// apps and deletes"): the values in force at creation, so a later UpdateDomain changes only what is created after.
+/// What a profile's or space's own settings mean once the domain's defaults are applied (shared/reference/
+/// aws-behavior.md, "Profiles, spaces, apps and deletes"). Resources store only what was sent; this is resolved where
+/// the settings are used, with the domain's defaults in force at that moment.
 enum Inheritance {
     /// The domain's default user settings overridden member by member by the profile's; security groups of both.
     static func userSettings(_ defaults: UserSettings?, _ own: UserSettings?) -> UserSettings? {

@@ -46,52 +46,49 @@ extension Harness {
 }
 
 @Suite struct DomainResourcesTests {
-    @Test func profilesTakeTheDomainDefaultsInForceWhenTheyAreCreated() async throws {
+    /// AWS's DescribeUserProfile shows what was sent (terraform-provider-aws's testAccUserProfile_basic asserts no
+    /// UserSettings for a profile created without them): the domain's defaults are not copied in.
+    @Test func profilesStoreWhatWasSentNotACopyOfTheDomainDefaults() async throws {
         let harness = try await Harness()
         let domainId = try await harness.readyDomain {
             $0.defaultUserSettings = UserSettings(
                 executionRole: role, securityGroups: ["sg-domain"],
                 sharingSettings: SharingSettings(notebookOutputOption: "Allowed", s3OutputPath: "s3://domain"))
         }
-        try await harness.createProfile(
-            domainId, "Alice",
-            settings: UserSettings(securityGroups: ["sg-alice"], sharingSettings: SharingSettings(s3OutputPath: "s3://alice")))
-        var profile = try await harness.profile(domainId, "alice")  // names are case-insensitive
+        let own = UserSettings(securityGroups: ["sg-alice"], sharingSettings: SharingSettings(s3OutputPath: "s3://alice"))
+        try await harness.createProfile(domainId, "Alice", settings: own)
+        let profile = try await harness.profile(domainId, "alice")  // names are case-insensitive
         #expect(profile.status == "Pending")
         #expect(profile.userProfileName == "Alice")
         #expect(profile.userProfileArn == "arn:aws:sagemaker:us-east-1:111111111111:user-profile/\(domainId)/alice")
         #expect(profile.homeEfsFileSystemUid == "200001")
-        #expect(profile.userSettings?.executionRole == role)
-        #expect(profile.userSettings?.securityGroups == ["sg-domain", "sg-alice"])
-        #expect(profile.userSettings?.sharingSettings == SharingSettings(notebookOutputOption: "Allowed", s3OutputPath: "s3://alice"))
+        #expect(profile.userSettings == own)
         try await harness.advance(1)
         #expect(try await harness.profile(domainId, "ALICE").status == "InService")
-
-        // A later UpdateDomain changes what is created afterwards, not Alice.
-        try await harness.update(UpdateDomainRequest(
-            defaultUserSettings: UserSettings(executionRole: "arn:aws:iam::111111111111:role/Newer"), domainId: domainId))
-        try await harness.advance(6)
         try await harness.createProfile(domainId, "bob")
-        profile = try await harness.profile(domainId, "alice")
-        #expect(profile.userSettings?.executionRole == role)
         let bob = try await harness.profile(domainId, "bob")
-        #expect(bob.userSettings?.executionRole == "arn:aws:iam::111111111111:role/Newer")
+        #expect(bob.userSettings == nil)
         #expect(bob.homeEfsFileSystemUid == "200002")
     }
 
-    @Test func childrenNeedAnInServiceParentAndUniqueNames() async throws {
+    /// The domain's defaults are resolved when an app is created, so an UpdateDomain reaches existing profiles' new
+    /// apps; the profile's own settings still win.
+    @Test func appsOfExistingProfilesFollowTheDomainDefaultsInForce() async throws {
         let harness = try await Harness()
-        let pending = try await harness.createDomain("pending")
-        let error = await awsError { try await harness.createProfile(pending, "alice") }
-        #expect(error?.errorCode == "ResourceInUse")
-        #expect(error?.message.hasSuffix("because Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(pending)] is in Pending status.") == true)
-        #expect(await awsError { try await harness.createProfile("d-000000000000", "alice") }?.errorCode == "ResourceNotFound")
+        let domainId = try await harness.readyDomain {
+            $0.defaultUserSettings = UserSettings(
+                executionRole: role,
+                kernelGatewayAppSettings: KernelGatewayAppSettings(defaultResourceSpec: ResourceSpec(instanceType: "ml.m5.large")))
+        }
+        try await harness.createProfile(domainId, "alice")
+        try await harness.advance(1)
+        try await harness.update(UpdateDomainRequest(
+            defaultUserSettings: UserSettings(
+                kernelGatewayAppSettings: KernelGatewayAppSettings(defaultResourceSpec: ResourceSpec(instanceType: "ml.c5.xlarge"))),
+            domainId: domainId))
         try await harness.advance(6)
-        try await harness.createProfile(pending, "alice")
-        #expect(await awsError { try await harness.createProfile(pending, "ALICE") }?.errorCode == "ResourceInUse")
-        let appError = await awsError { try await harness.createApp(pending, profile: "alice") }
-        #expect(appError?.message.contains("because UserProfile [") == true)
-        #expect(appError?.message.hasSuffix("is in Pending status.") == true)
+        try await harness.createApp(domainId, profile: "alice", type: "KernelGateway", name: "kg")
+        #expect(try await harness.app(domainId, profile: "alice", type: "KernelGateway", name: "kg").resourceSpec?.instanceType == "ml.c5.xlarge")
     }
 
     @Test func appsTakeTheirResourceSpecFromProfileThenDomainThenService() async throws {
