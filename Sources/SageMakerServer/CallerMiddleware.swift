@@ -74,15 +74,7 @@ struct CallerMiddleware: RouterMiddleware {
     private func verifiedCaller(
         _ request: inout Request, _ verifier: SigV4Verifier, _ credentials: SharedCredentials
     ) async throws -> Caller {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            throw AWSError.requestEntityTooLarge(limit: maxBodyBytes)
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw AWSError.requestEntityTooLarge(limit: maxBodyBytes)
-        }
+        let body = try await request.collectBody(limit: maxBodyBytes)
         let target = request.head.path ?? "/"
         let question = target.utf8.firstIndex(of: UInt8(ascii: "?"))
         var headers: [SigV4Request.Header] = []

@@ -10,19 +10,14 @@ struct OperationResponder<Handler: SageMakerHandler>: Sendable {
     let maxBodyBytes: Int
 
     func respond(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
+        var request = request
         let target = request.headers[.amzTarget] ?? ""
         context.record.operation = target.isEmpty ? "-" : target
         let operation = try Self.operation(target: target)
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            throw AWSError.requestEntityTooLarge(limit: maxBodyBytes)
+        let body = try await request.collectBody(limit: maxBodyBytes)
+        guard let caller = context.caller else {
+            throw AWSError.missingAuthenticationToken("Request is missing Authentication Token")
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw AWSError.requestEntityTooLarge(limit: maxBodyBytes)
-        }
-        guard let caller = context.caller else { throw AWSError.missingAuthenticationToken("Request is missing Authentication Token") }
         let output = try await SageMakerOperationTable.dispatch(
             operation, body: body.readableBytesView, handler: handler,
             context: OperationContext(account: caller.account, region: caller.region, requestId: context.record.requestId))
@@ -41,5 +36,20 @@ struct OperationResponder<Handler: SageMakerHandler>: Sendable {
             throw AWSError.notImplemented(operation: name)
         }
         throw AWSError.unknownOperation(target: target)
+    }
+}
+
+extension Request {
+    /// The body, read whole up to `limit` bytes (and kept, so a second call costs nothing); a larger one is
+    /// `RequestEntityTooLargeException` (HTTP 413), refused from its Content-Length before it is read.
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+            throw AWSError.requestEntityTooLarge(limit: limit)
+        }
+        do {
+            return try await collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw AWSError.requestEntityTooLarge(limit: limit)
+        }
     }
 }
