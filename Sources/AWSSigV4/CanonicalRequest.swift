@@ -4,10 +4,12 @@ import Foundation
 /// The canonical request and string to sign of SigV4, built as bytes (this runs on every verified request).
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
 enum CanonicalRequest {
-    /// The canonical request of `request` over `signedHeaders` (lowercase, sorted, as the client listed them).
-    /// `excludedQueryNames` are left out of the query (the signature itself, for presigned requests).
+    /// The canonical request of `request` over `signedHeaders`, the `SignedHeaders` field as sent (lowercase names,
+    /// sorted, joined by `;`). `excludedQueryNames` are left out of the query (the signature itself, for presigned
+    /// requests).
     static func bytes(
-        of request: SigV4Request, signedHeaders: [Substring], normalizePath: Bool, excludedQueryNames: [String] = []
+        of request: SigV4Request, signedHeaders: UnsafeBufferPointer<UInt8>, normalizePath: Bool,
+        excludedQueryNames: [String] = []
     ) throws(SigV4Failure) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256 + request.body.count / 8)
@@ -19,8 +21,8 @@ enum CanonicalRequest {
         appendQuery(request, excluding: excludedQueryNames, to: &output)
         output.append(newline)
         try request.headers.withUnsafeBufferPointer { headers throws(SigV4Failure) in
-            for name in signedHeaders {
-                output.append(contentsOf: name.utf8)
+            for name in SignedHeaderNames(field: signedHeaders) {
+                output.append(contentsOf: name)
                 output.append(UInt8(ascii: ":"))
                 var found = false
                 for index in headers.indices where SigV4Request.sameName(headers[index].name, lowercased: name) {
@@ -33,23 +35,12 @@ enum CanonicalRequest {
             }
         }
         output.append(newline)
-        for (index, name) in signedHeaders.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ";")) }
-            output.append(contentsOf: name.utf8)
+        for (index, name) in SignedHeaderNames(field: signedHeaders).enumerated() {
+            if index > 0 { output.append(semicolon) }
+            output.append(contentsOf: name)
         }
         output.append(newline)
-        output.append(contentsOf: hex(sha256(request.body)))
-        return output
-    }
-
-    /// `AWS4-HMAC-SHA256`, the request date, the scope and the hash of the canonical request.
-    static func stringToSign(canonicalRequest: [UInt8], date: String, scope: String) -> [UInt8] {
-        var output = Array("AWS4-HMAC-SHA256\n".utf8)
-        output.append(contentsOf: date.utf8)
-        output.append(newline)
-        output.append(contentsOf: scope.utf8)
-        output.append(newline)
-        output.append(contentsOf: hex(sha256(canonicalRequest)))
+        appendHex(sha256(request.body), to: &output)
         return output
     }
 
@@ -61,17 +52,15 @@ enum CanonicalRequest {
     }
 
     private static let newline = UInt8(ascii: "\n")
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let semicolon = UInt8(ascii: ";")
+    static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// Lowercase hex of a digest, read through its bytes (iterating a digest as a Sequence costs a copy per call).
-    static func hex(_ digest: some ContiguousBytes) -> [UInt8] {
+    /// Appends the lowercase hex of a digest, read through its bytes (iterating a digest as a Sequence copies it).
+    static func appendHex(_ digest: some ContiguousBytes, to output: inout [UInt8]) {
         digest.withUnsafeBytes { bytes in
-            [UInt8](unsafeUninitializedCapacity: bytes.count * 2) { output, count in
-                for (index, byte) in bytes.enumerated() {
-                    output[2 * index] = hexDigits[Int(byte >> 4)]
-                    output[2 * index + 1] = hexDigits[Int(byte & 0x0F)]
-                }
-                count = bytes.count * 2
+            for byte in bytes {
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
             }
         }
     }
@@ -118,9 +107,15 @@ enum CanonicalRequest {
 
     /// The value without leading and trailing white space, inner runs of white space (folded lines too) as one space.
     private static func appendTrimmed(_ value: String, to output: inout [UInt8]) {
+        if value.utf8.withContiguousStorageIfAvailable({ appendTrimmed($0, to: &output) }) == nil {
+            appendTrimmed(Array(value.utf8), to: &output)
+        }
+    }
+
+    private static func appendTrimmed(_ bytes: some Collection<UInt8>, to output: inout [UInt8]) {
         var pendingSpace = false
         var started = false
-        for byte in value.utf8 {
+        for byte in bytes {
             if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
                 || byte == UInt8(ascii: "\r")
             {
@@ -132,5 +127,23 @@ enum CanonicalRequest {
                 output.append(byte)
             }
         }
+    }
+}
+
+/// The names of a `SignedHeaders` field (`a;b;c`), as slices of its bytes; empty names are skipped.
+struct SignedHeaderNames: Sequence, IteratorProtocol {
+    private let field: UnsafeBufferPointer<UInt8>
+    private var start = 0
+
+    init(field: UnsafeBufferPointer<UInt8>) { self.field = field }
+
+    mutating func next() -> UnsafeBufferPointer<UInt8>? {
+        while start < field.count {
+            var end = start
+            while end < field.count, field[end] != UInt8(ascii: ";") { end += 1 }
+            defer { start = end + 1 }
+            if end > start { return UnsafeBufferPointer(rebasing: field[start..<end]) }
+        }
+        return nil
     }
 }

@@ -21,31 +21,66 @@ public struct SigV4Authorization: Sendable, Equatable {
     }
 
     /// Parses the header; a header of another scheme or with missing parts is a `ParseError`.
-    /// It runs on every request, so it scans the UTF-8 bytes once (String and Substring operations cost
-    /// tens of microseconds here).
     public static func parse(_ header: String) throws(ParseError) -> SigV4Authorization {
-        var header = header
-        header.makeContiguousUTF8()
-        // A native string's bytes in place: no copy of the header per request.
-        do {
-            if let parsed = try header.utf8.withContiguousStorageIfAvailable({ try parse($0, header: header) }) {
-                return parsed
-            }
-        } catch let error as ParseError {
-            throw error
-        } catch {
-            throw ParseError(message: "\(error)")
+        try AuthorizationLayout.withBytes(of: header) { bytes, layout throws(ParseError) in
+            func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+            return SigV4Authorization(
+                accessKeyId: text(layout.accessKeyId), scopeDate: text(layout.scopeDate), region: text(layout.region),
+                service: text(layout.service), signedHeadersField: text(layout.signedHeaders),
+                signature: text(layout.signature))
         }
-        let copy = Array(header.utf8)
-        return try copy.withUnsafeBufferPointer { bytes throws(ParseError) in try parse(bytes, header: header) }
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, header: String) throws(ParseError) -> SigV4Authorization {
+    /// An AWS region name: 1 to 32 lowercase letters, digits and hyphens. Anything else is refused where the
+    /// credential scope is read, so that no request-made region reaches a URL, a log line or the store.
+    public static func isValidRegion(_ region: String) -> Bool {
+        let bytes = region.utf8
+        return (1...32).contains(bytes.count)
+            && bytes.allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+            }
+    }
+}
+
+/// Where the parts of an `Authorization` header lie in its UTF-8 bytes. It is read on every request, so it scans the
+/// bytes once and allocates nothing (String and Substring operations cost microseconds here).
+struct AuthorizationLayout {
+    /// `<key>/<date>/<region>/<service>/aws4_request`.
+    var credential: Range<Int>
+    var accessKeyId: Range<Int>
+    var scopeDate: Range<Int>
+    var region: Range<Int>
+    var service: Range<Int>
+    /// The credential scope: the credential after `<key>/`.
+    var scope: Range<Int> { scopeDate.lowerBound..<credential.upperBound }
+    var signedHeaders: Range<Int>
+    var signature: Range<Int>
+
+    /// Runs `body` on the header's bytes (in place for a native string) and where its parts lie.
+    static func withBytes<Result>(
+        of header: String, _ body: (UnsafeBufferPointer<UInt8>, AuthorizationLayout) throws(SigV4Authorization.ParseError) -> Result
+    ) throws(SigV4Authorization.ParseError) -> Result {
+        var header = header
+        var outcome: Swift.Result<Result, SigV4Authorization.ParseError> = .failure(.init(message: ""))
+        header.withUTF8 { bytes in
+            do throws(SigV4Authorization.ParseError) {
+                outcome = .success(try body(bytes, try read(bytes)))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>) throws(SigV4Authorization.ParseError) -> AuthorizationLayout {
+        func header() -> String { String(decoding: bytes, as: UTF8.self) }
         var index = 0
         while index < bytes.count, bytes[index] == UInt8(ascii: " ") { index += 1 }
         let prefix = algorithmPrefix
         guard bytes.count - index >= prefix.count, bytes[index..<index + prefix.count].elementsEqual(prefix) else {
-            throw ParseError(message: "Authorization header requires the \(algorithm) algorithm. Authorization=\(header)")
+            throw .init(
+                message: "Authorization header requires the \(SigV4Authorization.algorithm) algorithm. Authorization=\(header())")
         }
         index += prefix.count
         var credential: Range<Int>?
@@ -71,9 +106,9 @@ public struct SigV4Authorization: Sendable, Equatable {
             if credential == nil { missing.append("Authorization header requires 'Credential' parameter.") }
             if signature == nil { missing.append("Authorization header requires 'Signature' parameter.") }
             if signedHeaders == nil { missing.append("Authorization header requires 'SignedHeaders' parameter.") }
-            throw ParseError(message: (missing + ["Authorization=\(header)"]).joined(separator: " "))
+            throw .init(message: (missing + ["Authorization=\(header())"]).joined(separator: " "))
         }
-        // <key>/<date>/<region>/<service>/aws4_request, found without allocating.
+        // <key>/<date>/<region>/<service>/aws4_request
         var parts = (0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
         var count = 0
         var start = credential.lowerBound
@@ -93,29 +128,17 @@ public struct SigV4Authorization: Sendable, Equatable {
             start = position + 1
         }
         add(start..<credential.upperBound)
-        func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
         guard count == 5, bytes[parts.4].elementsEqual("aws4_request".utf8), !parts.0.isEmpty else {
-            throw ParseError(
-                message: "Credential should be scoped to a valid region, not '\(text(credential))'. "
+            throw .init(
+                message: "Credential should be scoped to a valid region, not '\(String(decoding: bytes[credential], as: UTF8.self))'. "
                     + "Credential should be scoped correctly: <key>/<date>/<region>/<service>/aws4_request.")
         }
-        return SigV4Authorization(
-            accessKeyId: text(parts.0), scopeDate: text(parts.1), region: text(parts.2), service: text(parts.3),
-            signedHeadersField: text(signedHeaders), signature: text(signature))
+        return AuthorizationLayout(
+            credential: credential, accessKeyId: parts.0, scopeDate: parts.1, region: parts.2, service: parts.3,
+            signedHeaders: signedHeaders, signature: signature)
     }
 
-    /// An AWS region name: 1 to 32 lowercase letters, digits and hyphens. Anything else is refused where the
-    /// credential scope is read, so that no request-made region reaches a URL, a log line or the store.
-    public static func isValidRegion(_ region: String) -> Bool {
-        let bytes = region.utf8
-        return (1...32).contains(bytes.count)
-            && bytes.allSatisfy { byte in
-                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
-            }
-    }
-
-    private static let algorithmPrefix = Array((algorithm + " ").utf8)
+    private static let algorithmPrefix = Array((SigV4Authorization.algorithm + " ").utf8)
     private static let credentialName = Array("Credential=".utf8)
     private static let signedHeadersName = Array("SignedHeaders=".utf8)
     private static let signatureName = Array("Signature=".utf8)

@@ -29,23 +29,21 @@ public struct SigV4Request: Sendable {
         self.body = body
     }
 
-    /// The values of every header called `name` (compared case-insensitively), in order.
-    func values(of name: String) -> [String] {
-        var values: [String] = []
-        for header in headers where Self.sameName(header.name, lowercased: name) { values.append(header.value) }
-        return values
-    }
-
     /// The first value of the header called `name` (lowercase).
     func firstValue(of name: String) -> String? {
-        for header in headers where Self.sameName(header.name, lowercased: name) { return header.value }
+        for header in headers where Self.sameName(header.name, lowercased: name.utf8) { return header.value }
         return nil
     }
 
     /// `name` equals `lowercased` but for ASCII case, compared without allocating.
-    static func sameName(_ name: String, lowercased: some StringProtocol) -> Bool {
-        guard name.utf8.count == lowercased.utf8.count else { return false }
-        for (byte, other) in zip(name.utf8, lowercased.utf8) {
+    static func sameName(_ name: String, lowercased: some Collection<UInt8>) -> Bool {
+        guard name.utf8.count == lowercased.count else { return false }
+        return name.utf8.withContiguousStorageIfAvailable { sameBytes($0, lowercased) }
+            ?? sameBytes(name.utf8, lowercased)
+    }
+
+    private static func sameBytes(_ name: some Collection<UInt8>, _ lowercased: some Collection<UInt8>) -> Bool {
+        for (byte, other) in zip(name, lowercased) {
             let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
             if folded != other { return false }
         }

@@ -54,7 +54,7 @@ public struct SigV4Verifier: Sendable {
     /// How far the request date may be from the server's clock, in seconds.
     private let maxClockSkew: Int64
     private let normalizePath: Bool
-    private let keys = SigningKeyCache()
+    private let signers = Signers()
 
     public init(service: String?, maxClockSkew: Int64 = 300, normalizePath: Bool = true, secret: @escaping SecretLookup) {
         self.service = service
@@ -65,50 +65,89 @@ public struct SigV4Verifier: Sendable {
 
     /// Verifies `request` at `now` (seconds since 1970); returns who signed it.
     public func verify(_ request: SigV4Request, now: Int64) throws(SigV4Failure) -> SigV4Identity {
-        let parts: SignatureParts
+        let form: SignedForm
         if let header = request.firstValue(of: "authorization") {
-            parts = try SignatureParts(header: header, request: request)
-        } else if request.query.utf8.count > 0, let presigned = try SignatureParts(query: request) {
-            parts = presigned
+            form = SignedForm(authorization: header, date: request.firstValue(of: "x-amz-date")?.trimmingWhitespace)
+        } else if !request.query.isEmpty, let presigned = try SignedForm(query: request) {
+            form = presigned
         } else {
             throw .missing
         }
-        let scope = parts.authorization
-        guard SigV4Authorization.isValidRegion(scope.region) else { throw .invalidRegion(scope.region) }
-        if let service, scope.service != service {
-            throw SigV4Failure(.invalidSignature, "Credential should be scoped to correct service: '\(service)'. ")
+        // The authorization's bytes in place (no copy for a native string), read without allocating.
+        var authorization = form.authorization
+        var outcome: Result<SigV4Identity, SigV4Failure> = .failure(.missing)
+        authorization.withUTF8 { bytes in
+            do throws(SigV4Failure) {
+                outcome = .success(try verify(request, form, bytes, now: now))
+            } catch {
+                outcome = .failure(error)
+            }
         }
-        guard let date = AmzDate(parts.date) else {
+        return try outcome.get()
+    }
+
+    private func verify(
+        _ request: SigV4Request, _ form: SignedForm, _ bytes: UnsafeBufferPointer<UInt8>, now: Int64
+    ) throws(SigV4Failure) -> SigV4Identity {
+        let layout: AuthorizationLayout
+        do {
+            layout = try AuthorizationLayout.read(bytes)
+        } catch {
+            throw SigV4Failure(.incompleteSignature, error.message)
+        }
+        guard let dateText = form.date else {
             throw SigV4Failure(
                 .incompleteSignature,
-                "Date must be in ISO-8601 'basic format'. Got '\(parts.date)'. See http://en.wikipedia.org/wiki/ISO_8601")
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+                    + "Authorization=\(form.authorization)")
         }
-        guard parts.date.utf8.prefix(8).elementsEqual(scope.scopeDate.utf8) else {
+        func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        // A scope seen before was checked then; its signer is kept.
+        let credential = UnsafeBufferPointer(rebasing: bytes[layout.credential])
+        let known = signers.signer(for: credential)
+        if known == nil {
+            let region = text(layout.region)
+            guard SigV4Authorization.isValidRegion(region) else { throw .invalidRegion(region) }
+            if let service, !bytes[layout.service].elementsEqual(service.utf8) {
+                throw SigV4Failure(.invalidSignature, "Credential should be scoped to correct service: '\(service)'. ")
+            }
+        }
+        guard let date = AmzDate(dateText) else {
+            throw SigV4Failure(
+                .incompleteSignature,
+                "Date must be in ISO-8601 'basic format'. Got '\(dateText)'. See http://en.wikipedia.org/wiki/ISO_8601")
+        }
+        guard dateText.utf8.prefix(8).elementsEqual(bytes[layout.scopeDate]) else {
             throw SigV4Failure(
                 .invalidSignature,
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
-                    + "'\(scope.scopeDate)' != '\(parts.date.prefix(8))', from '\(parts.date)'.")
+                    + "'\(text(layout.scopeDate))' != '\(dateText.prefix(8))', from '\(dateText)'.")
         }
-        try checkTime(date, expires: parts.expires, now: now)
-        guard let secret = secret(scope.accessKeyId) else { throw .unknownAccessKey }
-        let scopeText = "\(scope.scopeDate)/\(scope.region)/\(scope.service)/aws4_request"
-        let mac = keys.mac(secret: secret, date: scope.scopeDate, region: scope.region, service: scope.service)
-        var excluded = parts.expires == nil ? [] : ["X-Amz-Signature"]
+        try checkTime(date, expires: form.expires, now: now)
+        let signer: Signer
+        if let known {
+            signer = known
+        } else {
+            let identity = SigV4Identity(
+                accessKeyId: text(layout.accessKeyId), region: text(layout.region), service: text(layout.service))
+            guard let secret = secret(identity.accessKeyId) else { throw .unknownAccessKey }
+            signer = Signer(identity: identity, scopeDate: text(layout.scopeDate), secret: secret)
+            signers.keep(signer, for: Array(credential))
+        }
+        let signedHeaders = UnsafeBufferPointer(rebasing: bytes[layout.signedHeaders])
+        let signature = UnsafeBufferPointer(rebasing: bytes[layout.signature])
+        var excluded = form.expires == nil ? [] : ["X-Amz-Signature"]
         while true {
             let canonical = try CanonicalRequest.bytes(
-                of: request, signedHeaders: parts.signedHeaders, normalizePath: normalizePath,
-                excludedQueryNames: excluded)
-            let stringToSign = CanonicalRequest.stringToSign(
-                canonicalRequest: canonical, date: parts.date, scope: scopeText)
-            let expected = Self.signature(of: stringToSign, using: mac)
-            if Self.constantTimeEqual(expected, scope.signature.utf8) { break }
+                of: request, signedHeaders: signedHeaders, normalizePath: normalizePath, excludedQueryNames: excluded)
+            if signer.signs(canonicalRequest: canonical, date: dateText, as: signature) { break }
             // Some clients add a presigned request's session token after signing it (AWS's suite has such a case).
-            guard parts.expires != nil, !excluded.contains(Self.securityToken),
+            guard form.expires != nil, !excluded.contains(Self.securityToken),
                 request.queryParameters.contains(where: { $0.name == Self.securityToken })
             else { throw .signatureMismatch }
             excluded.append(Self.securityToken)
         }
-        return SigV4Identity(accessKeyId: scope.accessKeyId, region: scope.region, service: scope.service)
+        return signer.identity
     }
 
     private func checkTime(_ date: AmzDate, expires: Int64?, now: Int64) throws(SigV4Failure) {
@@ -135,46 +174,21 @@ public struct SigV4Verifier: Sendable {
         }
     }
 
-    /// The hex signature of a string to sign, from a keyed HMAC (copied, so the cached one stays unused).
-    static func signature(of stringToSign: [UInt8], using mac: HMAC<SHA256>) -> [UInt8] {
-        var keyed = mac
-        stringToSign.withUnsafeBytes { keyed.update(data: $0) }
-        return CanonicalRequest.hex(keyed.finalize())
-    }
-
     private static let securityToken = "X-Amz-Security-Token"
-
-    /// Equal length and bytes, in time that does not depend on where they differ.
-    static func constantTimeEqual(_ left: [UInt8], _ right: String.UTF8View) -> Bool {
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for (index, byte) in right.enumerated() { difference |= left[index] ^ byte }
-        return difference == 0
-    }
 }
 
-/// The signature, its scope, the signed headers and the date, from either form.
-private struct SignatureParts {
-    var authorization: SigV4Authorization
-    var signedHeaders: [Substring]
-    var date: String
+/// A signature in either form, as an `Authorization` header text (the query form is rewritten as one), its request
+/// date and, for a presigned request, how long it stays valid.
+private struct SignedForm {
+    var authorization: String
+    /// `X-Amz-Date`; nil when the request has none.
+    var date: String?
     /// `X-Amz-Expires` of a presigned request; nil for the header form.
     var expires: Int64?
 
-    init(header: String, request: SigV4Request) throws(SigV4Failure) {
-        do {
-            authorization = try SigV4Authorization.parse(header)
-        } catch {
-            throw SigV4Failure(.incompleteSignature, error.message)
-        }
-        guard let date = request.firstValue(of: "x-amz-date") else {
-            throw SigV4Failure(
-                .incompleteSignature,
-                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
-                    + "Authorization=\(header)")
-        }
-        self.date = date.trimmingWhitespace
-        signedHeaders = authorization.signedHeadersField.split(separator: ";")
+    init(authorization: String, date: String?) {
+        self.authorization = authorization
+        self.date = date
         expires = nil
     }
 
@@ -197,13 +211,7 @@ private struct SignatureParts {
         guard algorithm == SigV4Authorization.algorithm else {
             throw SigV4Failure(.incompleteSignature, "X-Amz-Algorithm only supports \(SigV4Authorization.algorithm)")
         }
-        do {
-            authorization = try SigV4Authorization.parse(
-                "\(algorithm) Credential=\(credential), SignedHeaders=\(headers), Signature=\(signature)")
-        } catch {
-            throw SigV4Failure(.incompleteSignature, error.message)
-        }
-        signedHeaders = headers.split(separator: ";")
+        authorization = "\(algorithm) Credential=\(credential), SignedHeaders=\(headers), Signature=\(signature)"
         self.date = date
         let expiresText = values["X-Amz-Expires"] ?? "604800"
         guard let expires = Int64(expiresText), expires >= 0, expires <= 604_800 else {
@@ -214,32 +222,100 @@ private struct SignatureParts {
     }
 }
 
-/// Signing keys by (secret, date, region, service), kept as a keyed HMAC ready to take a string to sign: the four
-/// HMACs of the key derivation and the key set-up of the last one are saved on every request of the same day.
-private final class SigningKeyCache: Sendable {
-    private struct Scope: Hashable {
-        let secret: String
-        let date: String
-        let region: String
-        let service: String
-    }
+/// A signing key made ready to sign: HMAC-SHA256 (RFC 2104) kept as the hash states after the key's inner and outer
+/// pad blocks, so a request costs two hash copies and no key set-up. Made once per (access key, date, region,
+/// service): the four HMACs of the key derivation are not repeated.
+private struct Signer: Sendable {
+    let identity: SigV4Identity
+    /// `<date>/<region>/<service>/aws4_request`.
+    private let scope: [UInt8]
+    private let inner: SHA256
+    private let outer: SHA256
 
-    private let macs = Mutex<[Scope: HMAC<SHA256>]>([:])
-    private let capacity = 1024
-
-    func mac(secret: String, date: String, region: String, service: String) -> HMAC<SHA256> {
-        let scope = Scope(secret: secret, date: date, region: region, service: service)
-        if let mac = macs.withLock({ $0[scope] }) { return mac }
+    init(identity: SigV4Identity, scopeDate: String, secret: String) {
+        self.identity = identity
+        let parts = [scopeDate, identity.region, identity.service, "aws4_request"]
+        scope = Array(parts.joined(separator: "/").utf8)
         var key = SymmetricKey(data: Array(("AWS4" + secret).utf8))
-        for part in [date, region, service, "aws4_request"] {
+        for part in parts {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        let mac = HMAC<SHA256>(key: key)
-        macs.withLock { macs in
-            if macs.count >= capacity { macs.removeAll(keepingCapacity: true) }
-            macs[scope] = mac
+        // The 32-byte key zero-padded to SHA-256's 64-byte block, XORed with 0x36 (inner) and 0x5c (outer).
+        var block = [UInt8](repeating: 0, count: 64)
+        key.withUnsafeBytes { key in
+            for (index, byte) in key.enumerated() { block[index] = byte }
         }
-        return mac
+        var inner = SHA256()
+        var outer = SHA256()
+        inner.update(data: block.map { $0 ^ 0x36 })
+        outer.update(data: block.map { $0 ^ 0x5c })
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// Whether `signature` (lowercase hex) is this key's signature of the string to sign of `canonicalRequest`,
+    /// compared in time that does not depend on where they differ.
+    func signs(canonicalRequest: [UInt8], date: String, as signature: UnsafeBufferPointer<UInt8>) -> Bool {
+        var hash = inner
+        func add(_ bytes: UnsafeBufferPointer<UInt8>) { hash.update(bufferPointer: UnsafeRawBufferPointer(bytes)) }
+        Self.algorithmLine.withUnsafeBufferPointer(add)
+        var date = date
+        date.withUTF8(add)
+        Self.newline.withUnsafeBufferPointer(add)
+        scope.withUnsafeBufferPointer(add)
+        Self.newline.withUnsafeBufferPointer(add)
+        var canonicalHash: [UInt8] = []
+        canonicalHash.reserveCapacity(64)
+        CanonicalRequest.appendHex(CanonicalRequest.sha256(canonicalRequest), to: &canonicalHash)
+        canonicalHash.withUnsafeBufferPointer(add)
+        var outer = outer
+        hash.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize().withUnsafeBytes { mac in
+            guard signature.count == 2 * mac.count else { return false }
+            var difference: UInt8 = 0
+            for (index, byte) in mac.enumerated() {
+                difference |= signature[2 * index] ^ CanonicalRequest.hexDigits[Int(byte >> 4)]
+                difference |= signature[2 * index + 1] ^ CanonicalRequest.hexDigits[Int(byte & 0x0F)]
+            }
+            return difference == 0
+        }
+    }
+
+    private static let algorithmLine = Array("AWS4-HMAC-SHA256\n".utf8)
+    private static let newline: [UInt8] = [UInt8(ascii: "\n")]
+}
+
+/// Signers by credential (`<key>/<date>/<region>/<service>/aws4_request`), for keys that have a secret; found by
+/// the credential's bytes without making a String of them. At most `capacity`, all dropped when full (a day's
+/// scopes are few; a flood of made-up scopes cannot grow it).
+private final class Signers: Sendable {
+    private struct Entry {
+        let credential: [UInt8]
+        let signer: Signer
+    }
+
+    private let signers = Mutex<[Int: [Entry]]>([:])
+    private let capacity = 1024
+
+    func signer(for credential: UnsafeBufferPointer<UInt8>) -> Signer? {
+        let hash = Self.hash(credential)
+        return signers.withLock { signers in
+            signers[hash]?.first { $0.credential.elementsEqual(credential) }?.signer
+        }
+    }
+
+    func keep(_ signer: Signer, for credential: [UInt8]) {
+        let hash = credential.withUnsafeBufferPointer(Self.hash)
+        signers.withLock { signers in
+            if signers.count >= capacity { signers.removeAll(keepingCapacity: true) }
+            signers[hash, default: []].append(Entry(credential: credential, signer: signer))
+        }
+    }
+
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        return hasher.finalize()
     }
 }
 
@@ -249,7 +325,15 @@ struct AmzDate {
     let seconds: Int64
 
     init?(_ text: String) {
-        let bytes = Array(text.utf8)
+        let seconds = text.utf8.withContiguousStorageIfAvailable(Self.seconds)
+            ?? Array(text.utf8).withUnsafeBufferPointer(Self.seconds)
+        guard let seconds else { return nil }
+        self.text = text
+        self.seconds = seconds
+    }
+
+    /// Seconds since 1970 of `YYYYMMDD'T'HHMMSS'Z'`.
+    private static func seconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0
@@ -263,8 +347,7 @@ struct AmzDate {
             let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
             (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
-        self.text = text
-        seconds = Self.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        return days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).

@@ -18,12 +18,13 @@ extension HTTPField.Name {
 struct AWSProtocolMiddleware: RouterMiddleware {
     typealias Context = EmulatorRequestContext
     let logger: Logger
+    let requestIDs: RequestIDs
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let started = ContinuousClock.now
-        let record = RequestRecord(requestId: UUID().uuidString.lowercased())
+        let record = RequestRecord(requestId: requestIDs.next())
         var context = context
         context.record = record
         var response: Response

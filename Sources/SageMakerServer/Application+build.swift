@@ -29,8 +29,9 @@ public func buildApplication(
     let softLimit = FileDescriptorLimit.raise()
     let maxConnections = FileDescriptorLimit.connections(wanted: configuration.maxConnections, softLimit: softLimit)
     let requestTimeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
+    let requestIDs = RequestIDs()
     let http = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [ConnectionGuard(requestTimeout: requestTimeout, logger: logger)],
+        additionalChannelHandlers: [ConnectionGuard(requestTimeout: requestTimeout, requestIDs: requestIDs, logger: logger)],
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
     return Application(
         router: router,
@@ -74,7 +75,7 @@ public func buildRouter(
     logger: Logger
 ) -> Router<EmulatorRequestContext> {
     let router = Router(context: EmulatorRequestContext.self)
-    router.add(middleware: AWSProtocolMiddleware(logger: logger))
+    router.add(middleware: AWSProtocolMiddleware(logger: logger, requestIDs: RequestIDs()))
     router.add(middleware: CallerMiddleware(configuration: configuration, clock: clock))
     let responder = OperationResponder(handler: service, maxBodyBytes: configuration.maxBodyBytes)
     router.post("/") { request, context in try await responder.respond(request, context: context) }

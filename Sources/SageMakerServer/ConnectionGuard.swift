@@ -20,12 +20,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let requestTimeout: TimeAmount
     private let logger: Logger
+    private let requestIDs: RequestIDs
     /// Requests whose head was read and whose response has not ended.
     private var responsesOwed = 0
     private var deadline: Scheduled<Void>?
     private var refused = false
 
-    init(requestTimeout: TimeAmount, logger: Logger) {
+    init(requestTimeout: TimeAmount, requestIDs: RequestIDs, logger: Logger) {
+        self.requestIDs = requestIDs
         self.requestTimeout = requestTimeout
         self.logger = logger
     }
@@ -68,7 +70,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         refused = true
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = requestIDs.next()
         let awsError = AWSError.serialization("The HTTP request could not be parsed: \(Self.describe(parserError)).")
         let body = WireCodec.errorBody(awsError)
         var fields = HTTPFields()

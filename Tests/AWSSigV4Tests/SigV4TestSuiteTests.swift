@@ -131,9 +131,12 @@ struct Vector {
     }
 
     func canonical(_ request: SigV4Request, presigned: Bool) throws -> String {
-        let bytes = try CanonicalRequest.bytes(
-            of: request, signedHeaders: signedHeaders(request).map { Substring($0) }, normalizePath: normalize,
-            excludedQueryNames: presigned ? ["X-Amz-Signature"] + (omitsToken ? ["X-Amz-Security-Token"] : []) : [])
+        let excluded = presigned ? ["X-Amz-Signature"] + (omitsToken ? ["X-Amz-Security-Token"] : []) : []
+        let field = Array(signedHeaders(request).joined(separator: ";").utf8)
+        let bytes = try field.withUnsafeBufferPointer { field in
+            try CanonicalRequest.bytes(
+                of: request, signedHeaders: field, normalizePath: normalize, excludedQueryNames: excluded)
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 
