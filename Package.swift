@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         // Wire: AWS JSON 1.1 codec and error bodies. Knows nothing of HTTP frameworks.
@@ -64,6 +65,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -88,7 +90,11 @@ let package = Package(
         .testTarget(name: "AWSWireTests", dependencies: ["AWSWire"], swiftSettings: swiftSettings),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),
         .testTarget(name: "SageMakerStorageTests", dependencies: ["SageMakerStorage"], swiftSettings: swiftSettings),
-        .testTarget(name: "SageMakerCodegenTests", dependencies: ["SageMakerCodegen"], swiftSettings: swiftSettings),
+        // Fixture/: a small service model and the golden files rendered from it (read by the tests, not compiled).
+        .testTarget(
+            name: "SageMakerCodegenTests", dependencies: ["SageMakerCodegen"], exclude: ["Fixture"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SageMakerModelTests", dependencies: ["SageMakerModel", "AWSWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SageMakerOperationsTests",

@@ -1,4 +1,5 @@
 """The AWS JSON 1.1 wire: errors, routing and limits, through raw HTTP and boto3."""
+import os
 import subprocess
 
 import pytest
@@ -78,3 +79,22 @@ def test_help_documents_every_option_and_its_environment_variable():
         assert option in text and variable in text
     top = subprocess.run([BINARY, "--help"], capture_output=True, text=True, check=True).stdout
     assert "serve" in top
+
+
+def test_the_command_line_wins_over_the_environment_and_bad_values_are_refused(make_emulator):
+    # --port (set by the fixture) wins over a variable naming another port; the variable's default region applies.
+    emulator = make_emulator(env={"SAGEMAKER_EMULATOR_PORT": "1", "SAGEMAKER_EMULATOR_DEFAULT_REGION": "eu-west-3"})
+    assert emulator.client().list_domains()["Domains"] == []
+    status, _, body = emulator.raw("SageMaker.CreateDomain", '{"DomainName":"d","AuthMode":"IAM","DefaultUserSettings":'
+                                   '{"ExecutionRole":"arn:aws:iam::123456789012:role/R"},"SubnetIds":["subnet-1"],'
+                                   '"VpcId":"vpc-1"}')
+    assert status == 200 and body["DomainArn"].startswith("arn:aws:sagemaker:eu-west-3:"), body
+    for env, args, message in (({"SAGEMAKER_EMULATOR_MAX_DOMAINS": "many"}, [],
+                                "SAGEMAKER_EMULATOR_MAX_DOMAINS=many is not a valid value"),
+                               ({}, ["--idle-timeout", "-5"], "--idle-timeout -5 is not a valid value"),
+                               ({}, ["--bogus"], "unknown option '--bogus' for serve"),
+                               ({}, ["--domains", "3"], "unknown option '--domains' for serve")):
+        result = subprocess.run([BINARY, "serve", "--in-memory", *args], capture_output=True, text=True, timeout=30,
+                                env=dict(os.environ, **env))
+        assert result.returncode != 0
+        assert message in result.stderr

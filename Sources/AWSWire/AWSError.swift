@@ -1,44 +1,49 @@
 /// An error as AWS puts it on the wire: a code, an HTTP status and a message.
 ///
-/// Encoded as `{"__type": "<Code>", "message": "..."}`; the SageMaker-modelled errors
-/// (`ResourceNotFound`, `ResourceInUse`, `ResourceLimitExceeded`) declare the member `Message`.
+/// Encoded as `{"__type": "<Code>", "message": "..."}`; the errors a service model declares (for SageMaker
+/// `ResourceNotFound`, `ResourceInUse`, `ResourceLimitExceeded`) have the member `Message`.
 public struct AWSError: Error, Sendable, Equatable, Encodable {
-    private enum Code: String, Sendable {
-        case validation = "ValidationException"
-        case serialization = "SerializationException"
-        case unknownOperation = "UnknownOperationException"
-        case notImplemented = "NotImplemented"
-        case requestEntityTooLarge = "RequestEntityTooLargeException"
-        case missingAuthenticationToken = "MissingAuthenticationTokenException"
-        case incompleteSignature = "IncompleteSignatureException"
-        case invalidSignature = "InvalidSignatureException"
-        case unrecognizedClient = "UnrecognizedClientException"
-        case internalFailure = "InternalFailure"
-        // Modelled by the SageMaker service model (exception shapes).
-        case resourceNotFound = "ResourceNotFound"
-        case resourceInUse = "ResourceInUse"
-        case resourceLimitExceeded = "ResourceLimitExceeded"
+    /// An AWS error code (sent in `__type` and `x-amzn-ErrorType`) with the HTTP status it is answered with.
+    /// The protocol's codes are here; the service model's exception shapes add theirs (`SageMakerModel`'s generated
+    /// `Errors.swift`), so that tests and code compare codes, not strings.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public let httpStatus: Int
+        /// Declared by the service model: its message member is `Message`, not `message`.
+        public let isModelled: Bool
 
-        var status: Int {
-            switch self {
-            case .notImplemented: 501
-            case .requestEntityTooLarge: 413
-            case .missingAuthenticationToken: 403
-            case .internalFailure: 500
-            default: 400
-            }
+        private init(_ rawValue: String, status: Int = 400) {
+            self.rawValue = rawValue
+            httpStatus = status
+            isModelled = false
         }
 
-        var isModelled: Bool {
-            self == .resourceNotFound || self == .resourceInUse || self == .resourceLimitExceeded
+        /// A code of the service model's exception shapes; answered with HTTP 400.
+        public init(modelled rawValue: String) {
+            self.rawValue = rawValue
+            httpStatus = 400
+            isModelled = true
         }
+
+        public var description: String { rawValue }
+
+        public static let validation = Code("ValidationException")
+        public static let serialization = Code("SerializationException")
+        public static let unknownOperation = Code("UnknownOperationException")
+        public static let notImplemented = Code("NotImplemented", status: 501)
+        public static let requestEntityTooLarge = Code("RequestEntityTooLargeException", status: 413)
+        public static let missingAuthenticationToken = Code("MissingAuthenticationTokenException", status: 403)
+        public static let incompleteSignature = Code("IncompleteSignatureException")
+        public static let invalidSignature = Code("InvalidSignatureException")
+        public static let unrecognizedClient = Code("UnrecognizedClientException")
+        public static let internalFailure = Code("InternalFailure", status: 500)
     }
 
-    private let code: Code
+    public let code: Code
     /// The human-readable message.
     public let message: String
 
-    private init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
@@ -46,7 +51,7 @@ public struct AWSError: Error, Sendable, Equatable, Encodable {
     /// The AWS error code, as sent in `__type`.
     public var errorCode: String { code.rawValue }
     /// The HTTP status code of the response.
-    public var httpStatus: Int { code.status }
+    public var httpStatus: Int { code.httpStatus }
 
     public static func validation(_ message: String) -> AWSError { AWSError(.validation, message) }
     public static func serialization(_ message: String) -> AWSError { AWSError(.serialization, message) }
@@ -67,11 +72,6 @@ public struct AWSError: Error, Sendable, Equatable, Encodable {
     public static func unrecognizedClient(_ message: String) -> AWSError { AWSError(.unrecognizedClient, message) }
     public static func internalFailure() -> AWSError {
         AWSError(.internalFailure, "The request processing has failed because of an unknown error, exception or failure.")
-    }
-    public static func resourceNotFound(_ message: String) -> AWSError { AWSError(.resourceNotFound, message) }
-    public static func resourceInUse(_ message: String) -> AWSError { AWSError(.resourceInUse, message) }
-    public static func resourceLimitExceeded(_ message: String) -> AWSError {
-        AWSError(.resourceLimitExceeded, message)
     }
 
     private struct Key: CodingKey {

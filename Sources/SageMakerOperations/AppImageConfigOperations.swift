@@ -64,15 +64,15 @@ extension SageMakerService {
         let window = TimeWindow(
             createdAfter: input.creationTimeAfter, createdBefore: input.creationTimeBefore,
             modifiedAfter: input.modifiedTimeAfter, modifiedBefore: input.modifiedTimeBefore)
-        let sortBy = input.sortBy ?? "CreationTime"
+        let sortBy = input.sortBy ?? AppImageConfigSortKey.creationTime
         let page = try await listSorted(
             .appImageConfig, parentId: nil, as: AppImageConfigDetails.self, listing: "ListAppImageConfigs",
             nextToken: input.nextToken, maxResults: input.maxResults,
-            descending: (input.sortOrder ?? "Descending") == "Descending", context: context,
+            descending: (input.sortOrder ?? SortOrder.descending) == SortOrder.descending, context: context,
             sortKey: { config in
                 switch sortBy {
-                case "Name": config.appImageConfigName ?? ""
-                case "LastModifiedTime": SortedListing.key(config.lastModifiedTime)
+                case AppImageConfigSortKey.name: config.appImageConfigName ?? ""
+                case AppImageConfigSortKey.lastModifiedTime: SortedListing.key(config.lastModifiedTime)
                 default: SortedListing.key(config.creationTime)
                 }
             },

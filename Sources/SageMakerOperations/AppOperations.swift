@@ -129,7 +129,7 @@ extension SageMakerService {
         let parentId = input.domainIdEquals.flatMap { domainId in owner.map { $0.parentId(domainId: domainId) } }
         let page = try await listSorted(
             .app, parentId: parentId, as: AppDetails.self, listing: "ListApps", nextToken: input.nextToken,
-            maxResults: input.maxResults, descending: input.sortOrder == "Descending", context: context,
+            maxResults: input.maxResults, descending: input.sortOrder == SortOrder.descending, context: context,
             sortKey: { SortedListing.key($0.creationTime) },
             include: { app, _ in
                 if let domainId = input.domainIdEquals, app.domainId != domainId { return false }
@@ -154,40 +154,41 @@ enum AppDefaults {
         appType: String, profile: UserSettings?, space: SpaceSettings?, domain: DescribeDomainResponse,
         forSpace: Bool
     ) -> ResourceSpec {
-        let fromDomain = appType == "RStudioServerPro"
+        let fromDomain = appType == AppType.rStudioServerPro
             ? domain.domainSettings?.rStudioServerProDomainSettings?.defaultResourceSpec
             : forSpace ? spec(appType, domain.defaultSpaceSettings) : spec(appType, domain.defaultUserSettings)
         return spec(appType, profile) ?? spec(appType, space) ?? fromDomain
-            ?? ResourceSpec(instanceType: ["JupyterServer", "RStudioServerPro"].contains(appType) ? "system" : "ml.t3.medium")
+            ?? ResourceSpec(instanceType: [AppType.jupyterServer, AppType.rStudioServerPro].contains(appType)
+                    ? AppInstanceType.system : AppInstanceType.mlT3Medium)
     }
 
     static func spec(_ appType: String, _ settings: UserSettings?) -> ResourceSpec? {
         switch appType {
-        case "JupyterServer": settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case "KernelGateway": settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case "TensorBoard": settings?.tensorBoardAppSettings?.defaultResourceSpec
-        case "RSessionGateway": settings?.rSessionAppSettings?.defaultResourceSpec
-        case "JupyterLab": settings?.jupyterLabAppSettings?.defaultResourceSpec
-        case "CodeEditor": settings?.codeEditorAppSettings?.defaultResourceSpec
+        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case AppType.tensorBoard: settings?.tensorBoardAppSettings?.defaultResourceSpec
+        case AppType.rSessionGateway: settings?.rSessionAppSettings?.defaultResourceSpec
+        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
+        case AppType.codeEditor: settings?.codeEditorAppSettings?.defaultResourceSpec
         default: nil
         }
     }
 
     static func spec(_ appType: String, _ settings: SpaceSettings?) -> ResourceSpec? {
         switch appType {
-        case "JupyterServer": settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case "KernelGateway": settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case "JupyterLab": settings?.jupyterLabAppSettings?.defaultResourceSpec
-        case "CodeEditor": settings?.codeEditorAppSettings?.defaultResourceSpec
+        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
+        case AppType.codeEditor: settings?.codeEditorAppSettings?.defaultResourceSpec
         default: nil
         }
     }
 
     static func spec(_ appType: String, _ settings: DefaultSpaceSettings?) -> ResourceSpec? {
         switch appType {
-        case "JupyterServer": settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case "KernelGateway": settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case "JupyterLab": settings?.jupyterLabAppSettings?.defaultResourceSpec
+        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
         default: nil
         }
     }

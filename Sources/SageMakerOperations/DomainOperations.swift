@@ -13,7 +13,7 @@ extension SageMakerService {
         let domainId = ResourceNames.newDomainId()
         let arn = ResourceNames.arn(.domain, scope, id: domainId)
         let url = ResourceNames.domainUrl(region: scope.region, domainId: domainId)
-        let networkAccess = input.appNetworkAccessType ?? "PublicInternetOnly"
+        let networkAccess = input.appNetworkAccessType ?? AppNetworkAccessType.publicInternetOnly
         var domain = DescribeDomainResponse(
             appNetworkAccessType: networkAccess,
             appSecurityGroupManagement: input.appSecurityGroupManagement,
@@ -31,15 +31,15 @@ extension SageMakerService {
             lastModifiedTime: now,
             status: DomainStatus.pending,
             subnetIds: input.subnetIds,
-            tagPropagation: input.tagPropagation ?? "DISABLED",
+            tagPropagation: input.tagPropagation ?? TagPropagation.disabled,
             url: url,
             vpcId: input.vpcId
         )
-        if input.authMode == "SSO" {
+        if input.authMode == AuthMode.sso {
             domain.singleSignOnManagedApplicationInstanceId = ResourceNames.newSingleSignOnInstanceId()
             domain.singleSignOnApplicationArn = ResourceNames.singleSignOnApplicationArn(account: scope.account)
         }
-        if networkAccess == "VpcOnly" {
+        if networkAccess == AppNetworkAccessType.vpcOnly {
             domain.securityGroupIdForDomainBoundary = "sg-" + ResourceNames.newFileSystemId().dropFirst(3)
         }
         try DomainRules.checkCreate(domain)

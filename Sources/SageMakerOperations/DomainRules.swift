@@ -12,10 +12,10 @@ enum DomainRules {
     /// Members the real service fills in on the default user settings when they are not sent.
     static func withServiceDefaults(_ settings: UserSettings) -> UserSettings {
         var filled = settings
-        if filled.studioWebPortal == nil { filled.studioWebPortal = "ENABLED" }
-        if filled.autoMountHomeEFS == nil { filled.autoMountHomeEFS = "Enabled" }
+        if filled.studioWebPortal == nil { filled.studioWebPortal = StudioWebPortal.enabled }
+        if filled.autoMountHomeEFS == nil { filled.autoMountHomeEFS = AutoMountHomeEFS.enabled }
         if filled.defaultLandingUri == nil {
-            filled.defaultLandingUri = filled.studioWebPortal == "DISABLED" ? "app:JupyterServer:" : "studio::"
+            filled.defaultLandingUri = filled.studioWebPortal == StudioWebPortal.disabled ? "app:JupyterServer:" : "studio::"
         }
         return filled
     }
@@ -32,8 +32,8 @@ enum DomainRules {
         _ request: UpdateDomainRequest, current: DescribeDomainResponse, appStatuses: [String]
     ) throws(AWSError) {
         let active = Set(appStatuses)
-        let running = !active.isDisjoint(with: ["InService", "Pending"])
-        let present = running || active.contains("Deleting")
+        let running = !active.isDisjoint(with: [AppStatus.inService, AppStatus.pending])
+        let present = running || active.contains(AppStatus.deleting)
         let settings = request.domainSettingsForUpdate
         let networkChanges = (request.appNetworkAccessType.map { $0 != current.appNetworkAccessType } ?? false)
             || (request.subnetIds.map { $0 != (current.subnetIds ?? []) } ?? false)
@@ -50,7 +50,7 @@ enum DomainRules {
     }
 
     static func checkCreate(_ domain: DescribeDomainResponse) throws(AWSError) {
-        if domain.appNetworkAccessType == "VpcOnly", domain.vpcId == nil || (domain.subnetIds ?? []).isEmpty {
+        if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, domain.vpcId == nil || (domain.subnetIds ?? []).isEmpty {
             throw .validation("VpcId and Subnet IDs are required for creating domains in VpcOnly mode.")
         }
         if domain.appSecurityGroupManagement != nil, rstudioRole(domain) == nil {
@@ -63,7 +63,7 @@ enum DomainRules {
     static func checkUpdate(
         _ merged: DescribeDomainResponse, previous: DescribeDomainResponse, request: UpdateDomainRequest
     ) throws(AWSError) {
-        if request.appNetworkAccessType == "VpcOnly" || (merged.appNetworkAccessType == "VpcOnly"
+        if request.appNetworkAccessType == AppNetworkAccessType.vpcOnly || (merged.appNetworkAccessType == AppNetworkAccessType.vpcOnly
             && (request.subnetIds != nil || request.vpcId != nil))
         {
             if merged.vpcId == nil || (merged.subnetIds ?? []).isEmpty {
@@ -93,12 +93,12 @@ enum DomainRules {
     static func checkRStudioSecurityGroups(_ domain: DescribeDomainResponse) throws(AWSError) {
         guard rstudioRole(domain) != nil else { return }
         let management = domain.appSecurityGroupManagement
-        if domain.appNetworkAccessType == "VpcOnly", management == nil {
+        if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, management == nil {
             throw .validation(
                 "AppSecurityGroupManagement is required when AppNetworkAccessType is VpcOnly and "
                     + "RStudioServerProDomainSettings.DomainExecutionRoleArn is provided.")
         }
-        if let management, management != "Service" {
+        if let management, management != AppSecurityGroupManagement.service {
             throw .validation("AppSecurityGroupManagement must be Service for RStudio enabled domains.")
         }
     }
@@ -110,7 +110,7 @@ enum DomainRules {
 
     /// DefaultLandingUri `studio::` needs StudioWebPortal ENABLED, in a domain's defaults or a profile's settings.
     static func checkLandingUri(_ settings: UserSettings?) throws(AWSError) {
-        if settings?.studioWebPortal == "DISABLED", settings?.defaultLandingUri?.hasPrefix("studio::") == true {
+        if settings?.studioWebPortal == StudioWebPortal.disabled, settings?.defaultLandingUri?.hasPrefix("studio::") == true {
             throw .validation("StudioWebPortal is disabled for this domain/user.")
         }
     }

@@ -222,15 +222,7 @@ enum ResourceErrors {
     }
 }
 
-/// App statuses (model shape `AppStatus`).
-enum AppStatus {
-    static let pending = "Pending"
-    static let inService = "InService"
-    static let deleting = "Deleting"
-    static let deleted = "Deleted"
-    static let failed = "Failed"
-
-    /// Apps in these statuses are gone for integrity checks and quotas.
+extension AppStatus {
     static func isGone(_ status: String) -> Bool { status == deleted || status == failed }
 }
 

@@ -55,14 +55,3 @@ enum StoredDocument {
         Data(WireCodec.encode(shape: value))
     }
 }
-
-/// Status values of domains, user profiles and spaces (model shape `DomainStatus`).
-enum DomainStatus {
-    static let pending = "Pending"
-    static let inService = "InService"
-    static let updating = "Updating"
-    static let deleting = "Deleting"
-    static let failed = "Failed"
-    static let updateFailed = "Update_Failed"
-    static let deleteFailed = "Delete_Failed"
-}

@@ -55,7 +55,7 @@ extension SageMakerService {
             throw AWSError.validation(
                 "OwnershipSettings and SpaceSharingSettings must be specified together for space [\(arn)].")
         }
-        if sharing == "Private", input.spaceSettings?.appType == nil {
+        if sharing == SharingType.`private`, input.spaceSettings?.appType == nil {
             throw AWSError.validation("SpaceSettings must be provided for creating private space [\(arn)]")
         }
         guard let owner = input.ownershipSettings?.ownerUserProfileName else { return }
@@ -124,13 +124,13 @@ extension SageMakerService {
     }
 
     public func listSpaces(_ input: ListSpacesRequest, context: OperationContext) async throws -> ListSpacesResponse {
-        let sortBy = input.sortBy ?? "CreationTime"
+        let sortBy = input.sortBy ?? SpaceSortKey.creationTime
         let page = try await listSorted(
             .space, parentId: input.domainIdEquals, as: DescribeSpaceResponse.self, listing: "ListSpaces",
-            nextToken: input.nextToken, maxResults: input.maxResults, descending: input.sortOrder == "Descending",
+            nextToken: input.nextToken, maxResults: input.maxResults, descending: input.sortOrder == SortOrder.descending,
             context: context,
             sortKey: { space in
-                SortedListing.key(sortBy == "LastModifiedTime" ? space.lastModifiedTime : space.creationTime)
+                SortedListing.key(sortBy == SpaceSortKey.lastModifiedTime ? space.lastModifiedTime : space.creationTime)
             },
             include: { space, _ in input.spaceNameContains.map { (space.spaceName ?? "").contains($0) } ?? true })
         let spaces = page.items.map { space in

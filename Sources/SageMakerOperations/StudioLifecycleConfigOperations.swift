@@ -83,15 +83,15 @@ extension SageMakerService {
         let window = TimeWindow(
             createdAfter: input.creationTimeAfter, createdBefore: input.creationTimeBefore,
             modifiedAfter: input.modifiedTimeAfter, modifiedBefore: input.modifiedTimeBefore)
-        let sortBy = input.sortBy ?? "CreationTime"
+        let sortBy = input.sortBy ?? StudioLifecycleConfigSortKey.creationTime
         let page = try await listSorted(
             .studioLifecycleConfig, parentId: nil, as: StudioLifecycleConfigDetails.self,
             listing: "ListStudioLifecycleConfigs", nextToken: input.nextToken, maxResults: input.maxResults,
-            descending: (input.sortOrder ?? "Descending") == "Descending", context: context,
+            descending: (input.sortOrder ?? SortOrder.descending) == SortOrder.descending, context: context,
             sortKey: { config in
                 switch sortBy {
-                case "Name": config.studioLifecycleConfigName ?? ""
-                case "LastModifiedTime": SortedListing.key(config.lastModifiedTime)
+                case StudioLifecycleConfigSortKey.name: config.studioLifecycleConfigName ?? ""
+                case StudioLifecycleConfigSortKey.lastModifiedTime: SortedListing.key(config.lastModifiedTime)
                 default: SortedListing.key(config.creationTime)
                 }
             },

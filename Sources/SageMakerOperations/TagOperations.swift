@@ -88,7 +88,7 @@ extension SageMakerService {
             throw ResourceErrors.domainNotFound(domainId, context)
         }
         let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: domainRecord.document)
-        if domain.authMode == "SSO" {
+        if domain.authMode == AuthMode.sso {
             throw AWSError.validation("CreatePresignedDomainUrl is only supported for domains in IAM auth mode.")
         }
         let profileId = ResourceNames.userProfileId(domainId: domainId, name: input.userProfileName ?? "")

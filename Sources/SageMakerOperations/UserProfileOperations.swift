@@ -121,14 +121,14 @@ extension SageMakerService {
     public func listUserProfiles(
         _ input: ListUserProfilesRequest, context: OperationContext
     ) async throws -> ListUserProfilesResponse {
-        let sortBy = input.sortBy ?? "CreationTime"
+        let sortBy = input.sortBy ?? UserProfileSortKey.creationTime
         let part = input.userProfileNameContains?.lowercased()
         let page = try await listSorted(
             .userProfile, parentId: input.domainIdEquals, as: UserProfileDetails.self, listing: "ListUserProfiles",
             nextToken: input.nextToken, maxResults: input.maxResults,
-            descending: input.sortOrder == "Descending", context: context,
+            descending: input.sortOrder == SortOrder.descending, context: context,
             sortKey: { profile in
-                SortedListing.key(sortBy == "LastModifiedTime" ? profile.lastModifiedTime : profile.creationTime)
+                SortedListing.key(sortBy == UserProfileSortKey.lastModifiedTime ? profile.lastModifiedTime : profile.creationTime)
             },
             include: { profile, _ in part.map { (profile.userProfileName ?? "").lowercased().contains($0) } ?? true })
         return ListUserProfilesResponse(nextToken: page.nextToken, userProfiles: page.items)
@@ -157,7 +157,7 @@ enum Inheritance {
     /// IAM Identity Center users only in SSO domains, where they are required.
     static func checkSingleSignOn(_ input: CreateUserProfileRequest, domain: DescribeDomainResponse) throws(AWSError) {
         let given = input.singleSignOnUserIdentifier != nil || input.singleSignOnUserValue != nil
-        if domain.authMode == "SSO" {
+        if domain.authMode == AuthMode.sso {
             if input.singleSignOnUserIdentifier == nil || input.singleSignOnUserValue == nil {
                 throw .validation(
                     "SingleSignOnUserIdentifier and SingleSignOnUserValue are required for a domain in SSO mode.")

@@ -25,11 +25,13 @@ public func buildApplication(
     let scheduler = StatusScheduler(
         store: store, clock: clock, pollInterval: configuration.schedulerInterval,
         deletedAppRetention: configuration.operations.delays.deletedAppRetention, logger: logger)
-    let router = buildRouter(service: service, configuration: configuration, clock: clock, logger: logger)
+    // One source of request ids for the router and the connections' parser refusals, so that none repeats.
+    let requestIDs = RequestIDs()
+    let router = buildRouter(
+        service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs)
     let softLimit = FileDescriptorLimit.raise()
     let maxConnections = FileDescriptorLimit.connections(wanted: configuration.maxConnections, softLimit: softLimit)
     let requestTimeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
-    let requestIDs = RequestIDs()
     let http = HTTP1Channel.Configuration(
         additionalChannelHandlers: [ConnectionGuard(requestTimeout: requestTimeout, requestIDs: requestIDs, logger: logger)],
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
@@ -74,8 +76,15 @@ public func buildRouter(
     service: some SageMakerHandler, configuration: EmulatorConfiguration, clock: any EmulatorClock = SystemClock(),
     logger: Logger
 ) -> Router<EmulatorRequestContext> {
+    buildRouter(service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: RequestIDs())
+}
+
+func buildRouter(
+    service: some SageMakerHandler, configuration: EmulatorConfiguration, clock: any EmulatorClock, logger: Logger,
+    requestIDs: RequestIDs
+) -> Router<EmulatorRequestContext> {
     let router = Router(context: EmulatorRequestContext.self)
-    router.add(middleware: AWSProtocolMiddleware(logger: logger, requestIDs: RequestIDs()))
+    router.add(middleware: AWSProtocolMiddleware(logger: logger, requestIDs: requestIDs))
     router.add(middleware: CallerMiddleware(configuration: configuration, clock: clock))
     let responder = OperationResponder(handler: service, maxBodyBytes: configuration.maxBodyBytes)
     router.post("/") { request, context in try await responder.respond(request, context: context) }

@@ -1,6 +1,6 @@
 import SageMakerOperations
 
-/// Everything `buildApplication` needs; the executable fills it from options and environment variables.
+/// Everything `buildApplication` needs; the executable fills it from the options (`EmulatorOptions`).
 public struct EmulatorConfiguration: Sendable {
     public enum Storage: Sendable, Equatable {
         /// `sagemaker.sqlite` in this directory (created if missing).
@@ -30,18 +30,21 @@ public struct EmulatorConfiguration: Sendable {
     /// Seconds a request has to arrive whole, from its first header byte to the end of its body.
     public var requestTimeout: Double
     /// The largest stored document (a resource's Describe form with its tags), in bytes.
-    public var maxDocumentBytes: Int = 256 << 10
+    public var maxDocumentBytes: Int = EmulatorOptions.maxDocumentBytes.defaultValue
     /// Connections served at once; further clients wait in the listen queue until one closes. Lowered at start-up
     /// to fit the process's file descriptor limit.
     public var maxConnections: Int
 
     public init(
-        host: String = "127.0.0.1", port: Int = 9090, storage: Storage = .memory,
-        operations: OperationsConfiguration = OperationsConfiguration(),
-        defaultAccount: String = "123456789012", defaultRegion: String = "us-east-1",
-        maxBodyBytes: Int = 1 << 20, schedulerInterval: Double = 0.02, authentication: Authentication = .off,
-        allowUnauthenticated: Bool = false, idleTimeout: Double = 60, requestTimeout: Double = 60,
-        maxConnections: Int = 4096
+        host: String = EmulatorOptions.host.defaultValue, port: Int = EmulatorOptions.port.defaultValue,
+        storage: Storage = .memory, operations: OperationsConfiguration = OperationsConfiguration(),
+        defaultAccount: String = EmulatorOptions.defaultAccount.defaultValue,
+        defaultRegion: String = EmulatorOptions.defaultRegion.defaultValue,
+        maxBodyBytes: Int = EmulatorOptions.maxBodyBytes.defaultValue, schedulerInterval: Double = 0.02,
+        authentication: Authentication = .off, allowUnauthenticated: Bool = false,
+        idleTimeout: Double = EmulatorOptions.idleTimeout.defaultValue,
+        requestTimeout: Double = EmulatorOptions.requestTimeout.defaultValue,
+        maxConnections: Int = EmulatorOptions.maxConnections.defaultValue
     ) {
         self.host = host
         self.port = port

@@ -27,6 +27,15 @@ public struct StateSeeder: Sendable {
         self.concurrency = concurrency
     }
 
+    /// The seeder the `seed` command's options describe.
+    public init(_ values: OptionValues) throws(OptionError) {
+        self.init(
+            domains: try values.value(EmulatorOptions.domains),
+            userProfilesPerDomain: try values.value(EmulatorOptions.userProfilesPerDomain),
+            account: try values.value(EmulatorOptions.account), region: try values.value(EmulatorOptions.region),
+            prefix: try values.value(EmulatorOptions.prefix))
+    }
+
     /// Seeds the store of `storage`; returns the number of resources created.
     @discardableResult
     public func seed(_ storage: EmulatorConfiguration.Storage) async throws -> Int {
@@ -47,7 +56,7 @@ public struct StateSeeder: Sendable {
                 group.addTask {
                     let domain = try await service.createDomain(
                         CreateDomainRequest(
-                            authMode: "IAM", defaultUserSettings: UserSettings(executionRole: role),
+                            authMode: AuthMode.iam, defaultUserSettings: UserSettings(executionRole: role),
                             domainName: "\(prefix)-\(index)"),
                         context: context)
                     for profile in 0..<userProfilesPerDomain {

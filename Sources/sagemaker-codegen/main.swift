@@ -15,9 +15,8 @@ do {
     case ("render", 3):
         let args = Array(arguments)
         let files = try CodegenPipeline.render(trimmedModel: Data(contentsOf: URL(fileURLWithPath: args[1])))
-        for (name, contents) in files {
-            try contents.write(to: URL(fileURLWithPath: args[2]).appendingPathComponent(name), atomically: true, encoding: .utf8)
-        }
+        let written = try CodegenPipeline.write(files, to: URL(fileURLWithPath: args[2]))
+        print(written.isEmpty ? "generated files unchanged" : "wrote \(written.joined(separator: ", "))")
     default:
         FileHandle.standardError.write(Data("usage: sagemaker-codegen trim FULL VERSION OUT | render TRIMMED OUTDIR\n".utf8))
         exit(2)

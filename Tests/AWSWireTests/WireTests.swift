@@ -54,13 +54,13 @@ private struct Sample: WireDecodable, WireEncodable, Equatable {
             do {
                 _ = try WireCodec.decodeShape(Sample.self, from: Array(body.utf8))
             } catch {
-                #expect(error.errorCode == "SerializationException")
+                #expect(error.code == .serialization)
             }
         }
     }
 
     @Test func errorBodiesUseAWSsMemberNames() throws {
-        let modelled = try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(.resourceNotFound("gone"))))
+        let modelled = try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(AWSError(AWSError.Code(modelled: "ResourceNotFound"), "gone"))))
             as? [String: String]
         #expect(modelled == ["__type": "ResourceNotFound", "Message": "gone"])
         let signature = try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(.invalidSignature("bad"))))

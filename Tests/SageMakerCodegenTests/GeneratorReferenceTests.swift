@@ -43,7 +43,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         ("EFSFileSystemConfig", "efsFileSystemConfig"), ("Url", "url"),
     ])
     func memberNamesBecomeLowerCamelCase(member: String, expected: String) {
-        #expect(SwiftRenderer.lowerCamel(member) == expected)
+        #expect(SwiftModel.lowerCamel(member) == expected)
     }
 
     @Test func trimmerKeepsReachableShapesOnlyAndDropsDocumentation() throws {
@@ -66,5 +66,64 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(!String(decoding: trimmed, as: UTF8.self).contains("documentation"))
         // Deterministic: the same input gives the same bytes.
         #expect(try ModelTrimmer(operations: ["DescribeDomain"], botocoreVersion: "9.9.9").trim(fullModel: Data(full.utf8)) == trimmed)
+    }
+}
+
+/// The generator on a small model that holds every kind of shape it renders: the Swift-shaped middle step is
+/// checked by value, and every rendered file against a committed golden copy
+/// (`UPDATE_GOLDEN=1 swift test --filter GeneratorFixtureTests` rewrites them after a deliberate change).
+@Suite struct GeneratorFixtureTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixture")
+
+    func model() throws -> SwiftModel {
+        SwiftModel(try ServiceModel.load(from: Data(contentsOf: Self.fixture.appendingPathComponent("model.json"))))
+    }
+
+    @Test func theMiddleStepDecidesNamesTypesAndConstants() throws {
+        let model = try model()
+        #expect(model.structures.map(\.name) == [
+            "Choice", "CreateThingRequest", "CreateThingResponse", "CustomImage", "DeleteThingRequest",
+            "DescribeThingResponse", "Tag", "ThingSettings",
+        ])
+        let create = try #require(model.structures.first { $0.name == "CreateThingRequest" })
+        #expect(create.members.map(\.property) == ["`default`", "labels", "mode", "settings", "tags", "thingName"])
+        #expect(create.members.filter(\.isRequired).map(\.wireName) == ["Mode", "ThingName"])
+        #expect(create.members.first { $0.wireName == "Tags" }?.type
+            == .list(of: .structure("Tag"), constraint: "TagList"))
+        #expect(create.members.first { $0.wireName == "Labels" }?.type
+            == .map(key: .string(constraint: "TagKey"), value: .string(constraint: nil), constraint: "LabelMap"))
+        #expect(model.structures.filter(\.collectsReferences).map(\.name) == ["CreateThingRequest", "ThingSettings"])
+        let mode = try #require(model.vocabularies.first { $0.shape == "ThingMode" })
+        #expect(mode.constants.map(\.name) == ["iam", "`private`", "updateFailed", "mlT3Medium", "userProfileName", "_3d"])
+        #expect(mode.constants.map(\.value) == ["IAM", "Private", "Update_Failed", "ml.t3.medium", "USER_PROFILE_NAME", "3d"])
+        #expect(model.errors.map(\.code) == ["ResourceInUse", "ResourceLimitExceeded", "ResourceNotFound"])
+        #expect(model.operations.map(\.method) == ["createThing", "deleteThing", "describeThing"])
+        #expect(model.operations.map(\.returnsWireDocument) == [false, false, true])
+    }
+
+    @Test func everyRenderedFileEqualsItsGoldenCopy() throws {
+        let files = SwiftRenderer(model: try model()).render()
+        let expected = Self.fixture.appendingPathComponent("expected")
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try CodegenPipeline.write(files, to: expected)
+        }
+        let committed = try FileManager.default.contentsOfDirectory(atPath: expected.path).filter { $0.hasSuffix(".swift") }
+        #expect(Set(committed) == Set(files.keys))
+        for (name, contents) in files {
+            let golden = try String(contentsOf: expected.appendingPathComponent(name), encoding: .utf8)
+            #expect(golden == contents, "\(name) differs from Tests/SageMakerCodegenTests/Fixture/expected/\(name)")
+        }
+    }
+
+    @Test func filesAreWrittenOnlyWhenTheyChange() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("codegen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = SwiftRenderer(model: try model()).render()
+        #expect(try CodegenPipeline.write(files, to: directory).count == files.count)
+        #expect(try CodegenPipeline.write(files, to: directory).isEmpty)
+        var changed = files
+        changed["Shapes.swift"]? += "// changed\n"
+        #expect(try CodegenPipeline.write(changed, to: directory) == ["Shapes.swift"])
     }
 }

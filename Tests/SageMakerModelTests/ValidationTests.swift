@@ -9,7 +9,7 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
         try ValidationReport.validate(input)
         return nil
     } catch {
-        #expect(error.errorCode == "ValidationException")
+        #expect(error.code == .validation)
         return error.message
     }
 }
@@ -90,7 +90,7 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
             _ = try WireCodec.decode(ListDomainsRequest.self, from: Array(#"{"MaxResults": "ten"}"#.utf8))
             Issue.record("expected an error")
         } catch {
-            #expect(error.errorCode == "SerializationException")
+            #expect(error.code == .serialization)
             #expect(error.message.hasPrefix("STRING_VALUE can not be converted to an Integer"))
         }
     }

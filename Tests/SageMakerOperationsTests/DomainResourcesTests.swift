@@ -127,7 +127,7 @@ extension Harness {
         let delete = DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice")
         try await harness.service.deleteApp(delete, context: alice)
         #expect(try await harness.app(domainId, profile: "alice").status == "Deleting")
-        #expect(await awsError { try await harness.service.deleteApp(delete, context: alice) }?.errorCode == "ResourceInUse")
+        #expect(await awsError { try await harness.service.deleteApp(delete, context: alice) }?.code == .resourceInUse)
         try await harness.advance(1)
         #expect(try await harness.app(domainId, profile: "alice").status == "Deleted")
         let listed = try await harness.service.listApps(ListAppsRequest(domainIdEquals: domainId), context: alice)
@@ -139,7 +139,7 @@ extension Harness {
         try await harness.service.deleteApp(delete, context: alice)
         try await harness.advance(1)
         try await harness.advance(86_400)
-        #expect(await awsError { _ = try await harness.app(domainId, profile: "alice") }?.errorCode == "ResourceNotFound")
+        #expect(await awsError { _ = try await harness.app(domainId, profile: "alice") }?.code == .resourceNotFound)
     }
 
     @Test func deletesAreRefusedWhileChildrenExist() async throws {
@@ -158,7 +158,7 @@ extension Harness {
         try await harness.advance(1)
 
         let domainError = await awsError { try await harness.service.deleteDomain(DeleteDomainRequest(domainId: domainId), context: alice) }
-        #expect(domainError?.errorCode == "ResourceInUse")
+        #expect(domainError?.code == .resourceInUse)
         #expect(domainError?.message == "Unable to delete Domain [\(domainArn)] because UserProfile(s) are associated with it.")
         let profileArn = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/\(domainId)/alice"
         let deleteProfile = DeleteUserProfileRequest(domainId: domainId, userProfileName: "alice")
@@ -178,7 +178,7 @@ extension Harness {
         try await harness.advance(1)
         try await harness.service.deleteDomain(DeleteDomainRequest(domainId: domainId), context: alice)
         try await harness.advance(6)
-        #expect(await awsError { _ = try await harness.describe(domainId) }?.errorCode == "ResourceNotFound")
+        #expect(await awsError { _ = try await harness.describe(domainId) }?.code == .resourceNotFound)
     }
 
     @Test func updateDomainNetworkChangesWaitForAppsToStop() async throws {
@@ -191,21 +191,21 @@ extension Harness {
         let before = try await harness.describe(domainId)
         let toVpcOnly = UpdateDomainRequest(appNetworkAccessType: "VpcOnly", domainId: domainId)
         let error = await awsError { try await harness.update(toVpcOnly) }
-        #expect(error?.errorCode == "ValidationException")
+        #expect(error?.code == .validation)
         #expect(error?.message == "Unable to update Domain [\(before.domainArn!)] with InService App. Delete all InService apps in the domain including shared Apps for [domain-shared] User Profile, and try again.")
         #expect(try await harness.describe(domainId) == before)
         let identity = await awsError {
             try await harness.update(UpdateDomainRequest(
                 domainId: domainId, domainSettingsForUpdate: DomainSettingsForUpdate(executionRoleIdentityConfig: "USER_PROFILE_NAME")))
         }
-        #expect(identity?.errorCode == "ValidationException")
+        #expect(identity?.code == .validation)
         // Other members still update while apps run.
         try await harness.update(UpdateDomainRequest(domainId: domainId, tagPropagation: "ENABLED"))
         try await harness.advance(6)
         try await harness.service.deleteApp(
             DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"), context: alice)
         // Deleting apps still block network changes.
-        #expect(await awsError { try await harness.update(toVpcOnly) }?.errorCode == "ValidationException")
+        #expect(await awsError { try await harness.update(toVpcOnly) }?.code == .validation)
         try await harness.advance(1)
         try await harness.update(toVpcOnly)
         try await harness.advance(6)
@@ -220,7 +220,7 @@ extension Harness {
             defaultUserSettings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [missing])),
             domainId: domainId)
         let error = await awsError { try await harness.update(withMissing) }
-        #expect(error?.errorCode == "ResourceNotFound")
+        #expect(error?.code == .resourceNotFound)
         #expect(error?.message == "Studio Lifecycle Config [\(missing)] does not exist.")
         let imageError = await awsError {
             try await harness.update(UpdateDomainRequest(
@@ -236,14 +236,14 @@ extension Harness {
             domainId: domainId))
         let delete = DeleteStudioLifecycleConfigRequest(studioLifecycleConfigName: "setup")
         let inUse = await awsError { try await harness.service.deleteStudioLifecycleConfig(delete, context: alice) }
-        #expect(inUse?.errorCode == "ResourceInUse")
+        #expect(inUse?.code == .resourceInUse)
         #expect(inUse?.message == "Unable to delete Studio Lifecycle Config [\(arn)] because it is in use by Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(domainId)].")
         try await harness.advance(6)
         try await harness.update(UpdateDomainRequest(
             defaultUserSettings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [])),
             domainId: domainId))
         try await harness.service.deleteStudioLifecycleConfig(delete, context: alice)
-        #expect(await awsError { try await harness.service.deleteStudioLifecycleConfig(delete, context: alice) }?.errorCode == "ResourceNotFound")
+        #expect(await awsError { try await harness.service.deleteStudioLifecycleConfig(delete, context: alice) }?.code == .resourceNotFound)
     }
 
     @Test func quotasOfProfilesSpacesAndApps() async throws {
@@ -251,11 +251,11 @@ extension Harness {
         let domainId = try await harness.readyDomain()
         try await harness.createProfile(domainId, "alice")
         let profiles = await awsError { try await harness.createProfile(domainId, "bob") }
-        #expect(profiles?.errorCode == "ResourceLimitExceeded")
+        #expect(profiles?.code == .resourceLimitExceeded)
         #expect(profiles?.message.hasPrefix("The account-level service limit 'User profiles per domain' is 1 User profiles, with current utilization of 1 User profiles and a request delta of 1 User profiles.") == true)
         _ = try await harness.service.createSpace(CreateSpaceRequest(domainId: domainId, spaceName: "one"), context: alice)
         let spaces = await awsError { _ = try await harness.service.createSpace(CreateSpaceRequest(domainId: domainId, spaceName: "two"), context: alice) }
-        #expect(spaces?.errorCode == "ResourceLimitExceeded")
+        #expect(spaces?.code == .resourceLimitExceeded)
         try await harness.advance(1)
         try await harness.createApp(domainId, profile: "alice")
         let apps = await awsError { try await harness.createApp(domainId, profile: "alice", type: "CodeEditor") }
@@ -286,7 +286,7 @@ extension Harness {
         let firstPage = try await harness.service.listUserProfiles(ListUserProfilesRequest(maxResults: 3), context: alice)
         #expect(await awsError {
             _ = try await harness.service.listUserProfiles(ListUserProfilesRequest(nextToken: firstPage.nextToken), context: other)
-        }?.errorCode == "ValidationException")
+        }?.code == .validation)
     }
 
     @Test func tagsOnEveryArnOfTheFamily() async throws {
@@ -300,9 +300,9 @@ extension Harness {
         _ = try await harness.service.deleteTags(DeleteTagsInput(resourceArn: arn, tagKeys: ["team", "absent"]), context: alice)
         #expect(try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: alice).tags == [Tag(key: "env", value: "x")])
         let other = OperationContext(account: "222222222222", region: "us-east-1", requestId: "r")
-        #expect(await awsError { _ = try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: other) }?.errorCode == "ValidationException")
+        #expect(await awsError { _ = try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: other) }?.code == .validation)
         let missing = arn + "x"
-        #expect(await awsError { _ = try await harness.service.addTags(AddTagsInput(resourceArn: missing, tags: []), context: alice) }?.errorCode == "ValidationException")
+        #expect(await awsError { _ = try await harness.service.addTags(AddTagsInput(resourceArn: missing, tags: []), context: alice) }?.code == .validation)
     }
 
     @Test func ssoDomainsNeedIdentityCenterUsersAndRefusePresignedUrls() async throws {
@@ -321,14 +321,14 @@ extension Harness {
             _ = try await harness.service.createPresignedDomainUrl(
                 CreatePresignedDomainUrlRequest(domainId: sso, userProfileName: "alice"), context: alice)
         }
-        #expect(url?.errorCode == "ValidationException")
+        #expect(url?.code == .validation)
         let iam = try await harness.readyDomain()
         let extra = await awsError {
             _ = try await harness.service.createUserProfile(
                 CreateUserProfileRequest(domainId: iam, singleSignOnUserIdentifier: "UserName", singleSignOnUserValue: "x", userProfileName: "bob"),
                 context: alice)
         }
-        #expect(extra?.errorCode == "ValidationException")
+        #expect(extra?.code == .validation)
     }
 
     @Test func addingRStudioWhileAppsRunIsRefusedButNotOnceTheyStopped() async throws {
@@ -342,7 +342,7 @@ extension Harness {
             domainId: domainId,
             domainSettingsForUpdate: DomainSettingsForUpdate(
                 rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(domainExecutionRoleArn: role)))
-        #expect(await awsError { try await harness.update(rstudio) }?.errorCode == "ValidationException")
+        #expect(await awsError { try await harness.update(rstudio) }?.code == .validation)
         try await harness.service.deleteApp(
             DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"), context: alice)
         // Deleting apps no longer count for RStudio (only InService and Pending do).

@@ -22,13 +22,13 @@ import Testing
         let harness = try await Harness()
         let id = try await harness.createDomain()
         let pending = await awsError { try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED")) }
-        #expect(pending?.errorCode == "ResourceInUse")
+        #expect(pending?.code == .resourceInUse)
         #expect(pending?.message.contains("because it is in Pending status") == true)
         try await harness.advance(6)
         try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED"))
         #expect(try await harness.describe(id).status == "Updating")
         let updating = await awsError { try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "DISABLED")) }
-        #expect(updating?.errorCode == "ResourceInUse")
+        #expect(updating?.code == .resourceInUse)
         try await harness.advance(6)
         let domain = try await harness.describe(id)
         #expect(domain.status == "InService")
@@ -44,7 +44,7 @@ import Testing
             $0?.status = status
         }
         let error = await awsError { try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED")) }
-        #expect(error?.errorCode == "ResourceInUse")
+        #expect(error?.code == .resourceInUse)
         #expect(error?.message == "Unable to update Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(id)] because it is in \(status) status.")
     }
 
@@ -63,14 +63,14 @@ import Testing
         let harness = try await Harness()
         let id = try await harness.createDomain()
         let early = await awsError { try await harness.service.deleteDomain(DeleteDomainRequest(domainId: id), context: alice) }
-        #expect(early?.errorCode == "ResourceInUse")
+        #expect(early?.code == .resourceInUse)
         try await harness.advance(6)
         try await harness.service.deleteDomain(
             DeleteDomainRequest(domainId: id, retentionPolicy: RetentionPolicy(homeEfsFileSystem: "Delete")), context: alice)
         #expect(try await harness.describe(id).status == "Deleting")
         try await harness.advance(6)
         let gone = await awsError { _ = try await harness.describe(id) }
-        #expect(gone?.errorCode == "ResourceNotFound")
+        #expect(gone?.code == .resourceNotFound)
         #expect(gone?.message == "Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(id)] does not exist.")
         // The name is free again.
         _ = try await harness.createDomain()
@@ -106,7 +106,7 @@ import Testing
         let domain = try await harness.describe(id)
         #expect(domain.status == "InService" && domain.tagPropagation == "ENABLED" && domain.vpcId == "vpc-2")
         try await harness.service.deleteDomain(DeleteDomainRequest(domainId: id), context: alice)
-        #expect(await awsError { _ = try await harness.describe(id) }?.errorCode == "ResourceNotFound")
+        #expect(await awsError { _ = try await harness.describe(id) }?.code == .resourceNotFound)
         #expect(try await harness.scheduler.runDueTransitions() == 0)
     }
 }

@@ -149,7 +149,7 @@ import Testing
         let harness = try await Harness()
         _ = try await harness.createDomain("same")
         let error = await awsError { _ = try await harness.createDomain("same") }
-        #expect(error?.errorCode == "ResourceInUse")
+        #expect(error?.code == .resourceInUse)
         _ = try await harness.createDomain("same", context: OperationContext(account: "222222222222", region: "us-east-1", requestId: "r"))
         _ = try await harness.createDomain("same", context: OperationContext(account: alice.account, region: "eu-west-1", requestId: "r"))
     }
@@ -162,9 +162,9 @@ import Testing
             OperationContext(account: "222222222222", region: "us-east-1", requestId: "r"),
             OperationContext(account: alice.account, region: "eu-west-1", requestId: "r"),
         ] {
-            #expect(await awsError { _ = try await harness.describe(id, context: other) }?.errorCode == "ResourceNotFound")
-            #expect(await awsError { try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED"), context: other) }?.errorCode == "ResourceNotFound")
-            #expect(await awsError { try await harness.service.deleteDomain(DeleteDomainRequest(domainId: id), context: other) }?.errorCode == "ResourceNotFound")
+            #expect(await awsError { _ = try await harness.describe(id, context: other) }?.code == .resourceNotFound)
+            #expect(await awsError { try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED"), context: other) }?.code == .resourceNotFound)
+            #expect(await awsError { try await harness.service.deleteDomain(DeleteDomainRequest(domainId: id), context: other) }?.code == .resourceNotFound)
             #expect(try await harness.service.listDomains(ListDomainsRequest(), context: other).domains == [])
         }
         #expect(try await harness.describe(id).status == "InService")
@@ -175,7 +175,7 @@ import Testing
         _ = try await harness.createDomain("a")
         _ = try await harness.createDomain("b")
         let error = await awsError { _ = try await harness.createDomain("c") }
-        #expect(error?.errorCode == "ResourceLimitExceeded")
+        #expect(error?.code == .resourceLimitExceeded)
         #expect(error?.message == "The account-level service limit 'Total domains' is 2 Domains, with current utilization of 2 Domains and a request delta of 1 Domains. Please use AWS Service Quotas to request an increase for this quota. If AWS Service Quotas is not available, contact AWS support to request an increase for this quota.")
     }
 
@@ -191,7 +191,7 @@ import Testing
                 defaultUserSettings: UserSettings(kernelGatewayAppSettings: KernelGatewayAppSettings(customImages: images)),
                 domainId: id))
         }
-        #expect(error?.errorCode == "ResourceLimitExceeded")
+        #expect(error?.code == .resourceLimitExceeded)
         #expect(error?.message.hasPrefix("The account-level service limit 'Custom images per domain' is 2 Images, with current utilization of 0 Images and a request delta of 3 Images.") == true)
         #expect(try await harness.describe(id) == before)
         try await harness.update(UpdateDomainRequest(
@@ -217,7 +217,7 @@ import Testing
                     defaultResourceSpec: ResourceSpec(lifecycleConfigArn: lcc("c")))),
                 domainId: id))
         }
-        #expect(error?.errorCode == "ResourceLimitExceeded")
+        #expect(error?.code == .resourceLimitExceeded)
         #expect(error?.message.hasPrefix("The account-level service limit 'Lifecycle configurations per domain' is 2 Lifecycle configurations, with current utilization of 2 Lifecycle configurations and a request delta of 1 Lifecycle configurations.") == true)
     }
 
@@ -240,7 +240,7 @@ import Testing
         }
         let winners = outcomes.filter { $0.1 == nil }
         #expect(winners.count == 1)
-        #expect(outcomes.allSatisfy { $0.1 == nil || $0.1?.errorCode == "ResourceInUse" })
+        #expect(outcomes.allSatisfy { $0.1 == nil || $0.1?.code == .resourceInUse })
         let alias = try await harness.describe(id).defaultUserSettings?.jupyterServerAppSettings?.defaultResourceSpec?.sageMakerImageVersionAlias
         #expect(alias == winners.first.map { "\($0.0).0" })
     }
@@ -264,14 +264,14 @@ import Testing
         #expect(first.domains?.count == 10)
         let stolen = try #require(first.nextToken)
         let bob = OperationContext(account: "222222222222", region: "us-east-1", requestId: "r")
-        #expect(await awsError { _ = try await harness.service.listDomains(ListDomainsRequest(nextToken: stolen), context: bob) }?.errorCode == "ValidationException")
-        #expect(await awsError { _ = try await harness.service.listDomains(ListDomainsRequest(nextToken: "garbage"), context: alice) }?.errorCode == "ValidationException")
+        #expect(await awsError { _ = try await harness.service.listDomains(ListDomainsRequest(nextToken: stolen), context: bob) }?.code == .validation)
+        #expect(await awsError { _ = try await harness.service.listDomains(ListDomainsRequest(nextToken: "garbage"), context: alice) }?.code == .validation)
         // Same signature, another account written into the payload.
         let parts = stolen.split(separator: ".")
         let payload = String(decoding: Data(base64Encoded: String(parts[0]))!, as: UTF8.self)
             .replacingOccurrences(of: alice.account, with: bob.account)
         let forged = Data(payload.utf8).base64EncodedString() + "." + parts[1]
-        #expect(await awsError { _ = try await harness.service.listDomains(ListDomainsRequest(nextToken: forged), context: bob) }?.errorCode == "ValidationException")
-        #expect(await awsError { _ = try await harness.service.listDomains(ListDomainsRequest(nextToken: forged), context: alice) }?.errorCode == "ValidationException")
+        #expect(await awsError { _ = try await harness.service.listDomains(ListDomainsRequest(nextToken: forged), context: bob) }?.code == .validation)
+        #expect(await awsError { _ = try await harness.service.listDomains(ListDomainsRequest(nextToken: forged), context: alice) }?.code == .validation)
     }
 }

@@ -1,0 +1,74 @@
+import AWSSigV4
+import Foundation
+import SageMakerOperations
+
+extension EmulatorConfiguration {
+    /// The configuration `serve` runs with: every option of `values` (command line, then environment, then default).
+    public init(_ values: OptionValues) throws(OptionError) {
+        typealias Options = EmulatorOptions
+        let profileName = try values.value(Options.statusProfile)
+        guard var delays = StatusDelays.profile(named: profileName) else {
+            throw OptionError(description: "--status-profile must be fast or realistic, not \(profileName)")
+        }
+        func override(_ delay: inout Double, _ setting: Setting<Double?>) throws(OptionError) {
+            if let value = try values.value(setting) { delay = value }
+        }
+        try override(&delays.domainCreate, Options.domainCreateDelay)
+        try override(&delays.domainUpdate, Options.domainUpdateDelay)
+        try override(&delays.domainDelete, Options.domainDeleteDelay)
+        try override(&delays.userProfile, Options.userProfileDelay)
+        try override(&delays.space, Options.spaceDelay)
+        try override(&delays.appCreate, Options.appCreateDelay)
+        try override(&delays.appDelete, Options.appDeleteDelay)
+        delays.deletedAppRetention = try values.value(Options.deletedAppRetention)
+        let quotas = Quotas(
+            domainsPerRegion: try values.value(Options.maxDomains),
+            customImagesPerDomain: try values.value(Options.maxCustomImagesPerDomain),
+            lifecycleConfigsPerDomain: try values.value(Options.maxLifecycleConfigsPerDomain),
+            userProfilesPerDomain: try values.value(Options.maxUserProfilesPerDomain),
+            spacesPerDomain: try values.value(Options.maxSpacesPerDomain),
+            appsPerOwner: try values.value(Options.maxAppsPerOwner))
+        self.init(
+            host: try values.value(Options.host), port: try values.value(Options.port),
+            storage: try values.value(Options.inMemory)
+                ? .memory : .sqlite(directory: try values.value(Options.dataDir)),
+            operations: OperationsConfiguration(delays: delays, quotas: quotas),
+            defaultAccount: try values.value(Options.defaultAccount),
+            defaultRegion: try values.value(Options.defaultRegion), maxBodyBytes: try values.value(Options.maxBodyBytes),
+            authentication: try Self.authentication(values),
+            allowUnauthenticated: try values.value(Options.allowUnauthenticated),
+            idleTimeout: try values.value(Options.idleTimeout), requestTimeout: try values.value(Options.requestTimeout),
+            maxConnections: try values.value(Options.maxConnections))
+        maxDocumentBytes = try values.value(Options.maxDocumentBytes)
+    }
+
+    private static func authentication(_ values: OptionValues) throws(OptionError) -> Authentication {
+        switch try values.value(EmulatorOptions.auth) {
+        case "off":
+            return .off
+        case "verify":
+            guard let path = try values.value(EmulatorOptions.credentialsFile) else {
+                throw OptionError(
+                    description: "--auth verify needs --credentials-file (or SAGEMAKER_EMULATOR_CREDENTIALS_FILE)")
+            }
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw OptionError(description: "cannot read the credentials file \(path): \(error.localizedDescription)")
+            }
+            let credentials: SharedCredentials
+            do {
+                credentials = try SharedCredentials(parsing: text)
+            } catch {
+                throw OptionError(description: "the credentials file \(path): \(error.description)")
+            }
+            guard !credentials.identities.isEmpty else {
+                throw OptionError(description: "the credentials file \(path) has no identity")
+            }
+            return .verify(credentials)
+        case let other:
+            throw OptionError(description: "--auth must be off or verify, not \(other)")
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import SageMakerOperations
+import Testing
+
+@testable import SageMakerServer
+
+/// The options are declared once (`EmulatorOptions`): the README's tables, the environment variables and the
+/// precedence all follow from the declarations.
+@Suite struct OptionsTests {
+    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("README.md")
+
+    /// `UPDATE_README=1 swift test --filter OptionsTests` writes the tables from the declarations.
+    @Test(arguments: EmulatorOption.Command.allCases) func theReadmeTableIsTheDeclaredOptions(command: EmulatorOption.Command) throws {
+        var text = try String(contentsOf: Self.readme, encoding: .utf8)
+        let start = "<!-- options: \(command.rawValue) -->\n"
+        let end = "\n<!-- end of options -->"
+        let range = try #require(text.range(of: start).flatMap { opening in
+            text[opening.upperBound...].range(of: end).map { opening.upperBound..<$0.lowerBound }
+        }, "README.md has no table between \(start) and \(end)")
+        let expected = EmulatorOptions.markdownTable(command)
+        if ProcessInfo.processInfo.environment["UPDATE_README"] == "1" {
+            text.replaceSubrange(range, with: expected)
+            try text.write(to: Self.readme, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(String(text[range]) == expected, "README.md's table of \(command.rawValue) should be:\n\(expected)")
+    }
+
+    @Test func everyOptionIsReadFromTheVariableTheDocsName() throws {
+        for option in EmulatorOptions.all {
+            for command in option.commands {
+                let values = try OptionValues(command, arguments: [], environment: [option.environmentVariable: "7"])
+                #expect(values.text(of: option) == "7", "\(option.environmentVariable) should set --\(option.name)")
+            }
+        }
+        #expect(Set(EmulatorOptions.all.map(\.name)).count == EmulatorOptions.all.count)
+    }
+
+    @Test func theCommandLineWinsOverTheEnvironmentWhichWinsOverTheDefault() throws {
+        let environment = ["SAGEMAKER_EMULATOR_PORT": "9092"]
+        #expect(try OptionValues(.serve, arguments: [], environment: [:]).value(EmulatorOptions.port) == 9090)
+        #expect(try OptionValues(.serve, arguments: [], environment: environment).value(EmulatorOptions.port) == 9092)
+        for arguments in [["--port", "9093"], ["--port=9093"]] {
+            let values = try OptionValues(.serve, arguments: arguments, environment: environment)
+            #expect(try values.value(EmulatorOptions.port) == 9093)
+        }
+        // An empty variable is no setting.
+        #expect(try OptionValues(.serve, arguments: [], environment: ["SAGEMAKER_EMULATOR_PORT": ""])
+            .value(EmulatorOptions.port) == 9090)
+    }
+
+    @Test func refusalsNameWhereTheValueCameFrom() throws {
+        let bad = #expect(throws: OptionError.self) {
+            try OptionValues(.serve, arguments: [], environment: ["SAGEMAKER_EMULATOR_PORT": "abc"])
+                .value(EmulatorOptions.port)
+        }
+        #expect(bad?.description == "SAGEMAKER_EMULATOR_PORT=abc is not a valid value")
+        let negative = #expect(throws: OptionError.self) {
+            try OptionValues(.serve, arguments: ["--idle-timeout", "-1"], environment: [:]).value(EmulatorOptions.idleTimeout)
+        }
+        #expect(negative?.description == "--idle-timeout -1 is not a valid value")
+        let unknown = #expect(throws: OptionError.self) {
+            try OptionValues(.serve, arguments: ["--domains", "3"], environment: [:])
+        }
+        #expect(unknown?.description == "unknown option '--domains' for serve")
+        #expect(throws: OptionError.self) { try OptionValues(.serve, arguments: ["--port"], environment: [:]) }
+        #expect(throws: OptionError.self) { try OptionValues(.serve, arguments: ["9090"], environment: [:]) }
+    }
+
+    @Test func theConfigurationFollowsTheOptions() throws {
+        let values = try OptionValues(
+            .serve,
+            arguments: ["--in-memory", "--status-profile", "realistic", "--space-delay", "0", "--max-domains", "3"],
+            environment: ["SAGEMAKER_EMULATOR_ALLOW_UNAUTHENTICATED": "1", "SAGEMAKER_EMULATOR_HOST": "0.0.0.0"])
+        let configuration = try EmulatorConfiguration(values)
+        #expect(configuration.storage == .memory)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.allowUnauthenticated)
+        #expect(configuration.operations.delays.domainCreate == StatusDelays.realistic.domainCreate)
+        #expect(configuration.operations.delays.space == 0)
+        #expect(configuration.operations.quotas.domainsPerRegion == 3)
+        #expect(configuration.operations.quotas.appsPerOwner == Quotas().appsPerOwner)
+        let defaults = try EmulatorConfiguration(OptionValues(.serve, arguments: [], environment: [:]))
+        #expect(defaults.storage == .sqlite(directory: "sagemaker-data"))
+        #expect(defaults.maxDocumentBytes == 256 << 10)
+        #expect(defaults.operations.delays == .fast)
+        let noFile = #expect(throws: OptionError.self) {
+            try EmulatorConfiguration(OptionValues(.serve, arguments: ["--auth", "verify"], environment: [:]))
+        }
+        #expect(noFile?.description.contains("--credentials-file") == true)
+    }
+
+    @Test func seedAndServeShareTheDataDirectory() throws {
+        let environment = ["SAGEMAKER_EMULATOR_DATA_DIR": "/tmp/shared-data"]
+        for command in EmulatorOption.Command.allCases {
+            #expect(try OptionValues(command, arguments: [], environment: environment).value(EmulatorOptions.dataDir)
+                == "/tmp/shared-data")
+        }
+        let seeder = try StateSeeder(OptionValues(.seed, arguments: ["--domains", "5", "--prefix", "p"], environment: [:]))
+        #expect(seeder.domains == 5)
+        #expect(seeder.prefix == "p")
+        #expect(seeder.userProfilesPerDomain == 0)
+    }
+}
