@@ -84,7 +84,7 @@ extension SageMakerService {
     {
         let domainId = input.domainId ?? ""
         guard let record = try await store.fetch(.domain, scope: context.scope, id: domainId) else {
-            throw domainNotFound(domainId, context)
+            throw ResourceKindDeclaration.domain.notFound(domainId, context)
         }
         // The document is kept in step with the status column by every write.
         return .encoded(Array(record.document))
@@ -97,7 +97,7 @@ extension SageMakerService {
         let step = DomainUpdate(
             input: input, now: now(), delay: configuration.delays.domainUpdate, quotas: configuration.quotas,
             documents: domains, key: DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId))
-        let notFound = domainNotFound(domainId, context)
+        let notFound = ResourceKindDeclaration.domain.notFound(domainId, context)
         guard step.dependsOnOtherResources else {
             // The common case touches the domain alone: an optimistic read-modify-write of its row.
             let arn = try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
@@ -131,14 +131,14 @@ extension SageMakerService {
         let domainId = input.domainId ?? ""
         let now = now()
         let delay = configuration.delays.domainDelete
-        let notFound = domainNotFound(domainId, context)
+        let notFound = ResourceKindDeclaration.domain.notFound(domainId, context)
         try await store.transaction { tx in
             guard var record = try tx.fetch(.domain, scope: context.scope, id: domainId) else { throw notFound }
             var domain = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
             let arn = domain.domainArn ?? ""
             switch record.status {
             case DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting:
-                throw ResourceErrors.notInService("delete", "Domain", arn, status: record.status)
+                throw ResourceKindDeclaration.domain.refused("delete", arn, status: record.status)
             default:
                 break
             }
@@ -171,54 +171,5 @@ extension SageMakerService {
         let next = rows.count > pageSize
             ? page.last.map { pageTokens.token(listing: "ListDomains", scope: scope, after: $0.sequence) } : nil
         return ListDomainsResponse(domains: domains, nextToken: next)
-    }
-
-    func domainNotFound(_ domainId: String, _ context: OperationContext) -> AWSError {
-        ResourceErrors.domainNotFound(domainId, context)
-    }
-}
-
-/// One UpdateDomain applied to the stored domain row: status check, merge, rules, quotas, new status.
-struct DomainUpdate: Sendable {
-    let input: UpdateDomainRequest
-    let now: Date
-    let delay: Double
-    let quotas: Quotas
-    let documents: DecodedDocuments<DescribeDomainResponse>
-    let key: String
-
-    /// Whether the update must be checked against the domain's apps or the configurations it names.
-    var dependsOnOtherResources: Bool {
-        let settings = input.domainSettingsForUpdate
-        var references = ShapeReferences()
-        input.defaultUserSettings?.collectReferences(into: &references)
-        input.defaultSpaceSettings?.collectReferences(into: &references)
-        return input.appNetworkAccessType != nil || input.subnetIds != nil
-            || settings?.executionRoleIdentityConfig != nil || settings?.rStudioServerProDomainSettingsForUpdate != nil
-            || !references.isEmpty
-    }
-
-    /// Changes the row; returns the domain's ARN.
-    func apply(to record: inout StoredResource) throws -> String {
-        let current = try documents.decode(record.document, key: key)
-        let arn = current.domainArn ?? ""
-        guard DomainRules.isUpdatable(record.status) else {
-            throw ResourceErrors.notInService("update", "Domain", arn, status: record.status)
-        }
-        var updated = try UpdateDomainMerge.apply(input, to: current)
-        try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas, request: input)
-        try record.beginUpdate(
-            &updated, transition: StatusDelays.transition(to: DomainStatus.inService, after: delay, from: now), at: now)
-        documents.remember(record.document, updated, key: key)
-        return arn
-    }
-}
-
-/// AWS's ResourceLimitExceeded text (shared/reference/aws-behavior.md, "Quotas").
-enum QuotaMessage {
-    static func text(name: String, limit: Int, current: Int, delta: Int, unit: String) -> String {
-        "The account-level service limit '\(name)' is \(limit) \(unit), with current utilization of \(current) \(unit) "
-            + "and a request delta of \(delta) \(unit). Please use AWS Service Quotas to request an increase for this "
-            + "quota. If AWS Service Quotas is not available, contact AWS support to request an increase for this quota."
     }
 }

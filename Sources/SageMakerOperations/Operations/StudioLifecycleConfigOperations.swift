@@ -18,7 +18,7 @@ extension SageMakerService {
             studioLifecycleConfigArn: arn, studioLifecycleConfigContent: input.studioLifecycleConfigContent,
             studioLifecycleConfigName: name)
         _ = try await insertConfiguration(
-            .studioLifecycleConfig, name: name, document: config, tags: input.tags, label: "Studio Lifecycle Config", context: context)
+            .studioLifecycleConfig, name: name, document: config, tags: input.tags, context: context)
         return CreateStudioLifecycleConfigResponse(studioLifecycleConfigArn: arn)
     }
 
@@ -26,8 +26,7 @@ extension SageMakerService {
         _ input: DescribeStudioLifecycleConfigRequest, context: OperationContext
     ) async throws -> DescribeOutput<DescribeStudioLifecycleConfigResponse> {
         let name = input.studioLifecycleConfigName ?? ""
-        return try await describeStored(
-            .studioLifecycleConfig, id: name, context: context, notFound: Self.lifecycleConfigNotFound(name, context))
+        return try await describeResource(.studioLifecycleConfig, id: name, context: context)
     }
 
     public func deleteStudioLifecycleConfig(
@@ -36,7 +35,7 @@ extension SageMakerService {
         let name = input.studioLifecycleConfigName ?? ""
         try await store.transaction { tx in
             guard let record = try tx.fetch(.studioLifecycleConfig, scope: context.scope, id: name) else {
-                throw Self.lifecycleConfigNotFound(name, context)
+                throw ResourceKindDeclaration.studioLifecycleConfig.notFound(name, context)
             }
             let arn = ResourceNames.arn(.studioLifecycleConfig, context.scope, id: name)
             if let user = try Self.firstUser(of: arn, tx, context) {
@@ -105,8 +104,4 @@ extension SageMakerService {
         return ListStudioLifecycleConfigsResponse(nextToken: page.nextToken, studioLifecycleConfigs: page.items)
     }
 
-    static func lifecycleConfigNotFound(_ name: String, _ context: OperationContext) -> AWSError {
-        .resourceNotFound(
-            "Studio Lifecycle Config [\(ResourceNames.arn(.studioLifecycleConfig, context.scope, id: name))] does not exist.")
-    }
 }

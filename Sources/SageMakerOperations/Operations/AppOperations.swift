@@ -73,12 +73,12 @@ extension SageMakerService {
         case .userProfile(let name):
             let id = ResourceNames.userProfileId(domainId: domainId, name: name)
             let record = try tx.parentForNewChild(
-                .userProfile, id: id, creating: "App", arn, context, notFound: userProfileNotFound(id, context))
+                .userProfile, id: id, creating: "App", arn, context, notFound: ResourceKindDeclaration.userProfile.notFound(id, context))
             return (try StoredDocument.decode(DescribeUserProfileResponse.self, from: record.document).userSettings, nil)
         case .space(let name):
             let id = ResourceNames.spaceId(domainId: domainId, name: name)
             let record = try tx.parentForNewChild(
-                .space, id: id, creating: "App", arn, context, notFound: spaceNotFound(id, context))
+                .space, id: id, creating: "App", arn, context, notFound: ResourceKindDeclaration.space.notFound(id, context))
             return (nil, try StoredDocument.decode(DescribeSpaceResponse.self, from: record.document).spaceSettings)
         }
     }
@@ -89,7 +89,7 @@ extension SageMakerService {
         let owner = try Self.owner(userProfileName: input.userProfileName, spaceName: input.spaceName)
         let id = ResourceNames.appId(
             domainId: input.domainId ?? "", owner: owner, appType: input.appType ?? "", appName: input.appName ?? "")
-        return try await describeStored(.app, id: id, context: context, notFound: Self.appNotFound(id, context))
+        return try await describeResource(.app, id: id, context: context)
     }
 
     public func deleteApp(_ input: DeleteAppRequest, context: OperationContext) async throws {
@@ -98,12 +98,12 @@ extension SageMakerService {
             domainId: input.domainId ?? "", owner: owner, appType: input.appType ?? "", appName: input.appName ?? "")
         let now = now()
         let delays = configuration.delays
-        let notFound = Self.appNotFound(id, context)
+        let notFound = ResourceKindDeclaration.app.notFound(id, context)
         try await store.mutate(.app, scope: context.scope, id: id) { resource in
             guard var record = resource, record.status != AppStatus.deleted else { throw notFound }
             var app = try StoredDocument.decode(DescribeAppResponse.self, from: record.document)
             if record.status == AppStatus.pending || record.status == AppStatus.deleting {
-                throw ResourceErrors.notInService("delete", "App", app.appArn ?? "", status: record.status)
+                throw ResourceKindDeclaration.app.refused("delete", app.appArn ?? "", status: record.status)
             }
             if delays.appDelete > 0 {
                 record.status = AppStatus.deleting
@@ -142,54 +142,4 @@ extension SageMakerService {
         return ListAppsResponse(apps: page.items, nextToken: page.nextToken)
     }
 
-    static func appNotFound(_ id: String, _ context: OperationContext) -> AWSError {
-        .resourceNotFound("App [\(ResourceNames.arn(.app, context.scope, id: id))] does not exist.")
-    }
-}
-
-/// The resource spec an app gets when CreateApp sends none: its owner's default for the app type (the profile's,
-/// else the space's), else the domain's, else the service's default instance type (docs/behaviour.md).
-enum AppDefaults {
-    static func resourceSpec(
-        appType: String, profile: UserSettings?, space: SpaceSettings?, domain: DescribeDomainResponse,
-        forSpace: Bool
-    ) -> ResourceSpec {
-        let fromDomain = appType == AppType.rStudioServerPro
-            ? domain.domainSettings?.rStudioServerProDomainSettings?.defaultResourceSpec
-            : forSpace ? spec(appType, domain.defaultSpaceSettings) : spec(appType, domain.defaultUserSettings)
-        return spec(appType, profile) ?? spec(appType, space) ?? fromDomain
-            ?? ResourceSpec(instanceType: [AppType.jupyterServer, AppType.rStudioServerPro].contains(appType)
-                    ? AppInstanceType.system : AppInstanceType.mlT3Medium)
-    }
-
-    static func spec(_ appType: String, _ settings: UserSettings?) -> ResourceSpec? {
-        switch appType {
-        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case AppType.tensorBoard: settings?.tensorBoardAppSettings?.defaultResourceSpec
-        case AppType.rSessionGateway: settings?.rSessionAppSettings?.defaultResourceSpec
-        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
-        case AppType.codeEditor: settings?.codeEditorAppSettings?.defaultResourceSpec
-        default: nil
-        }
-    }
-
-    static func spec(_ appType: String, _ settings: SpaceSettings?) -> ResourceSpec? {
-        switch appType {
-        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
-        case AppType.codeEditor: settings?.codeEditorAppSettings?.defaultResourceSpec
-        default: nil
-        }
-    }
-
-    static func spec(_ appType: String, _ settings: DefaultSpaceSettings?) -> ResourceSpec? {
-        switch appType {
-        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
-        default: nil
-        }
-    }
 }

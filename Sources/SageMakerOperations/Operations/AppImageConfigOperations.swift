@@ -16,7 +16,7 @@ extension SageMakerService {
             creationTime: now, jupyterLabAppImageConfig: input.jupyterLabAppImageConfig,
             kernelGatewayImageConfig: input.kernelGatewayImageConfig, lastModifiedTime: now)
         _ = try await insertConfiguration(
-            .appImageConfig, name: name, document: config, tags: input.tags, label: "AppImageConfig", context: context)
+            .appImageConfig, name: name, document: config, tags: input.tags, context: context)
         return CreateAppImageConfigResponse(appImageConfigArn: arn)
     }
 
@@ -24,8 +24,7 @@ extension SageMakerService {
         _ input: DescribeAppImageConfigRequest, context: OperationContext
     ) async throws -> DescribeOutput<DescribeAppImageConfigResponse> {
         let name = input.appImageConfigName ?? ""
-        return try await describeStored(
-            .appImageConfig, id: name, context: context, notFound: Self.appImageConfigNotFound(name, context))
+        return try await describeResource(.appImageConfig, id: name, context: context)
     }
 
     /// Each image configuration that is sent replaces the stored one; those left out are kept.
@@ -34,7 +33,7 @@ extension SageMakerService {
     ) async throws -> UpdateAppImageConfigResponse {
         let name = input.appImageConfigName ?? ""
         let now = now()
-        let notFound = Self.appImageConfigNotFound(name, context)
+        let notFound = ResourceKindDeclaration.appImageConfig.notFound(name, context)
         let arn = try await store.mutate(.appImageConfig, scope: context.scope, id: name) { resource in
             guard var record = resource else { throw notFound }
             var config = try StoredDocument.decode(DescribeAppImageConfigResponse.self, from: record.document)
@@ -51,7 +50,7 @@ extension SageMakerService {
 
     public func deleteAppImageConfig(_ input: DeleteAppImageConfigRequest, context: OperationContext) async throws {
         let name = input.appImageConfigName ?? ""
-        let notFound = Self.appImageConfigNotFound(name, context)
+        let notFound = ResourceKindDeclaration.appImageConfig.notFound(name, context)
         try await store.mutate(.appImageConfig, scope: context.scope, id: name) { resource in
             guard resource != nil else { throw notFound }
             resource = nil
@@ -83,7 +82,4 @@ extension SageMakerService {
         return ListAppImageConfigsResponse(appImageConfigs: page.items, nextToken: page.nextToken)
     }
 
-    static func appImageConfigNotFound(_ name: String, _ context: OperationContext) -> AWSError {
-        .resourceNotFound("AppImageConfig [\(ResourceNames.arn(.appImageConfig, context.scope, id: name))] does not exist.")
-    }
 }

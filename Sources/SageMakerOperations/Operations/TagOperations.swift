@@ -85,7 +85,7 @@ extension SageMakerService {
     ) async throws -> CreatePresignedDomainUrlResponse {
         let domainId = input.domainId ?? ""
         guard let domainRecord = try await store.fetch(.domain, scope: context.scope, id: domainId) else {
-            throw ResourceErrors.domainNotFound(domainId, context)
+            throw ResourceKindDeclaration.domain.notFound(domainId, context)
         }
         let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: domainRecord.document)
         if domain.authMode == AuthMode.sso {
@@ -93,12 +93,12 @@ extension SageMakerService {
         }
         let profileId = ResourceNames.userProfileId(domainId: domainId, name: input.userProfileName ?? "")
         guard try await store.fetch(.userProfile, scope: context.scope, id: profileId) != nil else {
-            throw Self.userProfileNotFound(profileId, context)
+            throw ResourceKindDeclaration.userProfile.notFound(profileId, context)
         }
         if let space = input.spaceName {
             let spaceId = ResourceNames.spaceId(domainId: domainId, name: space)
             guard try await store.fetch(.space, scope: context.scope, id: spaceId) != nil else {
-                throw Self.spaceNotFound(spaceId, context)
+                throw ResourceKindDeclaration.space.notFound(spaceId, context)
             }
         }
         let expires = WireCodec.epochMilliseconds(clock.now()) + Double(input.expiresInSeconds ?? 300)

@@ -11,36 +11,17 @@ extension SageMakerService {
         let domainId = input.domainId ?? ""
         let name = input.spaceName ?? ""
         let id = ResourceNames.spaceId(domainId: domainId, name: name)
-        let arn = ResourceNames.arn(.space, context.scope, id: id)
-        let now = now()
-        let transition = StatusDelays.transition(to: DomainStatus.inService, after: configuration.delays.space, from: now)
-        let limit = configuration.quotas.spacesPerDomain
-        let documents = domains
-        try await store.transaction { tx in
-            _ = try tx.domainForNewChild(domainId, creating: "Space", arn, context, documents: documents)
+        let arn = ResourceKindDeclaration.space.arn(context.scope, id: id)
+        try await createInDomain(
+            .space, domainId: domainId, id: id, nameKey: name, tags: input.tags, context: context
+        ) { _, tx, status, now in
             try Self.checkOwnership(input, arn: arn, domainId: domainId, tx, context)
             try tx.checkReferences(input.spaceSettings, context)
-            var space = DescribeSpaceResponse(
+            return DescribeSpaceResponse(
                 creationTime: now, domainId: domainId, lastModifiedTime: now,
                 ownershipSettings: input.ownershipSettings, spaceArn: arn, spaceDisplayName: input.spaceDisplayName,
-                spaceName: name, spaceSettings: input.spaceSettings,
-                spaceSharingSettings: input.spaceSharingSettings,
-                status: transition == nil ? DomainStatus.inService : DomainStatus.pending)
-            let uid = try tx.nextCounterValue(
-                "home-efs-uid/" + domainId, scope: context.scope, start: ResourceNames.firstFileSystemUid)
-            space.homeEfsFileSystemUid = String(uid)
-            let record = StoredResource(
-                kind: .space, scope: context.scope, parentId: domainId, id: id, nameKey: name,
-                status: space.status ?? DomainStatus.pending, transition: transition, document: try StoredDocument.encode(space),
-                tags: try input.tags.map(StoredDocument.encode))
-            do {
-                try tx.insert(record, limit: limit)
-            } catch StoreConflict.nameTaken {
-                throw AWSError.resourceInUse("Space [\(arn)] already exists.")
-            } catch StoreConflict.limitReached(let current) {
-                throw AWSError.resourceLimitExceeded(
-                    QuotaMessage.text(name: "Spaces per domain", limit: limit, current: current, delta: 1, unit: "Spaces"))
-            }
+                spaceName: name, spaceSettings: input.spaceSettings, spaceSharingSettings: input.spaceSharingSettings,
+                status: status)
         }
         return CreateSpaceResponse(spaceArn: arn)
     }
@@ -61,65 +42,43 @@ extension SageMakerService {
         guard let owner = input.ownershipSettings?.ownerUserProfileName else { return }
         let ownerId = ResourceNames.userProfileId(domainId: domainId, name: owner)
         _ = try tx.parentForNewChild(
-            .userProfile, id: ownerId, creating: "Space", arn, context, notFound: userProfileNotFound(ownerId, context))
+            .userProfile, id: ownerId, creating: "Space", arn, context, notFound: ResourceKindDeclaration.userProfile.notFound(ownerId, context))
     }
 
     public func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws
         -> DescribeOutput<DescribeSpaceResponse>
     {
         let id = ResourceNames.spaceId(domainId: input.domainId ?? "", name: input.spaceName ?? "")
-        return try await describeStored(.space, id: id, context: context, notFound: Self.spaceNotFound(id, context))
+        return try await describeResource(.space, id: id, context: context)
     }
 
+    /// The app type of a space cannot change; its settings merge member by member.
     public func updateSpace(_ input: UpdateSpaceRequest, context: OperationContext) async throws
         -> UpdateSpaceResponse
     {
         let id = ResourceNames.spaceId(domainId: input.domainId ?? "", name: input.spaceName ?? "")
-        let now = now()
-        let transition = StatusDelays.transition(to: DomainStatus.inService, after: configuration.delays.space, from: now)
-        let arn = try await store.transaction { tx in
-            guard var record = try tx.fetch(.space, scope: context.scope, id: id) else {
-                throw Self.spaceNotFound(id, context)
-            }
-            var space = try StoredDocument.decode(DescribeSpaceResponse.self, from: record.document)
-            let arn = space.spaceArn ?? ""
-            guard record.status == DomainStatus.inService || record.status == DomainStatus.updateFailed else {
-                throw ResourceErrors.notInService("update", "Space", arn, status: record.status)
-            }
+        let arn = try await updateResource(.space, id: id, as: DescribeSpaceResponse.self, context: context) { space, tx in
             if let type = input.spaceSettings?.appType, type != space.spaceSettings?.appType {
                 throw AWSError.validation("Updating AppType for Space is not supported.")
             }
             try tx.checkReferences(input.spaceSettings, context)
             space.spaceSettings = mergeMember(space.spaceSettings, input.spaceSettings)
             if let value = input.spaceDisplayName { space.spaceDisplayName = value }
-            try record.beginUpdate(&space, transition: transition, at: now)
-            try tx.update(record)
-            return arn
         }
         return UpdateSpaceResponse(spaceArn: arn)
     }
 
+    /// Refused while the space has apps that are not Deleted or Failed.
     public func deleteSpace(_ input: DeleteSpaceRequest, context: OperationContext) async throws {
         let domainId = input.domainId ?? ""
         let name = input.spaceName ?? ""
         let id = ResourceNames.spaceId(domainId: domainId, name: name)
-        let now = now()
-        let delay = configuration.delays.space
-        try await store.transaction { tx in
-            guard var record = try tx.fetch(.space, scope: context.scope, id: id) else {
-                throw Self.spaceNotFound(id, context)
-            }
-            var space = try StoredDocument.decode(DescribeSpaceResponse.self, from: record.document)
-            let arn = space.spaceArn ?? ""
-            if [DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting].contains(record.status) {
-                throw ResourceErrors.notInService("delete", "Space", arn, status: record.status)
-            }
+        try await deleteResource(.space, id: id, as: DescribeSpaceResponse.self, context: context) { space, _, tx in
             let apps = try tx.list(
                 .app, scope: context.scope, parentId: AppOwner.space(name).parentId(domainId: domainId))
             if apps.contains(where: { !AppStatus.isGone($0.status) }) {
-                throw ResourceErrors.inUse(deleting: "Space", arn, by: "App")
+                throw ResourceErrors.inUse(deleting: "Space", space.arn ?? "", by: "App")
             }
-            try record.beginDeletion(&space, after: delay, at: now) ? tx.update(record) : tx.remove(record)
         }
     }
 
@@ -150,9 +109,5 @@ extension SageMakerService {
                 status: space.status)
         }
         return ListSpacesResponse(nextToken: page.nextToken, spaces: spaces)
-    }
-
-    static func spaceNotFound(_ id: String, _ context: OperationContext) -> AWSError {
-        .resourceNotFound("Space [\(ResourceNames.arn(.space, context.scope, id: id))] does not exist.")
     }
 }

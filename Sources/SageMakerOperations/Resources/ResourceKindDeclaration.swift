@@ -1,0 +1,111 @@
+import AWSWire
+import SageMakerModel
+import SageMakerStorage
+
+/// A resource kind, declared: what differs between kinds is data here, and the lifecycle (`ResourceLifecycle`) is
+/// written once. The store keys a resource by its ARN after `<kind>/` (`ResourceNames`), and keeps its Describe
+/// document with its status in step with the status column (`ResourceInvariants` checks both).
+struct ResourceKindDeclaration: Sendable {
+    /// Seconds each transition of a kind takes; zero means none (the change is final inside the request).
+    struct Delays: Sendable {
+        var create: Double
+        var update: Double
+        var delete: Double
+    }
+
+    /// A service quota on how many resources of the kind a scope (or a parent) holds.
+    struct Quota: Sendable {
+        let limit: @Sendable (Quotas) -> Int
+        /// The quota's name and unit in `ResourceLimitExceeded` messages.
+        let name: String
+        let unit: String
+    }
+
+    let kind: ResourceKind
+    /// How messages name the kind: `UserProfile`, `Studio Lifecycle Config`.
+    let label: String
+    /// The kind of the resource it lives in (a domain's user profiles), nil for a top-level kind.
+    let parent: ResourceKind?
+    /// The statuses from which an update may start.
+    let updatableFrom: Set<String>
+    /// The statuses in which a delete is refused.
+    let undeletableIn: Set<String>
+    let delays: @Sendable (StatusDelays) -> Delays
+    let quota: Quota?
+    /// Whether AddTags, ListTags and DeleteTags take its ARN.
+    let isTaggable: Bool
+
+    func arn(_ scope: ResourceScope, id: String) -> String { ResourceNames.arn(kind, scope, id: id) }
+
+    /// `<Label> [<arn>] does not exist.` (ResourceNotFound).
+    func notFound(_ id: String, _ context: OperationContext) -> AWSError {
+        .resourceNotFound("\(label) [\(arn(context.scope, id: id))] does not exist.")
+    }
+
+    /// `<Label> [<arn>] already exists.` (ResourceInUse).
+    func alreadyExists(_ arn: String) -> AWSError { .resourceInUse("\(label) [\(arn)] already exists.") }
+
+    /// `Unable to <verb> <Label> [<arn>] because it is in <status> status.` (ResourceInUse).
+    func refused(_ verb: String, _ arn: String, status: String) -> AWSError {
+        .resourceInUse("Unable to \(verb) \(label) [\(arn)] because it is in \(status) status.")
+    }
+
+    func limitExceeded(limit: Int, current: Int) -> AWSError {
+        .resourceLimitExceeded(
+            QuotaMessage.text(
+                name: quota?.name ?? label, limit: limit, current: current, delta: 1, unit: quota?.unit ?? label))
+    }
+}
+
+extension ResourceKindDeclaration {
+    /// Domains, user profiles and spaces share these status rules (shared/reference/aws-behavior.md, "Statuses").
+    private static let updatable: Set<String> = [DomainStatus.inService, DomainStatus.updateFailed]
+    private static let busy: Set<String> = [DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting]
+
+    static let domain = ResourceKindDeclaration(
+        kind: .domain, label: "Domain", parent: nil, updatableFrom: updatable, undeletableIn: [],
+        delays: { Delays(create: $0.domainCreate, update: $0.domainUpdate, delete: $0.domainDelete) },
+        quota: Quota(limit: { $0.domainsPerRegion }, name: "Total domains", unit: "Domains"), isTaggable: true)
+
+    static let userProfile = ResourceKindDeclaration(
+        kind: .userProfile, label: "UserProfile", parent: .domain, updatableFrom: updatable, undeletableIn: busy,
+        delays: { Delays(create: $0.userProfile, update: $0.userProfile, delete: $0.userProfile) },
+        quota: Quota(limit: { $0.userProfilesPerDomain }, name: "User profiles per domain", unit: "User profiles"),
+        isTaggable: true)
+
+    static let space = ResourceKindDeclaration(
+        kind: .space, label: "Space", parent: .domain, updatableFrom: updatable, undeletableIn: busy,
+        delays: { Delays(create: $0.space, update: $0.space, delete: $0.space) },
+        quota: Quota(limit: { $0.spacesPerDomain }, name: "Spaces per domain", unit: "Spaces"), isTaggable: true)
+
+    /// Apps live in a user profile or a space; their quota counts those that are not Deleted or Failed.
+    static let app = ResourceKindDeclaration(
+        kind: .app, label: "App", parent: .domain, updatableFrom: [],
+        undeletableIn: [AppStatus.pending, AppStatus.deleting],
+        delays: { Delays(create: $0.appCreate, update: 0, delete: $0.appDelete) },
+        quota: Quota(limit: { $0.appsPerOwner }, name: "Apps per user profile or space", unit: "Apps"),
+        isTaggable: true)
+
+    static let studioLifecycleConfig = ResourceKindDeclaration(
+        kind: .studioLifecycleConfig, label: "Studio Lifecycle Config", parent: nil, updatableFrom: [],
+        undeletableIn: [], delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true)
+
+    static let appImageConfig = ResourceKindDeclaration(
+        kind: .appImageConfig, label: "AppImageConfig", parent: nil, updatableFrom: [], undeletableIn: [],
+        delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true)
+
+    /// Configurations have no status in the model; the store's status column holds this one.
+    static let configurationStatus = "Available"
+
+    /// The declaration of every kind the store holds.
+    static func of(_ kind: ResourceKind) -> ResourceKindDeclaration {
+        switch kind {
+        case .domain: domain
+        case .userProfile: userProfile
+        case .space: space
+        case .app: app
+        case .studioLifecycleConfig: studioLifecycleConfig
+        case .appImageConfig: appImageConfig
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+import SageMakerStorage
+
+/// Create, describe, update and delete, written once for every declared kind. An operation says what is its own
+/// (the document it builds, the change it makes, the children that block a delete) and the lifecycle does the rest:
+/// not found, status gates, quotas and name conflicts, transitions, the durable write.
+extension SageMakerService {
+    /// A Describe answered with the stored document as it is (it is the Describe wire form).
+    func describeResource<Shape>(_ declaration: ResourceKindDeclaration, id: String, context: OperationContext)
+        async throws -> DescribeOutput<Shape>
+    {
+        guard let record = try await store.fetch(declaration.kind, scope: context.scope, id: id) else {
+            throw declaration.notFound(id, context)
+        }
+        return .encoded(Array(record.document))
+    }
+
+    /// Creates a resource inside a domain (a user profile, a space): the domain must exist and be InService; `make`
+    /// builds the document (with the status it starts in) and runs the kind's own checks in the same transaction;
+    /// the resource gets the domain's next home directory uid, and is inserted under the kind's quota.
+    func createInDomain<Document: StatusCarrying & HomeDirectoryOwning>(
+        _ declaration: ResourceKindDeclaration, domainId: String, id: String, nameKey: String, tags: [Tag]?,
+        context: OperationContext,
+        make: @escaping @Sendable (DescribeDomainResponse, any ResourceTransaction, _ status: String, _ now: Date) throws
+            -> Document
+    ) async throws {
+        let arn = declaration.arn(context.scope, id: id)
+        let now = now()
+        let transition = StatusDelays.transition(
+            to: DomainStatus.inService, after: declaration.delays(configuration.delays).create, from: now)
+        let status = transition == nil ? DomainStatus.inService : DomainStatus.pending
+        let quotas = configuration.quotas
+        let documents = domains
+        try await store.transaction { tx in
+            let domain = try tx.domainForNewChild(
+                domainId, creating: declaration.label, arn, context, documents: documents)
+            var document = try make(domain, tx, status, now)
+            let uid = try tx.nextCounterValue(
+                "home-efs-uid/" + domainId, scope: context.scope, start: ResourceNames.firstFileSystemUid)
+            document.homeEfsFileSystemUid = String(uid)
+            let record = StoredResource(
+                kind: declaration.kind, scope: context.scope, parentId: domainId, id: id, nameKey: nameKey,
+                status: status, transition: transition, document: try StoredDocument.encode(document),
+                tags: try tags.map(StoredDocument.encode))
+            try tx.insertNew(record, declaration, arn: arn, quotas: quotas)
+        }
+    }
+
+    /// Updates a resource: it must exist and be in a status updates start from; `change` edits its document (and
+    /// may read other resources through the transaction); it goes Updating, then InService after the kind's delay.
+    /// Returns its ARN.
+    func updateResource<Document: StatusCarrying & ResourceDocument>(
+        _ declaration: ResourceKindDeclaration, id: String, as type: Document.Type, context: OperationContext,
+        change: @escaping @Sendable (inout Document, any ResourceTransaction) throws -> Void
+    ) async throws -> String {
+        let now = now()
+        let transition = StatusDelays.transition(
+            to: DomainStatus.inService, after: declaration.delays(configuration.delays).update, from: now)
+        return try await store.transaction { tx in
+            guard var record = try tx.fetch(declaration.kind, scope: context.scope, id: id) else {
+                throw declaration.notFound(id, context)
+            }
+            var document = try StoredDocument.decode(Document.self, from: record.document)
+            let arn = document.arn ?? declaration.arn(context.scope, id: id)
+            guard declaration.updatableFrom.contains(record.status) else {
+                throw declaration.refused("update", arn, status: record.status)
+            }
+            try change(&document, tx)
+            try record.beginUpdate(&document, transition: transition, at: now)
+            try tx.update(record)
+            return arn
+        }
+    }
+
+    /// Deletes a resource: it must exist and not be in a status that refuses deletes; `checkChildren` refuses while
+    /// something still depends on it; it goes Deleting and is removed after the kind's delay (at once without one).
+    func deleteResource<Document: StatusCarrying & ResourceDocument>(
+        _ declaration: ResourceKindDeclaration, id: String, as type: Document.Type, context: OperationContext,
+        checkChildren: @escaping @Sendable (Document, StoredResource, any ResourceTransaction) throws -> Void
+    ) async throws {
+        let now = now()
+        let delay = declaration.delays(configuration.delays).delete
+        try await store.transaction { tx in
+            guard var record = try tx.fetch(declaration.kind, scope: context.scope, id: id) else {
+                throw declaration.notFound(id, context)
+            }
+            var document = try StoredDocument.decode(Document.self, from: record.document)
+            let arn = document.arn ?? declaration.arn(context.scope, id: id)
+            if declaration.undeletableIn.contains(record.status) {
+                throw declaration.refused("delete", arn, status: record.status)
+            }
+            try checkChildren(document, record, tx)
+            try record.beginDeletion(&document, after: delay, at: now) ? tx.update(record) : tx.remove(record)
+        }
+    }
+}
+
+extension SageMakerService {
+    /// Stores a new lifecycle or image configuration, whose name is unique in the account and region.
+    func insertConfiguration(
+        _ declaration: ResourceKindDeclaration, name: String, document: some WireEncodable, tags: [Tag]?,
+        context: OperationContext
+    ) async throws -> String {
+        let arn = declaration.arn(context.scope, id: name)
+        let record = StoredResource(
+            kind: declaration.kind, scope: context.scope, id: name, nameKey: name, status: ResourceKindDeclaration.configurationStatus,
+            document: try StoredDocument.encode(document), tags: try tags.map(StoredDocument.encode))
+        do {
+            _ = try await store.insert(record, limit: nil)
+        } catch StoreConflict.nameTaken {
+            throw declaration.alreadyExists(arn)
+        }
+        return arn
+    }
+}
+
+extension ResourceTransaction {
+    /// Inserts a new resource under its kind's quota, with the store's refusals as AWS's errors.
+    func insertNew(
+        _ record: StoredResource, _ declaration: ResourceKindDeclaration, arn: String, quotas: Quotas
+    ) throws {
+        let limit = declaration.quota?.limit(quotas)
+        do {
+            try insert(record, limit: limit)
+        } catch StoreConflict.nameTaken {
+            throw declaration.alreadyExists(arn)
+        } catch StoreConflict.limitReached(let current) {
+            throw declaration.limitExceeded(limit: limit ?? current, current: current)
+        }
+    }
+}
+
+/// A Describe document that carries its own ARN.
+protocol ResourceDocument {
+    var arn: String? { get }
+}
+
+/// A document with a home directory on the domain's EFS volume (user profiles and spaces).
+protocol HomeDirectoryOwning {
+    var homeEfsFileSystemUid: String? { get set }
+}
+
+extension DescribeUserProfileResponse: ResourceDocument, HomeDirectoryOwning {
+    var arn: String? { userProfileArn }
+}
+
+extension DescribeSpaceResponse: ResourceDocument, HomeDirectoryOwning {
+    var arn: String? { spaceArn }
+}

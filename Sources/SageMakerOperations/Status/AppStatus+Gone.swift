@@ -1,0 +1,5 @@
+import SageMakerModel
+
+extension AppStatus {
+    static func isGone(_ status: String) -> Bool { status == deleted || status == failed }
+}
