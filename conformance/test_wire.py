@@ -98,3 +98,16 @@ def test_the_command_line_wins_over_the_environment_and_bad_values_are_refused(m
                                 env=dict(os.environ, **env))
         assert result.returncode != 0
         assert message in result.stderr
+
+
+def test_each_request_logs_one_line_under_its_request_id(make_emulator):
+    server = make_emulator("--log-level", "info")
+    status, headers, _ = server.raw("SageMaker.ListDomains", "{}")
+    assert status == 200
+    request_id = headers["x-amzn-RequestId"]
+    server.stop()
+    log = server.process.stderr.read().decode()
+    lines = [line for line in log.splitlines() if f"hb.request.id={request_id}" in line]
+    assert len(lines) == 1, log
+    assert 'operation="SageMaker.ListDomains"' in lines[0] and "status=200" in lines[0]
+    assert lines[0].endswith("[SageMakerServer] request")

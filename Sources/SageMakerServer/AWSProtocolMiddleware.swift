@@ -17,7 +17,6 @@ extension HTTPField.Name {
 /// (anything unexpected becomes a logged 500 `InternalFailure`), and logs one line per request.
 struct AWSProtocolMiddleware: RouterMiddleware {
     typealias Context = EmulatorRequestContext
-    let logger: Logger
     let requestIDs: RequestIDs
 
     func handle(
@@ -27,27 +26,35 @@ struct AWSProtocolMiddleware: RouterMiddleware {
         let record = RequestRecord(requestId: requestIDs.next())
         var context = context
         context.record = record
+        // The request's logger carries its id, under Hummingbird's key, for every line logged while serving it.
+        context.logger[metadataKey: "hb.request.id"] = .string(record.requestId)
         var response: Response
         do {
             response = try await next(request, context)
         } catch {
-            response = Self.errorResponse(for: Self.awsError(error, record: record, logger: logger))
+            response = Self.errorResponse(for: Self.awsError(error, record: record, logger: context.logger))
         }
         response.headers[.amznRequestId] = record.requestId
         let elapsed = ContinuousClock.now - started
-        logger.info(
+        context.logger.info(
             "request",
             metadata: [
-                "request_id": .string(record.requestId),
                 // Quoted and escaped: these come from the request and must not forge fields of the line.
                 "operation": .string(String(reflecting: record.operation)),
                 "account": .string(String(reflecting: record.account)),
                 "region": .string(String(reflecting: record.region)),
                 "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15
-                    + Double(elapsed.components.seconds) * 1000)),
+                "duration_ms": .string(Self.milliseconds(elapsed)),
             ])
         return response
+    }
+
+    /// A duration in milliseconds with three decimals (`0.412`), without Foundation's formatter.
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let micros = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     static func awsError(_ error: any Error, record: RequestRecord, logger: Logger) -> AWSError {
@@ -67,7 +74,7 @@ struct AWSProtocolMiddleware: RouterMiddleware {
             // The client went away in the middle of its request: nobody will read the answer, nothing failed here.
             logger.debug(
                 "client went away during the request",
-                metadata: ["request_id": .string(record.requestId), "error": .string(String(describing: error))])
+                metadata: ["error": .string(String(describing: error))])
             return .serialization("The request ended before its body was complete.")
         case let error as HTTPParserError:
             // A body the HTTP parser refused (a malformed chunk, say) is the client's error.
@@ -76,8 +83,7 @@ struct AWSProtocolMiddleware: RouterMiddleware {
             logger.error(
                 "internal failure",
                 metadata: [
-                    "request_id": .string(record.requestId), "operation": .string(String(reflecting: record.operation)),
-                    "error": .string(String(reflecting: error)),
+                    "operation": .string(String(reflecting: record.operation)), "error": .string(String(reflecting: error)),
                 ])
             return .internalFailure()
         }

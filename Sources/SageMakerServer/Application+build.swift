@@ -84,7 +84,7 @@ func buildRouter(
     requestIDs: RequestIDs
 ) -> Router<EmulatorRequestContext> {
     let router = Router(context: EmulatorRequestContext.self)
-    router.add(middleware: AWSProtocolMiddleware(logger: logger, requestIDs: requestIDs))
+    router.add(middleware: AWSProtocolMiddleware(requestIDs: requestIDs))
     router.add(middleware: CallerMiddleware(configuration: configuration, clock: clock))
     let responder = OperationResponder(handler: service, maxBodyBytes: configuration.maxBodyBytes)
     router.post("/") { request, context in try await responder.respond(request, context: context) }

@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
             try OptionValues(.serve, arguments: options, environment: ProcessInfo.processInfo.environment)
         }
         let configuration = try validated { try EmulatorConfiguration(values) }
+        LoggingSystem.bootstrap(EmulatorLogHandler.init)
         var logger = Logger(label: "sagemaker-emulator")
         let levelName = try validated { try values.value(EmulatorOptions.logLevel) }
         guard let level = Logger.Level(rawValue: levelName) else {
