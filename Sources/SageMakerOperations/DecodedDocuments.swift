@@ -3,14 +3,16 @@ import Foundation
 import SageMakerStorage
 import Synchronization
 
-/// Remembers the decoded form of stored documents, so that a document that has not changed since it was last
-/// decoded or written is not decoded again (Foundation's decoder is the largest cost of a read-modify-write).
-/// An entry answers only for byte-identical documents, so it can never hand out a state other than the one stored.
-/// Each key keeps its few most recent documents: concurrent read-modify-writes of one resource remember the states
-/// they wrote before the store decides which one commits, and the one that does must still be found.
+/// Remembers the decoded form of stored documents by revision, so that a state of a resource that was decoded or
+/// written once is not decoded again (decoding is the largest cost of a read-modify-write). (scope, id, revision)
+/// names one stored state for good (the store raises the revision at every write), so an entry can never hand out
+/// a state other than the one stored; entries are added only for states that were read or committed. Each key keeps
+/// its few most recent revisions.
 final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Sendable {
     private struct Entry: Sendable {
-        let bytes: Data
+        let revision: Int64
+        /// The document's size, for the bound on memory.
+        let bytes: Int
         let shape: Shape
     }
 
@@ -23,7 +25,7 @@ final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Senda
     private let state = Mutex(State())
     private let capacity: Int
     private let capacityBytes: Int
-    /// Documents kept per key.
+    /// Revisions kept per key.
     private let depth = 4
     static var decodedFactor: Int { 4 }
 
@@ -39,18 +41,21 @@ final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Senda
         scope.account + "/" + scope.region + "/" + id
     }
 
-    func decode(_ bytes: Data, key: String) throws -> Shape {
-        let known = state.withLock { $0.entries[key] }
-        if let entry = known?.first(where: { $0.bytes == bytes }) { return entry.shape }
-        let shape = try StoredDocument.decode(Shape.self, from: bytes)
-        remember(bytes, shape, key: key)
+    /// The decoded document of `record`, from memory when its revision was seen before.
+    func decode(_ record: StoredResource, key: String) throws -> Shape {
+        let revision = record.revision
+        let known = state.withLock { $0.entries[key]?.first(where: { $0.revision == revision }) }
+        if let known { return known.shape }
+        let shape = try StoredDocument.decode(Shape.self, from: record.document)
+        remember(shape, key: key, revision: revision, bytes: record.document.count)
         return shape
     }
 
-    func remember(_ bytes: Data, _ shape: Shape, key: String) {
-        let cost = bytes.count * Self.decodedFactor
+    /// Keeps `shape` as the state of `key` at `revision`: a state read from the store or committed to it.
+    func remember(_ shape: Shape, key: String, revision: Int64, bytes: Int) {
+        let cost = bytes * Self.decodedFactor
         guard cost <= capacityBytes / 4 else { return }  // too large to be worth a place
-        let entry = Entry(bytes: bytes, shape: shape)
+        let entry = Entry(revision: revision, bytes: bytes, shape: shape)
         state.withLock { state in
             if (state.entries[key] == nil && state.entries.count >= capacity) || state.bytes + cost > capacityBytes {
                 state.entries.removeAll(keepingCapacity: true)
@@ -62,12 +67,12 @@ final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Senda
 
     /// Most recent first, in place (no copy of the key's list); returns the change in bytes held.
     private static func push(_ entry: Entry, onto kept: inout [Entry], depth: Int) -> Int {
-        var change = entry.bytes.count * decodedFactor
-        if let index = kept.firstIndex(where: { $0.bytes == entry.bytes }) {
-            change -= kept.remove(at: index).bytes.count * decodedFactor
+        var change = entry.bytes * decodedFactor
+        if let index = kept.firstIndex(where: { $0.revision == entry.revision }) {
+            change -= kept.remove(at: index).bytes * decodedFactor
         }
         kept.insert(entry, at: 0)
-        if kept.count > depth { change -= kept.removeLast().bytes.count * decodedFactor }
+        if kept.count > depth { change -= kept.removeLast().bytes * decodedFactor }
         return change
     }
 }

@@ -44,15 +44,30 @@ public struct StoredResource: Sendable, Equatable {
     public var parentId: String
     public var id: String
     /// The key that must be unique among siblings (a name, lowercased where names are case-insensitive).
-    public var nameKey: String
-    public var status: String
-    public var transition: PendingTransition?
+    public var nameKey: String {
+        didSet { hasChanges = true }
+    }
+    public var status: String {
+        didSet { hasChanges = true }
+    }
+    public var transition: PendingTransition? {
+        didSet { hasChanges = true }
+    }
     /// The resource exactly as its Describe operation returns it on the wire (JSON).
-    public var document: Data
+    public var document: Data {
+        didSet { hasChanges = true }
+    }
     /// The resource's tags, JSON-encoded, when it has any.
-    public var tags: Data?
+    public var tags: Data? {
+        didSet { hasChanges = true }
+    }
     /// Insertion order, assigned by the store; the basis of pagination.
     public internal(set) var sequence: Int64
+    /// Assigned by the store: 1 when inserted, one more at every write. A write conditional on the revision it read
+    /// replaces comparing whole documents, and (scope, id, revision) names one state of a resource for good.
+    public internal(set) var revision: Int64
+    /// Whether a mutation set any of the changeable fields since the store handed the resource out.
+    public internal(set) var hasChanges = false
 
     public init(
         kind: ResourceKind, scope: ResourceScope, parentId: String = "", id: String, nameKey: String,
@@ -68,6 +83,23 @@ public struct StoredResource: Sendable, Equatable {
         self.document = document
         self.tags = tags
         self.sequence = 0
+        self.revision = 0
+    }
+
+    /// The same state of the same resource: equal fields, whether or not they were set again.
+    public static func == (left: StoredResource, right: StoredResource) -> Bool {
+        left.kind == right.kind && left.scope == right.scope && left.parentId == right.parentId && left.id == right.id
+            && left.nameKey == right.nameKey && left.status == right.status && left.transition == right.transition
+            && left.document == right.document && left.tags == right.tags && left.sequence == right.sequence
+            && left.revision == right.revision
+    }
+
+    /// The state a write of this one leaves: one revision later, nothing pending.
+    func written() -> StoredResource {
+        var next = self
+        next.revision = revision + 1
+        next.hasChanges = false
+        return next
     }
 }
 
@@ -93,7 +125,8 @@ public protocol ResourceStore: Sendable {
 
     /// Reads, changes and writes back one resource atomically: concurrent calls on the same resource apply one
     /// after the other, each to the state the previous one left. Setting the resource to nil removes it; throwing
-    /// changes nothing. The body may run more than once (when another write got in first), so it must not have
+    /// changes nothing; a body that sets no field writes nothing. A write raises the revision by one, so the state a
+    /// body leaves is stored as revision `resource.revision + 1` when the call returns. The body may run more than once (when another write got in first), so it must not have
     /// side effects beyond its result.
     func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,

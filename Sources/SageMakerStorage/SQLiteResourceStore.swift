@@ -104,12 +104,17 @@ public final class SQLiteResourceStore: ResourceStore {
                     ) WITHOUT ROWID
                     """)
         }
+        migrator.registerMigration("v6-revisions") { db in
+            // Writes are conditional on the revision they read (instead of on every column's old value).
+            try db.execute(sql: "ALTER TABLE resources ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 
     // MARK: - Row mapping
 
-    static let columns = "seq, kind, account, region, parent, id, name_key, status, transition, due_at, document, tags"
+    static let columns =
+        "seq, kind, account, region, parent, id, name_key, status, transition, due_at, document, tags, revision"
 
     static func resource(_ row: Row) -> StoredResource? {
         guard let kind = ResourceKind(rawValue: row[1]) else { return nil }
@@ -117,6 +122,7 @@ public final class SQLiteResourceStore: ResourceStore {
             kind: kind, scope: ResourceScope(account: row[2], region: row[3]), parentId: row[4], id: row[5],
             nameKey: row[6], status: row[7], transition: transition(row[8], row[9]), document: row[10], tags: row[11])
         resource.sequence = row[0]
+        resource.revision = row[12]
         return resource
     }
 
@@ -180,8 +186,8 @@ public final class SQLiteResourceStore: ResourceStore {
         try db.cachedStatement(
             sql: """
                 INSERT INTO resources (kind, account, region, parent, id, name_key, status, transition, due_at,
-                    document, tags)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    document, tags, revision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                 """
         ).execute(arguments: [
             resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
@@ -189,6 +195,8 @@ public final class SQLiteResourceStore: ResourceStore {
         ])
         var stored = resource
         stored.sequence = db.lastInsertedRowID
+        stored.revision = 1
+        stored.hasChanges = false
         try adjustCount(db, resource, by: 1)
         return stored
     }
@@ -221,7 +229,7 @@ public final class SQLiteResourceStore: ResourceStore {
             var after = before
             let result = try body(&after)
             guard let before else { return result }  // mutate never inserts
-            if before == after { return result }
+            if let after, !after.hasChanges { return result }
             try Self.checkSize(after, limit: maxDocumentBytes)
             let outcome = try await write(kind, scope, id, expecting: before, after)
             if outcome { return result }
@@ -238,31 +246,31 @@ public final class SQLiteResourceStore: ResourceStore {
         guard let after else {
             // A removal also changes the counts: two statements, in a savepoint.
             let (written, stamp) = try await committer.write { db -> (Bool, UInt64) in
-                guard try Self.fetchOne(db, kind, scope, id) == before else { return (false, 0) }
+                guard try Self.fetchOne(db, kind, scope, id)?.revision == before.revision else { return (false, 0) }
                 try Self.store(db, before: before, after: nil)
                 return (true, cache.nextStamp())
             }
             if written { cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), nil, stamp: stamp) }
             return written
         }
-        // One conditional UPDATE: it changes the row only if every column is still as the body saw it.
+        // One conditional UPDATE: it changes the row only if it is still at the revision the body saw.
         let (written, stamp) = try await committer.write(singleStatement: true) { db -> (Bool, UInt64) in
             let (transition, dueAt) = Self.transitionColumns(after.transition)
-            let (beforeTransition, beforeDueAt) = Self.transitionColumns(before.transition)
             try db.cachedStatement(
                 sql: """
-                    UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?
-                    WHERE seq = ? AND name_key = ? AND status = ? AND transition IS ? AND due_at IS ? AND document = ?
-                        AND tags IS ?
+                    UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?,
+                        revision = revision + 1
+                    WHERE seq = ? AND revision = ?
                     """
             ).execute(arguments: [
-                after.nameKey, after.status, transition, dueAt, after.document, after.tags,
-                before.sequence, before.nameKey, before.status, beforeTransition, beforeDueAt, before.document,
-                before.tags,
+                after.nameKey, after.status, transition, dueAt, after.document, after.tags, before.sequence,
+                before.revision,
             ])
             return db.changesCount == 1 ? (true, cache.nextStamp()) : (false, 0)
         }
-        if written { cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp) }
+        if written {
+            cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after.written(), stamp: stamp)
+        }
         return written
     }
 
@@ -272,13 +280,15 @@ public final class SQLiteResourceStore: ResourceStore {
         _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T {
         let (cache, maxDocumentBytes) = (self.cache, self.maxDocumentBytes)
-        let (result, after, stamp) = try await committer.write { db in
+        let (result, after, stamp) = try await committer.write { db -> (T, StoredResource?, UInt64) in
             let original = try Self.fetchOne(db, kind, scope, id)
             var resource = original
             let result = try body(&resource)
             try Self.checkSize(resource, limit: maxDocumentBytes)
-            if let original { try Self.store(db, before: original, after: resource) }
-            return (result, original == nil ? nil : resource, cache.nextStamp())
+            guard let original else { return (result, nil, cache.nextStamp()) }
+            if let changed = resource, !changed.hasChanges { return (result, original, cache.nextStamp()) }
+            let stored = try Self.store(db, before: original, after: resource)
+            return (result, stored, cache.nextStamp())
         }
         cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp)
         return result
@@ -302,23 +312,28 @@ public final class SQLiteResourceStore: ResourceStore {
         ])
     }
 
-    /// Deletes or updates the row of `before`.
-    static func store(_ db: Database, before: StoredResource, after: StoredResource?) throws {
+    /// Deletes or updates the row of `before`; returns what the row now holds (nil when deleted).
+    @discardableResult
+    static func store(_ db: Database, before: StoredResource, after: StoredResource?) throws -> StoredResource? {
         guard let after else {
             try db.cachedStatement(sql: "DELETE FROM resources WHERE seq = ?").execute(arguments: [before.sequence])
             try adjustCount(db, before, by: -1)
-            return
+            return nil
         }
-        guard after != before else { return }
         let (transition, dueAt) = transitionColumns(after.transition)
         try db.cachedStatement(
             sql: """
-                UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?
+                UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?,
+                    revision = ?
                 WHERE seq = ?
                 """
         ).execute(arguments: [
-            after.nameKey, after.status, transition, dueAt, after.document, after.tags, before.sequence,
+            after.nameKey, after.status, transition, dueAt, after.document, after.tags, before.revision + 1,
+            before.sequence,
         ])
+        var stored = after
+        stored.revision = before.revision
+        return stored.written()
     }
 
     public func list(
@@ -418,10 +433,10 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     private func write(_ resource: StoredResource, after: StoredResource?) throws {
         try SQLiteResourceStore.checkSize(after, limit: maxDocumentBytes)
         guard let before = try fetch(resource.kind, scope: resource.scope, id: resource.id),
-              before.sequence == resource.sequence
+              before.sequence == resource.sequence, before.revision == resource.revision
         else { throw StoreConflict.missing }
-        try SQLiteResourceStore.store(db, before: before, after: after)
-        writes.append((ResourceCache.Key(kind: resource.kind, scope: resource.scope, id: resource.id), after))
+        let stored = try SQLiteResourceStore.store(db, before: before, after: after)
+        writes.append((ResourceCache.Key(kind: resource.kind, scope: resource.scope, id: resource.id), stored))
     }
 
     func nextCounterValue(_ name: String, scope: ResourceScope, start: Int) throws -> Int {

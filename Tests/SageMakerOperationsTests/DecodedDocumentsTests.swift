@@ -3,24 +3,36 @@ import SageMakerModel
 import Testing
 
 @testable import SageMakerOperations
+@testable import SageMakerStorage
 
-/// The memo of decoded documents answers only for byte-identical documents and stays within its byte budget.
+/// The memo of decoded documents answers by revision (one stored state each) and stays within its byte budget.
 @Suite struct DecodedDocumentsTests {
+    func record(_ json: String, id: String = "d-1", revision: Int64) -> StoredResource {
+        var record = StoredResource(
+            kind: .domain, scope: ResourceScope(account: "1", region: "r"), id: id, nameKey: id, status: "InService",
+            document: Data(json.utf8))
+        record.revision = revision
+        return record
+    }
+
     @Test func decodedDocumentsAreBoundedByBytes() throws {
         let memo = DecodedDocuments<DescribeDomainResponse>(capacity: 1_000_000, capacityBytes: 1 << 20)
         for index in 0..<100 {
             let name = String(repeating: "n", count: 20_000)
-            let bytes = Data("{\"DomainName\":\"\(name)\(index)\"}".utf8)
-            _ = try memo.decode(bytes, key: "k-\(index)")
+            _ = try memo.decode(record("{\"DomainName\":\"\(name)\(index)\"}", revision: 1), key: "k-\(index)")
             #expect(memo.usage.bytes <= 1 << 20)
         }
         #expect(memo.usage.keys < 100)
     }
 
-    @Test func aChangedDocumentIsDecodedAgain() throws {
+    @Test func eachRevisionIsItsOwnState() throws {
         let memo = DecodedDocuments<DescribeDomainResponse>()
-        #expect(try memo.decode(Data(#"{"DomainName":"a"}"#.utf8), key: "k").domainName == "a")
-        #expect(try memo.decode(Data(#"{"DomainName":"b"}"#.utf8), key: "k").domainName == "b")
-        #expect(try memo.decode(Data(#"{"DomainName":"a"}"#.utf8), key: "k").domainName == "a")
+        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, revision: 1), key: "k").domainName == "a")
+        #expect(try memo.decode(record(#"{"DomainName":"b"}"#, revision: 2), key: "k").domainName == "b")
+        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, revision: 1), key: "k").domainName == "a")
+        // A committed state remembered under its revision answers without decoding (this document would not parse).
+        memo.remember(DescribeDomainResponse(domainName: "c"), key: "k", revision: 3, bytes: 10)
+        #expect(try memo.decode(record("not json", revision: 3), key: "k").domainName == "c")
+        #expect(throws: (any Error).self) { try memo.decode(record("not json", revision: 4), key: "k") }
     }
 }

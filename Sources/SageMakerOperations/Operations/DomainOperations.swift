@@ -49,7 +49,6 @@ extension SageMakerService {
             to: DomainStatus.inService, after: configuration.delays.domainCreate, from: now)
         if transition == nil { domain.status = DomainStatus.inService }
         let document = try StoredDocument.encode(domain)
-        domains.remember(document, domain, key: DecodedDocuments<DescribeDomainResponse>.key(scope, domainId))
         let record = StoredResource(
             kind: .domain, scope: scope, id: domainId, nameKey: input.domainName ?? "",
             status: domain.status ?? DomainStatus.pending, transition: transition,
@@ -57,25 +56,27 @@ extension SageMakerService {
         let limit = configuration.quotas.domainsPerRegion
         var references = ShapeReferences()
         input.collectReferences(into: &references)
+        let stored: StoredResource
         do {
             if references.isEmpty {
-                _ = try await store.insert(record, limit: limit)
+                stored = try await store.insert(record, limit: limit)
             } else {
                 // The configurations the settings name must exist, and cannot be deleted before the domain is stored.
-                try await store.transaction { tx in
+                stored = try await store.transaction { tx in
                     try tx.checkReferences(input, context)
-                    try tx.insert(record, limit: limit)
+                    return try tx.insert(record, limit: limit)
                 }
             }
         } catch StoreConflict.nameTaken {
             throw AWSError.resourceInUse(
                 "Unable to create Domain [\(arn)] because a Domain with name [\(input.domainName ?? "")] already exists.")
         } catch StoreConflict.limitReached(let current) {
-            throw AWSError.resourceLimitExceeded(
-                QuotaMessage.text(
-                    name: "Total domains", limit: configuration.quotas.domainsPerRegion, current: current, delta: 1,
-                    unit: "Domains"))
+            throw ResourceKindDeclaration.domain.limitExceeded(limit: limit, current: current)
         }
+        // Stored: its first revision's decoded form is known, so the first UpdateDomain need not decode it.
+        domains.remember(
+            domain, key: DecodedDocuments<DescribeDomainResponse>.key(scope, domainId), revision: stored.revision,
+            bytes: document.count)
         return CreateDomainResponse(domainArn: arn, domainId: domainId, url: url)
     }
 
@@ -100,19 +101,20 @@ extension SageMakerService {
         let notFound = ResourceKindDeclaration.domain.notFound(domainId, context)
         guard step.dependsOnOtherResources else {
             // The common case touches the domain alone: an optimistic read-modify-write of its row.
-            let arn = try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
+            let outcome = try await store.mutate(.domain, scope: context.scope, id: domainId) { resource in
                 guard var record = resource else { throw notFound }
-                let arn = try step.apply(to: &record)
+                let outcome = try step.apply(to: &record)
                 resource = record
-                return arn
+                return outcome
             }
-            return UpdateDomainResponse(domainArn: arn)
+            step.remember(outcome)
+            return UpdateDomainResponse(domainArn: outcome.arn)
         }
         // Changes that depend on the domain's apps, or that name other resources, are checked and written in one
         // transaction, so that no app or configuration can appear or vanish in between.
-        let arn = try await store.transaction { tx in
+        let outcome = try await store.transaction { tx in
             guard var record = try tx.fetch(.domain, scope: context.scope, id: domainId) else { throw notFound }
-            let current = try step.documents.decode(record.document, key: step.key)
+            let current = try step.documents.decode(record, key: step.key)
             if DomainRules.isUpdatable(record.status) {
                 let apps = try tx.list(.app, scope: context.scope, parentId: nil)
                     .filter { $0.parentId.hasPrefix(domainId + "/") }.map(\.status)
@@ -120,11 +122,12 @@ extension SageMakerService {
                 try tx.checkReferences(input.defaultUserSettings, context)
                 try tx.checkReferences(input.defaultSpaceSettings, context)
             }
-            let arn = try step.apply(to: &record)
+            let outcome = try step.apply(to: &record)
             try tx.update(record)
-            return arn
+            return outcome
         }
-        return UpdateDomainResponse(domainArn: arn)
+        step.remember(outcome)
+        return UpdateDomainResponse(domainArn: outcome.arn)
     }
 
     public func deleteDomain(_ input: DeleteDomainRequest, context: OperationContext) async throws {

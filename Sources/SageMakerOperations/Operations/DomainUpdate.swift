@@ -23,9 +23,17 @@ struct DomainUpdate: Sendable {
             || !references.isEmpty
     }
 
-    /// Changes the row; returns the domain's ARN.
-    func apply(to record: inout StoredResource) throws -> String {
-        let current = try documents.decode(record.document, key: key)
+    /// What an applied update leaves: the domain's ARN and its new state, stored as `revision` once written.
+    struct Outcome: Sendable {
+        let arn: String
+        let domain: DescribeDomainResponse
+        let revision: Int64
+        let bytes: Int
+    }
+
+    /// Changes the row.
+    func apply(to record: inout StoredResource) throws -> Outcome {
+        let current = try documents.decode(record, key: key)
         let arn = current.domainArn ?? ""
         guard DomainRules.isUpdatable(record.status) else {
             throw ResourceKindDeclaration.domain.refused("update", arn, status: record.status)
@@ -34,7 +42,12 @@ struct DomainUpdate: Sendable {
         try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas, request: input)
         try record.beginUpdate(
             &updated, transition: StatusDelays.transition(to: DomainStatus.inService, after: delay, from: now), at: now)
-        documents.remember(record.document, updated, key: key)
-        return arn
+        // The store writes the row as the next revision; the caller remembers it once the write has committed.
+        return Outcome(arn: arn, domain: updated, revision: record.revision + 1, bytes: record.document.count)
+    }
+
+    /// Keeps the decoded form of a committed update, so that the next update of the domain need not decode it.
+    func remember(_ outcome: Outcome) {
+        documents.remember(outcome.domain, key: key, revision: outcome.revision, bytes: outcome.bytes)
     }
 }

@@ -13,7 +13,7 @@ extension ResourceTransaction {
             throw ResourceKindDeclaration.domain.notFound(domainId, context)
         }
         let key = DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId)
-        return (record, try documents.decode(record.document, key: key))
+        return (record, try documents.decode(record, key: key))
     }
 
     /// The domain a new user profile, space or app goes into, which must exist and be InService.

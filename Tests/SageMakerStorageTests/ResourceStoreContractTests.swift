@@ -1,0 +1,226 @@
+import Foundation
+import SageMakerStorage
+import Testing
+
+/// What every `ResourceStore` promises, written once against `some ResourceStore` and run on each implementation:
+/// a second backend joins `StoreUnderTest` and is held to the same cases.
+enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqliteInMemory
+    case sqliteFile
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty store; `cleanUp` removes what it left on disk.
+    func open() throws -> (store: any ResourceStore, cleanUp: @Sendable () -> Void) {
+        switch self {
+        case .sqliteInMemory:
+            return (try SQLiteResourceStore(), {})
+        case .sqliteFile:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sm-contract-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let store = try SQLiteResourceStore(path: directory.appendingPathComponent("db.sqlite").path)
+            return (store, { try? FileManager.default.removeItem(at: directory) })
+        }
+    }
+}
+
+@Suite struct ResourceStoreContractTests {
+    struct Refused: Error {}
+
+    static let scope = ResourceScope(account: "111111111111", region: "us-east-1")
+    var scope: ResourceScope { Self.scope }
+
+    func record(
+        _ id: String, kind: ResourceKind = .domain, name: String? = nil, parent: String = "", document: String = "{}"
+    ) -> StoredResource {
+        StoredResource(
+            kind: kind, scope: scope, parentId: parent, id: id, nameKey: name ?? id, status: "Pending",
+            document: Data(document.utf8))
+    }
+
+    func run(_ backend: StoreUnderTest, _ body: (any ResourceStore) async throws -> Void) async throws {
+        let (store, cleanUp) = try backend.open()
+        defer { cleanUp() }
+        try await body(store)
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func insertAndFetchInTheirScope(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await insertAndFetch(store) }
+    }
+
+    func insertAndFetch(_ store: some ResourceStore) async throws {
+        var pending = record("d-1")
+        pending.transition = PendingTransition(.status("InService"), dueAt: Date(timeIntervalSince1970: 1000))
+        let stored = try await store.insert(pending, limit: nil)
+        #expect(stored.sequence > 0)
+        #expect(stored.revision == 1)
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == stored)
+        let other = ResourceScope(account: "222222222222", region: "us-east-1")
+        #expect(try await store.fetch(.domain, scope: other, id: "d-1") == nil)
+        #expect(try await store.dueTransitions(at: Date(timeIntervalSince1970: 999), limit: 10).isEmpty)
+        #expect(try await store.dueTransitions(at: Date(timeIntervalSince1970: 1000), limit: 10).map(\.id) == ["d-1"])
+        #expect(try await store.secret(named: "s") == (try await store.secret(named: "s")))
+        #expect(try await store.secret(named: "s").count == 32)
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func namesAndLimitsAreCheckedAtomically(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await namesAndLimits(store) }
+    }
+
+    func namesAndLimits(_ store: some ResourceStore) async throws {
+        _ = try await store.insert(record("d-1", name: "a"), limit: 2)
+        await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(record("d-2", name: "a"), limit: 2) }
+        await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(record("d-1", name: "z"), limit: 2) }
+        _ = try await store.insert(record("d-3", name: "b"), limit: 2)
+        await #expect(throws: StoreConflict.limitReached(current: 2)) {
+            _ = try await store.insert(record("d-4", name: "c"), limit: 2)
+        }
+        // Removing a resource frees its place under the limit; another scope has limits of its own.
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0 = nil }
+        _ = try await store.insert(record("d-4", name: "c"), limit: 2)
+        let otherScope = ResourceScope(account: "222222222222", region: "us-east-1")
+        _ = try await store.insert(
+            StoredResource(kind: .domain, scope: otherScope, id: "d-9", nameKey: "a", status: "Pending", document: Data()),
+            limit: 1)
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func revisionsCountWrites(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await revisions(store) }
+    }
+
+    func revisions(_ store: some ResourceStore) async throws {
+        _ = try await store.insert(record("d-1"), limit: nil)
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.status = "InService" }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.revision == 2)
+        // A body that sets nothing writes nothing.
+        try await store.mutate(.domain, scope: scope, id: "d-1") { _ in }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.revision == 2)
+        let read = try #require(try await store.fetch(.domain, scope: scope, id: "d-1"))
+        try await store.transaction { tx in
+            var changed = try #require(try tx.fetch(.domain, scope: scope, id: "d-1"))
+            changed.status = "Updating"
+            try tx.update(changed)
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.revision == 3)
+        // A state read before another write is stale: writing it back is refused, not applied over the newer one.
+        await #expect(throws: StoreConflict.missing) {
+            try await store.transaction { tx in
+                var stale = read
+                stale.status = "Failed"
+                try tx.update(stale)
+            }
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.status == "Updating")
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func aThrowingMutationChangesNothing(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await throwingMutation(store) }
+    }
+
+    func throwingMutation(_ store: some ResourceStore) async throws {
+        _ = try await store.insert(record("d-1"), limit: nil)
+        await #expect(throws: Refused.self) {
+            try await store.mutate(.domain, scope: scope, id: "d-1") { record in
+                record?.status = "Updating"
+                throw Refused()
+            }
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.status == "Pending")
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.revision == 1)
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0 = nil }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func concurrentMutationsNeverLoseAnUpdate(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await concurrentMutations(store) }
+    }
+
+    func concurrentMutations(_ store: some ResourceStore) async throws {
+        let scope = self.scope
+        _ = try await store.insert(record("d-1", document: "0"), limit: nil)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await store.mutate(.domain, scope: scope, id: "d-1") { record in
+                        let value = record.flatMap { Int(String(decoding: $0.document, as: UTF8.self)) } ?? -1_000
+                        record?.document = Data(String(value + 1).utf8)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let final = try await store.fetch(.domain, scope: scope, id: "d-1")
+        #expect(final.map { String(decoding: $0.document, as: UTF8.self) } == "100")
+        #expect(final?.revision == 101)
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func listIsInInsertionOrderAfterASequence(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await listing(store) }
+    }
+
+    func listing(_ store: some ResourceStore) async throws {
+        var sequences: [Int64] = []
+        for index in 0..<5 { sequences.append(try await store.insert(record("d-\(index)"), limit: nil).sequence) }
+        let page = try await store.list(.domain, scope: scope, parentId: nil, after: sequences[1], limit: 2)
+        #expect(page.map(\.id) == ["d-2", "d-3"])
+        _ = try await store.insert(record("d-1/a", kind: .userProfile, parent: "d-1"), limit: nil)
+        _ = try await store.insert(record("d-2/a", kind: .userProfile, parent: "d-2"), limit: nil)
+        #expect(try await store.list(.userProfile, scope: scope, parentId: "d-2", after: 0, limit: 10).map(\.id) == ["d-2/a"])
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func aTransactionThatThrowsWritesNothing(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await throwingTransaction(store) }
+    }
+
+    func throwingTransaction(_ store: some ResourceStore) async throws {
+        let (domain, profile) = (record("d-1", kind: .domain), record("d-1/alice", kind: .userProfile, parent: "d-1"))
+        await #expect(throws: Refused.self) {
+            try await store.transaction { tx in
+                try tx.insert(domain, limit: nil)
+                try tx.insert(profile, limit: nil)
+                throw Refused()
+            }
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
+        #expect(try await store.list(.userProfile, scope: scope, parentId: "d-1", after: 0, limit: 10).isEmpty)
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func writesOfATransactionAreSeenByLaterReads(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await transactionWrites(store) }
+    }
+
+    func transactionWrites(_ store: some ResourceStore) async throws {
+        let scope = self.scope
+        let (bob, carol) = (record("d-1/bob", kind: .userProfile, parent: "d-1"), record("d-1/carol", kind: .userProfile, parent: "d-1"))
+        let domain = try await store.insert(record("d-1", kind: .domain), limit: nil)
+        _ = try await store.fetch(.domain, scope: scope, id: "d-1")  // a store may cache it
+        try await store.transaction { tx in
+            var changed = try #require(try tx.fetch(.domain, scope: scope, id: "d-1"))
+            changed.status = "Deleting"
+            try tx.update(changed)
+            try tx.insert(bob, limit: 1)
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.status == "Deleting")
+        await #expect(throws: StoreConflict.limitReached(current: 1)) {
+            try await store.transaction { tx in try tx.insert(carol, limit: 1) }
+        }
+        try await store.transaction { tx in
+            try tx.remove(try #require(try tx.fetch(.domain, scope: scope, id: domain.id)))
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func countersStartOnceAndNeverRepeat(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await counters(store) }
+    }
+
+    func counters(_ store: some ResourceStore) async throws {
+        let scope = self.scope
+        let values = try await store.transaction { tx in
+            try (0..<3).map { _ in try tx.nextCounterValue("uid/d-1", scope: scope, start: 200_001) }
+        }
+        #expect(values == [200_001, 200_002, 200_003])
+        let other = try await store.transaction { tx in try tx.nextCounterValue("uid/d-2", scope: scope, start: 200_001) }
+        #expect(other == 200_001)
+    }
+}
