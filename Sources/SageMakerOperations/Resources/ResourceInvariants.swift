@@ -12,26 +12,7 @@ public enum ResourceInvariants {
         let expectedArn = ResourceNames.arn(kind, resource.scope, id: resource.id)
         let document: (arn: String?, status: String?)
         do {
-            switch kind {
-            case .domain:
-                let shape = try StoredDocument.decode(DescribeDomainResponse.self, from: resource.document)
-                document = (shape.domainArn, shape.status)
-            case .userProfile:
-                let shape = try StoredDocument.decode(DescribeUserProfileResponse.self, from: resource.document)
-                document = (shape.userProfileArn, shape.status)
-            case .space:
-                let shape = try StoredDocument.decode(DescribeSpaceResponse.self, from: resource.document)
-                document = (shape.spaceArn, shape.status)
-            case .app:
-                let shape = try StoredDocument.decode(DescribeAppResponse.self, from: resource.document)
-                document = (shape.appArn, shape.status)
-            case .studioLifecycleConfig:
-                let shape = try StoredDocument.decode(DescribeStudioLifecycleConfigResponse.self, from: resource.document)
-                document = (shape.studioLifecycleConfigArn, ResourceKindDeclaration.configurationStatus)
-            case .appImageConfig:
-                let shape = try StoredDocument.decode(DescribeAppImageConfigResponse.self, from: resource.document)
-                document = (shape.appImageConfigArn, ResourceKindDeclaration.configurationStatus)
-            }
+            document = try ResourceKindDeclaration.of(kind).document.read(resource.document)
         } catch {
             return "\(kind.rawValue) \(resource.id): the document is not its Describe form (\(error))"
         }

@@ -1,4 +1,5 @@
 import AWSWire
+import Foundation
 import SageMakerModel
 import SageMakerStorage
 
@@ -11,6 +12,36 @@ struct ResourceKindDeclaration: Sendable {
         var create: Double
         var update: Double
         var delete: Double
+    }
+
+    /// How the lifecycle reads and restamps a kind's stored document (its Describe shape) without knowing its type.
+    struct DocumentForm: Sendable {
+        /// The ARN and status the document carries (a kind without statuses answers `configurationStatus`).
+        let read: @Sendable (Data) throws -> (arn: String?, status: String?)
+        /// The document with a new status and, where the shape has one, modification time (the scheduler's step).
+        let restamp: @Sendable (Data, _ status: String, _ at: Date) throws -> Data
+
+        /// The form of a Describe shape with a status.
+        static func statusCarrying<Shape: StatusCarrying & ResourceDocument>(_ type: Shape.Type) -> DocumentForm {
+            DocumentForm(
+                read: { data in
+                    let shape = try StoredDocument.decode(Shape.self, from: data)
+                    return (shape.arn, shape.status)
+                },
+                restamp: { data, status, date in
+                    var shape = try StoredDocument.decode(Shape.self, from: data)
+                    shape.status = status
+                    shape.stamp(modified: date)
+                    return try StoredDocument.encode(shape)
+                })
+        }
+
+        /// The form of a configuration: no status in the model, never restamped.
+        static func configuration<Shape: Decodable & WireDecodable & ResourceDocument>(_ type: Shape.Type) -> DocumentForm {
+            DocumentForm(
+                read: { data in (try StoredDocument.decode(Shape.self, from: data).arn, configurationStatus) },
+                restamp: { data, _, _ in data })
+        }
     }
 
     /// A service quota on how many resources of the kind a scope (or a parent) holds.
@@ -34,6 +65,7 @@ struct ResourceKindDeclaration: Sendable {
     let quota: Quota?
     /// Whether AddTags, ListTags and DeleteTags take its ARN.
     let isTaggable: Bool
+    let document: DocumentForm
 
     func arn(_ scope: ResourceScope, id: String) -> String { ResourceNames.arn(kind, scope, id: id) }
 
@@ -65,18 +97,20 @@ extension ResourceKindDeclaration {
     static let domain = ResourceKindDeclaration(
         kind: .domain, label: "Domain", parent: nil, updatableFrom: updatable, undeletableIn: [],
         delays: { Delays(create: $0.domainCreate, update: $0.domainUpdate, delete: $0.domainDelete) },
-        quota: Quota(limit: { $0.domainsPerRegion }, name: "Total domains", unit: "Domains"), isTaggable: true)
+        quota: Quota(limit: { $0.domainsPerRegion }, name: "Total domains", unit: "Domains"), isTaggable: true,
+        document: .statusCarrying(DescribeDomainResponse.self))
 
     static let userProfile = ResourceKindDeclaration(
         kind: .userProfile, label: "UserProfile", parent: .domain, updatableFrom: updatable, undeletableIn: busy,
         delays: { Delays(create: $0.userProfile, update: $0.userProfile, delete: $0.userProfile) },
         quota: Quota(limit: { $0.userProfilesPerDomain }, name: "User profiles per domain", unit: "User profiles"),
-        isTaggable: true)
+        isTaggable: true, document: .statusCarrying(DescribeUserProfileResponse.self))
 
     static let space = ResourceKindDeclaration(
         kind: .space, label: "Space", parent: .domain, updatableFrom: updatable, undeletableIn: busy,
         delays: { Delays(create: $0.space, update: $0.space, delete: $0.space) },
-        quota: Quota(limit: { $0.spacesPerDomain }, name: "Spaces per domain", unit: "Spaces"), isTaggable: true)
+        quota: Quota(limit: { $0.spacesPerDomain }, name: "Spaces per domain", unit: "Spaces"), isTaggable: true,
+        document: .statusCarrying(DescribeSpaceResponse.self))
 
     /// Apps live in a user profile or a space; their quota counts those that are not Deleted or Failed.
     static let app = ResourceKindDeclaration(
@@ -84,15 +118,17 @@ extension ResourceKindDeclaration {
         undeletableIn: [AppStatus.pending, AppStatus.deleting],
         delays: { Delays(create: $0.appCreate, update: 0, delete: $0.appDelete) },
         quota: Quota(limit: { $0.appsPerOwner }, name: "Apps per user profile or space", unit: "Apps"),
-        isTaggable: true)
+        isTaggable: true, document: .statusCarrying(DescribeAppResponse.self))
 
     static let studioLifecycleConfig = ResourceKindDeclaration(
         kind: .studioLifecycleConfig, label: "Studio Lifecycle Config", parent: nil, updatableFrom: [],
-        undeletableIn: [], delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true)
+        undeletableIn: [], delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true,
+        document: .configuration(DescribeStudioLifecycleConfigResponse.self))
 
     static let appImageConfig = ResourceKindDeclaration(
         kind: .appImageConfig, label: "AppImageConfig", parent: nil, updatableFrom: [], undeletableIn: [],
-        delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true)
+        delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true,
+        document: .configuration(DescribeAppImageConfigResponse.self))
 
     /// Configurations have no status in the model; the store's status column holds this one.
     static let configurationStatus = "Available"
@@ -108,4 +144,38 @@ extension ResourceKindDeclaration {
         case .appImageConfig: appImageConfig
         }
     }
+}
+
+/// A Describe document that carries its own ARN.
+protocol ResourceDocument {
+    var arn: String? { get }
+}
+
+/// A document with a home directory on the domain's EFS volume (user profiles and spaces).
+protocol HomeDirectoryOwning {
+    var homeEfsFileSystemUid: String? { get set }
+}
+
+extension DescribeDomainResponse: ResourceDocument {
+    var arn: String? { domainArn }
+}
+
+extension DescribeUserProfileResponse: ResourceDocument, HomeDirectoryOwning {
+    var arn: String? { userProfileArn }
+}
+
+extension DescribeSpaceResponse: ResourceDocument, HomeDirectoryOwning {
+    var arn: String? { spaceArn }
+}
+
+extension DescribeAppResponse: ResourceDocument {
+    var arn: String? { appArn }
+}
+
+extension DescribeStudioLifecycleConfigResponse: ResourceDocument {
+    var arn: String? { studioLifecycleConfigArn }
+}
+
+extension DescribeAppImageConfigResponse: ResourceDocument {
+    var arn: String? { appImageConfigArn }
 }

@@ -131,21 +131,3 @@ extension ResourceTransaction {
         }
     }
 }
-
-/// A Describe document that carries its own ARN.
-protocol ResourceDocument {
-    var arn: String? { get }
-}
-
-/// A document with a home directory on the domain's EFS volume (user profiles and spaces).
-protocol HomeDirectoryOwning {
-    var homeEfsFileSystemUid: String? { get set }
-}
-
-extension DescribeUserProfileResponse: ResourceDocument, HomeDirectoryOwning {
-    var arn: String? { userProfileArn }
-}
-
-extension DescribeSpaceResponse: ResourceDocument, HomeDirectoryOwning {
-    var arn: String? { spaceArn }
-}

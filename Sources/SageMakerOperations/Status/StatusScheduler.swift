@@ -83,18 +83,6 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
 
     /// The stored document with its new status (and, where the shape has one, modification time).
     static func document(_ record: StoredResource, status: String, at date: Date) throws -> Data {
-        func restamp<Shape: StatusCarrying>(_ type: Shape.Type) throws -> Data {
-            var shape = try StoredDocument.decode(Shape.self, from: record.document)
-            shape.status = status
-            shape.stamp(modified: date)
-            return try StoredDocument.encode(shape)
-        }
-        switch record.kind {
-        case .domain: return try restamp(DescribeDomainResponse.self)
-        case .userProfile: return try restamp(DescribeUserProfileResponse.self)
-        case .space: return try restamp(DescribeSpaceResponse.self)
-        case .app: return try restamp(DescribeAppResponse.self)
-        case .studioLifecycleConfig, .appImageConfig: return record.document
-        }
+        try ResourceKindDeclaration.of(record.kind).document.restamp(record.document, status, date)
     }
 }
