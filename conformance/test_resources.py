@@ -143,6 +143,10 @@ def test_apps(sm):
     assert read() == "Deleting"
     assert wait_for(read, "Deleted") == "Deleted"
     assert [a["Status"] for a in sm.list_apps(DomainIdEquals=domain_id)["Apps"]] == ["Deleted"]
+    # Deleting it again: the refusal Terraform's provider reads as "already gone" (its app.go matches these words).
+    with pytest.raises(sm.exceptions.ClientError) as excinfo:
+        sm.delete_app(DomainId=domain_id, UserProfileName="alice", AppType="KernelGateway", AppName="kg")
+    assert error_of(excinfo)[0] == "ValidationException" and "has already been deleted" in error_of(excinfo)[1]
     with pytest.raises(sm.exceptions.ClientError) as excinfo:
         sm.list_tags(ResourceArn=arn)
     assert error_of(excinfo)[0] == "ValidationException"

@@ -223,6 +223,10 @@ def test_vpc_only_needs_vpc_and_subnets_on_a_domain_without_them(sm):
     sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-1", SubnetIds=["subnet-1"])
     wait_for_status(sm, domain_id, "InService")
     assert sm.describe_domain(DomainId=domain_id)["AppNetworkAccessType"] == "VpcOnly"
+    # Even with its VPC stored, a VpcOnly update names both again (terraform-provider-aws issue 45528, PR 45530).
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly")
+    assert code_and_message(excinfo)[1] == "VpcId and Subnet IDs are required for updating domains to VpcOnly mode."
 
 
 def test_rstudio_domain_execution_role_rules(sm):
@@ -230,7 +234,7 @@ def test_rstudio_domain_execution_role_rules(sm):
     rstudio = {"RStudioServerProDomainSettingsForUpdate": {"DomainExecutionRoleArn": ACCOUNT_ROLE}}
     with pytest.raises(ClientError) as excinfo:
         sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", DomainSettingsForUpdate=rstudio,
-                         AppSecurityGroupManagement="Service")
+                         AppSecurityGroupManagement="Service", VpcId="vpc-1", SubnetIds=["subnet-1"])
     assert "AppNetworkAccessType cannot be changed" in code_and_message(excinfo)[1]
     with pytest.raises(ClientError) as excinfo:
         sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate=rstudio, AppSecurityGroupManagement="Customer")
@@ -238,7 +242,7 @@ def test_rstudio_domain_execution_role_rules(sm):
     sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate=rstudio)
     wait_for_status(sm, domain_id, "InService")
     with pytest.raises(ClientError) as excinfo:
-        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly")
+        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-1", SubnetIds=["subnet-1"])
     assert "AppNetworkAccessType cannot be changed" in code_and_message(excinfo)[1]
     sm.update_domain(DomainId=domain_id, AppSecurityGroupManagement="Service")
     wait_for_status(sm, domain_id, "InService")

@@ -132,6 +132,10 @@ extension Harness {
         #expect(try await harness.app(domainId, profile: "alice").status == "Deleted")
         let listed = try await harness.service.listApps(ListAppsRequest(domainIdEquals: domainId), context: alice)
         #expect(listed.apps?.map(\.status) == ["Deleted"])
+        // Deleting it again is the refusal Terraform's provider treats as "already gone".
+        let again = await awsError { try await harness.service.deleteApp(delete, context: alice) }
+        #expect(again?.code == .validation)
+        #expect(again?.message.contains("has already been deleted") == true)
         // A Deleted app gives its name up.
         try await harness.createApp(domainId, profile: "alice")
         #expect(try await harness.app(domainId, profile: "alice").status == "Pending")
@@ -189,9 +193,11 @@ extension Harness {
         try await harness.createApp(domainId, profile: "alice")
         try await harness.advance(1)
         let before = try await harness.describe(domainId)
-        let toVpcOnly = UpdateDomainRequest(appNetworkAccessType: "VpcOnly", domainId: domainId)
+        let toVpcOnly = UpdateDomainRequest(
+            appNetworkAccessType: "VpcOnly", domainId: domainId, subnetIds: ["subnet-1"], vpcId: "vpc-1")
         let error = await awsError { try await harness.update(toVpcOnly) }
         #expect(error?.code == .validation)
+
         #expect(error?.message == "Unable to update Domain [\(before.domainArn!)] with InService App. Delete all InService apps in the domain including shared Apps for [domain-shared] User Profile, and try again.")
         #expect(try await harness.describe(domainId) == before)
         let identity = await awsError {
@@ -199,9 +205,17 @@ extension Harness {
                 domainId: domainId, domainSettingsForUpdate: DomainSettingsForUpdate(executionRoleIdentityConfig: "USER_PROFILE_NAME")))
         }
         #expect(identity?.code == .validation)
-        // Other members still update while apps run.
+        // Other members still update while apps run, and so does adding a subnet; removing one does not (model doc
+        // of UpdateDomainRequest.SubnetIds).
         try await harness.update(UpdateDomainRequest(domainId: domainId, tagPropagation: "ENABLED"))
         try await harness.advance(6)
+        try await harness.update(UpdateDomainRequest(domainId: domainId, subnetIds: ["subnet-1", "subnet-2"]))
+        try await harness.advance(6)
+        #expect(try await harness.describe(domainId).subnetIds == ["subnet-1", "subnet-2"])
+        let removal = await awsError {
+            try await harness.update(UpdateDomainRequest(domainId: domainId, subnetIds: ["subnet-2"]))
+        }
+        #expect(removal?.message.hasPrefix("Unable to update Domain [") == true)
         try await harness.service.deleteApp(
             DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"), context: alice)
         // Deleting apps still block network changes.

@@ -87,7 +87,14 @@ import Testing
         #expect(throws: AWSError.validation("VpcId and Subnet IDs are required for updating domains to VpcOnly mode.")) {
             try UpdateDomainMerge.apply(request, to: noNetwork)
         }
-        #expect(try UpdateDomainMerge.apply(request, to: base).appNetworkAccessType == "VpcOnly")
+        // Even a domain that has its VPC stored needs both in the request (terraform-provider-aws issue 45528).
+        #expect(throws: AWSError.validation("VpcId and Subnet IDs are required for updating domains to VpcOnly mode.")) {
+            try UpdateDomainMerge.apply(request, to: base)
+        }
+        var complete = request
+        complete.vpcId = "vpc-1"
+        complete.subnetIds = ["subnet-1"]
+        #expect(try UpdateDomainMerge.apply(complete, to: base).appNetworkAccessType == "VpcOnly")
     }
 
     @Test func appSecurityGroupManagementOnlyForRStudioDomains() throws {
@@ -106,7 +113,8 @@ import Testing
         let request = UpdateDomainRequest(
             appNetworkAccessType: "VpcOnly", appSecurityGroupManagement: "Service", domainId: "d-1",
             domainSettingsForUpdate: DomainSettingsForUpdate(
-                rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(domainExecutionRoleArn: role)))
+                rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(domainExecutionRoleArn: role)),
+            subnetIds: ["subnet-1"], vpcId: "vpc-1")
         let error = #expect(throws: AWSError.self) { try UpdateDomainMerge.apply(request, to: base) }
         #expect(error?.message.contains("AppNetworkAccessType cannot be changed") == true)
     }

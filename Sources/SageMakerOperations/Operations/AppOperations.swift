@@ -100,8 +100,17 @@ extension SageMakerService {
         let delays = configuration.delays
         let notFound = ResourceKindDeclaration.app.notFound(id, context)
         try await store.mutate(.app, scope: context.scope, id: id) { resource in
-            guard var record = resource, record.status != AppStatus.deleted else { throw notFound }
+            guard var record = resource else { throw notFound }
             var app = try StoredDocument.decode(DescribeAppResponse.self, from: record.document)
+            // Terraform's provider treats exactly these two refusals as "already gone" (aws-behavior.md, added
+            // 2026-11-25); the wording around the quoted words is ours.
+            if record.status == AppStatus.deleted {
+                throw AWSError.validation("App [\(app.appArn ?? "")] has already been deleted.")
+            }
+            if record.status == AppStatus.failed {
+                throw AWSError.validation(
+                    "App [\(app.appArn ?? "")] previously failed and was automatically deleted.")
+            }
             if record.status == AppStatus.pending || record.status == AppStatus.deleting {
                 throw ResourceKindDeclaration.app.refused("delete", app.appArn ?? "", status: record.status)
             }

@@ -26,7 +26,7 @@ enum DomainRules {
     }
 
     /// The UpdateDomain rules that depend on the domain's apps (model documentation of UpdateDomainRequest):
-    /// AppNetworkAccessType and SubnetIds only while no app is InService, Pending or Deleting;
+    /// AppNetworkAccessType, and removing subnets, only while no app is InService, Pending or Deleting;
     /// ExecutionRoleIdentityConfig and new RStudio settings only while no app is InService or Pending.
     static func checkAppsAllowUpdate(
         _ request: UpdateDomainRequest, current: DescribeDomainResponse, appStatuses: [String]
@@ -35,8 +35,10 @@ enum DomainRules {
         let running = !active.isDisjoint(with: [AppStatus.inService, AppStatus.pending])
         let present = running || active.contains(AppStatus.deleting)
         let settings = request.domainSettingsForUpdate
+        // Adding subnets while apps run is allowed; removing one is not (model doc of UpdateDomainRequest.SubnetIds).
+        let removesSubnet = request.subnetIds.map { !Set(current.subnetIds ?? []).isSubset(of: Set($0)) } ?? false
         let networkChanges = (request.appNetworkAccessType.map { $0 != current.appNetworkAccessType } ?? false)
-            || (request.subnetIds.map { $0 != (current.subnetIds ?? []) } ?? false)
+            || removesSubnet
         let identityChanges = settings?.executionRoleIdentityConfig.map {
             $0 != current.domainSettings?.executionRoleIdentityConfig
         } ?? false
@@ -63,12 +65,15 @@ enum DomainRules {
     static func checkUpdate(
         _ merged: DescribeDomainResponse, previous: DescribeDomainResponse, request: UpdateDomainRequest
     ) throws(AWSError) {
-        if request.appNetworkAccessType == AppNetworkAccessType.vpcOnly || (merged.appNetworkAccessType == AppNetworkAccessType.vpcOnly
-            && (request.subnetIds != nil || request.vpcId != nil))
+        // Setting VpcOnly needs VpcId and SubnetIds in the request itself, even when the domain has them stored
+        // (aws-behavior.md, added 2026-11-25: terraform-provider-aws issue 45528).
+        let vpcOnly = AppNetworkAccessType.vpcOnly
+        let requestHasNetwork = request.vpcId != nil && !(request.subnetIds ?? []).isEmpty
+        let mergedHasNetwork = merged.vpcId != nil && !(merged.subnetIds ?? []).isEmpty
+        if (request.appNetworkAccessType == vpcOnly && !requestHasNetwork)
+            || (merged.appNetworkAccessType == vpcOnly && !mergedHasNetwork)
         {
-            if merged.vpcId == nil || (merged.subnetIds ?? []).isEmpty {
-                throw .validation("VpcId and Subnet IDs are required for updating domains to VpcOnly mode.")
-            }
+            throw .validation("VpcId and Subnet IDs are required for updating domains to VpcOnly mode.")
         }
         if request.appSecurityGroupManagement != nil, rstudioRole(merged) == nil {
             throw .validation("AppSecurityGroupManagement can only be set for Rstudio enabled domains.")
