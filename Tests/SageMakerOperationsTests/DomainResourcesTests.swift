@@ -365,3 +365,51 @@ extension Harness {
         #expect(try await harness.describe(domainId).domainSettings?.rStudioServerProDomainSettings?.domainExecutionRoleArn == role)
     }
 }
+
+@Suite struct AppCreationTests {
+    /// Model docs of CreateDomain.Tags and CreateUserProfile.Tags: their tags are added to apps created afterwards;
+    /// tags added later are not applied to existing apps.
+    @Test func newAppsTakeTheTagsOfTheirDomainAndOwner() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain {
+            $0.tags = [Tag(key: "team", value: "ml"), Tag(key: "cost", value: "domain")]
+        }
+        let profile = CreateUserProfileRequest(
+            domainId: domainId, tags: [Tag(key: "cost", value: "alice")], userProfileName: "alice")
+        _ = try await harness.service.createUserProfile(profile, context: alice)
+        try await harness.advance(1)
+        let request = CreateAppRequest(
+            appName: "default", appType: AppType.jupyterLab, domainId: domainId, tags: [Tag(key: "app", value: "1")],
+            userProfileName: "alice")
+        let arn = try #require(try await harness.service.createApp(request, context: alice).appArn)
+        func tags() async throws -> [String: String] {
+            let listed = try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: alice).tags ?? []
+            return Dictionary(uniqueKeysWithValues: listed.map { ($0.key ?? "", $0.value ?? "") })
+        }
+        #expect(try await tags() == ["team": "ml", "cost": "alice", "app": "1"])
+        let domainArn = try #require(try await harness.describe(domainId).domainArn)
+        _ = try await harness.service.addTags(AddTagsInput(resourceArn: domainArn, tags: [Tag(key: "late", value: "x")]), context: alice)
+        #expect(try await tags()["late"] == nil)
+    }
+
+    /// Model doc of CreateAppRequest.ResourceSpec: a KernelGateway app needs an instance type from somewhere.
+    @Test func aKernelGatewayAppNeedsAnInstanceTypeFromSomewhere() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        try await harness.createProfile(domainId, "alice")
+        try await harness.advance(1)
+        let refused = await awsError {
+            try await harness.createApp(domainId, profile: "alice", type: AppType.kernelGateway, name: "kg")
+        }
+        #expect(refused?.code == .validation)
+        #expect(refused?.message.contains("InstanceType") == true)
+        try await harness.createApp(
+            domainId, profile: "alice", type: AppType.kernelGateway, name: "kg",
+            spec: ResourceSpec(instanceType: AppInstanceType.mlM5Large))
+        #expect(try await harness.app(domainId, profile: "alice", type: AppType.kernelGateway, name: "kg")
+            .resourceSpec?.instanceType == AppInstanceType.mlM5Large)
+        // Other app types keep the service's default.
+        try await harness.createApp(domainId, profile: "alice", type: AppType.jupyterLab)
+        #expect(try await harness.app(domainId, profile: "alice").resourceSpec?.instanceType == AppInstanceType.mlT3Medium)
+    }
+}

@@ -24,9 +24,9 @@ extension SageMakerService {
                     "App type [\(appType)] does not match the app type [\(spaceType)] of the space [\(input.spaceName ?? "")].")
             }
             try tx.checkReferences(input, context)
-            let spec = input.resourceSpec ?? AppDefaults.resourceSpec(
-                appType: appType, profile: ownerSettings.profile, space: ownerSettings.space, domain: domain,
-                forSpace: input.spaceName != nil)
+            let spec = try AppDefaults.resourceSpec(
+                input.resourceSpec, appType: appType, profile: ownerSettings.profile, space: ownerSettings.space,
+                domain: domain, forSpace: input.spaceName != nil)
             let siblings = try tx.list(.app, scope: context.scope, parentId: owner.parentId(domainId: domainId))
             if let existing = siblings.first(where: { $0.id == id }) {
                 guard AppStatus.isGone(existing.status) else {
@@ -49,7 +49,9 @@ extension SageMakerService {
             let record = StoredResource(
                 kind: .app, scope: context.scope, parentId: owner.parentId(domainId: domainId), id: id,
                 nameKey: id, status: app.status ?? AppStatus.pending, transition: transition, document: try StoredDocument.encode(app),
-                tags: try input.tags.map(StoredDocument.encode))
+                tags: try Inheritance.appTags(
+                    domain: try tx.fetch(.domain, scope: context.scope, id: domainId)?.tags, owner: ownerSettings.tags,
+                    request: input.tags))
             try tx.insert(record, limit: nil)
         }
         return CreateAppResponse(appArn: arn)
@@ -68,18 +70,20 @@ extension SageMakerService {
     static func ownerSettings(
         _ owner: AppOwner, domainId: String, creating arn: String, _ tx: any ResourceTransaction,
         _ context: OperationContext
-    ) throws -> (profile: UserSettings?, space: SpaceSettings?) {
+    ) throws -> (profile: UserSettings?, space: SpaceSettings?, tags: Data?) {
         switch owner {
         case .userProfile(let name):
             let id = ResourceNames.userProfileId(domainId: domainId, name: name)
             let record = try tx.parentForNewChild(
                 .userProfile, id: id, creating: "App", arn, context, notFound: ResourceKindDeclaration.userProfile.notFound(id, context))
-            return (try StoredDocument.decode(DescribeUserProfileResponse.self, from: record.document).userSettings, nil)
+            let profile = try StoredDocument.decode(DescribeUserProfileResponse.self, from: record.document)
+            return (profile.userSettings, nil, record.tags)
         case .space(let name):
             let id = ResourceNames.spaceId(domainId: domainId, name: name)
             let record = try tx.parentForNewChild(
                 .space, id: id, creating: "App", arn, context, notFound: ResourceKindDeclaration.space.notFound(id, context))
-            return (nil, try StoredDocument.decode(DescribeSpaceResponse.self, from: record.document).spaceSettings)
+            let space = try StoredDocument.decode(DescribeSpaceResponse.self, from: record.document)
+            return (nil, space.spaceSettings, record.tags)
         }
     }
 

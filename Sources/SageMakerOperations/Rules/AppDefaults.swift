@@ -3,17 +3,29 @@ import Foundation
 import SageMakerModel
 import SageMakerStorage
 
-/// The resource spec an app gets when CreateApp sends none: its owner's default for the app type (the profile's,
-/// else the space's), else the domain's, else the service's default instance type (docs/behaviour.md).
+/// The resource spec of a new app: the request's, else its owner's default for the app type (the profile's, else the
+/// space's), else the domain's, else the service's default instance type (docs/behaviour.md). A KernelGateway app has
+/// no service default: with no instance type anywhere it is refused (model doc of `CreateAppRequest.ResourceSpec`).
 enum AppDefaults {
     static func resourceSpec(
-        appType: String, profile: UserSettings?, space: SpaceSettings?, domain: DescribeDomainResponse,
-        forSpace: Bool
-    ) -> ResourceSpec {
+        _ requested: ResourceSpec?, appType: String, profile: UserSettings?, space: SpaceSettings?,
+        domain: DescribeDomainResponse, forSpace: Bool
+    ) throws(AWSError) -> ResourceSpec {
         let fromDomain = appType == AppType.rStudioServerPro
             ? domain.domainSettings?.rStudioServerProDomainSettings?.defaultResourceSpec
             : forSpace ? spec(appType, domain.defaultSpaceSettings) : spec(appType, domain.defaultUserSettings)
-        return spec(appType, profile) ?? spec(appType, space) ?? fromDomain
+        let inherited = spec(appType, profile) ?? spec(appType, space) ?? fromDomain
+        if appType == AppType.kernelGateway {
+            var resolved = requested ?? inherited ?? ResourceSpec()
+            resolved.instanceType = resolved.instanceType ?? inherited?.instanceType
+            guard resolved.instanceType != nil else {
+                throw .validation(
+                    "InstanceType is required for a KernelGateway app: specify it in ResourceSpec, or in the "
+                        + "KernelGatewayAppSettings.DefaultResourceSpec of the user profile, space or domain.")
+            }
+            return resolved
+        }
+        return requested ?? inherited
             ?? ResourceSpec(instanceType: [AppType.jupyterServer, AppType.rStudioServerPro].contains(appType)
                     ? AppInstanceType.system : AppInstanceType.mlT3Medium)
     }

@@ -31,4 +31,24 @@ enum Inheritance {
                 "SingleSignOnUserIdentifier and SingleSignOnUserValue can only be specified for a domain in SSO mode.")
         }
     }
+
+    /// The tags of a new app: its domain's, then its user profile's or space's, then the request's, a later value
+    /// of a key replacing an earlier one (model docs of CreateDomain.Tags and CreateUserProfile.Tags: they "are also
+    /// added to all apps" launched afterwards; AddTags and DeleteTags later do not reach existing apps). Encoded as
+    /// stored, nil when there are none.
+    static func appTags(domain: Data?, owner: Data?, request: [Tag]?) throws -> Data? {
+        var merged: [Tag] = []
+        for tags in [try domain.map { try StoredDocument.decode([Tag].self, from: $0) }, try owner.map {
+            try StoredDocument.decode([Tag].self, from: $0)
+        }, request] {
+            for tag in tags ?? [] {
+                if let index = merged.firstIndex(where: { $0.key == tag.key }) {
+                    merged[index] = tag
+                } else {
+                    merged.append(tag)
+                }
+            }
+        }
+        return merged.isEmpty ? nil : try StoredDocument.encode(merged)
+    }
 }
