@@ -413,3 +413,52 @@ extension Harness {
         #expect(try await harness.app(domainId, profile: "alice").resourceSpec?.instanceType == AppInstanceType.mlT3Medium)
     }
 }
+
+@Suite struct DomainSettingsEvidenceTests {
+    /// Model doc of DomainSettings.AmazonQSettings: the domain's AuthMode must be SSO.
+    @Test func amazonQNeedsAnSSODomain() async throws {
+        let harness = try await Harness()
+        let enabled = DomainSettings(amazonQSettings: AmazonQSettings(status: FeatureStatus.enabled))
+        let refused = await awsError { _ = try await harness.createDomain("q-iam") { $0.domainSettings = enabled } }
+        #expect(refused?.code == .validation)
+        #expect(refused?.message == "AmazonQSettings can only be enabled for domains in SSO auth mode.")
+        _ = try await harness.createDomain("q-sso") {
+            $0.authMode = AuthMode.sso
+            $0.domainSettings = enabled
+        }
+        let iam = try await harness.readyDomain()
+        let update = await awsError {
+            try await harness.update(UpdateDomainRequest(
+                domainId: iam, domainSettingsForUpdate: DomainSettingsForUpdate(
+                    amazonQSettings: AmazonQSettings(status: FeatureStatus.enabled))))
+        }
+        #expect(update?.code == .validation)
+    }
+
+    /// Model doc of SecurityGroupIdForDomainBoundary: the group between a domain's RSessionGateway apps and its
+    /// RStudioServerPro app; only domains with RStudio have one.
+    @Test func onlyRStudioDomainsHaveABoundaryGroup() async throws {
+        let harness = try await Harness()
+        let vpcOnly = try await harness.readyDomain { $0.appNetworkAccessType = AppNetworkAccessType.vpcOnly }
+        #expect(try await harness.describe(vpcOnly).securityGroupIdForDomainBoundary == nil)
+        let domainId = try await harness.readyDomain()
+        try await harness.update(UpdateDomainRequest(
+            domainId: domainId, domainSettingsForUpdate: DomainSettingsForUpdate(
+                rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(domainExecutionRoleArn: role))))
+        let group = try #require(try await harness.describe(domainId).securityGroupIdForDomainBoundary)
+        #expect(group.hasPrefix("sg-") && group.count == 20)
+        try await harness.advance(6)
+        try await harness.update(UpdateDomainRequest(domainId: domainId, tagPropagation: TagPropagation.enabled))
+        #expect(try await harness.describe(domainId).securityGroupIdForDomainBoundary == group)
+    }
+
+    /// DescribeSpace has a Url (model doc: the user appends `&redirect=<app>`).
+    @Test func spacesHaveAUrl() async throws {
+        let harness = try await Harness()
+        let domainId = try await harness.readyDomain()
+        _ = try await harness.service.createSpace(CreateSpaceRequest(domainId: domainId, spaceName: "team space"), context: alice)
+        let space = try await harness.service.describeSpace(
+            DescribeSpaceRequest(domainId: domainId, spaceName: "team space"), context: alice).value()
+        #expect(space.url == "https://\(domainId).studio.us-east-1.sagemaker.aws?spaceName=team%20space")
+    }
+}

@@ -39,9 +39,7 @@ extension SageMakerService {
             domain.singleSignOnManagedApplicationInstanceId = ResourceNames.newSingleSignOnInstanceId()
             domain.singleSignOnApplicationArn = ResourceNames.singleSignOnApplicationArn(account: scope.account)
         }
-        if networkAccess == AppNetworkAccessType.vpcOnly {
-            domain.securityGroupIdForDomainBoundary = "sg-" + ResourceNames.newFileSystemId().dropFirst(3)
-        }
+        DomainRules.assignBoundaryGroup(&domain)
         try DomainRules.checkCreate(domain)
         try DomainRules.checkAttachmentQuotas(domain, previous: nil, quotas: configuration.quotas)
 

@@ -39,6 +39,7 @@ struct DomainUpdate: Sendable {
             throw ResourceKindDeclaration.domain.refused("update", arn, status: record.status)
         }
         var updated = try UpdateDomainMerge.apply(input, to: current)
+        DomainRules.assignBoundaryGroup(&updated)
         try DomainRules.checkAttachmentQuotas(updated, previous: current, quotas: quotas, request: input)
         try record.beginUpdate(
             &updated, transition: StatusDelays.transition(to: DomainStatus.inService, after: delay, from: now), at: now)

@@ -14,14 +14,14 @@ extension SageMakerService {
         let arn = ResourceKindDeclaration.space.arn(context.scope, id: id)
         try await createInDomain(
             .space, domainId: domainId, id: id, nameKey: name, tags: input.tags, context: context
-        ) { _, tx, status, now in
+        ) { domain, tx, status, now in
             try Self.checkOwnership(input, arn: arn, domainId: domainId, tx, context)
             try tx.checkReferences(input.spaceSettings, context)
             return DescribeSpaceResponse(
                 creationTime: now, domainId: domainId, lastModifiedTime: now,
                 ownershipSettings: input.ownershipSettings, spaceArn: arn, spaceDisplayName: input.spaceDisplayName,
                 spaceName: name, spaceSettings: input.spaceSettings, spaceSharingSettings: input.spaceSharingSettings,
-                status: status)
+                status: status, url: ResourceNames.spaceUrl(domainUrl: domain.url ?? "", spaceName: name))
         }
         return CreateSpaceResponse(spaceArn: arn)
     }

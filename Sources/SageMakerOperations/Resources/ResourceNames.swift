@@ -27,4 +27,10 @@ public enum ResourceNames {
     public static func domainUrl(region: String, domainId: String) -> String {
         "https://\(domainId).studio.\(region).sagemaker.aws"
     }
+
+    /// A space's Url: its domain's with the space named in the query, to which a user appends `&redirect=<app>`
+    /// (model doc of `DescribeSpaceResponse.Url`; the shape beyond that is ours: docs/behaviour.md).
+    static func spaceUrl(domainUrl: String, spaceName: String) -> String {
+        domainUrl + "?spaceName=" + queryEncoded(spaceName)
+    }
 }

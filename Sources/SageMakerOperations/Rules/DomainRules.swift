@@ -60,6 +60,23 @@ enum DomainRules {
         }
         try checkRStudioSecurityGroups(domain)
         try checkLandingUri(domain)
+        try checkAmazonQ(domain)
+    }
+
+    /// Amazon Q needs IAM Identity Center: model doc of `DomainSettings.AmazonQSettings` ("The AuthMode that you use
+    /// to create the domain must be SSO"). The text is ours.
+    static func checkAmazonQ(_ domain: DescribeDomainResponse) throws(AWSError) {
+        if domain.domainSettings?.amazonQSettings?.status == FeatureStatus.enabled, domain.authMode != AuthMode.sso {
+            throw .validation("AmazonQSettings can only be enabled for domains in SSO auth mode.")
+        }
+    }
+
+    /// A domain with RStudio gets the security group that lets its RSessionGateway apps reach its RStudioServerPro
+    /// app (model doc of `SecurityGroupIdForDomainBoundary`), once.
+    static func assignBoundaryGroup(_ domain: inout DescribeDomainResponse) {
+        if rstudioRole(domain) != nil, domain.securityGroupIdForDomainBoundary == nil {
+            domain.securityGroupIdForDomainBoundary = "sg-" + ResourceNames.newFileSystemId().dropFirst(3)
+        }
     }
 
     static func checkUpdate(
@@ -92,6 +109,7 @@ enum DomainRules {
             try checkRStudioSecurityGroups(merged)
         }
         try checkLandingUri(merged)
+        if request.domainSettingsForUpdate?.amazonQSettings != nil { try checkAmazonQ(merged) }
     }
 
     /// AppSecurityGroupManagement is required for a VpcOnly domain with RStudio, and must then be Service.
