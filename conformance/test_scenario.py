@@ -77,6 +77,7 @@ def test_a_platform_teams_day(client):
     # Security asks for VpcOnly: refused while apps run, and nothing changes.
     with pytest.raises(client.exceptions.ClientError) as refused:
         client.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-0a1b2c3d",
+                             DefaultUserSettings={"SecurityGroups": ["sg-0a1b2c3d"]},
                              SubnetIds=["subnet-0a1b2c3d"])
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "with InService App" in refused.value.response["Error"]["Message"]
@@ -90,7 +91,7 @@ def test_a_platform_teams_day(client):
             DomainId=domain_id, UserProfileName=name, AppType="JupyterLab", AppName="default")["Status"]
         assert poll(read, {"Deleted", None}) in {"Deleted", None}
     client.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-0a1b2c3d",
-                         SubnetIds=["subnet-0a1b2c3d"])
+                         DefaultUserSettings={"SecurityGroups": ["sg-0a1b2c3d"]}, SubnetIds=["subnet-0a1b2c3d"])
     assert poll(describe_domain, {"InService", "Update_Failed"}) == "InService"
     assert client.describe_domain(DomainId=domain_id)["AppNetworkAccessType"] == "VpcOnly"
 

@@ -220,7 +220,12 @@ def test_vpc_only_needs_vpc_and_subnets_on_a_domain_without_them(sm):
     with pytest.raises(ClientError) as excinfo:
         sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly")
     assert code_and_message(excinfo)[1] == "VpcId and Subnet IDs are required for updating domains to VpcOnly mode."
-    sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-1", SubnetIds=["subnet-1"])
+    # VpcOnly also needs security groups in the domain's defaults (model doc of UserSettings.SecurityGroups).
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-1", SubnetIds=["subnet-1"])
+    assert code_and_message(excinfo)[1] == "DefaultUserSettings.SecurityGroups are required for domains in VpcOnly mode."
+    sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-1", SubnetIds=["subnet-1"],
+                     DefaultUserSettings={"SecurityGroups": ["sg-1"]})
     wait_for_status(sm, domain_id, "InService")
     assert sm.describe_domain(DomainId=domain_id)["AppNetworkAccessType"] == "VpcOnly"
     # Even with its VPC stored, a VpcOnly update names both again (terraform-provider-aws issue 45528, PR 45530).
@@ -234,7 +239,8 @@ def test_rstudio_domain_execution_role_rules(sm):
     rstudio = {"RStudioServerProDomainSettingsForUpdate": {"DomainExecutionRoleArn": ACCOUNT_ROLE}}
     with pytest.raises(ClientError) as excinfo:
         sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", DomainSettingsForUpdate=rstudio,
-                         AppSecurityGroupManagement="Service", VpcId="vpc-1", SubnetIds=["subnet-1"])
+                         AppSecurityGroupManagement="Service", VpcId="vpc-1", SubnetIds=["subnet-1"],
+                         DefaultUserSettings={"SecurityGroups": ["sg-1"]})
     assert "AppNetworkAccessType cannot be changed" in code_and_message(excinfo)[1]
     with pytest.raises(ClientError) as excinfo:
         sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate=rstudio, AppSecurityGroupManagement="Customer")
@@ -242,7 +248,8 @@ def test_rstudio_domain_execution_role_rules(sm):
     sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate=rstudio)
     wait_for_status(sm, domain_id, "InService")
     with pytest.raises(ClientError) as excinfo:
-        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-1", SubnetIds=["subnet-1"])
+        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-1", SubnetIds=["subnet-1"],
+                         DefaultUserSettings={"SecurityGroups": ["sg-1"]})
     assert "AppNetworkAccessType cannot be changed" in code_and_message(excinfo)[1]
     sm.update_domain(DomainId=domain_id, AppSecurityGroupManagement="Service")
     wait_for_status(sm, domain_id, "InService")

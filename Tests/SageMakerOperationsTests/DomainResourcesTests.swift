@@ -194,7 +194,8 @@ extension Harness {
         try await harness.advance(1)
         let before = try await harness.describe(domainId)
         let toVpcOnly = UpdateDomainRequest(
-            appNetworkAccessType: "VpcOnly", domainId: domainId, subnetIds: ["subnet-1"], vpcId: "vpc-1")
+            appNetworkAccessType: "VpcOnly", defaultUserSettings: UserSettings(securityGroups: ["sg-1"]),
+            domainId: domainId, subnetIds: ["subnet-1"], vpcId: "vpc-1")
         let error = await awsError { try await harness.update(toVpcOnly) }
         #expect(error?.code == .validation)
 
@@ -439,7 +440,10 @@ extension Harness {
     /// RStudioServerPro app; only domains with RStudio have one.
     @Test func onlyRStudioDomainsHaveABoundaryGroup() async throws {
         let harness = try await Harness()
-        let vpcOnly = try await harness.readyDomain { $0.appNetworkAccessType = AppNetworkAccessType.vpcOnly }
+        let vpcOnly = try await harness.readyDomain {
+            $0.appNetworkAccessType = AppNetworkAccessType.vpcOnly
+            $0.defaultUserSettings = UserSettings(executionRole: role, securityGroups: ["sg-1"])
+        }
         #expect(try await harness.describe(vpcOnly).securityGroupIdForDomainBoundary == nil)
         let domainId = try await harness.readyDomain()
         try await harness.update(UpdateDomainRequest(
@@ -460,5 +464,42 @@ extension Harness {
         let space = try await harness.service.describeSpace(
             DescribeSpaceRequest(domainId: domainId, spaceName: "team space"), context: alice).value()
         #expect(space.url == "https://\(domainId).studio.us-east-1.sagemaker.aws?spaceName=team%20space")
+    }
+}
+
+@Suite struct VpcOnlySecurityGroupTests {
+    /// Model doc of UserSettings.SecurityGroups: required for VpcOnly unless the domain's defaults have them, and
+    /// one fewer than the maximum of 5 because SageMaker adds an NFS group.
+    @Test func vpcOnlyDomainsAndTheirProfilesNeedSecurityGroups() async throws {
+        let harness = try await Harness()
+        let missing = await awsError {
+            _ = try await harness.createDomain("no-groups") { $0.appNetworkAccessType = AppNetworkAccessType.vpcOnly }
+        }
+        #expect(missing?.message == "DefaultUserSettings.SecurityGroups are required for domains in VpcOnly mode.")
+        let five = await awsError {
+            _ = try await harness.createDomain("five") {
+                $0.defaultUserSettings = UserSettings(executionRole: role, securityGroups: (1...5).map { "sg-\($0)" })
+            }
+        }
+        #expect(five?.message.hasPrefix("At most 4 SecurityGroups can be specified") == true)
+        let domainId = try await harness.readyDomain()
+        let update = await awsError {
+            try await harness.update(UpdateDomainRequest(
+                appNetworkAccessType: AppNetworkAccessType.vpcOnly, domainId: domainId, subnetIds: ["subnet-1"],
+                vpcId: "vpc-1"))
+        }
+        #expect(update?.message == "DefaultUserSettings.SecurityGroups are required for domains in VpcOnly mode.")
+        try await harness.update(UpdateDomainRequest(
+            appNetworkAccessType: AppNetworkAccessType.vpcOnly,
+            defaultUserSettings: UserSettings(securityGroups: ["sg-domain"]), domainId: domainId,
+            subnetIds: ["subnet-1"], vpcId: "vpc-1"))
+        try await harness.advance(6)
+        // The domain's defaults have groups: a profile needs none of its own.
+        try await harness.createProfile(domainId, "alice")
+        let tooMany = await awsError {
+            try await harness.createProfile(
+                domainId, "bob", settings: UserSettings(securityGroups: (1...5).map { "sg-\($0)" }))
+        }
+        #expect(tooMany?.code == .validation)
     }
 }

@@ -16,6 +16,7 @@ extension SageMakerService {
             .userProfile, domainId: domainId, id: id, nameKey: name.lowercased(), tags: input.tags, context: context
         ) { domain, tx, status, now in
             try Inheritance.checkSingleSignOn(input, domain: domain)
+            try DomainRules.checkProfileSecurityGroups(input.userSettings, domain: domain)
             try tx.checkReferences(input.userSettings, context)
             // Stored as sent: DescribeUserProfile shows what the caller gave; the domain's defaults are resolved
             // where they are used (CreateApp), so a later UpdateDomain reaches existing profiles as on AWS.

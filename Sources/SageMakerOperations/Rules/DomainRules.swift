@@ -55,12 +55,46 @@ enum DomainRules {
         if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, domain.vpcId == nil || (domain.subnetIds ?? []).isEmpty {
             throw .validation("VpcId and Subnet IDs are required for creating domains in VpcOnly mode.")
         }
+        try checkSecurityGroups(domain)
         if domain.appSecurityGroupManagement != nil, rstudioRole(domain) == nil {
             throw .validation("AppSecurityGroupManagement can only be set for Rstudio enabled domains.")
         }
         try checkRStudioSecurityGroups(domain)
         try checkLandingUri(domain)
         try checkAmazonQ(domain)
+    }
+
+    /// Model doc of `UserSettings.SecurityGroups`: required for a VpcOnly domain's default settings, and SageMaker
+    /// adds an NFS group of its own, so one fewer than the model's maximum of 5 may be given. The texts are ours.
+    static func checkSecurityGroups(_ domain: DescribeDomainResponse) throws(AWSError) {
+        let groups = domain.defaultUserSettings?.securityGroups ?? []
+        if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, groups.isEmpty {
+            throw .validation("DefaultUserSettings.SecurityGroups are required for domains in VpcOnly mode.")
+        }
+        try checkSecurityGroupCount(groups)
+    }
+
+    static func checkSecurityGroupCount(_ groups: [String]) throws(AWSError) {
+        if groups.count > maxSecurityGroups {
+            throw .validation(
+                "At most \(maxSecurityGroups) SecurityGroups can be specified: SageMaker adds one that allows NFS "
+                    + "traffic from Studio.")
+        }
+    }
+
+    static var maxSecurityGroups: Int { 4 }
+
+    /// A user profile of a VpcOnly domain needs security groups when the domain's defaults have none.
+    static func checkProfileSecurityGroups(_ own: UserSettings?, domain: DescribeDomainResponse) throws(AWSError) {
+        let groups = own?.securityGroups ?? []
+        if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, groups.isEmpty,
+            (domain.defaultUserSettings?.securityGroups ?? []).isEmpty
+        {
+            throw .validation(
+                "UserSettings.SecurityGroups are required for user profiles in a VpcOnly domain whose "
+                    + "DefaultUserSettings have none.")
+        }
+        try checkSecurityGroupCount(groups)
     }
 
     /// Amazon Q needs IAM Identity Center: model doc of `DomainSettings.AmazonQSettings` ("The AuthMode that you use
@@ -91,6 +125,9 @@ enum DomainRules {
             || (merged.appNetworkAccessType == vpcOnly && !mergedHasNetwork)
         {
             throw .validation("VpcId and Subnet IDs are required for updating domains to VpcOnly mode.")
+        }
+        if request.appNetworkAccessType == vpcOnly || request.defaultUserSettings?.securityGroups != nil {
+            try checkSecurityGroups(merged)
         }
         if request.appSecurityGroupManagement != nil, rstudioRole(merged) == nil {
             throw .validation("AppSecurityGroupManagement can only be set for Rstudio enabled domains.")
