@@ -503,3 +503,33 @@ extension Harness {
         #expect(tooMany?.code == .validation)
     }
 }
+
+@Suite struct RStudioAccessTests {
+    /// terraform-provider-aws issue 33034: a UserGroup with AccessStatus DISABLED is refused.
+    @Test func aUserGroupNeedsAccessEnabled() async throws {
+        let harness = try await Harness()
+        let disabled = RStudioServerProAppSettings(
+            accessStatus: RStudioServerProAccessStatus.disabled, userGroup: RStudioServerProUserGroup.rStudioUser)
+        let created = await awsError {
+            _ = try await harness.createDomain("rs") {
+                $0.defaultUserSettings = UserSettings(executionRole: role, rStudioServerProAppSettings: disabled)
+            }
+        }
+        #expect(created?.message.hasPrefix("Unable to create Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/d-") == true)
+        #expect(created?.message.hasSuffix(
+            "] with update to RStudioServerProAppSettings. Make sure AccessStatus is set to ENABLED if UserGroup is specified.") == true)
+        let domainId = try await harness.readyDomain()
+        let updated = await awsError {
+            try await harness.update(UpdateDomainRequest(
+                defaultUserSettings: UserSettings(rStudioServerProAppSettings: disabled), domainId: domainId))
+        }
+        #expect(updated?.message.hasPrefix("Unable to update Domain [") == true)
+        let profile = await awsError {
+            try await harness.createProfile(domainId, "alice", settings: UserSettings(rStudioServerProAppSettings: disabled))
+        }
+        #expect(profile?.message.hasPrefix("Unable to create UserProfile [") == true)
+        var enabled = disabled
+        enabled.accessStatus = RStudioServerProAccessStatus.enabled
+        try await harness.createProfile(domainId, "bob", settings: UserSettings(rStudioServerProAppSettings: enabled))
+    }
+}

@@ -17,6 +17,7 @@ extension SageMakerService {
         ) { domain, tx, status, now in
             try Inheritance.checkSingleSignOn(input, domain: domain)
             try DomainRules.checkProfileSecurityGroups(input.userSettings, domain: domain)
+            try DomainRules.checkRStudioAccess(input.userSettings, verb: "create", "UserProfile", arn)
             try tx.checkReferences(input.userSettings, context)
             // Stored as sent: DescribeUserProfile shows what the caller gave; the domain's defaults are resolved
             // where they are used (CreateApp), so a later UpdateDomain reaches existing profiles as on AWS.
@@ -47,6 +48,9 @@ extension SageMakerService {
         ) { profile, tx in
             try tx.checkReferences(input.userSettings, context)
             profile.userSettings = mergeMember(profile.userSettings, input.userSettings)
+            if input.userSettings?.rStudioServerProAppSettings != nil {
+                try DomainRules.checkRStudioAccess(profile.userSettings, verb: "update", "UserProfile", profile.arn ?? "")
+            }
             let defaults = try tx.fetch(.domain, scope: context.scope, id: profile.domainId ?? "").map {
                 try StoredDocument.decode(DescribeDomainResponse.self, from: $0.document).defaultUserSettings
             }

@@ -56,6 +56,7 @@ enum DomainRules {
             throw .validation("VpcId and Subnet IDs are required for creating domains in VpcOnly mode.")
         }
         try checkSecurityGroups(domain)
+        try checkRStudioAccess(domain.defaultUserSettings, verb: "create", "Domain", domain.domainArn ?? "")
         if domain.appSecurityGroupManagement != nil, rstudioRole(domain) == nil {
             throw .validation("AppSecurityGroupManagement can only be set for Rstudio enabled domains.")
         }
@@ -97,6 +98,19 @@ enum DomainRules {
         try checkSecurityGroupCount(groups)
     }
 
+    /// `RStudioServerProAppSettings.UserGroup` only with `AccessStatus` ENABLED (terraform-provider-aws issue 33034
+    /// quotes AWS's message up to "Make sure AccessStatus is set to ENABLED if"; the end is ours).
+    static func checkRStudioAccess(
+        _ settings: UserSettings?, verb: String, _ kind: String, _ arn: String
+    ) throws(AWSError) {
+        guard let rstudio = settings?.rStudioServerProAppSettings, rstudio.userGroup != nil,
+            rstudio.accessStatus == RStudioServerProAccessStatus.disabled
+        else { return }
+        throw .validation(
+            "Unable to \(verb) \(kind) [\(arn)] with update to RStudioServerProAppSettings. Make sure AccessStatus is "
+                + "set to ENABLED if UserGroup is specified.")
+    }
+
     /// Amazon Q needs IAM Identity Center: model doc of `DomainSettings.AmazonQSettings` ("The AuthMode that you use
     /// to create the domain must be SSO"). The text is ours.
     static func checkAmazonQ(_ domain: DescribeDomainResponse) throws(AWSError) {
@@ -128,6 +142,9 @@ enum DomainRules {
         }
         if request.appNetworkAccessType == vpcOnly || request.defaultUserSettings?.securityGroups != nil {
             try checkSecurityGroups(merged)
+        }
+        if request.defaultUserSettings?.rStudioServerProAppSettings != nil {
+            try checkRStudioAccess(merged.defaultUserSettings, verb: "update", "Domain", merged.domainArn ?? "")
         }
         if request.appSecurityGroupManagement != nil, rstudioRole(merged) == nil {
             throw .validation("AppSecurityGroupManagement can only be set for Rstudio enabled domains.")
