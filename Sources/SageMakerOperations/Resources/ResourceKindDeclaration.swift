@@ -22,7 +22,7 @@ struct ResourceKindDeclaration: Sendable {
         let restamp: @Sendable (Data, _ status: String, _ at: Date) throws -> Data
 
         /// The form of a Describe shape with a status.
-        static func statusCarrying<Shape: StatusCarrying & ResourceDocument>(_ type: Shape.Type) -> DocumentForm {
+        static func statusCarrying<Shape: StatusCarrying & ResourceDocument & Sendable>(_ type: Shape.Type) -> DocumentForm {
             DocumentForm(
                 read: { data in
                     let shape = try StoredDocument.decode(Shape.self, from: data)
@@ -37,7 +37,9 @@ struct ResourceKindDeclaration: Sendable {
         }
 
         /// The form of a configuration: no status in the model, never restamped.
-        static func configuration<Shape: Decodable & WireDecodable & ResourceDocument>(_ type: Shape.Type) -> DocumentForm {
+        static func configuration<Shape: Decodable & WireDecodable & ResourceDocument & Sendable>(
+            _ type: Shape.Type
+        ) -> DocumentForm {
             DocumentForm(
                 read: { data in (try StoredDocument.decode(Shape.self, from: data).arn, configurationStatus) },
                 restamp: { data, _, _ in data })

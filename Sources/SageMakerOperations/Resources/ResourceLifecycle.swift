@@ -20,7 +20,7 @@ extension SageMakerService {
     /// Creates a resource inside a domain (a user profile, a space): the domain must exist and be InService; `make`
     /// builds the document (with the status it starts in) and runs the kind's own checks in the same transaction;
     /// the resource gets the domain's next home directory uid, and is inserted under the kind's quota.
-    func createInDomain<Document: StatusCarrying & HomeDirectoryOwning>(
+    func createInDomain<Document: StatusCarrying & HomeDirectoryOwning & Sendable>(
         _ declaration: ResourceKindDeclaration, domainId: String, id: String, nameKey: String, tags: [Tag]?,
         context: OperationContext,
         make: @escaping @Sendable (DescribeDomainResponse, any ResourceTransaction, _ status: String, _ now: Date) throws
@@ -51,7 +51,7 @@ extension SageMakerService {
     /// Updates a resource: it must exist and be in a status updates start from; `change` edits its document (and
     /// may read other resources through the transaction); it goes Updating, then InService after the kind's delay.
     /// Returns its ARN.
-    func updateResource<Document: StatusCarrying & ResourceDocument>(
+    func updateResource<Document: StatusCarrying & ResourceDocument & Sendable>(
         _ declaration: ResourceKindDeclaration, id: String, as type: Document.Type, context: OperationContext,
         change: @escaping @Sendable (inout Document, any ResourceTransaction) throws -> Void
     ) async throws -> String {
@@ -76,7 +76,7 @@ extension SageMakerService {
 
     /// Deletes a resource: it must exist and not be in a status that refuses deletes; `checkChildren` refuses while
     /// something still depends on it; it goes Deleting and is removed after the kind's delay (at once without one).
-    func deleteResource<Document: StatusCarrying & ResourceDocument>(
+    func deleteResource<Document: StatusCarrying & ResourceDocument & Sendable>(
         _ declaration: ResourceKindDeclaration, id: String, as type: Document.Type, context: OperationContext,
         checkChildren: @escaping @Sendable (Document, StoredResource, any ResourceTransaction) throws -> Void
     ) async throws {
