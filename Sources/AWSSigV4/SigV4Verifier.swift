@@ -54,7 +54,7 @@ public struct SigV4Verifier: Sendable {
     /// How far the request date may be from the server's clock, in seconds.
     private let maxClockSkew: Int64
     private let normalizePath: Bool
-    private let signers = Signers()
+    let signers = Signers()
 
     public init(service: String?, maxClockSkew: Int64 = 300, normalizePath: Bool = true, secret: @escaping SecretLookup) {
         self.service = service
@@ -225,7 +225,7 @@ private struct SignedForm {
 /// A signing key made ready to sign: HMAC-SHA256 (RFC 2104) kept as the hash states after the key's inner and outer
 /// pad blocks, so a request costs two hash copies and no key set-up. Made once per (access key, date, region,
 /// service): the four HMACs of the key derivation are not repeated.
-private struct Signer: Sendable {
+struct Signer: Sendable {
     let identity: SigV4Identity
     /// `<date>/<region>/<service>/aws4_request`.
     private let scope: [UInt8]
@@ -288,14 +288,17 @@ private struct Signer: Sendable {
 /// Signers by credential (`<key>/<date>/<region>/<service>/aws4_request`), for keys that have a secret; found by
 /// the credential's bytes without making a String of them. At most `capacity`, all dropped when full (a day's
 /// scopes are few; a flood of made-up scopes cannot grow it).
-private final class Signers: Sendable {
+final class Signers: Sendable {
     private struct Entry {
         let credential: [UInt8]
         let signer: Signer
     }
 
     private let signers = Mutex<[Int: [Entry]]>([:])
-    private let capacity = 1024
+    let capacity = 1024
+
+    /// Signers kept, for tests.
+    var count: Int { signers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
     func signer(for credential: UnsafeBufferPointer<UInt8>) -> Signer? {
         let hash = Self.hash(credential)

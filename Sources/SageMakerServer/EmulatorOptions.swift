@@ -1,5 +1,6 @@
 import Configuration
 import SageMakerOperations
+import SageMakerStorage
 
 /// One option of `sagemaker-emulator`, declared once: its command-line name, its configuration key (from which
 /// swift-configuration derives the environment variable), the commands that read it, its default as the docs show it,
@@ -159,7 +160,7 @@ public enum EmulatorOptions {
         help: "connections served at once; lowered to the file descriptor limit (raised to its hard limit at "
             + "start-up) less 64")
     public static let maxDocumentBytes = Setting(
-        "max-document-bytes", default: 256 << 10,
+        "max-document-bytes", default: SQLiteResourceStore.defaultMaxDocumentBytes,
         help: "largest stored resource (its Describe form with tags); a larger one is a `ValidationException`")
     public static let domains = Setting("domains", [.seed], default: 0, help: "domains to create")
     public static let userProfilesPerDomain = Setting(

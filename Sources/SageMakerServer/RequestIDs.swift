@@ -20,16 +20,20 @@ final class RequestIDs: Sendable {
         // Version 4 in the high half; the variant (binary 10) above the 62 bits that carry the count.
         let high = random & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
         let low = Self.mix((count ^ salt) & Self.mask) | 0x8000_0000_0000_0000
-        var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
-        var position = 0
-        for (index, nibble) in (0..<32).map({ $0 < 16 ? high >> (60 - 4 * $0) : low >> (60 - 4 * ($0 - 16)) })
-            .enumerated()
-        {
-            if index == 8 || index == 12 || index == 16 || index == 20 { position += 1 }
-            bytes[position] = Self.digits[Int(nibble & 0xF)]
-            position += 1
+        // 8-4-4-4-12 hex digits, most significant first.
+        return String(unsafeUninitializedCapacity: 36) { bytes in
+            var position = 0
+            for index in 0..<32 {
+                if index == 8 || index == 12 || index == 16 || index == 20 {
+                    bytes[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                let half = index < 16 ? high : low
+                bytes[position] = Self.digits[Int(half >> UInt64(60 - 4 * (index % 16)) & 0xF)]
+                position += 1
+            }
+            return position
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static let mask: UInt64 = (1 << 62) - 1

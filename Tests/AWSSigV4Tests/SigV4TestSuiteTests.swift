@@ -176,3 +176,29 @@ struct Vector {
             body: Array(bodyLines.joined(separator: "\n").utf8))
     }
 }
+
+/// The kept signing keys are bounded and only for access keys that have a secret (docs/guarantees.md).
+@Suite struct SigningKeyCacheTests {
+    @Test func madeUpScopesAndUnknownKeysGrowNothing() throws {
+        let verifier = SigV4Verifier(service: "sagemaker") { _ in nil }
+        for region in 0..<50 {
+            let request = SigV4Request(
+                method: "POST", path: "/", query: "",
+                headers: [
+                    .init("Host", "example"), .init("X-Amz-Date", "20261126T000000Z"),
+                    .init("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20261126/r\(region)/sagemaker/aws4_request, "
+                        + "SignedHeaders=host;x-amz-date, Signature=00"),
+                ],
+                body: [])
+            #expect(throws: SigV4Failure.unknownAccessKey) { try verifier.verify(request, now: 1_795_651_200) }
+        }
+        #expect(verifier.signers.count == 0)
+        let signers = Signers()
+        for index in 0..<(signers.capacity + 100) {
+            let identity = SigV4Identity(accessKeyId: "AKID", region: "r\(index)", service: "sagemaker")
+            signers.keep(Signer(identity: identity, scopeDate: "20261126", secret: "s"),
+                         for: Array("AKID/20261126/r\(index)/sagemaker/aws4_request".utf8))
+            #expect(signers.count <= signers.capacity)
+        }
+    }
+}

@@ -17,7 +17,8 @@ extension SageMakerService {
         let limit = configuration.quotas.appsPerOwner
         let documents = domains
         try await store.transaction { tx in
-            let domain = try tx.domainForNewChild(domainId, creating: "App", arn, context, documents: documents)
+            let (domainRecord, domain) = try tx.domainForNewChild(
+                domainId, creating: "App", arn, context, documents: documents)
             let ownerSettings = try Self.ownerSettings(owner, domainId: domainId, creating: arn, tx, context)
             if let spaceType = ownerSettings.space?.appType, spaceType != appType {
                 throw AWSError.validation(
@@ -30,16 +31,14 @@ extension SageMakerService {
             let siblings = try tx.list(.app, scope: context.scope, parentId: owner.parentId(domainId: domainId))
             if let existing = siblings.first(where: { $0.id == id }) {
                 guard AppStatus.isGone(existing.status) else {
-                    throw AWSError.resourceInUse("App [\(arn)] already exists.")
+                    throw ResourceKindDeclaration.app.alreadyExists(arn)
                 }
                 // A Deleted or Failed app gives its name up to the new one.
                 try tx.remove(existing)
             }
             let running = siblings.filter { $0.id != id && !AppStatus.isGone($0.status) }.count
             if running >= limit {
-                throw AWSError.resourceLimitExceeded(
-                    QuotaMessage.text(
-                        name: "Apps per user profile or space", limit: limit, current: running, delta: 1, unit: "Apps"))
+                throw ResourceKindDeclaration.app.limitExceeded(limit: limit, current: running)
             }
             let app = DescribeAppResponse(
                 appArn: arn, appName: input.appName, appType: appType, creationTime: now, domainId: domainId,
@@ -50,7 +49,7 @@ extension SageMakerService {
                 kind: .app, scope: context.scope, parentId: owner.parentId(domainId: domainId), id: id,
                 nameKey: id, status: app.status ?? AppStatus.pending, transition: transition, document: try StoredDocument.encode(app),
                 tags: try Inheritance.appTags(
-                    domain: try tx.fetch(.domain, scope: context.scope, id: domainId)?.tags, owner: ownerSettings.tags,
+                    domain: domainRecord.tags, owner: ownerSettings.tags,
                     request: input.tags))
             try tx.insert(record, limit: nil)
         }
@@ -75,13 +74,13 @@ extension SageMakerService {
         case .userProfile(let name):
             let id = ResourceNames.userProfileId(domainId: domainId, name: name)
             let record = try tx.parentForNewChild(
-                .userProfile, id: id, creating: "App", arn, context, notFound: ResourceKindDeclaration.userProfile.notFound(id, context))
+                .userProfile, id: id, creating: "App", arn, context)
             let profile = try StoredDocument.decode(DescribeUserProfileResponse.self, from: record.document)
             return (profile.userSettings, nil, record.tags)
         case .space(let name):
             let id = ResourceNames.spaceId(domainId: domainId, name: name)
             let record = try tx.parentForNewChild(
-                .space, id: id, creating: "App", arn, context, notFound: ResourceKindDeclaration.space.notFound(id, context))
+                .space, id: id, creating: "App", arn, context)
             let space = try StoredDocument.decode(DescribeSpaceResponse.self, from: record.document)
             return (nil, space.spaceSettings, record.tags)
         }

@@ -41,8 +41,7 @@ extension SageMakerService {
         }
         guard let owner = input.ownershipSettings?.ownerUserProfileName else { return }
         let ownerId = ResourceNames.userProfileId(domainId: domainId, name: owner)
-        _ = try tx.parentForNewChild(
-            .userProfile, id: ownerId, creating: "Space", arn, context, notFound: ResourceKindDeclaration.userProfile.notFound(ownerId, context))
+        _ = try tx.parentForNewChild(.userProfile, id: ownerId, creating: "Space", arn, context)
     }
 
     public func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws

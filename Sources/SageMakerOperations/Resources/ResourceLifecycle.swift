@@ -34,7 +34,7 @@ extension SageMakerService {
         let quotas = configuration.quotas
         let documents = domains
         try await store.transaction { tx in
-            let domain = try tx.domainForNewChild(
+            let (_, domain) = try tx.domainForNewChild(
                 domainId, creating: declaration.label, arn, context, documents: documents)
             var document = try make(domain, tx, status, now)
             let uid = try tx.nextCounterValue(

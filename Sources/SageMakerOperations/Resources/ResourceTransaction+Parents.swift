@@ -16,29 +16,31 @@ extension ResourceTransaction {
         return (record, try documents.decode(record, key: key))
     }
 
-    /// The domain a new user profile, space or app goes into, which must exist and be InService.
+    /// The domain a new user profile, space or app goes into, which must exist and be InService; its row (for its
+    /// tags) and its decoded document.
     func domainForNewChild(
         _ domainId: String, creating kind: String, _ arn: String, _ context: OperationContext,
         documents: DecodedDocuments<DescribeDomainResponse>
-    ) throws -> DescribeDomainResponse {
+    ) throws -> (StoredResource, DescribeDomainResponse) {
         let (record, domain) = try self.domain(domainId, context, documents: documents)
         guard record.status == DomainStatus.inService else {
             throw ResourceErrors.parentNotInService(
-                creating: kind, arn, parentKind: "Domain", parentArn: domain.domainArn ?? "", status: record.status)
+                creating: kind, arn, parentKind: ResourceKindDeclaration.domain.label,
+                parentArn: domain.domainArn ?? "", status: record.status)
         }
-        return domain
+        return (record, domain)
     }
 
     /// The user profile or space a new resource goes into, which must exist and be InService.
     func parentForNewChild(
-        _ kind: ResourceKind, id: String, creating childKind: String, _ arn: String, _ context: OperationContext,
-        notFound: AWSError
+        _ kind: ResourceKind, id: String, creating childKind: String, _ arn: String, _ context: OperationContext
     ) throws -> StoredResource {
-        guard let record = try fetch(kind, scope: context.scope, id: id) else { throw notFound }
+        let parent = ResourceKindDeclaration.of(kind)
+        guard let record = try fetch(kind, scope: context.scope, id: id) else { throw parent.notFound(id, context) }
         guard record.status == DomainStatus.inService else {
             throw ResourceErrors.parentNotInService(
-                creating: childKind, arn, parentKind: kind == .space ? "Space" : "UserProfile",
-                parentArn: ResourceNames.arn(kind, context.scope, id: id), status: record.status)
+                creating: childKind, arn, parentKind: parent.label, parentArn: parent.arn(context.scope, id: id),
+                status: record.status)
         }
         return record
     }

@@ -21,9 +21,7 @@ enum DomainRules {
     }
 
     /// UpdateDomain is accepted in InService and in Update_Failed ("call UpdateDomain again after fixing the error").
-    static func isUpdatable(_ status: String) -> Bool {
-        status == DomainStatus.inService || status == DomainStatus.updateFailed
-    }
+    static func isUpdatable(_ status: String) -> Bool { ResourceKindDeclaration.domain.updatableFrom.contains(status) }
 
     /// The UpdateDomain rules that depend on the domain's apps (model documentation of UpdateDomainRequest):
     /// AppNetworkAccessType, and removing subnets, only while no app is InService, Pending or Deleting;
