@@ -229,3 +229,56 @@ def create_app(client, domain_id, app_type="JupyterLab", name="default", wait=Tr
         read = lambda: client.describe_app(DomainId=domain_id, AppType=app_type, AppName=name, **owner)["Status"]
         assert wait_for(read, "InService") == "InService"
     return response
+
+
+TERRAFORM_PLUGIN_CACHE = Path(tempfile.gettempdir()) / "sm-conformance-terraform-plugins"
+
+
+class Terraform:
+    """The real Terraform CLI in one working directory, with the AWS provider from the machine's filesystem mirror
+    (/opt/tf-plugins) through a shared plugin cache, so that each working directory links the provider instead of
+    copying its 675 MB."""
+
+    def __init__(self, work, variables=None, timeout=900):
+        self.work = Path(work)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.variables = dict(variables or {})
+        self.timeout = timeout
+        TERRAFORM_PLUGIN_CACHE.mkdir(exist_ok=True)
+        cli_config = self.work / ".terraformrc"
+        cli_config.write_text(f'plugin_cache_dir = "{TERRAFORM_PLUGIN_CACHE}"\n'
+                              'provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n'
+                              '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n')
+        self.env = dict(os.environ, TF_CLI_CONFIG_FILE=str(cli_config), CHECKPOINT_DISABLE="1",
+                        TF_IN_AUTOMATION="1")
+        self.env.pop("TF_LOG", None)
+
+    def run(self, *args, variables=None):
+        """Runs one command; `variables` (added to the instance's) go to the commands that take -var."""
+        command = ["terraform", *args]
+        if args[0] in ("init", "apply", "plan", "destroy", "import", "refresh"):
+            options = ["-input=false", "-no-color"]
+            if args[0] != "init":
+                for name, value in dict(self.variables, **(variables or {})).items():
+                    options += ["-var", f"{name}={value}"]
+            # Options before the positional arguments (import's address and id).
+            command = ["terraform", args[0], *options, *args[1:]]
+        return subprocess.run(command, cwd=self.work, env=self.env, capture_output=True, text=True,
+                              timeout=self.timeout)
+
+    def check(self, *args, variables=None):
+        """Runs one command and fails the test with its output unless it succeeds."""
+        done = self.run(*args, variables=variables)
+        assert done.returncode == 0, (f"terraform {' '.join(args)} exited {done.returncode}:\n{done.stderr}\n"
+                                      f"{_tail(done.stdout)}")
+        return done
+
+    def plans_no_change(self, variables=None):
+        """`plan -detailed-exitcode`: 0 is no change, 2 is drift (shown), 1 an error."""
+        plan = self.run("plan", "-detailed-exitcode", variables=variables)
+        assert plan.returncode == 0, f"plan exited {plan.returncode} (2 = changes):\n{plan.stderr}\n{_tail(plan.stdout)}"
+
+
+def _tail(output, lines=60):
+    """The end of a long Terraform output (its plan), where the changes and the summary are."""
+    return "\n".join(output.splitlines()[-lines:])

@@ -14,7 +14,7 @@ import botocore.credentials
 import pytest
 from botocore.config import Config
 
-from conftest import BINARY, free_port
+from conftest import BINARY, Terraform, free_port
 
 ALICE = ("AKIAALICEEXAMPLE0001", "alice-secret/with+chars", "111122223333")
 BOB = ("AKIABOBEXAMPLE000002", "bob-secret", "444455556666")
@@ -198,28 +198,14 @@ def test_the_go_sdk_is_verified(verifying, tmp_path):
 
 
 def test_terraform_is_verified(verifying, tmp_path):
-    cli_config = tmp_path / "terraformrc"
-    cli_config.write_text('provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n'
-                          '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n')
-    work = tmp_path / "tf"
-    work.mkdir()
-    (work / "main.tf").write_text(open(os.path.join(CLIENTS, "terraform-lifecycle-config", "main.tf")).read())
-    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(cli_config), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
-    variables = ["-var", f"endpoint={verifying.url}", "-var", f"access_key={ALICE[0]}", "-var",
-                 f"secret_key={ALICE[1]}", "-var", "name=terraform-signed"]
-
-    def terraform(*args):
-        return subprocess.run(["terraform", *args], cwd=work, env=env, capture_output=True, text=True, timeout=600)
-
-    init = terraform("init", "-input=false", "-no-color")
-    assert init.returncode == 0, init.stderr
-    applied = terraform("apply", "-auto-approve", "-input=false", "-no-color", *variables)
-    assert applied.returncode == 0, applied.stderr
+    terraform = Terraform(tmp_path / "tf", {"endpoint": verifying.url, "access_key": ALICE[0],
+                                            "secret_key": ALICE[1], "name": "terraform-signed"})
+    (terraform.work / "main.tf").write_text(open(os.path.join(CLIENTS, "terraform-lifecycle-config", "main.tf")).read())
+    terraform.check("init")
+    terraform.check("apply", "-auto-approve")
     described = client(verifying, ALICE).describe_studio_lifecycle_config(StudioLifecycleConfigName="terraform-signed")
     assert described["StudioLifecycleConfigArn"].startswith(f"arn:aws:sagemaker:us-east-1:{ALICE[2]}:")
-    destroyed = terraform("destroy", "-auto-approve", "-input=false", "-no-color", *variables)
-    assert destroyed.returncode == 0, destroyed.stderr
+    terraform.check("destroy", "-auto-approve")
     # A wrong secret is refused with AWS's code, which the provider reports.
-    variables[5] = "secret_key=wrong"
-    refused = terraform("apply", "-auto-approve", "-input=false", "-no-color", *variables)
+    refused = terraform.run("apply", "-auto-approve", variables={"secret_key": "wrong"})
     assert refused.returncode != 0 and "InvalidSignatureException" in refused.stderr

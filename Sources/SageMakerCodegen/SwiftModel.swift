@@ -67,6 +67,8 @@ public struct SwiftModel: Sendable, Equatable {
         public var isRequired: Bool
         /// For members that name other resources: the `ShapeReferences` list they go to.
         public var referenceKind: String?
+        /// An integer that reads as absent when a client sends 0 (see `SwiftModelBuilder.zeroIsAbsent`).
+        public var zeroIsAbsent: Bool = false
     }
 
     public struct Structure: Sendable, Equatable {

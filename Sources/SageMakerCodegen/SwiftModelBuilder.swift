@@ -29,7 +29,8 @@ extension SwiftModel {
                 return Member(
                     wireName: wireName, property: Self.propertyName(wireName), bareName: Self.lowerCamel(wireName),
                     shape: memberShape, type: type(memberShape), isRequired: required.contains(wireName),
-                    referenceKind: Self.referenceMembers[wireName])
+                    referenceKind: Self.referenceMembers[wireName],
+                    zeroIsAbsent: Self.zeroIsAbsent.contains("\(name).\(wireName)"))
             }
             return Structure(name: name, members: members, isUnion: shape?.union == true, collectsReferences: false)
         }
@@ -73,6 +74,14 @@ extension SwiftModel {
     static let referenceMembers: [String: String] = [
         "CustomImages": "customImages", "LifecycleConfigArns": "lifecycleConfigArns",
         "LifecycleConfigArn": "lifecycleConfigArn",
+    ]
+
+    /// Integers that a real client sends as 0 when its user left them out, and that AWS takes as absent: the
+    /// Terraform provider writes every idle-settings number it has, 0 for those not configured
+    /// (docs/behaviour.md, "Idle settings sent as 0").
+    static let zeroIsAbsent: Set<String> = [
+        "IdleSettings.IdleTimeoutInMinutes", "IdleSettings.MaxIdleTimeoutInMinutes",
+        "IdleSettings.MinIdleTimeoutInMinutes", "SpaceIdleSettings.IdleTimeoutInMinutes",
     ]
 
     static func constrainedShapes(_ service: ServiceModel) -> [String] {

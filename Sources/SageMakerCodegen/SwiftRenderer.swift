@@ -275,7 +275,12 @@ public struct SwiftRenderer: Sendable {
             out += "            do {\n                switch key {\n"
             for field in structure.members {
                 out += "                case \(Self.literal(field.wireName)): "
-                out += "self.\(field.bareName) = \(reading("member", type: field.type, depth: 0))\n"
+                if field.zeroIsAbsent {
+                    out += "let number = \(reading("member", type: field.type, depth: 0)); "
+                    out += "self.\(field.bareName) = number == 0 ? nil : number\n"
+                } else {
+                    out += "self.\(field.bareName) = \(reading("member", type: field.type, depth: 0))\n"
+                }
             }
             out += "                default: break\n                }\n"
             out += "            } catch {\n                throw error.under(.key(key))\n            }\n"

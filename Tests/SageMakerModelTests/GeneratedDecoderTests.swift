@@ -95,4 +95,16 @@ import Testing
         let (_, generated) = both(UpdateDomainRequest.self, #"{"Unknown":"# + body + "}")
         #expect(generated == .error("Malformed JSON: the request body could not be parsed."))
     }
+
+    /// The Terraform provider sends every idle-settings number, 0 for those left out: those read as absent, so that
+    /// the range check (60 and up) sees only numbers a user gave. Other integers keep their 0.
+    @Test func idleSettingsZerosReadAsAbsent() throws {
+        let idle = try WireCodec.decodeShape(IdleSettings.self, from: Array(
+            #"{"LifecycleManagement":"ENABLED","IdleTimeoutInMinutes":0,"MinIdleTimeoutInMinutes":0,"MaxIdleTimeoutInMinutes":240}"#.utf8))
+        #expect(idle == IdleSettings(lifecycleManagement: "ENABLED", maxIdleTimeoutInMinutes: 240))
+        let space = try WireCodec.decodeShape(SpaceIdleSettings.self, from: Array(#"{"IdleTimeoutInMinutes":0}"#.utf8))
+        #expect(space.idleTimeoutInMinutes == nil)
+        let image = try WireCodec.decodeShape(CustomImage.self, from: Array(#"{"ImageVersionNumber":0}"#.utf8))
+        #expect(image.imageVersionNumber == 0)
+    }
 }

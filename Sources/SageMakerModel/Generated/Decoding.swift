@@ -1360,10 +1360,10 @@ extension IdleSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "IdleTimeoutInMinutes": self.idleTimeoutInMinutes = try member.int()
+                case "IdleTimeoutInMinutes": let number = try member.int(); self.idleTimeoutInMinutes = number == 0 ? nil : number
                 case "LifecycleManagement": self.lifecycleManagement = try member.string()
-                case "MaxIdleTimeoutInMinutes": self.maxIdleTimeoutInMinutes = try member.int()
-                case "MinIdleTimeoutInMinutes": self.minIdleTimeoutInMinutes = try member.int()
+                case "MaxIdleTimeoutInMinutes": let number = try member.int(); self.maxIdleTimeoutInMinutes = number == 0 ? nil : number
+                case "MinIdleTimeoutInMinutes": let number = try member.int(); self.minIdleTimeoutInMinutes = number == 0 ? nil : number
                 default: break
                 }
             } catch {
@@ -2074,7 +2074,7 @@ extension SpaceIdleSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "IdleTimeoutInMinutes": self.idleTimeoutInMinutes = try member.int()
+                case "IdleTimeoutInMinutes": let number = try member.int(); self.idleTimeoutInMinutes = number == 0 ? nil : number
                 default: break
                 }
             } catch {

@@ -1,0 +1,89 @@
+"""Terraform's AWS provider (5.100.0) against the real binary, one working directory per group of resources
+(conformance/terraform/<group>): apply, then a plan with no change, then one changed attribute applied in place and
+a plan with no change again, an import of the domain that plans no change, then destroy, after which the account
+lists nothing. The groups run in parallel: each Terraform command spends most of its time starting the provider,
+which is CPU-bound, so two at a time fill this machine's two cores."""
+import concurrent.futures
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import Terraform, random_account, wait_for
+
+CONFIGURATIONS = Path(__file__).resolve().parent / "terraform"
+
+# group: (resources the stage-2 change updates in place, whether the domain is imported and planned again,
+#         the error a stage-3 apply must end with, as it does against AWS, or None)
+GROUPS = {
+    "domain-settings": (1, True, None),
+    "domain-vpc-only": (1, True, "VpcId and Subnet IDs are required for updating domains to VpcOnly mode."),
+    "spaces-apps": (3, False, None),
+    "lifecycle-images": (2, False, None),
+}
+# Terraform's plugin cache is not safe for two `init`s at once.
+INIT = threading.Lock()
+
+
+def listed(client):
+    """Everything the account still lists, by kind (apps that are Deleted count as gone, as on AWS)."""
+    domains = client.list_domains()["Domains"]
+    return {
+        "domains": [d["DomainName"] for d in domains],
+        "user profiles": [p["UserProfileName"] for p in client.list_user_profiles()["UserProfiles"]],
+        "spaces": [s["SpaceName"] for s in client.list_spaces()["Spaces"]],
+        "apps": [a["AppName"] for a in client.list_apps()["Apps"] if a["Status"] != "Deleted"],
+        "lifecycle configs": [c["StudioLifecycleConfigName"]
+                              for c in client.list_studio_lifecycle_configs()["StudioLifecycleConfigs"]],
+        "app image configs": [c["AppImageConfigName"] for c in client.list_app_image_configs()["AppImageConfigs"]],
+    }
+
+
+def run_group(group, emulator, work):
+    changed, imports, refused = GROUPS[group]
+    shutil.copytree(CONFIGURATIONS / group, work)
+    shutil.copy(CONFIGURATIONS / "provider.tf", work / "provider.tf")
+    account = random_account()
+    terraform = Terraform(work, {"endpoint": emulator.url, "account": account})
+    client = emulator.client(account=account)
+    with INIT:
+        terraform.check("init")
+    terraform.check("apply", "-auto-approve")
+    assert any(listed(client).values()), "apply created nothing"
+    terraform.plans_no_change()
+
+    second = {"stage": 2}
+    applied = terraform.check("apply", "-auto-approve", variables=second)
+    assert f"Resources: 0 added, {changed} changed, 0 destroyed." in applied.stdout, applied.stdout
+    terraform.plans_no_change(second)
+
+    if refused:
+        failed = terraform.run("apply", "-auto-approve", variables={"stage": 3})
+        assert failed.returncode == 1 and refused in " ".join(failed.stderr.split()), failed.stderr
+        terraform.plans_no_change(second)
+
+    if imports:
+        domain_id = terraform.check("output", "-raw", "domain_id").stdout.strip()
+        terraform.check("state", "rm", "aws_sagemaker_domain.this")
+        terraform.check("import", "aws_sagemaker_domain.this", domain_id, variables=second)
+        terraform.plans_no_change(second)
+
+    terraform.check("destroy", "-auto-approve", variables=second)
+    nothing = {kind: [] for kind in listed(client)}
+    assert wait_for(lambda: listed(client), nothing, timeout=30) == nothing
+
+
+@pytest.fixture(scope="module")
+def group_runs(emulator, tmp_path_factory):
+    """Starts every group at once, two at a time; each test waits for its own."""
+    root = tmp_path_factory.mktemp("terraform")
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
+    runs = {group: pool.submit(run_group, group, emulator, root / group) for group in GROUPS}
+    yield runs
+    pool.shutdown(wait=True)
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_terraform_group(group_runs, group):
+    group_runs[group].result()
