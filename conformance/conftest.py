@@ -282,3 +282,18 @@ class Terraform:
 def _tail(output, lines=60):
     """The end of a long Terraform output (its plan), where the changes and the summary are."""
     return "\n".join(output.splitlines()[-lines:])
+
+
+CLIENTS = ROOT / "conformance" / "clients"
+
+
+def build_go_client(name, directory):
+    """Builds conformance/clients/<name> with the Debian Go SDK (v1); returns the binary. The build cache is shared
+    by the tests, so the SDK's SageMaker package compiles once a run."""
+    binary = str(Path(directory) / name)
+    env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode",
+               GOCACHE=str(Path(tempfile.gettempdir()) / "sm-conformance-gocache"))
+    build = subprocess.run(["go", "build", "-o", binary, "."], cwd=CLIENTS / name, env=env, capture_output=True,
+                           text=True, timeout=900)
+    assert build.returncode == 0, build.stderr
+    return binary

@@ -14,7 +14,7 @@ import botocore.credentials
 import pytest
 from botocore.config import Config
 
-from conftest import BINARY, Terraform, free_port
+from conftest import BINARY, CLIENTS, Terraform, build_go_client, free_port
 
 ALICE = ("AKIAALICEEXAMPLE0001", "alice-secret/with+chars", "111122223333")
 BOB = ("AKIABOBEXAMPLE000002", "bob-secret", "444455556666")
@@ -178,15 +178,8 @@ def send(request):
         return error.code, json.loads(error.read())
 
 
-CLIENTS = os.path.join(os.path.dirname(__file__), "clients")
-
-
 def test_the_go_sdk_is_verified(verifying, tmp_path):
-    binary = str(tmp_path / "go-client")
-    build = subprocess.run(["go", "build", "-o", binary, "."], cwd=os.path.join(CLIENTS, "go-list-domains"),
-                           env=dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=str(tmp_path / "gocache")),
-                           capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr
+    binary = build_go_client("go-list-domains", tmp_path)
     env = dict(os.environ, SAGEMAKER_ENDPOINT_URL=verifying.url, AWS_ACCESS_KEY_ID=BOB[0],
                AWS_SECRET_ACCESS_KEY=BOB[1])
     done = subprocess.run([binary, "go-signed"], env=env, capture_output=True, text=True, timeout=60)
@@ -200,7 +193,7 @@ def test_the_go_sdk_is_verified(verifying, tmp_path):
 def test_terraform_is_verified(verifying, tmp_path):
     terraform = Terraform(tmp_path / "tf", {"endpoint": verifying.url, "access_key": ALICE[0],
                                             "secret_key": ALICE[1], "name": "terraform-signed"})
-    (terraform.work / "main.tf").write_text(open(os.path.join(CLIENTS, "terraform-lifecycle-config", "main.tf")).read())
+    (terraform.work / "main.tf").write_text((CLIENTS / "terraform-lifecycle-config" / "main.tf").read_text())
     terraform.check("init")
     terraform.check("apply", "-auto-approve")
     described = client(verifying, ALICE).describe_studio_lifecycle_config(StudioLifecycleConfigName="terraform-signed")

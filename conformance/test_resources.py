@@ -166,6 +166,29 @@ def test_app_owner_rules(raw_sm, sm):
     assert error_of(excinfo)[0] == "ResourceNotFound"
 
 
+def test_app_arn_case_and_describe_without_owner(sm):
+    domain_id = create_domain(sm)["DomainId"]
+    account = sm.describe_domain(DomainId=domain_id)["DomainArn"].split(":")[4]
+    create_profile(sm, domain_id, "Alice")
+    create_profile(sm, domain_id, "bob")
+    # The app name keeps its case in the ARN; the profile part is lowercased, and so is the app type.
+    first = sm.create_app(DomainId=domain_id, UserProfileName="Alice", AppType="JupyterServer", AppName="Main")
+    assert first["AppArn"] == f"arn:aws:sagemaker:us-east-1:{account}:app/{domain_id}/alice/jupyterserver/Main"
+    described = sm.describe_app(DomainId=domain_id, UserProfileName="ALICE", AppType="JupyterServer", AppName="Main")
+    assert described["AppArn"] == first["AppArn"] and described["UserProfileName"] == "Alice"
+    # sagemaker-core's App.create reads the app back naming no owner: the domain's newest app of that type and name.
+    second = sm.create_app(DomainId=domain_id, UserProfileName="bob", AppType="JupyterServer", AppName="Main")
+    ownerless = sm.describe_app(DomainId=domain_id, AppType="JupyterServer", AppName="Main")
+    assert ownerless["AppArn"] == second["AppArn"] and ownerless["UserProfileName"] == "bob"
+    with pytest.raises(sm.exceptions.ClientError) as excinfo:
+        sm.describe_app(DomainId=domain_id, AppType="KernelGateway", AppName="Main")
+    assert error_of(excinfo)[0] == "ResourceNotFound"
+    with pytest.raises(sm.exceptions.ClientError) as excinfo:
+        sm.describe_app(DomainId=domain_id, UserProfileName="bob", SpaceName="s", AppType="JupyterServer",
+                            AppName="Main")
+    assert error_of(excinfo) == ("ValidationException", "Exactly one of UserProfileName and SpaceName must be specified.")
+
+
 def test_studio_lifecycle_configs(sm):
     for name, app_type in [("first", "JupyterLab"), ("second", "CodeEditor"), ("third", "JupyterLab")]:
         created = sm.create_studio_lifecycle_config(StudioLifecycleConfigName=name, StudioLifecycleConfigAppType=app_type,

@@ -89,10 +89,37 @@ extension SageMakerService {
     public func describeApp(_ input: DescribeAppRequest, context: OperationContext) async throws
         -> DescribeOutput<DescribeAppResponse>
     {
+        if input.userProfileName == nil, input.spaceName == nil {
+            return try await describeAppOfAnyOwner(input, context: context)
+        }
         let owner = try Self.owner(userProfileName: input.userProfileName, spaceName: input.spaceName)
         let id = ResourceNames.appId(
             domainId: input.domainId ?? "", owner: owner, appType: input.appType ?? "", appName: input.appName ?? "")
         return try await describeResource(.app, id: id, context: context)
+    }
+
+    /// DescribeApp naming neither a user profile nor a space, as sagemaker-core's `App.create` reads an app back: the
+    /// domain's app of that type and name created last (docs/behaviour.md, "DescribeApp without an owner").
+    func describeAppOfAnyOwner(_ input: DescribeAppRequest, context: OperationContext) async throws
+        -> DescribeOutput<DescribeAppResponse>
+    {
+        let domainId = input.domainId ?? ""
+        let prefix = domainId + "/"
+        let suffix = "/" + (input.appType ?? "").lowercased() + "/" + (input.appName ?? "")
+        var newest: StoredResource?
+        var after: Int64 = 0
+        while true {
+            let page = try await store.list(.app, scope: context.scope, parentId: nil, after: after, limit: 1000)
+            for record in page where record.id.hasPrefix(prefix) && record.id.hasSuffix(suffix) {
+                if newest.map({ $0.sequence < record.sequence }) ?? true { newest = record }
+            }
+            guard let last = page.last, page.count == 1000 else { break }
+            after = last.sequence
+        }
+        guard let newest else {
+            throw ResourceKindDeclaration.app.notFound(domainId + "/*" + suffix, context)
+        }
+        return .encoded(Array(newest.document))
     }
 
     public func deleteApp(_ input: DeleteAppRequest, context: OperationContext) async throws {
