@@ -241,3 +241,46 @@ def test_settings_come_from_environment_variables(make_emulator):
     status, _, body = emulator.raw("SageMaker.CreateDomain",
                                    '{"DomainName":"u","AuthMode":"IAM","DefaultUserSettings":{}}')
     assert status == 200 and ":eu-central-1:123456789012:" in body["DomainArn"]
+
+
+def test_home_efs_file_system_creation(emulator):
+    """botocore 1.44's HomeEfsFileSystemCreation, sent raw (the suite's boto3 may predate it)."""
+    import json
+    import time
+
+    def call(operation, **body):
+        return emulator.raw(f"SageMaker.{operation}", json.dumps(body))
+
+    def described(domain_id):
+        deadline = time.monotonic() + 10
+        while True:
+            status, _, domain = call("DescribeDomain", DomainId=domain_id)
+            assert status == 200, domain
+            if domain["Status"] == "InService" or time.monotonic() > deadline:
+                return domain
+            time.sleep(0.05)
+
+    base = {"AuthMode": "IAM", "VpcId": "vpc-1", "SubnetIds": ["subnet-1"],
+            "DefaultUserSettings": {"ExecutionRole": ROLE}}
+    status, _, created = call("CreateDomain", DomainName=f"no-efs-{uuid.uuid4().hex[:8]}",
+                              HomeEfsFileSystemCreation="Disabled", **base)
+    assert status == 200, created
+    domain = described(created["DomainId"])
+    assert domain["HomeEfsFileSystemCreation"] == "Disabled" and "HomeEfsFileSystemId" not in domain
+    # Disabled -> Enabled creates the file system.
+    status, _, answer = call("UpdateDomain", DomainId=created["DomainId"], HomeEfsFileSystemCreation="Enabled")
+    assert status == 200, answer
+    domain = described(created["DomainId"])
+    assert domain["HomeEfsFileSystemCreation"] == "Enabled"
+    assert re.fullmatch(r"fs-[0-9a-f]{17}", domain["HomeEfsFileSystemId"])
+    # Enabled -> Disabled is refused and changes nothing.
+    status, _, refused = call("UpdateDomain", DomainId=created["DomainId"], HomeEfsFileSystemCreation="Disabled")
+    assert status == 400 and refused["__type"].endswith("ValidationException"), refused
+    assert refused["message"] == "HomeEfsFileSystemCreation cannot be changed from Enabled to Disabled."
+    assert described(created["DomainId"]) == domain
+    # The default is Enabled, with a file system; a value outside the enum is the model's refusal.
+    status, _, created = call("CreateDomain", DomainName=f"efs-{uuid.uuid4().hex[:8]}", **base)
+    domain = described(created["DomainId"])
+    assert domain["HomeEfsFileSystemCreation"] == "Enabled" and domain["HomeEfsFileSystemId"].startswith("fs-")
+    status, _, refused = call("CreateDomain", DomainName="bad-efs", HomeEfsFileSystemCreation="Sometimes", **base)
+    assert status == 400 and "Member must satisfy enum value set: [Enabled, Disabled]" in refused["message"]

@@ -14,6 +14,7 @@ extension SageMakerService {
         let arn = ResourceNames.arn(.domain, scope, id: domainId)
         let url = ResourceNames.domainUrl(region: scope.region, domainId: domainId)
         let networkAccess = input.appNetworkAccessType ?? AppNetworkAccessType.publicInternetOnly
+        let homeFileSystem = input.homeEfsFileSystemCreation ?? HomeEfsFileSystemCreation.enabled
         var domain = DescribeDomainResponse(
             appNetworkAccessType: networkAccess,
             appSecurityGroupManagement: input.appSecurityGroupManagement,
@@ -25,7 +26,10 @@ extension SageMakerService {
             domainId: domainId,
             domainName: input.domainName,
             domainSettings: input.domainSettings,
-            homeEfsFileSystemId: ResourceNames.newFileSystemId(),
+            homeEfsFileSystemCreation: homeFileSystem,
+            // A domain created without its home file system has none (aws-behavior.md, added 2026-11-25).
+            homeEfsFileSystemId: homeFileSystem == HomeEfsFileSystemCreation.disabled
+                ? nil : ResourceNames.newFileSystemId(),
             homeEfsFileSystemKmsKeyId: input.homeEfsFileSystemKmsKeyId ?? input.kmsKeyId,
             kmsKeyId: input.kmsKeyId ?? input.homeEfsFileSystemKmsKeyId,
             lastModifiedTime: now,

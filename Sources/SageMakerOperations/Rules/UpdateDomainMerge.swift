@@ -17,11 +17,27 @@ public enum UpdateDomainMerge {
         if let value = request.vpcId { merged.vpcId = value }
         if let value = request.appNetworkAccessType { merged.appNetworkAccessType = value }
         if let value = request.tagPropagation { merged.tagPropagation = value }
+        try mergeHomeFileSystem(request.homeEfsFileSystemCreation, into: &merged)
         if let update = request.domainSettingsForUpdate {
             merged.domainSettings = merge(domain.domainSettings, update)
         }
         try DomainRules.checkUpdate(merged, previous: domain, request: request)
         return merged
+    }
+
+    /// `HomeEfsFileSystemCreation` (botocore 1.44): a domain created without its home EFS may get one (Disabled ->
+    /// Enabled creates it), but one that has it keeps it ("cannot change from Enabled to Disabled", model doc).
+    /// Domains stored before the member existed have their file system: absent reads as Enabled.
+    static func mergeHomeFileSystem(_ wanted: String?, into domain: inout DescribeDomainResponse) throws(AWSError) {
+        guard let wanted else { return }
+        let current = domain.homeEfsFileSystemCreation ?? HomeEfsFileSystemCreation.enabled
+        if current == HomeEfsFileSystemCreation.enabled, wanted == HomeEfsFileSystemCreation.disabled {
+            throw .validation("HomeEfsFileSystemCreation cannot be changed from Enabled to Disabled.")
+        }
+        domain.homeEfsFileSystemCreation = wanted
+        if wanted == HomeEfsFileSystemCreation.enabled, domain.homeEfsFileSystemId == nil {
+            domain.homeEfsFileSystemId = ResourceNames.newFileSystemId()
+        }
     }
 
     /// `DomainSettingsForUpdate` onto the stored `DomainSettings`.
