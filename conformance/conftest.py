@@ -223,6 +223,15 @@ def create_profile(client, domain_id, name, wait=True, **extra):
     return response
 
 
+def create_image(client, name, versions=1):
+    """An image with `versions` versions, each CREATED (custom images in settings must name existing ones)."""
+    client.create_image(ImageName=name, RoleArn=ROLE)
+    wait_for(lambda: client.describe_image(ImageName=name)["ImageStatus"], "CREATED")
+    for number in range(1, versions + 1):
+        client.create_image_version(ImageName=name, BaseImage=f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}:{number}")
+        wait_for(lambda: client.describe_image_version(ImageName=name, Version=number)["ImageVersionStatus"], "CREATED")
+
+
 def create_app(client, domain_id, app_type="JupyterLab", name="default", wait=True, **owner):
     response = client.create_app(DomainId=domain_id, AppType=app_type, AppName=name, **owner)
     if wait:

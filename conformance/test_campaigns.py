@@ -2,6 +2,7 @@
 Bounded for CI; the environment variables below make the long runs whose figures docs/robustness.md reports."""
 import copy
 import json
+from pathlib import Path
 import os
 import random
 import signal
@@ -201,7 +202,23 @@ SEED_BODIES = {
     "ListTags": {"ResourceArn": "{arn}"},
     "DeleteTags": {"ResourceArn": "{arn}", "TagKeys": ["a"]},
     "CreatePresignedDomainUrl": {"DomainId": "{domain}", "UserProfileName": "alice"},
+    "CreateImage": {"ImageName": "img", "RoleArn": ROLE, "DisplayName": "Image", "Tags": [{"Key": "k", "Value": "v"}]},
+    "DescribeImage": {"ImageName": "base"},
+    "UpdateImage": {"ImageName": "base", "DisplayName": "Base", "DeleteProperties": ["Description"]},
+    "DeleteImage": {"ImageName": "base"},
+    "ListImages": {"NameContains": "b", "SortBy": "IMAGE_NAME", "SortOrder": "ASCENDING", "MaxResults": 5},
+    "CreateImageVersion": {"ImageName": "base", "BaseImage": "repo/base:2", "ClientToken": "t", "Aliases": ["two"]},
+    "DescribeImageVersion": {"ImageName": "base", "Version": 1},
+    "UpdateImageVersion": {"ImageName": "base", "Alias": "one", "AliasesToAdd": ["first"], "JobType": "TRAINING"},
+    "DeleteImageVersion": {"ImageName": "base", "Version": 1},
+    "ListImageVersions": {"ImageName": "base", "SortBy": "VERSION"},
+    "ListAliases": {"ImageName": "base", "Version": 1},
 }
+
+def test_the_fuzzer_seeds_every_served_operation():
+    model = json.loads((Path(__file__).resolve().parents[1] / "model" / "sagemaker-2017-07-24.json").read_text())
+    assert set(SEED_BODIES) == set(model["operations"])
+
 
 JUNK = [None, True, -1, 0, 2**63, 1e308, -1e-308, "", "x" * 5000, "\u0000", "\ud7ff\ue000", "é" * 300, [], {},
         [1, "a", None], {"a": {"b": {"c": []}}}, "arn:aws:iam::1:role/x", "d-aaaaaaaaaaaa"]
@@ -256,17 +273,22 @@ def state_of(server):
             state.append(profile)
     for config in client.list_studio_lifecycle_configs()["StudioLifecycleConfigs"]:
         state.append(config)
+    for image in client.list_images(MaxResults=100)["Images"]:
+        state.append(image)
+        state.append(client.list_image_versions(ImageName=image["ImageName"], MaxResults=100)["ImageVersions"])
     return json.dumps(state, default=str, sort_keys=True)
 
 
 def test_fuzzed_requests_never_crash_never_5xx_and_refusals_change_nothing(make_emulator):
     server = make_emulator("--domain-create-delay", "0", "--user-profile-delay", "0", "--app-create-delay", "0",
                            "--domain-update-delay", "0", "--domain-delete-delay", "0", "--space-delay", "0",
-                           "--app-delete-delay", "0",
+                           "--app-delete-delay", "0", "--image-delay", "0",
                            "--max-body-bytes", "262144")
     client = server.client(account=ACCOUNT)
     domain = create_domain(client)
     client.create_user_profile(DomainId=domain["DomainId"], UserProfileName="alice")
+    client.create_image(ImageName="base", RoleArn=ROLE, Description="the image the fuzzer changes")
+    client.create_image_version(ImageName="base", BaseImage="repo/base:1", Aliases=["one"])
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     operations = sorted(SEED_BODIES)

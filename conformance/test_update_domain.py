@@ -2,7 +2,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROLE, create_domain, wait_for_status
+from conftest import ROLE, create_domain, create_image, wait_for_status
 
 ACCOUNT_ROLE = "arn:aws:iam::111111111111:role/Other"
 LCC = "arn:aws:sagemaker:us-east-1:111111111111:studio-lifecycle-config/setup"
@@ -67,7 +67,7 @@ REFERENCE_ACCOUNT = "111111111111"
 
 
 def ensure_references(client):
-    """The lifecycle configuration and app image configs the requests of this module name must exist."""
+    """The lifecycle configuration, app image configs and images the requests of this module name must exist."""
     try:
         client.create_studio_lifecycle_config(StudioLifecycleConfigName="setup", StudioLifecycleConfigContent="ZWNobw==",
                                               StudioLifecycleConfigAppType="JupyterServer")
@@ -76,6 +76,7 @@ def ensure_references(client):
     for prefix in ["space", "kernel", "rsession", "a", "b"]:
         try:
             client.create_app_image_config(AppImageConfigName=f"{prefix}-config")
+            create_image(client, f"{prefix}-image")
         except client.exceptions.ResourceInUse:
             pass
     return client

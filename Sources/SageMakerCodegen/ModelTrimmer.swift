@@ -5,13 +5,15 @@ import Foundation
 public struct ModelTrimmer: Sendable {
     /// The Studio domain family (issues: core domain API and everything that lives in a domain).
     public static let familyOperations: [String] = {
-        let kinds = ["Domain", "UserProfile", "Space", "App", "StudioLifecycleConfig", "AppImageConfig"]
+        let kinds = [
+            "Domain", "UserProfile", "Space", "App", "StudioLifecycleConfig", "AppImageConfig", "Image", "ImageVersion",
+        ]
         var names: [String] = []
         for verb in ["Create", "Describe", "Update", "Delete"] {
             for kind in kinds { names.append(verb + kind) }
         }
         for kind in kinds { names.append("List" + kind + "s") }
-        names += ["AddTags", "ListTags", "DeleteTags", "CreatePresignedDomainUrl"]
+        names += ["AddTags", "ListTags", "DeleteTags", "CreatePresignedDomainUrl", "ListAliases"]
         return names
     }()
 

@@ -19,10 +19,13 @@ public struct StatusDelays: Sendable, Equatable {
     public var appDelete: Double
     /// How long a Deleted app stays listed before it is purged.
     public var deletedAppRetention: Double
+    /// Each transition of an image (CREATING, UPDATING, DELETING) and of an image version (CREATING, DELETING).
+    public var image: Double
 
     public init(
         domainCreate: Double, domainUpdate: Double, domainDelete: Double, userProfile: Double = 0.1,
-        space: Double = 0.1, appCreate: Double = 0.1, appDelete: Double = 0.1, deletedAppRetention: Double = 86_400
+        space: Double = 0.1, appCreate: Double = 0.1, appDelete: Double = 0.1, deletedAppRetention: Double = 86_400,
+        image: Double = 0.1
     ) {
         self.domainCreate = domainCreate
         self.domainUpdate = domainUpdate
@@ -32,6 +35,7 @@ public struct StatusDelays: Sendable, Equatable {
         self.appCreate = appCreate
         self.appDelete = appDelete
         self.deletedAppRetention = deletedAppRetention
+        self.image = image
     }
 
     /// The default: every transition completes after 100 ms, so clients see each status but never wait.
@@ -39,7 +43,7 @@ public struct StatusDelays: Sendable, Equatable {
     /// Durations like the real service's (shared/reference/aws-behavior.md, "Statuses").
     public static let realistic = StatusDelays(
         domainCreate: 300, domainUpdate: 60, domainDelete: 120, userProfile: 3, space: 12, appCreate: 120,
-        appDelete: 300)
+        appDelete: 300, image: 10)
 
     /// The pending transition to `status` after `delay` seconds; none when the delay is zero, in which case the
     /// resource takes its final status inside the request that changed it.

@@ -20,6 +20,7 @@ extension EmulatorConfiguration {
         try override(&delays.space, Options.spaceDelay)
         try override(&delays.appCreate, Options.appCreateDelay)
         try override(&delays.appDelete, Options.appDeleteDelay)
+        try override(&delays.image, Options.imageDelay)
         delays.deletedAppRetention = try values.value(Options.deletedAppRetention)
         let quotas = Quotas(
             domainsPerRegion: try values.value(Options.maxDomains),

@@ -117,6 +117,8 @@ public enum EmulatorOptions {
     public static let spaceDelay = Setting<Double?>(delay: "space-delay", help: "seconds each space transition takes (create, update, delete)")
     public static let appCreateDelay = Setting<Double?>(delay: "app-create-delay", help: "seconds an app takes from Pending to InService")
     public static let appDeleteDelay = Setting<Double?>(delay: "app-delete-delay", help: "seconds an app takes from Deleting to Deleted")
+    public static let imageDelay = Setting<Double?>(
+        delay: "image-delay", help: "seconds each image and image version transition takes (create, update, delete)")
     public static let deletedAppRetention = Setting(
         "deleted-app-retention", default: StatusDelays.fast.deletedAppRetention,
         help: "seconds a Deleted app stays listed before it is purged")
@@ -173,7 +175,7 @@ public enum EmulatorOptions {
     public static let all: [EmulatorOption] = [
         host.option, port.option, dataDir.option, inMemory.option, statusProfile.option, domainCreateDelay.option,
         domainUpdateDelay.option, domainDeleteDelay.option, userProfileDelay.option, spaceDelay.option,
-        appCreateDelay.option, appDeleteDelay.option, deletedAppRetention.option, maxDomains.option,
+        appCreateDelay.option, appDeleteDelay.option, imageDelay.option, deletedAppRetention.option, maxDomains.option,
         maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,
         maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
         maxBodyBytes.option, logLevel.option, auth.option, credentialsFile.option, allowUnauthenticated.option,

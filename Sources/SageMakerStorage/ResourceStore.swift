@@ -8,6 +8,8 @@ public enum ResourceKind: String, Sendable, CaseIterable {
     case app
     case studioLifecycleConfig = "studio-lifecycle-config"
     case appImageConfig = "app-image-config"
+    case image
+    case imageVersion = "image-version"
 }
 
 /// The account and region every resource is scoped to.

@@ -63,6 +63,19 @@ struct Harness {
         _ = try await service.createAppImageConfig(request, context: context)
     }
 
+    /// An image with `versions` versions, each CREATED (the clock is moved past its delay).
+    func createImage(_ name: String, versions: Int = 0, context: OperationContext = alice) async throws {
+        _ = try await service.createImage(
+            CreateImageRequest(imageName: name, roleArn: "arn:aws:iam::111111111111:role/R"), context: context)
+        try await advance(1)
+        for number in 0..<versions {
+            _ = try await service.createImageVersion(
+                CreateImageVersionRequest(baseImage: "repo/\(name):\(number)", clientToken: "t\(number)", imageName: name),
+                context: context)
+            try await advance(1)
+        }
+    }
+
     func describe(_ id: String, context: OperationContext = alice) async throws -> DescribeDomainResponse {
         try await service.describeDomain(DescribeDomainRequest(domainId: id), context: context).value()
     }

@@ -192,7 +192,10 @@ import Testing
         let id = try await harness.createDomain()
         try await harness.advance(6)
         let images = (1...3).map { CustomImage(appImageConfigName: "config\($0)", imageName: "image\($0)") }
-        for index in 1...3 { try await harness.createAppImageConfig("config\(index)") }
+        for index in 1...3 {
+            try await harness.createAppImageConfig("config\(index)")
+            try await harness.createImage("image\(index)")
+        }
         let before = try await harness.describe(id)
         let error = await awsError {
             try await harness.update(UpdateDomainRequest(

@@ -348,6 +348,88 @@ extension CreateDomainResponse: WireDecodable {
     }
 }
 
+/// Reads model shape `CreateImageRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension CreateImageRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "Description": self.description = try member.string()
+                case "DisplayName": self.displayName = try member.string()
+                case "ImageName": self.imageName = try member.string()
+                case "RoleArn": self.roleArn = try member.string()
+                case "Tags": self.tags = try member.list { (element0: JSONValue) throws(WireDecodingError) -> Tag in try Tag(wire: element0) }
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `CreateImageResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension CreateImageResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ImageArn": self.imageArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `CreateImageVersionRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension CreateImageVersionRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "Aliases": self.aliases = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
+                case "BaseImage": self.baseImage = try member.string()
+                case "ClientToken": self.clientToken = try member.string()
+                case "Horovod": self.horovod = try member.bool()
+                case "ImageName": self.imageName = try member.string()
+                case "JobType": self.jobType = try member.string()
+                case "MLFramework": self.mlFramework = try member.string()
+                case "Processor": self.processor = try member.string()
+                case "ProgrammingLang": self.programmingLang = try member.string()
+                case "ReleaseNotes": self.releaseNotes = try member.string()
+                case "VendorGuidance": self.vendorGuidance = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `CreateImageVersionResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension CreateImageVersionResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ImageVersionArn": self.imageVersionArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
 /// Reads model shape `CreatePresignedDomainUrlRequest` from a parsed request body; null members are absent, unknown ones ignored.
 extension CreatePresignedDomainUrlRequest: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
@@ -693,6 +775,58 @@ extension DeleteDomainRequest: WireDecodable {
     }
 }
 
+/// Reads model shape `DeleteImageRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension DeleteImageRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ImageName": self.imageName = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DeleteImageResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension DeleteImageResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        _ = try value.members()
+    }
+}
+
+/// Reads model shape `DeleteImageVersionRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension DeleteImageVersionRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "Alias": self.alias = try member.string()
+                case "ImageName": self.imageName = try member.string()
+                case "Version": self.version = try member.int()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DeleteImageVersionResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension DeleteImageVersionResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        _ = try value.members()
+    }
+}
+
 /// Reads model shape `DeleteSpaceRequest` from a parsed request body; null members are absent, unknown ones ignored.
 extension DeleteSpaceRequest: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
@@ -912,6 +1046,99 @@ extension DescribeDomainResponse: WireDecodable {
                 case "TagPropagation": self.tagPropagation = try member.string()
                 case "Url": self.url = try member.string()
                 case "VpcId": self.vpcId = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DescribeImageRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension DescribeImageRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ImageName": self.imageName = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DescribeImageResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension DescribeImageResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
+                case "Description": self.description = try member.string()
+                case "DisplayName": self.displayName = try member.string()
+                case "FailureReason": self.failureReason = try member.string()
+                case "ImageArn": self.imageArn = try member.string()
+                case "ImageName": self.imageName = try member.string()
+                case "ImageStatus": self.imageStatus = try member.string()
+                case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
+                case "RoleArn": self.roleArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DescribeImageVersionRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension DescribeImageVersionRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "Alias": self.alias = try member.string()
+                case "ImageName": self.imageName = try member.string()
+                case "Version": self.version = try member.int()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DescribeImageVersionResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension DescribeImageVersionResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "BaseImage": self.baseImage = try member.string()
+                case "ContainerImage": self.containerImage = try member.string()
+                case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
+                case "FailureReason": self.failureReason = try member.string()
+                case "Horovod": self.horovod = try member.bool()
+                case "ImageArn": self.imageArn = try member.string()
+                case "ImageVersionArn": self.imageVersionArn = try member.string()
+                case "ImageVersionStatus": self.imageVersionStatus = try member.string()
+                case "JobType": self.jobType = try member.string()
+                case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
+                case "MLFramework": self.mlFramework = try member.string()
+                case "Processor": self.processor = try member.string()
+                case "ProgrammingLang": self.programmingLang = try member.string()
+                case "ReleaseNotes": self.releaseNotes = try member.string()
+                case "VendorGuidance": self.vendorGuidance = try member.string()
+                case "Version": self.version = try member.int()
                 default: break
                 }
             } catch {
@@ -1375,6 +1602,53 @@ extension IdleSettings: WireDecodable {
     }
 }
 
+/// Reads model shape `Image` from a parsed request body; null members are absent, unknown ones ignored.
+extension Image: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
+                case "Description": self.description = try member.string()
+                case "DisplayName": self.displayName = try member.string()
+                case "FailureReason": self.failureReason = try member.string()
+                case "ImageArn": self.imageArn = try member.string()
+                case "ImageName": self.imageName = try member.string()
+                case "ImageStatus": self.imageStatus = try member.string()
+                case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `ImageVersion` from a parsed request body; null members are absent, unknown ones ignored.
+extension ImageVersion: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
+                case "FailureReason": self.failureReason = try member.string()
+                case "ImageArn": self.imageArn = try member.string()
+                case "ImageVersionArn": self.imageVersionArn = try member.string()
+                case "ImageVersionStatus": self.imageVersionStatus = try member.string()
+                case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
+                case "Version": self.version = try member.int()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
 /// Reads model shape `JupyterLabAppImageConfig` from a parsed request body; null members are absent, unknown ones ignored.
 extension JupyterLabAppImageConfig: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
@@ -1507,6 +1781,45 @@ extension KernelSpec: WireDecodable {
     }
 }
 
+/// Reads model shape `ListAliasesRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension ListAliasesRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "Alias": self.alias = try member.string()
+                case "ImageName": self.imageName = try member.string()
+                case "MaxResults": self.maxResults = try member.int()
+                case "NextToken": self.nextToken = try member.string()
+                case "Version": self.version = try member.int()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `ListAliasesResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension ListAliasesResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "NextToken": self.nextToken = try member.string()
+                case "SageMakerImageVersionAliases": self.sageMakerImageVersionAliases = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
 /// Reads model shape `ListAppImageConfigsRequest` from a parsed request body; null members are absent, unknown ones ignored.
 extension ListAppImageConfigsRequest: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
@@ -1617,6 +1930,92 @@ extension ListDomainsResponse: WireDecodable {
             do {
                 switch key {
                 case "Domains": self.domains = try member.list { (element0: JSONValue) throws(WireDecodingError) -> DomainDetails in try DomainDetails(wire: element0) }
+                case "NextToken": self.nextToken = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `ListImageVersionsRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension ListImageVersionsRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "CreationTimeAfter": self.creationTimeAfter = Date(timeIntervalSince1970: try member.date())
+                case "CreationTimeBefore": self.creationTimeBefore = Date(timeIntervalSince1970: try member.date())
+                case "ImageName": self.imageName = try member.string()
+                case "LastModifiedTimeAfter": self.lastModifiedTimeAfter = Date(timeIntervalSince1970: try member.date())
+                case "LastModifiedTimeBefore": self.lastModifiedTimeBefore = Date(timeIntervalSince1970: try member.date())
+                case "MaxResults": self.maxResults = try member.int()
+                case "NextToken": self.nextToken = try member.string()
+                case "SortBy": self.sortBy = try member.string()
+                case "SortOrder": self.sortOrder = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `ListImageVersionsResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension ListImageVersionsResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ImageVersions": self.imageVersions = try member.list { (element0: JSONValue) throws(WireDecodingError) -> ImageVersion in try ImageVersion(wire: element0) }
+                case "NextToken": self.nextToken = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `ListImagesRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension ListImagesRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "CreationTimeAfter": self.creationTimeAfter = Date(timeIntervalSince1970: try member.date())
+                case "CreationTimeBefore": self.creationTimeBefore = Date(timeIntervalSince1970: try member.date())
+                case "LastModifiedTimeAfter": self.lastModifiedTimeAfter = Date(timeIntervalSince1970: try member.date())
+                case "LastModifiedTimeBefore": self.lastModifiedTimeBefore = Date(timeIntervalSince1970: try member.date())
+                case "MaxResults": self.maxResults = try member.int()
+                case "NameContains": self.nameContains = try member.string()
+                case "NextToken": self.nextToken = try member.string()
+                case "SortBy": self.sortBy = try member.string()
+                case "SortOrder": self.sortOrder = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `ListImagesResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension ListImagesResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "Images": self.images = try member.list { (element0: JSONValue) throws(WireDecodingError) -> Image in try Image(wire: element0) }
                 case "NextToken": self.nextToken = try member.string()
                 default: break
                 }
@@ -2407,6 +2806,89 @@ extension UpdateDomainResponse: WireDecodable {
             do {
                 switch key {
                 case "DomainArn": self.domainArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `UpdateImageRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension UpdateImageRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "DeleteProperties": self.deleteProperties = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
+                case "Description": self.description = try member.string()
+                case "DisplayName": self.displayName = try member.string()
+                case "ImageName": self.imageName = try member.string()
+                case "RoleArn": self.roleArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `UpdateImageResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension UpdateImageResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ImageArn": self.imageArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `UpdateImageVersionRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension UpdateImageVersionRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "Alias": self.alias = try member.string()
+                case "AliasesToAdd": self.aliasesToAdd = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
+                case "AliasesToDelete": self.aliasesToDelete = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
+                case "Horovod": self.horovod = try member.bool()
+                case "ImageName": self.imageName = try member.string()
+                case "JobType": self.jobType = try member.string()
+                case "MLFramework": self.mlFramework = try member.string()
+                case "Processor": self.processor = try member.string()
+                case "ProgrammingLang": self.programmingLang = try member.string()
+                case "ReleaseNotes": self.releaseNotes = try member.string()
+                case "VendorGuidance": self.vendorGuidance = try member.string()
+                case "Version": self.version = try member.int()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `UpdateImageVersionResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension UpdateImageVersionResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ImageVersionArn": self.imageVersionArn = try member.string()
                 default: break
                 }
             } catch {

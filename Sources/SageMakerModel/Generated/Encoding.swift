@@ -477,6 +477,118 @@ extension CreateDomainResponse: WireEncodable {
     }
 }
 
+/// Writes model shape `CreateImageRequest` as AWS JSON 1.1; absent members are left out.
+extension CreateImageRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = description {
+            writer.key("Description")
+            writer.string(value)
+        }
+        if let value = displayName {
+            writer.key("DisplayName")
+            writer.string(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = roleArn {
+            writer.key("RoleArn")
+            writer.string(value)
+        }
+        if let value = tags {
+            writer.key("Tags")
+            writer.beginArray()
+            for element0 in value {
+                writer.value(element0)
+            }
+            writer.endArray()
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `CreateImageResponse` as AWS JSON 1.1; absent members are left out.
+extension CreateImageResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = imageArn {
+            writer.key("ImageArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `CreateImageVersionRequest` as AWS JSON 1.1; absent members are left out.
+extension CreateImageVersionRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = aliases {
+            writer.key("Aliases")
+            writer.beginArray()
+            for element0 in value {
+                writer.string(element0)
+            }
+            writer.endArray()
+        }
+        if let value = baseImage {
+            writer.key("BaseImage")
+            writer.string(value)
+        }
+        if let value = clientToken {
+            writer.key("ClientToken")
+            writer.string(value)
+        }
+        if let value = horovod {
+            writer.key("Horovod")
+            writer.bool(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = jobType {
+            writer.key("JobType")
+            writer.string(value)
+        }
+        if let value = mlFramework {
+            writer.key("MLFramework")
+            writer.string(value)
+        }
+        if let value = processor {
+            writer.key("Processor")
+            writer.string(value)
+        }
+        if let value = programmingLang {
+            writer.key("ProgrammingLang")
+            writer.string(value)
+        }
+        if let value = releaseNotes {
+            writer.key("ReleaseNotes")
+            writer.string(value)
+        }
+        if let value = vendorGuidance {
+            writer.key("VendorGuidance")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `CreateImageVersionResponse` as AWS JSON 1.1; absent members are left out.
+extension CreateImageVersionResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = imageVersionArn {
+            writer.key("ImageVersionArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
 /// Writes model shape `CreatePresignedDomainUrlRequest` as AWS JSON 1.1; absent members are left out.
 extension CreatePresignedDomainUrlRequest: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
@@ -869,6 +981,54 @@ extension DeleteDomainRequest: WireEncodable {
     }
 }
 
+/// Writes model shape `DeleteImageRequest` as AWS JSON 1.1; absent members are left out.
+extension DeleteImageRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DeleteImageResponse` as AWS JSON 1.1; absent members are left out.
+extension DeleteImageResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DeleteImageVersionRequest` as AWS JSON 1.1; absent members are left out.
+extension DeleteImageVersionRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = alias {
+            writer.key("Alias")
+            writer.string(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = version {
+            writer.key("Version")
+            writer.number(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DeleteImageVersionResponse` as AWS JSON 1.1; absent members are left out.
+extension DeleteImageVersionResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.endObject()
+    }
+}
+
 /// Writes model shape `DeleteSpaceRequest` as AWS JSON 1.1; absent members are left out.
 extension DeleteSpaceRequest: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
@@ -1200,6 +1360,154 @@ extension DescribeDomainResponse: WireEncodable {
         if let value = vpcId {
             writer.key("VpcId")
             writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DescribeImageRequest` as AWS JSON 1.1; absent members are left out.
+extension DescribeImageRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DescribeImageResponse` as AWS JSON 1.1; absent members are left out.
+extension DescribeImageResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = creationTime {
+            writer.key("CreationTime")
+            writer.timestamp(value)
+        }
+        if let value = description {
+            writer.key("Description")
+            writer.string(value)
+        }
+        if let value = displayName {
+            writer.key("DisplayName")
+            writer.string(value)
+        }
+        if let value = failureReason {
+            writer.key("FailureReason")
+            writer.string(value)
+        }
+        if let value = imageArn {
+            writer.key("ImageArn")
+            writer.string(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = imageStatus {
+            writer.key("ImageStatus")
+            writer.string(value)
+        }
+        if let value = lastModifiedTime {
+            writer.key("LastModifiedTime")
+            writer.timestamp(value)
+        }
+        if let value = roleArn {
+            writer.key("RoleArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DescribeImageVersionRequest` as AWS JSON 1.1; absent members are left out.
+extension DescribeImageVersionRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = alias {
+            writer.key("Alias")
+            writer.string(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = version {
+            writer.key("Version")
+            writer.number(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DescribeImageVersionResponse` as AWS JSON 1.1; absent members are left out.
+extension DescribeImageVersionResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = baseImage {
+            writer.key("BaseImage")
+            writer.string(value)
+        }
+        if let value = containerImage {
+            writer.key("ContainerImage")
+            writer.string(value)
+        }
+        if let value = creationTime {
+            writer.key("CreationTime")
+            writer.timestamp(value)
+        }
+        if let value = failureReason {
+            writer.key("FailureReason")
+            writer.string(value)
+        }
+        if let value = horovod {
+            writer.key("Horovod")
+            writer.bool(value)
+        }
+        if let value = imageArn {
+            writer.key("ImageArn")
+            writer.string(value)
+        }
+        if let value = imageVersionArn {
+            writer.key("ImageVersionArn")
+            writer.string(value)
+        }
+        if let value = imageVersionStatus {
+            writer.key("ImageVersionStatus")
+            writer.string(value)
+        }
+        if let value = jobType {
+            writer.key("JobType")
+            writer.string(value)
+        }
+        if let value = lastModifiedTime {
+            writer.key("LastModifiedTime")
+            writer.timestamp(value)
+        }
+        if let value = mlFramework {
+            writer.key("MLFramework")
+            writer.string(value)
+        }
+        if let value = processor {
+            writer.key("Processor")
+            writer.string(value)
+        }
+        if let value = programmingLang {
+            writer.key("ProgrammingLang")
+            writer.string(value)
+        }
+        if let value = releaseNotes {
+            writer.key("ReleaseNotes")
+            writer.string(value)
+        }
+        if let value = vendorGuidance {
+            writer.key("VendorGuidance")
+            writer.string(value)
+        }
+        if let value = version {
+            writer.key("Version")
+            writer.number(value)
         }
         writer.endObject()
     }
@@ -1757,6 +2065,82 @@ extension IdleSettings: WireEncodable {
     }
 }
 
+/// Writes model shape `Image` as AWS JSON 1.1; absent members are left out.
+extension Image: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = creationTime {
+            writer.key("CreationTime")
+            writer.timestamp(value)
+        }
+        if let value = description {
+            writer.key("Description")
+            writer.string(value)
+        }
+        if let value = displayName {
+            writer.key("DisplayName")
+            writer.string(value)
+        }
+        if let value = failureReason {
+            writer.key("FailureReason")
+            writer.string(value)
+        }
+        if let value = imageArn {
+            writer.key("ImageArn")
+            writer.string(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = imageStatus {
+            writer.key("ImageStatus")
+            writer.string(value)
+        }
+        if let value = lastModifiedTime {
+            writer.key("LastModifiedTime")
+            writer.timestamp(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `ImageVersion` as AWS JSON 1.1; absent members are left out.
+extension ImageVersion: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = creationTime {
+            writer.key("CreationTime")
+            writer.timestamp(value)
+        }
+        if let value = failureReason {
+            writer.key("FailureReason")
+            writer.string(value)
+        }
+        if let value = imageArn {
+            writer.key("ImageArn")
+            writer.string(value)
+        }
+        if let value = imageVersionArn {
+            writer.key("ImageVersionArn")
+            writer.string(value)
+        }
+        if let value = imageVersionStatus {
+            writer.key("ImageVersionStatus")
+            writer.string(value)
+        }
+        if let value = lastModifiedTime {
+            writer.key("LastModifiedTime")
+            writer.timestamp(value)
+        }
+        if let value = version {
+            writer.key("Version")
+            writer.number(value)
+        }
+        writer.endObject()
+    }
+}
+
 /// Writes model shape `JupyterLabAppImageConfig` as AWS JSON 1.1; absent members are left out.
 extension JupyterLabAppImageConfig: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
@@ -1925,6 +2309,54 @@ extension KernelSpec: WireEncodable {
     }
 }
 
+/// Writes model shape `ListAliasesRequest` as AWS JSON 1.1; absent members are left out.
+extension ListAliasesRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = alias {
+            writer.key("Alias")
+            writer.string(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = maxResults {
+            writer.key("MaxResults")
+            writer.number(value)
+        }
+        if let value = nextToken {
+            writer.key("NextToken")
+            writer.string(value)
+        }
+        if let value = version {
+            writer.key("Version")
+            writer.number(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `ListAliasesResponse` as AWS JSON 1.1; absent members are left out.
+extension ListAliasesResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = nextToken {
+            writer.key("NextToken")
+            writer.string(value)
+        }
+        if let value = sageMakerImageVersionAliases {
+            writer.key("SageMakerImageVersionAliases")
+            writer.beginArray()
+            for element0 in value {
+                writer.string(element0)
+            }
+            writer.endArray()
+        }
+        writer.endObject()
+    }
+}
+
 /// Writes model shape `ListAppImageConfigsRequest` as AWS JSON 1.1; absent members are left out.
 extension ListAppImageConfigsRequest: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
@@ -2067,6 +2499,134 @@ extension ListDomainsResponse: WireEncodable {
         writer.beginObject()
         if let value = domains {
             writer.key("Domains")
+            writer.beginArray()
+            for element0 in value {
+                writer.value(element0)
+            }
+            writer.endArray()
+        }
+        if let value = nextToken {
+            writer.key("NextToken")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `ListImageVersionsRequest` as AWS JSON 1.1; absent members are left out.
+extension ListImageVersionsRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = creationTimeAfter {
+            writer.key("CreationTimeAfter")
+            writer.timestamp(value)
+        }
+        if let value = creationTimeBefore {
+            writer.key("CreationTimeBefore")
+            writer.timestamp(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = lastModifiedTimeAfter {
+            writer.key("LastModifiedTimeAfter")
+            writer.timestamp(value)
+        }
+        if let value = lastModifiedTimeBefore {
+            writer.key("LastModifiedTimeBefore")
+            writer.timestamp(value)
+        }
+        if let value = maxResults {
+            writer.key("MaxResults")
+            writer.number(value)
+        }
+        if let value = nextToken {
+            writer.key("NextToken")
+            writer.string(value)
+        }
+        if let value = sortBy {
+            writer.key("SortBy")
+            writer.string(value)
+        }
+        if let value = sortOrder {
+            writer.key("SortOrder")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `ListImageVersionsResponse` as AWS JSON 1.1; absent members are left out.
+extension ListImageVersionsResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = imageVersions {
+            writer.key("ImageVersions")
+            writer.beginArray()
+            for element0 in value {
+                writer.value(element0)
+            }
+            writer.endArray()
+        }
+        if let value = nextToken {
+            writer.key("NextToken")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `ListImagesRequest` as AWS JSON 1.1; absent members are left out.
+extension ListImagesRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = creationTimeAfter {
+            writer.key("CreationTimeAfter")
+            writer.timestamp(value)
+        }
+        if let value = creationTimeBefore {
+            writer.key("CreationTimeBefore")
+            writer.timestamp(value)
+        }
+        if let value = lastModifiedTimeAfter {
+            writer.key("LastModifiedTimeAfter")
+            writer.timestamp(value)
+        }
+        if let value = lastModifiedTimeBefore {
+            writer.key("LastModifiedTimeBefore")
+            writer.timestamp(value)
+        }
+        if let value = maxResults {
+            writer.key("MaxResults")
+            writer.number(value)
+        }
+        if let value = nameContains {
+            writer.key("NameContains")
+            writer.string(value)
+        }
+        if let value = nextToken {
+            writer.key("NextToken")
+            writer.string(value)
+        }
+        if let value = sortBy {
+            writer.key("SortBy")
+            writer.string(value)
+        }
+        if let value = sortOrder {
+            writer.key("SortOrder")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `ListImagesResponse` as AWS JSON 1.1; absent members are left out.
+extension ListImagesResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = images {
+            writer.key("Images")
             writer.beginArray()
             for element0 in value {
                 writer.value(element0)
@@ -2983,6 +3543,126 @@ extension UpdateDomainResponse: WireEncodable {
         writer.beginObject()
         if let value = domainArn {
             writer.key("DomainArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `UpdateImageRequest` as AWS JSON 1.1; absent members are left out.
+extension UpdateImageRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = deleteProperties {
+            writer.key("DeleteProperties")
+            writer.beginArray()
+            for element0 in value {
+                writer.string(element0)
+            }
+            writer.endArray()
+        }
+        if let value = description {
+            writer.key("Description")
+            writer.string(value)
+        }
+        if let value = displayName {
+            writer.key("DisplayName")
+            writer.string(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = roleArn {
+            writer.key("RoleArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `UpdateImageResponse` as AWS JSON 1.1; absent members are left out.
+extension UpdateImageResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = imageArn {
+            writer.key("ImageArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `UpdateImageVersionRequest` as AWS JSON 1.1; absent members are left out.
+extension UpdateImageVersionRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = alias {
+            writer.key("Alias")
+            writer.string(value)
+        }
+        if let value = aliasesToAdd {
+            writer.key("AliasesToAdd")
+            writer.beginArray()
+            for element0 in value {
+                writer.string(element0)
+            }
+            writer.endArray()
+        }
+        if let value = aliasesToDelete {
+            writer.key("AliasesToDelete")
+            writer.beginArray()
+            for element0 in value {
+                writer.string(element0)
+            }
+            writer.endArray()
+        }
+        if let value = horovod {
+            writer.key("Horovod")
+            writer.bool(value)
+        }
+        if let value = imageName {
+            writer.key("ImageName")
+            writer.string(value)
+        }
+        if let value = jobType {
+            writer.key("JobType")
+            writer.string(value)
+        }
+        if let value = mlFramework {
+            writer.key("MLFramework")
+            writer.string(value)
+        }
+        if let value = processor {
+            writer.key("Processor")
+            writer.string(value)
+        }
+        if let value = programmingLang {
+            writer.key("ProgrammingLang")
+            writer.string(value)
+        }
+        if let value = releaseNotes {
+            writer.key("ReleaseNotes")
+            writer.string(value)
+        }
+        if let value = vendorGuidance {
+            writer.key("VendorGuidance")
+            writer.string(value)
+        }
+        if let value = version {
+            writer.key("Version")
+            writer.number(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `UpdateImageVersionResponse` as AWS JSON 1.1; absent members are left out.
+extension UpdateImageVersionResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = imageVersionArn {
+            writer.key("ImageVersionArn")
             writer.string(value)
         }
         writer.endObject()

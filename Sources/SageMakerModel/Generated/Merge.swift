@@ -210,6 +210,56 @@ extension CreateDomainResponse: DeepMergeable {
     }
 }
 
+/// Member-by-member merge of model shape `CreateImageRequest`.
+extension CreateImageRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.description { merged.description = value }
+        if let value = update.displayName { merged.displayName = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.roleArn { merged.roleArn = value }
+        if let value = update.tags { merged.tags = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `CreateImageResponse`.
+extension CreateImageResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.imageArn { merged.imageArn = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `CreateImageVersionRequest`.
+extension CreateImageVersionRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.aliases { merged.aliases = value }
+        if let value = update.baseImage { merged.baseImage = value }
+        if let value = update.clientToken { merged.clientToken = value }
+        if let value = update.horovod { merged.horovod = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.jobType { merged.jobType = value }
+        if let value = update.mlFramework { merged.mlFramework = value }
+        if let value = update.processor { merged.processor = value }
+        if let value = update.programmingLang { merged.programmingLang = value }
+        if let value = update.releaseNotes { merged.releaseNotes = value }
+        if let value = update.vendorGuidance { merged.vendorGuidance = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `CreateImageVersionResponse`.
+extension CreateImageVersionResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.imageVersionArn { merged.imageVersionArn = value }
+        return merged
+    }
+}
+
 /// Member-by-member merge of model shape `CreatePresignedDomainUrlRequest`.
 extension CreatePresignedDomainUrlRequest: DeepMergeable {
     public func merging(_ update: Self) -> Self {
@@ -411,6 +461,40 @@ extension DeleteDomainRequest: DeepMergeable {
     }
 }
 
+/// Member-by-member merge of model shape `DeleteImageRequest`.
+extension DeleteImageRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.imageName { merged.imageName = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DeleteImageResponse`.
+extension DeleteImageResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        update
+    }
+}
+
+/// Member-by-member merge of model shape `DeleteImageVersionRequest`.
+extension DeleteImageVersionRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.alias { merged.alias = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.version { merged.version = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DeleteImageVersionResponse`.
+extension DeleteImageVersionResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        update
+    }
+}
+
 /// Member-by-member merge of model shape `DeleteSpaceRequest`.
 extension DeleteSpaceRequest: DeepMergeable {
     public func merging(_ update: Self) -> Self {
@@ -554,6 +638,67 @@ extension DescribeDomainResponse: DeepMergeable {
         if let value = update.tagPropagation { merged.tagPropagation = value }
         if let value = update.url { merged.url = value }
         if let value = update.vpcId { merged.vpcId = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DescribeImageRequest`.
+extension DescribeImageRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.imageName { merged.imageName = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DescribeImageResponse`.
+extension DescribeImageResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.creationTime { merged.creationTime = value }
+        if let value = update.description { merged.description = value }
+        if let value = update.displayName { merged.displayName = value }
+        if let value = update.failureReason { merged.failureReason = value }
+        if let value = update.imageArn { merged.imageArn = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.imageStatus { merged.imageStatus = value }
+        if let value = update.lastModifiedTime { merged.lastModifiedTime = value }
+        if let value = update.roleArn { merged.roleArn = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DescribeImageVersionRequest`.
+extension DescribeImageVersionRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.alias { merged.alias = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.version { merged.version = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DescribeImageVersionResponse`.
+extension DescribeImageVersionResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.baseImage { merged.baseImage = value }
+        if let value = update.containerImage { merged.containerImage = value }
+        if let value = update.creationTime { merged.creationTime = value }
+        if let value = update.failureReason { merged.failureReason = value }
+        if let value = update.horovod { merged.horovod = value }
+        if let value = update.imageArn { merged.imageArn = value }
+        if let value = update.imageVersionArn { merged.imageVersionArn = value }
+        if let value = update.imageVersionStatus { merged.imageVersionStatus = value }
+        if let value = update.jobType { merged.jobType = value }
+        if let value = update.lastModifiedTime { merged.lastModifiedTime = value }
+        if let value = update.mlFramework { merged.mlFramework = value }
+        if let value = update.processor { merged.processor = value }
+        if let value = update.programmingLang { merged.programmingLang = value }
+        if let value = update.releaseNotes { merged.releaseNotes = value }
+        if let value = update.vendorGuidance { merged.vendorGuidance = value }
+        if let value = update.version { merged.version = value }
         return merged
     }
 }
@@ -828,6 +973,37 @@ extension IdleSettings: DeepMergeable {
     }
 }
 
+/// Member-by-member merge of model shape `Image`.
+extension Image: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.creationTime { merged.creationTime = value }
+        if let value = update.description { merged.description = value }
+        if let value = update.displayName { merged.displayName = value }
+        if let value = update.failureReason { merged.failureReason = value }
+        if let value = update.imageArn { merged.imageArn = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.imageStatus { merged.imageStatus = value }
+        if let value = update.lastModifiedTime { merged.lastModifiedTime = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `ImageVersion`.
+extension ImageVersion: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.creationTime { merged.creationTime = value }
+        if let value = update.failureReason { merged.failureReason = value }
+        if let value = update.imageArn { merged.imageArn = value }
+        if let value = update.imageVersionArn { merged.imageVersionArn = value }
+        if let value = update.imageVersionStatus { merged.imageVersionStatus = value }
+        if let value = update.lastModifiedTime { merged.lastModifiedTime = value }
+        if let value = update.version { merged.version = value }
+        return merged
+    }
+}
+
 /// Member-by-member merge of model shape `JupyterLabAppImageConfig`.
 extension JupyterLabAppImageConfig: DeepMergeable {
     public func merging(_ update: Self) -> Self {
@@ -904,6 +1080,29 @@ extension KernelSpec: DeepMergeable {
     }
 }
 
+/// Member-by-member merge of model shape `ListAliasesRequest`.
+extension ListAliasesRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.alias { merged.alias = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.maxResults { merged.maxResults = value }
+        if let value = update.nextToken { merged.nextToken = value }
+        if let value = update.version { merged.version = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `ListAliasesResponse`.
+extension ListAliasesResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.nextToken { merged.nextToken = value }
+        if let value = update.sageMakerImageVersionAliases { merged.sageMakerImageVersionAliases = value }
+        return merged
+    }
+}
+
 /// Member-by-member merge of model shape `ListAppImageConfigsRequest`.
 extension ListAppImageConfigsRequest: DeepMergeable {
     public func merging(_ update: Self) -> Self {
@@ -971,6 +1170,60 @@ extension ListDomainsResponse: DeepMergeable {
     public func merging(_ update: Self) -> Self {
         var merged = self
         if let value = update.domains { merged.domains = value }
+        if let value = update.nextToken { merged.nextToken = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `ListImageVersionsRequest`.
+extension ListImageVersionsRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.creationTimeAfter { merged.creationTimeAfter = value }
+        if let value = update.creationTimeBefore { merged.creationTimeBefore = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.lastModifiedTimeAfter { merged.lastModifiedTimeAfter = value }
+        if let value = update.lastModifiedTimeBefore { merged.lastModifiedTimeBefore = value }
+        if let value = update.maxResults { merged.maxResults = value }
+        if let value = update.nextToken { merged.nextToken = value }
+        if let value = update.sortBy { merged.sortBy = value }
+        if let value = update.sortOrder { merged.sortOrder = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `ListImageVersionsResponse`.
+extension ListImageVersionsResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.imageVersions { merged.imageVersions = value }
+        if let value = update.nextToken { merged.nextToken = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `ListImagesRequest`.
+extension ListImagesRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.creationTimeAfter { merged.creationTimeAfter = value }
+        if let value = update.creationTimeBefore { merged.creationTimeBefore = value }
+        if let value = update.lastModifiedTimeAfter { merged.lastModifiedTimeAfter = value }
+        if let value = update.lastModifiedTimeBefore { merged.lastModifiedTimeBefore = value }
+        if let value = update.maxResults { merged.maxResults = value }
+        if let value = update.nameContains { merged.nameContains = value }
+        if let value = update.nextToken { merged.nextToken = value }
+        if let value = update.sortBy { merged.sortBy = value }
+        if let value = update.sortOrder { merged.sortOrder = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `ListImagesResponse`.
+extension ListImagesResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.images { merged.images = value }
         if let value = update.nextToken { merged.nextToken = value }
         return merged
     }
@@ -1433,6 +1686,57 @@ extension UpdateDomainResponse: DeepMergeable {
     public func merging(_ update: Self) -> Self {
         var merged = self
         if let value = update.domainArn { merged.domainArn = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `UpdateImageRequest`.
+extension UpdateImageRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.deleteProperties { merged.deleteProperties = value }
+        if let value = update.description { merged.description = value }
+        if let value = update.displayName { merged.displayName = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.roleArn { merged.roleArn = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `UpdateImageResponse`.
+extension UpdateImageResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.imageArn { merged.imageArn = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `UpdateImageVersionRequest`.
+extension UpdateImageVersionRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.alias { merged.alias = value }
+        if let value = update.aliasesToAdd { merged.aliasesToAdd = value }
+        if let value = update.aliasesToDelete { merged.aliasesToDelete = value }
+        if let value = update.horovod { merged.horovod = value }
+        if let value = update.imageName { merged.imageName = value }
+        if let value = update.jobType { merged.jobType = value }
+        if let value = update.mlFramework { merged.mlFramework = value }
+        if let value = update.processor { merged.processor = value }
+        if let value = update.programmingLang { merged.programmingLang = value }
+        if let value = update.releaseNotes { merged.releaseNotes = value }
+        if let value = update.vendorGuidance { merged.vendorGuidance = value }
+        if let value = update.version { merged.version = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `UpdateImageVersionResponse`.
+extension UpdateImageVersionResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.imageVersionArn { merged.imageVersionArn = value }
         return merged
     }
 }

@@ -15,6 +15,10 @@ public protocol SageMakerHandler: Sendable {
     func createAppImageConfig(_ input: CreateAppImageConfigRequest, context: OperationContext) async throws -> CreateAppImageConfigResponse
     /// `CreateDomain`.
     func createDomain(_ input: CreateDomainRequest, context: OperationContext) async throws -> CreateDomainResponse
+    /// `CreateImage`.
+    func createImage(_ input: CreateImageRequest, context: OperationContext) async throws -> CreateImageResponse
+    /// `CreateImageVersion`.
+    func createImageVersion(_ input: CreateImageVersionRequest, context: OperationContext) async throws -> CreateImageVersionResponse
     /// `CreatePresignedDomainUrl`.
     func createPresignedDomainUrl(_ input: CreatePresignedDomainUrlRequest, context: OperationContext) async throws -> CreatePresignedDomainUrlResponse
     /// `CreateSpace`.
@@ -29,6 +33,10 @@ public protocol SageMakerHandler: Sendable {
     func deleteAppImageConfig(_ input: DeleteAppImageConfigRequest, context: OperationContext) async throws
     /// `DeleteDomain`.
     func deleteDomain(_ input: DeleteDomainRequest, context: OperationContext) async throws
+    /// `DeleteImage`.
+    func deleteImage(_ input: DeleteImageRequest, context: OperationContext) async throws -> DeleteImageResponse
+    /// `DeleteImageVersion`.
+    func deleteImageVersion(_ input: DeleteImageVersionRequest, context: OperationContext) async throws -> DeleteImageVersionResponse
     /// `DeleteSpace`.
     func deleteSpace(_ input: DeleteSpaceRequest, context: OperationContext) async throws
     /// `DeleteStudioLifecycleConfig`.
@@ -43,18 +51,28 @@ public protocol SageMakerHandler: Sendable {
     func describeAppImageConfig(_ input: DescribeAppImageConfigRequest, context: OperationContext) async throws -> DescribeOutput<DescribeAppImageConfigResponse>
     /// `DescribeDomain`.
     func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws -> DescribeOutput<DescribeDomainResponse>
+    /// `DescribeImage`.
+    func describeImage(_ input: DescribeImageRequest, context: OperationContext) async throws -> DescribeOutput<DescribeImageResponse>
+    /// `DescribeImageVersion`.
+    func describeImageVersion(_ input: DescribeImageVersionRequest, context: OperationContext) async throws -> DescribeOutput<DescribeImageVersionResponse>
     /// `DescribeSpace`.
     func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws -> DescribeOutput<DescribeSpaceResponse>
     /// `DescribeStudioLifecycleConfig`.
     func describeStudioLifecycleConfig(_ input: DescribeStudioLifecycleConfigRequest, context: OperationContext) async throws -> DescribeOutput<DescribeStudioLifecycleConfigResponse>
     /// `DescribeUserProfile`.
     func describeUserProfile(_ input: DescribeUserProfileRequest, context: OperationContext) async throws -> DescribeOutput<DescribeUserProfileResponse>
+    /// `ListAliases`.
+    func listAliases(_ input: ListAliasesRequest, context: OperationContext) async throws -> ListAliasesResponse
     /// `ListAppImageConfigs`.
     func listAppImageConfigs(_ input: ListAppImageConfigsRequest, context: OperationContext) async throws -> ListAppImageConfigsResponse
     /// `ListApps`.
     func listApps(_ input: ListAppsRequest, context: OperationContext) async throws -> ListAppsResponse
     /// `ListDomains`.
     func listDomains(_ input: ListDomainsRequest, context: OperationContext) async throws -> ListDomainsResponse
+    /// `ListImageVersions`.
+    func listImageVersions(_ input: ListImageVersionsRequest, context: OperationContext) async throws -> ListImageVersionsResponse
+    /// `ListImages`.
+    func listImages(_ input: ListImagesRequest, context: OperationContext) async throws -> ListImagesResponse
     /// `ListSpaces`.
     func listSpaces(_ input: ListSpacesRequest, context: OperationContext) async throws -> ListSpacesResponse
     /// `ListStudioLifecycleConfigs`.
@@ -67,6 +85,10 @@ public protocol SageMakerHandler: Sendable {
     func updateAppImageConfig(_ input: UpdateAppImageConfigRequest, context: OperationContext) async throws -> UpdateAppImageConfigResponse
     /// `UpdateDomain`.
     func updateDomain(_ input: UpdateDomainRequest, context: OperationContext) async throws -> UpdateDomainResponse
+    /// `UpdateImage`.
+    func updateImage(_ input: UpdateImageRequest, context: OperationContext) async throws -> UpdateImageResponse
+    /// `UpdateImageVersion`.
+    func updateImageVersion(_ input: UpdateImageVersionRequest, context: OperationContext) async throws -> UpdateImageVersionResponse
     /// `UpdateSpace`.
     func updateSpace(_ input: UpdateSpaceRequest, context: OperationContext) async throws -> UpdateSpaceResponse
     /// `UpdateUserProfile`.
@@ -85,6 +107,12 @@ extension SageMakerHandler {
     }
     public func createDomain(_ input: CreateDomainRequest, context: OperationContext) async throws -> CreateDomainResponse {
         throw AWSError.notImplemented(operation: "CreateDomain")
+    }
+    public func createImage(_ input: CreateImageRequest, context: OperationContext) async throws -> CreateImageResponse {
+        throw AWSError.notImplemented(operation: "CreateImage")
+    }
+    public func createImageVersion(_ input: CreateImageVersionRequest, context: OperationContext) async throws -> CreateImageVersionResponse {
+        throw AWSError.notImplemented(operation: "CreateImageVersion")
     }
     public func createPresignedDomainUrl(_ input: CreatePresignedDomainUrlRequest, context: OperationContext) async throws -> CreatePresignedDomainUrlResponse {
         throw AWSError.notImplemented(operation: "CreatePresignedDomainUrl")
@@ -107,6 +135,12 @@ extension SageMakerHandler {
     public func deleteDomain(_ input: DeleteDomainRequest, context: OperationContext) async throws {
         throw AWSError.notImplemented(operation: "DeleteDomain")
     }
+    public func deleteImage(_ input: DeleteImageRequest, context: OperationContext) async throws -> DeleteImageResponse {
+        throw AWSError.notImplemented(operation: "DeleteImage")
+    }
+    public func deleteImageVersion(_ input: DeleteImageVersionRequest, context: OperationContext) async throws -> DeleteImageVersionResponse {
+        throw AWSError.notImplemented(operation: "DeleteImageVersion")
+    }
     public func deleteSpace(_ input: DeleteSpaceRequest, context: OperationContext) async throws {
         throw AWSError.notImplemented(operation: "DeleteSpace")
     }
@@ -128,6 +162,12 @@ extension SageMakerHandler {
     public func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws -> DescribeOutput<DescribeDomainResponse> {
         throw AWSError.notImplemented(operation: "DescribeDomain")
     }
+    public func describeImage(_ input: DescribeImageRequest, context: OperationContext) async throws -> DescribeOutput<DescribeImageResponse> {
+        throw AWSError.notImplemented(operation: "DescribeImage")
+    }
+    public func describeImageVersion(_ input: DescribeImageVersionRequest, context: OperationContext) async throws -> DescribeOutput<DescribeImageVersionResponse> {
+        throw AWSError.notImplemented(operation: "DescribeImageVersion")
+    }
     public func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws -> DescribeOutput<DescribeSpaceResponse> {
         throw AWSError.notImplemented(operation: "DescribeSpace")
     }
@@ -137,6 +177,9 @@ extension SageMakerHandler {
     public func describeUserProfile(_ input: DescribeUserProfileRequest, context: OperationContext) async throws -> DescribeOutput<DescribeUserProfileResponse> {
         throw AWSError.notImplemented(operation: "DescribeUserProfile")
     }
+    public func listAliases(_ input: ListAliasesRequest, context: OperationContext) async throws -> ListAliasesResponse {
+        throw AWSError.notImplemented(operation: "ListAliases")
+    }
     public func listAppImageConfigs(_ input: ListAppImageConfigsRequest, context: OperationContext) async throws -> ListAppImageConfigsResponse {
         throw AWSError.notImplemented(operation: "ListAppImageConfigs")
     }
@@ -145,6 +188,12 @@ extension SageMakerHandler {
     }
     public func listDomains(_ input: ListDomainsRequest, context: OperationContext) async throws -> ListDomainsResponse {
         throw AWSError.notImplemented(operation: "ListDomains")
+    }
+    public func listImageVersions(_ input: ListImageVersionsRequest, context: OperationContext) async throws -> ListImageVersionsResponse {
+        throw AWSError.notImplemented(operation: "ListImageVersions")
+    }
+    public func listImages(_ input: ListImagesRequest, context: OperationContext) async throws -> ListImagesResponse {
+        throw AWSError.notImplemented(operation: "ListImages")
     }
     public func listSpaces(_ input: ListSpacesRequest, context: OperationContext) async throws -> ListSpacesResponse {
         throw AWSError.notImplemented(operation: "ListSpaces")
@@ -164,6 +213,12 @@ extension SageMakerHandler {
     public func updateDomain(_ input: UpdateDomainRequest, context: OperationContext) async throws -> UpdateDomainResponse {
         throw AWSError.notImplemented(operation: "UpdateDomain")
     }
+    public func updateImage(_ input: UpdateImageRequest, context: OperationContext) async throws -> UpdateImageResponse {
+        throw AWSError.notImplemented(operation: "UpdateImage")
+    }
+    public func updateImageVersion(_ input: UpdateImageVersionRequest, context: OperationContext) async throws -> UpdateImageVersionResponse {
+        throw AWSError.notImplemented(operation: "UpdateImageVersion")
+    }
     public func updateSpace(_ input: UpdateSpaceRequest, context: OperationContext) async throws -> UpdateSpaceResponse {
         throw AWSError.notImplemented(operation: "UpdateSpace")
     }
@@ -178,6 +233,8 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
     case createApp = "CreateApp"
     case createAppImageConfig = "CreateAppImageConfig"
     case createDomain = "CreateDomain"
+    case createImage = "CreateImage"
+    case createImageVersion = "CreateImageVersion"
     case createPresignedDomainUrl = "CreatePresignedDomainUrl"
     case createSpace = "CreateSpace"
     case createStudioLifecycleConfig = "CreateStudioLifecycleConfig"
@@ -185,6 +242,8 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
     case deleteApp = "DeleteApp"
     case deleteAppImageConfig = "DeleteAppImageConfig"
     case deleteDomain = "DeleteDomain"
+    case deleteImage = "DeleteImage"
+    case deleteImageVersion = "DeleteImageVersion"
     case deleteSpace = "DeleteSpace"
     case deleteStudioLifecycleConfig = "DeleteStudioLifecycleConfig"
     case deleteTags = "DeleteTags"
@@ -192,18 +251,25 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
     case describeApp = "DescribeApp"
     case describeAppImageConfig = "DescribeAppImageConfig"
     case describeDomain = "DescribeDomain"
+    case describeImage = "DescribeImage"
+    case describeImageVersion = "DescribeImageVersion"
     case describeSpace = "DescribeSpace"
     case describeStudioLifecycleConfig = "DescribeStudioLifecycleConfig"
     case describeUserProfile = "DescribeUserProfile"
+    case listAliases = "ListAliases"
     case listAppImageConfigs = "ListAppImageConfigs"
     case listApps = "ListApps"
     case listDomains = "ListDomains"
+    case listImageVersions = "ListImageVersions"
+    case listImages = "ListImages"
     case listSpaces = "ListSpaces"
     case listStudioLifecycleConfigs = "ListStudioLifecycleConfigs"
     case listTags = "ListTags"
     case listUserProfiles = "ListUserProfiles"
     case updateAppImageConfig = "UpdateAppImageConfig"
     case updateDomain = "UpdateDomain"
+    case updateImage = "UpdateImage"
+    case updateImageVersion = "UpdateImageVersion"
     case updateSpace = "UpdateSpace"
     case updateUserProfile = "UpdateUserProfile"
 }
@@ -256,8 +322,6 @@ public enum SageMakerOperationTable {
         "CreateHubContentReference",
         "CreateHumanTaskUi",
         "CreateHyperParameterTuningJob",
-        "CreateImage",
-        "CreateImageVersion",
         "CreateInferenceComponent",
         "CreateInferenceExperiment",
         "CreateInferenceRecommendationsJob",
@@ -324,8 +388,6 @@ public enum SageMakerOperationTable {
         "DeleteHubContentReference",
         "DeleteHumanTaskUi",
         "DeleteHyperParameterTuningJob",
-        "DeleteImage",
-        "DeleteImageVersion",
         "DeleteInferenceComponent",
         "DeleteInferenceExperiment",
         "DeleteInferenceRouter",
@@ -389,8 +451,6 @@ public enum SageMakerOperationTable {
         "DescribeHubContent",
         "DescribeHumanTaskUi",
         "DescribeHyperParameterTuningJob",
-        "DescribeImage",
-        "DescribeImageVersion",
         "DescribeInferenceComponent",
         "DescribeInferenceExperiment",
         "DescribeInferenceRecommendationsJob",
@@ -448,7 +508,6 @@ public enum SageMakerOperationTable {
         "ListAIWorkloadConfigs",
         "ListActions",
         "ListAlgorithms",
-        "ListAliases",
         "ListArtifacts",
         "ListAssociations",
         "ListAutoMLJobs",
@@ -480,8 +539,6 @@ public enum SageMakerOperationTable {
         "ListHubs",
         "ListHumanTaskUis",
         "ListHyperParameterTuningJobs",
-        "ListImageVersions",
-        "ListImages",
         "ListInferenceComponents",
         "ListInferenceExperiments",
         "ListInferenceGateways",
@@ -593,8 +650,6 @@ public enum SageMakerOperationTable {
         "UpdateHub",
         "UpdateHubContent",
         "UpdateHubContentReference",
-        "UpdateImage",
-        "UpdateImageVersion",
         "UpdateInferenceComponent",
         "UpdateInferenceComponentRuntimeConfig",
         "UpdateInferenceExperiment",
@@ -641,6 +696,14 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(CreateDomainRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createDomain(input, context: context))
+        case .createImage:
+            let input = try WireCodec.decodeShape(CreateImageRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.createImage(input, context: context))
+        case .createImageVersion:
+            let input = try WireCodec.decodeShape(CreateImageVersionRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.createImageVersion(input, context: context))
         case .createPresignedDomainUrl:
             let input = try WireCodec.decodeShape(CreatePresignedDomainUrlRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -672,6 +735,14 @@ public enum SageMakerOperationTable {
             try ValidationReport.validate(input)
             try await handler.deleteDomain(input, context: context)
             return WireCodec.emptyObject
+        case .deleteImage:
+            let input = try WireCodec.decodeShape(DeleteImageRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.deleteImage(input, context: context))
+        case .deleteImageVersion:
+            let input = try WireCodec.decodeShape(DeleteImageVersionRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.deleteImageVersion(input, context: context))
         case .deleteSpace:
             let input = try WireCodec.decodeShape(DeleteSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -703,6 +774,14 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(DescribeDomainRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeDomain(input, context: context).wireBytes()
+        case .describeImage:
+            let input = try WireCodec.decodeShape(DescribeImageRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return try await handler.describeImage(input, context: context).wireBytes()
+        case .describeImageVersion:
+            let input = try WireCodec.decodeShape(DescribeImageVersionRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return try await handler.describeImageVersion(input, context: context).wireBytes()
         case .describeSpace:
             let input = try WireCodec.decodeShape(DescribeSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -715,6 +794,10 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(DescribeUserProfileRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeUserProfile(input, context: context).wireBytes()
+        case .listAliases:
+            let input = try WireCodec.decodeShape(ListAliasesRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.listAliases(input, context: context))
         case .listAppImageConfigs:
             let input = try WireCodec.decodeShape(ListAppImageConfigsRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -727,6 +810,14 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(ListDomainsRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listDomains(input, context: context))
+        case .listImageVersions:
+            let input = try WireCodec.decodeShape(ListImageVersionsRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.listImageVersions(input, context: context))
+        case .listImages:
+            let input = try WireCodec.decodeShape(ListImagesRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.listImages(input, context: context))
         case .listSpaces:
             let input = try WireCodec.decodeShape(ListSpacesRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -751,6 +842,14 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(UpdateDomainRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.updateDomain(input, context: context))
+        case .updateImage:
+            let input = try WireCodec.decodeShape(UpdateImageRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.updateImage(input, context: context))
+        case .updateImageVersion:
+            let input = try WireCodec.decodeShape(UpdateImageVersionRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.updateImageVersion(input, context: context))
         case .updateSpace:
             let input = try WireCodec.decodeShape(UpdateSpaceRequest.self, from: body)
             try ValidationReport.validate(input)

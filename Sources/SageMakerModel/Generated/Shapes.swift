@@ -550,6 +550,140 @@ public struct CreateDomainResponse: Codable, Sendable, Equatable {
     }
 }
 
+/// Model shape `CreateImageRequest`.
+public struct CreateImageRequest: Codable, Sendable, Equatable {
+    /// `Description`: shape `ImageDescription`.
+    public var description: String?
+    /// `DisplayName`: shape `ImageDisplayName`.
+    public var displayName: String?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `RoleArn`: shape `RoleArn`.
+    public var roleArn: String?
+    /// `Tags`: shape `TagList`.
+    public var tags: [Tag]?
+
+    public init(
+        description: String? = nil,
+        displayName: String? = nil,
+        imageName: String? = nil,
+        roleArn: String? = nil,
+        tags: [Tag]? = nil
+    ) {
+        self.description = description
+        self.displayName = displayName
+        self.imageName = imageName
+        self.roleArn = roleArn
+        self.tags = tags
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case description = "Description"
+        case displayName = "DisplayName"
+        case imageName = "ImageName"
+        case roleArn = "RoleArn"
+        case tags = "Tags"
+    }
+}
+
+/// Model shape `CreateImageResponse`.
+public struct CreateImageResponse: Codable, Sendable, Equatable {
+    /// `ImageArn`: shape `ImageArn`.
+    public var imageArn: String?
+
+    public init(
+        imageArn: String? = nil
+    ) {
+        self.imageArn = imageArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageArn = "ImageArn"
+    }
+}
+
+/// Model shape `CreateImageVersionRequest`.
+public struct CreateImageVersionRequest: Codable, Sendable, Equatable {
+    /// `Aliases`: shape `SageMakerImageVersionAliases`.
+    public var aliases: [String]?
+    /// `BaseImage`: shape `ImageBaseImage`.
+    public var baseImage: String?
+    /// `ClientToken`: shape `ClientToken`.
+    public var clientToken: String?
+    /// `Horovod`: shape `Horovod`.
+    public var horovod: Bool?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `JobType`: shape `JobType`.
+    public var jobType: String?
+    /// `MLFramework`: shape `MLFramework`.
+    public var mlFramework: String?
+    /// `Processor`: shape `Processor`.
+    public var processor: String?
+    /// `ProgrammingLang`: shape `ProgrammingLang`.
+    public var programmingLang: String?
+    /// `ReleaseNotes`: shape `ReleaseNotes`.
+    public var releaseNotes: String?
+    /// `VendorGuidance`: shape `VendorGuidance`.
+    public var vendorGuidance: String?
+
+    public init(
+        aliases: [String]? = nil,
+        baseImage: String? = nil,
+        clientToken: String? = nil,
+        horovod: Bool? = nil,
+        imageName: String? = nil,
+        jobType: String? = nil,
+        mlFramework: String? = nil,
+        processor: String? = nil,
+        programmingLang: String? = nil,
+        releaseNotes: String? = nil,
+        vendorGuidance: String? = nil
+    ) {
+        self.aliases = aliases
+        self.baseImage = baseImage
+        self.clientToken = clientToken
+        self.horovod = horovod
+        self.imageName = imageName
+        self.jobType = jobType
+        self.mlFramework = mlFramework
+        self.processor = processor
+        self.programmingLang = programmingLang
+        self.releaseNotes = releaseNotes
+        self.vendorGuidance = vendorGuidance
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case aliases = "Aliases"
+        case baseImage = "BaseImage"
+        case clientToken = "ClientToken"
+        case horovod = "Horovod"
+        case imageName = "ImageName"
+        case jobType = "JobType"
+        case mlFramework = "MLFramework"
+        case processor = "Processor"
+        case programmingLang = "ProgrammingLang"
+        case releaseNotes = "ReleaseNotes"
+        case vendorGuidance = "VendorGuidance"
+    }
+}
+
+/// Model shape `CreateImageVersionResponse`.
+public struct CreateImageVersionResponse: Codable, Sendable, Equatable {
+    /// `ImageVersionArn`: shape `ImageVersionArn`.
+    public var imageVersionArn: String?
+
+    public init(
+        imageVersionArn: String? = nil
+    ) {
+        self.imageVersionArn = imageVersionArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageVersionArn = "ImageVersionArn"
+    }
+}
+
 /// Model shape `CreatePresignedDomainUrlRequest`.
 public struct CreatePresignedDomainUrlRequest: Codable, Sendable, Equatable {
     /// `DomainId`: shape `DomainId`.
@@ -1033,6 +1167,58 @@ public struct DeleteDomainRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// Model shape `DeleteImageRequest`.
+public struct DeleteImageRequest: Codable, Sendable, Equatable {
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+
+    public init(
+        imageName: String? = nil
+    ) {
+        self.imageName = imageName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageName = "ImageName"
+    }
+}
+
+/// Model shape `DeleteImageResponse`.
+public struct DeleteImageResponse: Codable, Sendable, Equatable {
+    public init() {}
+}
+
+/// Model shape `DeleteImageVersionRequest`.
+public struct DeleteImageVersionRequest: Codable, Sendable, Equatable {
+    /// `Alias`: shape `SageMakerImageVersionAlias`.
+    public var alias: String?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `Version`: shape `ImageVersionNumber`.
+    public var version: Int?
+
+    public init(
+        alias: String? = nil,
+        imageName: String? = nil,
+        version: Int? = nil
+    ) {
+        self.alias = alias
+        self.imageName = imageName
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case alias = "Alias"
+        case imageName = "ImageName"
+        case version = "Version"
+    }
+}
+
+/// Model shape `DeleteImageVersionResponse`.
+public struct DeleteImageVersionResponse: Codable, Sendable, Equatable {
+    public init() {}
+}
+
 /// Model shape `DeleteSpaceRequest`.
 public struct DeleteSpaceRequest: Codable, Sendable, Equatable {
     /// `DomainId`: shape `DomainId`.
@@ -1445,6 +1631,195 @@ public struct DescribeDomainResponse: Codable, Sendable, Equatable {
         case tagPropagation = "TagPropagation"
         case url = "Url"
         case vpcId = "VpcId"
+    }
+}
+
+/// Model shape `DescribeImageRequest`.
+public struct DescribeImageRequest: Codable, Sendable, Equatable {
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+
+    public init(
+        imageName: String? = nil
+    ) {
+        self.imageName = imageName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageName = "ImageName"
+    }
+}
+
+/// Model shape `DescribeImageResponse`.
+public struct DescribeImageResponse: Codable, Sendable, Equatable {
+    /// `CreationTime`: shape `Timestamp`.
+    public var creationTime: Date?
+    /// `Description`: shape `ImageDescription`.
+    public var description: String?
+    /// `DisplayName`: shape `ImageDisplayName`.
+    public var displayName: String?
+    /// `FailureReason`: shape `FailureReason`.
+    public var failureReason: String?
+    /// `ImageArn`: shape `ImageArn`.
+    public var imageArn: String?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `ImageStatus`: shape `ImageStatus`.
+    public var imageStatus: String?
+    /// `LastModifiedTime`: shape `Timestamp`.
+    public var lastModifiedTime: Date?
+    /// `RoleArn`: shape `RoleArn`.
+    public var roleArn: String?
+
+    public init(
+        creationTime: Date? = nil,
+        description: String? = nil,
+        displayName: String? = nil,
+        failureReason: String? = nil,
+        imageArn: String? = nil,
+        imageName: String? = nil,
+        imageStatus: String? = nil,
+        lastModifiedTime: Date? = nil,
+        roleArn: String? = nil
+    ) {
+        self.creationTime = creationTime
+        self.description = description
+        self.displayName = displayName
+        self.failureReason = failureReason
+        self.imageArn = imageArn
+        self.imageName = imageName
+        self.imageStatus = imageStatus
+        self.lastModifiedTime = lastModifiedTime
+        self.roleArn = roleArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case creationTime = "CreationTime"
+        case description = "Description"
+        case displayName = "DisplayName"
+        case failureReason = "FailureReason"
+        case imageArn = "ImageArn"
+        case imageName = "ImageName"
+        case imageStatus = "ImageStatus"
+        case lastModifiedTime = "LastModifiedTime"
+        case roleArn = "RoleArn"
+    }
+}
+
+/// Model shape `DescribeImageVersionRequest`.
+public struct DescribeImageVersionRequest: Codable, Sendable, Equatable {
+    /// `Alias`: shape `SageMakerImageVersionAlias`.
+    public var alias: String?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `Version`: shape `ImageVersionNumber`.
+    public var version: Int?
+
+    public init(
+        alias: String? = nil,
+        imageName: String? = nil,
+        version: Int? = nil
+    ) {
+        self.alias = alias
+        self.imageName = imageName
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case alias = "Alias"
+        case imageName = "ImageName"
+        case version = "Version"
+    }
+}
+
+/// Model shape `DescribeImageVersionResponse`.
+public struct DescribeImageVersionResponse: Codable, Sendable, Equatable {
+    /// `BaseImage`: shape `ImageBaseImage`.
+    public var baseImage: String?
+    /// `ContainerImage`: shape `ImageContainerImage`.
+    public var containerImage: String?
+    /// `CreationTime`: shape `Timestamp`.
+    public var creationTime: Date?
+    /// `FailureReason`: shape `FailureReason`.
+    public var failureReason: String?
+    /// `Horovod`: shape `Horovod`.
+    public var horovod: Bool?
+    /// `ImageArn`: shape `ImageArn`.
+    public var imageArn: String?
+    /// `ImageVersionArn`: shape `ImageVersionArn`.
+    public var imageVersionArn: String?
+    /// `ImageVersionStatus`: shape `ImageVersionStatus`.
+    public var imageVersionStatus: String?
+    /// `JobType`: shape `JobType`.
+    public var jobType: String?
+    /// `LastModifiedTime`: shape `Timestamp`.
+    public var lastModifiedTime: Date?
+    /// `MLFramework`: shape `MLFramework`.
+    public var mlFramework: String?
+    /// `Processor`: shape `Processor`.
+    public var processor: String?
+    /// `ProgrammingLang`: shape `ProgrammingLang`.
+    public var programmingLang: String?
+    /// `ReleaseNotes`: shape `ReleaseNotes`.
+    public var releaseNotes: String?
+    /// `VendorGuidance`: shape `VendorGuidance`.
+    public var vendorGuidance: String?
+    /// `Version`: shape `ImageVersionNumber`.
+    public var version: Int?
+
+    public init(
+        baseImage: String? = nil,
+        containerImage: String? = nil,
+        creationTime: Date? = nil,
+        failureReason: String? = nil,
+        horovod: Bool? = nil,
+        imageArn: String? = nil,
+        imageVersionArn: String? = nil,
+        imageVersionStatus: String? = nil,
+        jobType: String? = nil,
+        lastModifiedTime: Date? = nil,
+        mlFramework: String? = nil,
+        processor: String? = nil,
+        programmingLang: String? = nil,
+        releaseNotes: String? = nil,
+        vendorGuidance: String? = nil,
+        version: Int? = nil
+    ) {
+        self.baseImage = baseImage
+        self.containerImage = containerImage
+        self.creationTime = creationTime
+        self.failureReason = failureReason
+        self.horovod = horovod
+        self.imageArn = imageArn
+        self.imageVersionArn = imageVersionArn
+        self.imageVersionStatus = imageVersionStatus
+        self.jobType = jobType
+        self.lastModifiedTime = lastModifiedTime
+        self.mlFramework = mlFramework
+        self.processor = processor
+        self.programmingLang = programmingLang
+        self.releaseNotes = releaseNotes
+        self.vendorGuidance = vendorGuidance
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case baseImage = "BaseImage"
+        case containerImage = "ContainerImage"
+        case creationTime = "CreationTime"
+        case failureReason = "FailureReason"
+        case horovod = "Horovod"
+        case imageArn = "ImageArn"
+        case imageVersionArn = "ImageVersionArn"
+        case imageVersionStatus = "ImageVersionStatus"
+        case jobType = "JobType"
+        case lastModifiedTime = "LastModifiedTime"
+        case mlFramework = "MLFramework"
+        case processor = "Processor"
+        case programmingLang = "ProgrammingLang"
+        case releaseNotes = "ReleaseNotes"
+        case vendorGuidance = "VendorGuidance"
+        case version = "Version"
     }
 }
 
@@ -2131,6 +2506,103 @@ public struct IdleSettings: Codable, Sendable, Equatable {
     }
 }
 
+/// Model shape `Image`.
+public struct Image: Codable, Sendable, Equatable {
+    /// `CreationTime`: shape `Timestamp`.
+    public var creationTime: Date?
+    /// `Description`: shape `ImageDescription`.
+    public var description: String?
+    /// `DisplayName`: shape `ImageDisplayName`.
+    public var displayName: String?
+    /// `FailureReason`: shape `FailureReason`.
+    public var failureReason: String?
+    /// `ImageArn`: shape `ImageArn`.
+    public var imageArn: String?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `ImageStatus`: shape `ImageStatus`.
+    public var imageStatus: String?
+    /// `LastModifiedTime`: shape `Timestamp`.
+    public var lastModifiedTime: Date?
+
+    public init(
+        creationTime: Date? = nil,
+        description: String? = nil,
+        displayName: String? = nil,
+        failureReason: String? = nil,
+        imageArn: String? = nil,
+        imageName: String? = nil,
+        imageStatus: String? = nil,
+        lastModifiedTime: Date? = nil
+    ) {
+        self.creationTime = creationTime
+        self.description = description
+        self.displayName = displayName
+        self.failureReason = failureReason
+        self.imageArn = imageArn
+        self.imageName = imageName
+        self.imageStatus = imageStatus
+        self.lastModifiedTime = lastModifiedTime
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case creationTime = "CreationTime"
+        case description = "Description"
+        case displayName = "DisplayName"
+        case failureReason = "FailureReason"
+        case imageArn = "ImageArn"
+        case imageName = "ImageName"
+        case imageStatus = "ImageStatus"
+        case lastModifiedTime = "LastModifiedTime"
+    }
+}
+
+/// Model shape `ImageVersion`.
+public struct ImageVersion: Codable, Sendable, Equatable {
+    /// `CreationTime`: shape `Timestamp`.
+    public var creationTime: Date?
+    /// `FailureReason`: shape `FailureReason`.
+    public var failureReason: String?
+    /// `ImageArn`: shape `ImageArn`.
+    public var imageArn: String?
+    /// `ImageVersionArn`: shape `ImageVersionArn`.
+    public var imageVersionArn: String?
+    /// `ImageVersionStatus`: shape `ImageVersionStatus`.
+    public var imageVersionStatus: String?
+    /// `LastModifiedTime`: shape `Timestamp`.
+    public var lastModifiedTime: Date?
+    /// `Version`: shape `ImageVersionNumber`.
+    public var version: Int?
+
+    public init(
+        creationTime: Date? = nil,
+        failureReason: String? = nil,
+        imageArn: String? = nil,
+        imageVersionArn: String? = nil,
+        imageVersionStatus: String? = nil,
+        lastModifiedTime: Date? = nil,
+        version: Int? = nil
+    ) {
+        self.creationTime = creationTime
+        self.failureReason = failureReason
+        self.imageArn = imageArn
+        self.imageVersionArn = imageVersionArn
+        self.imageVersionStatus = imageVersionStatus
+        self.lastModifiedTime = lastModifiedTime
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case creationTime = "CreationTime"
+        case failureReason = "FailureReason"
+        case imageArn = "ImageArn"
+        case imageVersionArn = "ImageVersionArn"
+        case imageVersionStatus = "ImageVersionStatus"
+        case lastModifiedTime = "LastModifiedTime"
+        case version = "Version"
+    }
+}
+
 /// Model shape `JupyterLabAppImageConfig`.
 public struct JupyterLabAppImageConfig: Codable, Sendable, Equatable {
     /// `ContainerConfig`: shape `ContainerConfig`.
@@ -2305,6 +2777,63 @@ public struct KernelSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case displayName = "DisplayName"
         case name = "Name"
+    }
+}
+
+/// Model shape `ListAliasesRequest`.
+public struct ListAliasesRequest: Codable, Sendable, Equatable {
+    /// `Alias`: shape `SageMakerImageVersionAlias`.
+    public var alias: String?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `MaxResults`: shape `MaxResults`.
+    public var maxResults: Int?
+    /// `NextToken`: shape `NextToken`.
+    public var nextToken: String?
+    /// `Version`: shape `ImageVersionNumber`.
+    public var version: Int?
+
+    public init(
+        alias: String? = nil,
+        imageName: String? = nil,
+        maxResults: Int? = nil,
+        nextToken: String? = nil,
+        version: Int? = nil
+    ) {
+        self.alias = alias
+        self.imageName = imageName
+        self.maxResults = maxResults
+        self.nextToken = nextToken
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case alias = "Alias"
+        case imageName = "ImageName"
+        case maxResults = "MaxResults"
+        case nextToken = "NextToken"
+        case version = "Version"
+    }
+}
+
+/// Model shape `ListAliasesResponse`.
+public struct ListAliasesResponse: Codable, Sendable, Equatable {
+    /// `NextToken`: shape `NextToken`.
+    public var nextToken: String?
+    /// `SageMakerImageVersionAliases`: shape `SageMakerImageVersionAliases`.
+    public var sageMakerImageVersionAliases: [String]?
+
+    public init(
+        nextToken: String? = nil,
+        sageMakerImageVersionAliases: [String]? = nil
+    ) {
+        self.nextToken = nextToken
+        self.sageMakerImageVersionAliases = sageMakerImageVersionAliases
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case nextToken = "NextToken"
+        case sageMakerImageVersionAliases = "SageMakerImageVersionAliases"
     }
 }
 
@@ -2490,6 +3019,160 @@ public struct ListDomainsResponse: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case domains = "Domains"
+        case nextToken = "NextToken"
+    }
+}
+
+/// Model shape `ListImageVersionsRequest`.
+public struct ListImageVersionsRequest: Codable, Sendable, Equatable {
+    /// `CreationTimeAfter`: shape `Timestamp`.
+    public var creationTimeAfter: Date?
+    /// `CreationTimeBefore`: shape `Timestamp`.
+    public var creationTimeBefore: Date?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `LastModifiedTimeAfter`: shape `Timestamp`.
+    public var lastModifiedTimeAfter: Date?
+    /// `LastModifiedTimeBefore`: shape `Timestamp`.
+    public var lastModifiedTimeBefore: Date?
+    /// `MaxResults`: shape `MaxResults`.
+    public var maxResults: Int?
+    /// `NextToken`: shape `NextToken`.
+    public var nextToken: String?
+    /// `SortBy`: shape `ImageVersionSortBy`.
+    public var sortBy: String?
+    /// `SortOrder`: shape `ImageVersionSortOrder`.
+    public var sortOrder: String?
+
+    public init(
+        creationTimeAfter: Date? = nil,
+        creationTimeBefore: Date? = nil,
+        imageName: String? = nil,
+        lastModifiedTimeAfter: Date? = nil,
+        lastModifiedTimeBefore: Date? = nil,
+        maxResults: Int? = nil,
+        nextToken: String? = nil,
+        sortBy: String? = nil,
+        sortOrder: String? = nil
+    ) {
+        self.creationTimeAfter = creationTimeAfter
+        self.creationTimeBefore = creationTimeBefore
+        self.imageName = imageName
+        self.lastModifiedTimeAfter = lastModifiedTimeAfter
+        self.lastModifiedTimeBefore = lastModifiedTimeBefore
+        self.maxResults = maxResults
+        self.nextToken = nextToken
+        self.sortBy = sortBy
+        self.sortOrder = sortOrder
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case creationTimeAfter = "CreationTimeAfter"
+        case creationTimeBefore = "CreationTimeBefore"
+        case imageName = "ImageName"
+        case lastModifiedTimeAfter = "LastModifiedTimeAfter"
+        case lastModifiedTimeBefore = "LastModifiedTimeBefore"
+        case maxResults = "MaxResults"
+        case nextToken = "NextToken"
+        case sortBy = "SortBy"
+        case sortOrder = "SortOrder"
+    }
+}
+
+/// Model shape `ListImageVersionsResponse`.
+public struct ListImageVersionsResponse: Codable, Sendable, Equatable {
+    /// `ImageVersions`: shape `ImageVersions`.
+    public var imageVersions: [ImageVersion]?
+    /// `NextToken`: shape `NextToken`.
+    public var nextToken: String?
+
+    public init(
+        imageVersions: [ImageVersion]? = nil,
+        nextToken: String? = nil
+    ) {
+        self.imageVersions = imageVersions
+        self.nextToken = nextToken
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageVersions = "ImageVersions"
+        case nextToken = "NextToken"
+    }
+}
+
+/// Model shape `ListImagesRequest`.
+public struct ListImagesRequest: Codable, Sendable, Equatable {
+    /// `CreationTimeAfter`: shape `Timestamp`.
+    public var creationTimeAfter: Date?
+    /// `CreationTimeBefore`: shape `Timestamp`.
+    public var creationTimeBefore: Date?
+    /// `LastModifiedTimeAfter`: shape `Timestamp`.
+    public var lastModifiedTimeAfter: Date?
+    /// `LastModifiedTimeBefore`: shape `Timestamp`.
+    public var lastModifiedTimeBefore: Date?
+    /// `MaxResults`: shape `MaxResults`.
+    public var maxResults: Int?
+    /// `NameContains`: shape `ImageNameContains`.
+    public var nameContains: String?
+    /// `NextToken`: shape `NextToken`.
+    public var nextToken: String?
+    /// `SortBy`: shape `ImageSortBy`.
+    public var sortBy: String?
+    /// `SortOrder`: shape `ImageSortOrder`.
+    public var sortOrder: String?
+
+    public init(
+        creationTimeAfter: Date? = nil,
+        creationTimeBefore: Date? = nil,
+        lastModifiedTimeAfter: Date? = nil,
+        lastModifiedTimeBefore: Date? = nil,
+        maxResults: Int? = nil,
+        nameContains: String? = nil,
+        nextToken: String? = nil,
+        sortBy: String? = nil,
+        sortOrder: String? = nil
+    ) {
+        self.creationTimeAfter = creationTimeAfter
+        self.creationTimeBefore = creationTimeBefore
+        self.lastModifiedTimeAfter = lastModifiedTimeAfter
+        self.lastModifiedTimeBefore = lastModifiedTimeBefore
+        self.maxResults = maxResults
+        self.nameContains = nameContains
+        self.nextToken = nextToken
+        self.sortBy = sortBy
+        self.sortOrder = sortOrder
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case creationTimeAfter = "CreationTimeAfter"
+        case creationTimeBefore = "CreationTimeBefore"
+        case lastModifiedTimeAfter = "LastModifiedTimeAfter"
+        case lastModifiedTimeBefore = "LastModifiedTimeBefore"
+        case maxResults = "MaxResults"
+        case nameContains = "NameContains"
+        case nextToken = "NextToken"
+        case sortBy = "SortBy"
+        case sortOrder = "SortOrder"
+    }
+}
+
+/// Model shape `ListImagesResponse`.
+public struct ListImagesResponse: Codable, Sendable, Equatable {
+    /// `Images`: shape `Images`.
+    public var images: [Image]?
+    /// `NextToken`: shape `NextToken`.
+    public var nextToken: String?
+
+    public init(
+        images: [Image]? = nil,
+        nextToken: String? = nil
+    ) {
+        self.images = images
+        self.nextToken = nextToken
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case images = "Images"
         case nextToken = "NextToken"
     }
 }
@@ -3607,6 +4290,145 @@ public struct UpdateDomainResponse: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case domainArn = "DomainArn"
+    }
+}
+
+/// Model shape `UpdateImageRequest`.
+public struct UpdateImageRequest: Codable, Sendable, Equatable {
+    /// `DeleteProperties`: shape `ImageDeletePropertyList`.
+    public var deleteProperties: [String]?
+    /// `Description`: shape `ImageDescription`.
+    public var description: String?
+    /// `DisplayName`: shape `ImageDisplayName`.
+    public var displayName: String?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `RoleArn`: shape `RoleArn`.
+    public var roleArn: String?
+
+    public init(
+        deleteProperties: [String]? = nil,
+        description: String? = nil,
+        displayName: String? = nil,
+        imageName: String? = nil,
+        roleArn: String? = nil
+    ) {
+        self.deleteProperties = deleteProperties
+        self.description = description
+        self.displayName = displayName
+        self.imageName = imageName
+        self.roleArn = roleArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case deleteProperties = "DeleteProperties"
+        case description = "Description"
+        case displayName = "DisplayName"
+        case imageName = "ImageName"
+        case roleArn = "RoleArn"
+    }
+}
+
+/// Model shape `UpdateImageResponse`.
+public struct UpdateImageResponse: Codable, Sendable, Equatable {
+    /// `ImageArn`: shape `ImageArn`.
+    public var imageArn: String?
+
+    public init(
+        imageArn: String? = nil
+    ) {
+        self.imageArn = imageArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageArn = "ImageArn"
+    }
+}
+
+/// Model shape `UpdateImageVersionRequest`.
+public struct UpdateImageVersionRequest: Codable, Sendable, Equatable {
+    /// `Alias`: shape `SageMakerImageVersionAlias`.
+    public var alias: String?
+    /// `AliasesToAdd`: shape `SageMakerImageVersionAliases`.
+    public var aliasesToAdd: [String]?
+    /// `AliasesToDelete`: shape `SageMakerImageVersionAliases`.
+    public var aliasesToDelete: [String]?
+    /// `Horovod`: shape `Horovod`.
+    public var horovod: Bool?
+    /// `ImageName`: shape `ImageName`.
+    public var imageName: String?
+    /// `JobType`: shape `JobType`.
+    public var jobType: String?
+    /// `MLFramework`: shape `MLFramework`.
+    public var mlFramework: String?
+    /// `Processor`: shape `Processor`.
+    public var processor: String?
+    /// `ProgrammingLang`: shape `ProgrammingLang`.
+    public var programmingLang: String?
+    /// `ReleaseNotes`: shape `ReleaseNotes`.
+    public var releaseNotes: String?
+    /// `VendorGuidance`: shape `VendorGuidance`.
+    public var vendorGuidance: String?
+    /// `Version`: shape `ImageVersionNumber`.
+    public var version: Int?
+
+    public init(
+        alias: String? = nil,
+        aliasesToAdd: [String]? = nil,
+        aliasesToDelete: [String]? = nil,
+        horovod: Bool? = nil,
+        imageName: String? = nil,
+        jobType: String? = nil,
+        mlFramework: String? = nil,
+        processor: String? = nil,
+        programmingLang: String? = nil,
+        releaseNotes: String? = nil,
+        vendorGuidance: String? = nil,
+        version: Int? = nil
+    ) {
+        self.alias = alias
+        self.aliasesToAdd = aliasesToAdd
+        self.aliasesToDelete = aliasesToDelete
+        self.horovod = horovod
+        self.imageName = imageName
+        self.jobType = jobType
+        self.mlFramework = mlFramework
+        self.processor = processor
+        self.programmingLang = programmingLang
+        self.releaseNotes = releaseNotes
+        self.vendorGuidance = vendorGuidance
+        self.version = version
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case alias = "Alias"
+        case aliasesToAdd = "AliasesToAdd"
+        case aliasesToDelete = "AliasesToDelete"
+        case horovod = "Horovod"
+        case imageName = "ImageName"
+        case jobType = "JobType"
+        case mlFramework = "MLFramework"
+        case processor = "Processor"
+        case programmingLang = "ProgrammingLang"
+        case releaseNotes = "ReleaseNotes"
+        case vendorGuidance = "VendorGuidance"
+        case version = "Version"
+    }
+}
+
+/// Model shape `UpdateImageVersionResponse`.
+public struct UpdateImageVersionResponse: Codable, Sendable, Equatable {
+    /// `ImageVersionArn`: shape `ImageVersionArn`.
+    public var imageVersionArn: String?
+
+    public init(
+        imageVersionArn: String? = nil
+    ) {
+        self.imageVersionArn = imageVersionArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageVersionArn = "ImageVersionArn"
     }
 }
 

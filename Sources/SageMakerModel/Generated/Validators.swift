@@ -35,6 +35,8 @@ public enum ShapeConstraints {
     public static let AuthMode = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["SSO", "IAM"])
     /// Model shape `AutoMountHomeEFS`.
     public static let AutoMountHomeEFS = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["Enabled", "Disabled", "DefaultAsDomain"])
+    /// Model shape `ClientToken`.
+    public static let ClientToken = StringConstraint(min: 1, max: 36, pattern: ShapePattern("[a-zA-Z0-9-]+"), enumValues: nil)
     /// Model shape `CodeRepositories`.
     public static let CodeRepositories = CountConstraint(min: 0, max: 10)
     /// Model shape `CustomFileSystemConfigs`.
@@ -97,8 +99,28 @@ public enum ShapeConstraints {
     public static let IdleTimeoutInMinutes = NumberConstraint(min: 60, max: 525600)
     /// Model shape `ImageArn`.
     public static let ImageArn = StringConstraint(min: 0, max: 256, pattern: ShapePattern("arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*"), enumValues: nil)
+    /// Model shape `ImageBaseImage`.
+    public static let ImageBaseImage = StringConstraint(min: 1, max: 255, pattern: ShapePattern(".*"), enumValues: nil)
+    /// Model shape `ImageContainerImage`.
+    public static let ImageContainerImage = StringConstraint(min: 1, max: 255, pattern: nil, enumValues: nil)
+    /// Model shape `ImageDeleteProperty`.
+    public static let ImageDeleteProperty = StringConstraint(min: 1, max: 11, pattern: ShapePattern("(^DisplayName$)|(^Description$)"), enumValues: nil)
+    /// Model shape `ImageDeletePropertyList`.
+    public static let ImageDeletePropertyList = CountConstraint(min: 0, max: 2)
+    /// Model shape `ImageDescription`.
+    public static let ImageDescription = StringConstraint(min: 1, max: 512, pattern: ShapePattern(".*"), enumValues: nil)
+    /// Model shape `ImageDisplayName`.
+    public static let ImageDisplayName = StringConstraint(min: 1, max: 128, pattern: ShapePattern("\\S(.*\\S)?"), enumValues: nil)
     /// Model shape `ImageName`.
     public static let ImageName = StringConstraint(min: 1, max: 63, pattern: ShapePattern("[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}"), enumValues: nil)
+    /// Model shape `ImageNameContains`.
+    public static let ImageNameContains = StringConstraint(min: 0, max: 63, pattern: ShapePattern("[a-zA-Z0-9\\-.]+"), enumValues: nil)
+    /// Model shape `ImageSortBy`.
+    public static let ImageSortBy = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["CREATION_TIME", "LAST_MODIFIED_TIME", "IMAGE_NAME"])
+    /// Model shape `ImageSortOrder`.
+    public static let ImageSortOrder = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["ASCENDING", "DESCENDING"])
+    /// Model shape `ImageStatus`.
+    public static let ImageStatus = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["CREATING", "CREATED", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "DELETING", "DELETE_FAILED"])
     /// Model shape `ImageVersionAlias`.
     public static let ImageVersionAlias = StringConstraint(min: 1, max: 128, pattern: ShapePattern("(^\\d+$)|(^\\d+.\\d+$)|(^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$)"), enumValues: nil)
     /// Model shape `ImageVersionAliasPattern`.
@@ -107,6 +129,14 @@ public enum ShapeConstraints {
     public static let ImageVersionArn = StringConstraint(min: 0, max: 256, pattern: ShapePattern("(arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+|None)"), enumValues: nil)
     /// Model shape `ImageVersionNumber`.
     public static let ImageVersionNumber = NumberConstraint(min: 0, max: nil)
+    /// Model shape `ImageVersionSortBy`.
+    public static let ImageVersionSortBy = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["CREATION_TIME", "LAST_MODIFIED_TIME", "VERSION"])
+    /// Model shape `ImageVersionSortOrder`.
+    public static let ImageVersionSortOrder = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["ASCENDING", "DESCENDING"])
+    /// Model shape `ImageVersionStatus`.
+    public static let ImageVersionStatus = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["CREATING", "CREATED", "CREATE_FAILED", "DELETING", "DELETE_FAILED"])
+    /// Model shape `JobType`.
+    public static let JobType = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"])
     /// Model shape `KernelDisplayName`.
     public static let KernelDisplayName = StringConstraint(min: 0, max: 1024, pattern: nil, enumValues: nil)
     /// Model shape `KernelName`.
@@ -121,6 +151,8 @@ public enum ShapeConstraints {
     public static let LifecycleManagement = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["ENABLED", "DISABLED"])
     /// Model shape `ListTagsMaxResults`.
     public static let ListTagsMaxResults = NumberConstraint(min: 50, max: nil)
+    /// Model shape `MLFramework`.
+    public static let MLFramework = StringConstraint(min: 1, max: 128, pattern: ShapePattern("[a-zA-Z]+ ?\\d+\\.\\d+(\\.\\d+)?"), enumValues: nil)
     /// Model shape `MaxResults`.
     public static let MaxResults = NumberConstraint(min: 1, max: 100)
     /// Model shape `MlTools`.
@@ -135,6 +167,10 @@ public enum ShapeConstraints {
     public static let NonEmptyString64 = StringConstraint(min: 0, max: 64, pattern: ShapePattern("(?!\\s*$).+"), enumValues: nil)
     /// Model shape `NotebookOutputOption`.
     public static let NotebookOutputOption = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["Allowed", "Disabled"])
+    /// Model shape `Processor`.
+    public static let Processor = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["CPU", "GPU"])
+    /// Model shape `ProgrammingLang`.
+    public static let ProgrammingLang = StringConstraint(min: 1, max: 128, pattern: ShapePattern("[a-zA-Z]+ ?\\d+\\.\\d+(\\.\\d+)?"), enumValues: nil)
     /// Model shape `QProfileArn`.
     public static let QProfileArn = StringConstraint(min: nil, max: nil, pattern: ShapePattern("arn:[-.a-z0-9]{1,63}:codewhisperer:([-.a-z0-9]{0,63}:){2}([a-zA-Z0-9-_:/]){1,1023}"), enumValues: nil)
     /// Model shape `RStudioServerProAccessStatus`.
@@ -143,6 +179,8 @@ public enum ShapeConstraints {
     public static let RStudioServerProUserGroup = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["R_STUDIO_ADMIN", "R_STUDIO_USER"])
     /// Model shape `RegionName`.
     public static let RegionName = StringConstraint(min: 1, max: 24, pattern: nil, enumValues: nil)
+    /// Model shape `ReleaseNotes`.
+    public static let ReleaseNotes = StringConstraint(min: 1, max: 255, pattern: ShapePattern(".*"), enumValues: nil)
     /// Model shape `RepositoryUrl`.
     public static let RepositoryUrl = StringConstraint(min: 0, max: 1024, pattern: ShapePattern("https://([.\\-_a-zA-Z0-9]+/?){3,1016}"), enumValues: nil)
     /// Model shape `ResourceArn`.
@@ -159,6 +197,8 @@ public enum ShapeConstraints {
     public static let S3Uri = StringConstraint(min: 0, max: 1024, pattern: ShapePattern("(https|s3)://([^/]+)/?(.*)"), enumValues: nil)
     /// Model shape `SageMakerImageName`.
     public static let SageMakerImageName = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["sagemaker_distribution"])
+    /// Model shape `SageMakerImageVersionAlias`.
+    public static let SageMakerImageVersionAlias = StringConstraint(min: 1, max: 128, pattern: ShapePattern("(?!^[.-])^([a-zA-Z0-9-_.]+)"), enumValues: nil)
     /// Model shape `SecretArn`.
     public static let SecretArn = StringConstraint(min: 1, max: 2048, pattern: ShapePattern("arn:aws[a-z\\-]*:secretsmanager:[a-z0-9\\-]*:[0-9]{12}:secret:.*"), enumValues: nil)
     /// Model shape `SecurityGroupId`.
@@ -233,6 +273,8 @@ public enum ShapeConstraints {
     public static let UserProfileSortKey = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["CreationTime", "LastModifiedTime"])
     /// Model shape `UserProfileStatus`.
     public static let UserProfileStatus = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["Deleting", "Failed", "InService", "Pending", "Updating", "Update_Failed", "Delete_Failed"])
+    /// Model shape `VendorGuidance`.
+    public static let VendorGuidance = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"])
     /// Model shape `VersionAliasesList`.
     public static let VersionAliasesList = CountConstraint(min: 0, max: 20)
     /// Model shape `VpcId`.
@@ -603,6 +645,96 @@ extension CreateDomainResponse: ShapeValidatable {
     }
 }
 
+/// Validates model shape `CreateImageRequest`.
+extension CreateImageRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.description {
+            report.check(value, ShapeConstraints.ImageDescription, at: ValidationReport.join(path, "description"))
+        }
+        if let value = self.displayName {
+            report.check(value, ShapeConstraints.ImageDisplayName, at: ValidationReport.join(path, "displayName"))
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.roleArn {
+            report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "roleArn"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "roleArn"))
+        }
+        if let value = self.tags {
+            report.check(count: value, ShapeConstraints.TagList, at: ValidationReport.join(path, "tags"))
+            for (index0, element0) in value.enumerated() {
+                element0.validate(path: ValidationReport.element(ValidationReport.join(path, "tags"), index0), into: &report)
+            }
+        }
+    }
+}
+
+/// Validates model shape `CreateImageResponse`.
+extension CreateImageResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.imageArn {
+            report.check(value, ShapeConstraints.ImageArn, at: ValidationReport.join(path, "imageArn"))
+        }
+    }
+}
+
+/// Validates model shape `CreateImageVersionRequest`.
+extension CreateImageVersionRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.aliases {
+            for (index0, element0) in value.enumerated() {
+                report.check(element0, ShapeConstraints.SageMakerImageVersionAlias, at: ValidationReport.element(ValidationReport.join(path, "aliases"), index0))
+            }
+        }
+        if let value = self.baseImage {
+            report.check(value, ShapeConstraints.ImageBaseImage, at: ValidationReport.join(path, "baseImage"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "baseImage"))
+        }
+        if let value = self.clientToken {
+            report.check(value, ShapeConstraints.ClientToken, at: ValidationReport.join(path, "clientToken"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "clientToken"))
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.jobType {
+            report.check(value, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
+        }
+        if let value = self.mlFramework {
+            report.check(value, ShapeConstraints.MLFramework, at: ValidationReport.join(path, "mlFramework"))
+        }
+        if let value = self.processor {
+            report.check(value, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
+        }
+        if let value = self.programmingLang {
+            report.check(value, ShapeConstraints.ProgrammingLang, at: ValidationReport.join(path, "programmingLang"))
+        }
+        if let value = self.releaseNotes {
+            report.check(value, ShapeConstraints.ReleaseNotes, at: ValidationReport.join(path, "releaseNotes"))
+        }
+        if let value = self.vendorGuidance {
+            report.check(value, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
+        }
+    }
+}
+
+/// Validates model shape `CreateImageVersionResponse`.
+extension CreateImageVersionResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.imageVersionArn {
+            report.check(value, ShapeConstraints.ImageVersionArn, at: ValidationReport.join(path, "imageVersionArn"))
+        }
+    }
+}
+
 /// Validates model shape `CreatePresignedDomainUrlRequest`.
 extension CreatePresignedDomainUrlRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
@@ -936,6 +1068,46 @@ extension DeleteDomainRequest: ShapeValidatable {
     }
 }
 
+/// Validates model shape `DeleteImageRequest`.
+extension DeleteImageRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+    }
+}
+
+/// Validates model shape `DeleteImageResponse`.
+extension DeleteImageResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+    }
+}
+
+/// Validates model shape `DeleteImageVersionRequest`.
+extension DeleteImageVersionRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.alias {
+            report.check(value, ShapeConstraints.SageMakerImageVersionAlias, at: ValidationReport.join(path, "alias"))
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.version {
+            report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
+        }
+    }
+}
+
+/// Validates model shape `DeleteImageVersionResponse`.
+extension DeleteImageVersionResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+    }
+}
+
 /// Validates model shape `DeleteSpaceRequest`.
 extension DeleteSpaceRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
@@ -1184,6 +1356,106 @@ extension DescribeDomainResponse: ShapeValidatable {
         }
         if let value = self.vpcId {
             report.check(value, ShapeConstraints.VpcId, at: ValidationReport.join(path, "vpcId"))
+        }
+    }
+}
+
+/// Validates model shape `DescribeImageRequest`.
+extension DescribeImageRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+    }
+}
+
+/// Validates model shape `DescribeImageResponse`.
+extension DescribeImageResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.description {
+            report.check(value, ShapeConstraints.ImageDescription, at: ValidationReport.join(path, "description"))
+        }
+        if let value = self.displayName {
+            report.check(value, ShapeConstraints.ImageDisplayName, at: ValidationReport.join(path, "displayName"))
+        }
+        if let value = self.failureReason {
+            report.check(value, ShapeConstraints.FailureReason, at: ValidationReport.join(path, "failureReason"))
+        }
+        if let value = self.imageArn {
+            report.check(value, ShapeConstraints.ImageArn, at: ValidationReport.join(path, "imageArn"))
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.imageStatus {
+            report.check(value, ShapeConstraints.ImageStatus, at: ValidationReport.join(path, "imageStatus"))
+        }
+        if let value = self.roleArn {
+            report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "roleArn"))
+        }
+    }
+}
+
+/// Validates model shape `DescribeImageVersionRequest`.
+extension DescribeImageVersionRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.alias {
+            report.check(value, ShapeConstraints.SageMakerImageVersionAlias, at: ValidationReport.join(path, "alias"))
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.version {
+            report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
+        }
+    }
+}
+
+/// Validates model shape `DescribeImageVersionResponse`.
+extension DescribeImageVersionResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.baseImage {
+            report.check(value, ShapeConstraints.ImageBaseImage, at: ValidationReport.join(path, "baseImage"))
+        }
+        if let value = self.containerImage {
+            report.check(value, ShapeConstraints.ImageContainerImage, at: ValidationReport.join(path, "containerImage"))
+        }
+        if let value = self.failureReason {
+            report.check(value, ShapeConstraints.FailureReason, at: ValidationReport.join(path, "failureReason"))
+        }
+        if let value = self.imageArn {
+            report.check(value, ShapeConstraints.ImageArn, at: ValidationReport.join(path, "imageArn"))
+        }
+        if let value = self.imageVersionArn {
+            report.check(value, ShapeConstraints.ImageVersionArn, at: ValidationReport.join(path, "imageVersionArn"))
+        }
+        if let value = self.imageVersionStatus {
+            report.check(value, ShapeConstraints.ImageVersionStatus, at: ValidationReport.join(path, "imageVersionStatus"))
+        }
+        if let value = self.jobType {
+            report.check(value, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
+        }
+        if let value = self.mlFramework {
+            report.check(value, ShapeConstraints.MLFramework, at: ValidationReport.join(path, "mlFramework"))
+        }
+        if let value = self.processor {
+            report.check(value, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
+        }
+        if let value = self.programmingLang {
+            report.check(value, ShapeConstraints.ProgrammingLang, at: ValidationReport.join(path, "programmingLang"))
+        }
+        if let value = self.releaseNotes {
+            report.check(value, ShapeConstraints.ReleaseNotes, at: ValidationReport.join(path, "releaseNotes"))
+        }
+        if let value = self.vendorGuidance {
+            report.check(value, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
+        }
+        if let value = self.version {
+            report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
         }
     }
 }
@@ -1598,6 +1870,85 @@ extension IdleSettings: ShapeValidatable {
     }
 }
 
+/// Validates model shape `Image`.
+extension Image: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.creationTime {
+            _ = value
+        } else {
+            report.missing(at: ValidationReport.join(path, "creationTime"))
+        }
+        if let value = self.description {
+            report.check(value, ShapeConstraints.ImageDescription, at: ValidationReport.join(path, "description"))
+        }
+        if let value = self.displayName {
+            report.check(value, ShapeConstraints.ImageDisplayName, at: ValidationReport.join(path, "displayName"))
+        }
+        if let value = self.failureReason {
+            report.check(value, ShapeConstraints.FailureReason, at: ValidationReport.join(path, "failureReason"))
+        }
+        if let value = self.imageArn {
+            report.check(value, ShapeConstraints.ImageArn, at: ValidationReport.join(path, "imageArn"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageArn"))
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.imageStatus {
+            report.check(value, ShapeConstraints.ImageStatus, at: ValidationReport.join(path, "imageStatus"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageStatus"))
+        }
+        if let value = self.lastModifiedTime {
+            _ = value
+        } else {
+            report.missing(at: ValidationReport.join(path, "lastModifiedTime"))
+        }
+    }
+}
+
+/// Validates model shape `ImageVersion`.
+extension ImageVersion: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.creationTime {
+            _ = value
+        } else {
+            report.missing(at: ValidationReport.join(path, "creationTime"))
+        }
+        if let value = self.failureReason {
+            report.check(value, ShapeConstraints.FailureReason, at: ValidationReport.join(path, "failureReason"))
+        }
+        if let value = self.imageArn {
+            report.check(value, ShapeConstraints.ImageArn, at: ValidationReport.join(path, "imageArn"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageArn"))
+        }
+        if let value = self.imageVersionArn {
+            report.check(value, ShapeConstraints.ImageVersionArn, at: ValidationReport.join(path, "imageVersionArn"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageVersionArn"))
+        }
+        if let value = self.imageVersionStatus {
+            report.check(value, ShapeConstraints.ImageVersionStatus, at: ValidationReport.join(path, "imageVersionStatus"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageVersionStatus"))
+        }
+        if let value = self.lastModifiedTime {
+            _ = value
+        } else {
+            report.missing(at: ValidationReport.join(path, "lastModifiedTime"))
+        }
+        if let value = self.version {
+            report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "version"))
+        }
+    }
+}
+
 /// Validates model shape `JupyterLabAppImageConfig`.
 extension JupyterLabAppImageConfig: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
@@ -1725,6 +2076,43 @@ extension KernelSpec: ShapeValidatable {
     }
 }
 
+/// Validates model shape `ListAliasesRequest`.
+extension ListAliasesRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.alias {
+            report.check(value, ShapeConstraints.SageMakerImageVersionAlias, at: ValidationReport.join(path, "alias"))
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.maxResults {
+            report.check(number: value, ShapeConstraints.MaxResults, at: ValidationReport.join(path, "maxResults"))
+        }
+        if let value = self.nextToken {
+            report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+        if let value = self.version {
+            report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
+        }
+    }
+}
+
+/// Validates model shape `ListAliasesResponse`.
+extension ListAliasesResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.nextToken {
+            report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+        if let value = self.sageMakerImageVersionAliases {
+            for (index0, element0) in value.enumerated() {
+                report.check(element0, ShapeConstraints.SageMakerImageVersionAlias, at: ValidationReport.element(ValidationReport.join(path, "sageMakerImageVersionAliases"), index0))
+            }
+        }
+    }
+}
+
 /// Validates model shape `ListAppImageConfigsRequest`.
 extension ListAppImageConfigsRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
@@ -1819,6 +2207,78 @@ extension ListDomainsResponse: ShapeValidatable {
         if let value = self.domains {
             for (index0, element0) in value.enumerated() {
                 element0.validate(path: ValidationReport.element(ValidationReport.join(path, "domains"), index0), into: &report)
+            }
+        }
+        if let value = self.nextToken {
+            report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+    }
+}
+
+/// Validates model shape `ListImageVersionsRequest`.
+extension ListImageVersionsRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.maxResults {
+            report.check(number: value, ShapeConstraints.MaxResults, at: ValidationReport.join(path, "maxResults"))
+        }
+        if let value = self.nextToken {
+            report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+        if let value = self.sortBy {
+            report.check(value, ShapeConstraints.ImageVersionSortBy, at: ValidationReport.join(path, "sortBy"))
+        }
+        if let value = self.sortOrder {
+            report.check(value, ShapeConstraints.ImageVersionSortOrder, at: ValidationReport.join(path, "sortOrder"))
+        }
+    }
+}
+
+/// Validates model shape `ListImageVersionsResponse`.
+extension ListImageVersionsResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.imageVersions {
+            for (index0, element0) in value.enumerated() {
+                element0.validate(path: ValidationReport.element(ValidationReport.join(path, "imageVersions"), index0), into: &report)
+            }
+        }
+        if let value = self.nextToken {
+            report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+    }
+}
+
+/// Validates model shape `ListImagesRequest`.
+extension ListImagesRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.maxResults {
+            report.check(number: value, ShapeConstraints.MaxResults, at: ValidationReport.join(path, "maxResults"))
+        }
+        if let value = self.nameContains {
+            report.check(value, ShapeConstraints.ImageNameContains, at: ValidationReport.join(path, "nameContains"))
+        }
+        if let value = self.nextToken {
+            report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+        if let value = self.sortBy {
+            report.check(value, ShapeConstraints.ImageSortBy, at: ValidationReport.join(path, "sortBy"))
+        }
+        if let value = self.sortOrder {
+            report.check(value, ShapeConstraints.ImageSortOrder, at: ValidationReport.join(path, "sortOrder"))
+        }
+    }
+}
+
+/// Validates model shape `ListImagesResponse`.
+extension ListImagesResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.images {
+            for (index0, element0) in value.enumerated() {
+                element0.validate(path: ValidationReport.element(ValidationReport.join(path, "images"), index0), into: &report)
             }
         }
         if let value = self.nextToken {
@@ -2486,6 +2946,95 @@ extension UpdateDomainResponse: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.domainArn {
             report.check(value, ShapeConstraints.DomainArn, at: ValidationReport.join(path, "domainArn"))
+        }
+    }
+}
+
+/// Validates model shape `UpdateImageRequest`.
+extension UpdateImageRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.deleteProperties {
+            report.check(count: value, ShapeConstraints.ImageDeletePropertyList, at: ValidationReport.join(path, "deleteProperties"))
+            for (index0, element0) in value.enumerated() {
+                report.check(element0, ShapeConstraints.ImageDeleteProperty, at: ValidationReport.element(ValidationReport.join(path, "deleteProperties"), index0))
+            }
+        }
+        if let value = self.description {
+            report.check(value, ShapeConstraints.ImageDescription, at: ValidationReport.join(path, "description"))
+        }
+        if let value = self.displayName {
+            report.check(value, ShapeConstraints.ImageDisplayName, at: ValidationReport.join(path, "displayName"))
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.roleArn {
+            report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "roleArn"))
+        }
+    }
+}
+
+/// Validates model shape `UpdateImageResponse`.
+extension UpdateImageResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.imageArn {
+            report.check(value, ShapeConstraints.ImageArn, at: ValidationReport.join(path, "imageArn"))
+        }
+    }
+}
+
+/// Validates model shape `UpdateImageVersionRequest`.
+extension UpdateImageVersionRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.alias {
+            report.check(value, ShapeConstraints.SageMakerImageVersionAlias, at: ValidationReport.join(path, "alias"))
+        }
+        if let value = self.aliasesToAdd {
+            for (index0, element0) in value.enumerated() {
+                report.check(element0, ShapeConstraints.SageMakerImageVersionAlias, at: ValidationReport.element(ValidationReport.join(path, "aliasesToAdd"), index0))
+            }
+        }
+        if let value = self.aliasesToDelete {
+            for (index0, element0) in value.enumerated() {
+                report.check(element0, ShapeConstraints.SageMakerImageVersionAlias, at: ValidationReport.element(ValidationReport.join(path, "aliasesToDelete"), index0))
+            }
+        }
+        if let value = self.imageName {
+            report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "imageName"))
+        }
+        if let value = self.jobType {
+            report.check(value, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
+        }
+        if let value = self.mlFramework {
+            report.check(value, ShapeConstraints.MLFramework, at: ValidationReport.join(path, "mlFramework"))
+        }
+        if let value = self.processor {
+            report.check(value, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
+        }
+        if let value = self.programmingLang {
+            report.check(value, ShapeConstraints.ProgrammingLang, at: ValidationReport.join(path, "programmingLang"))
+        }
+        if let value = self.releaseNotes {
+            report.check(value, ShapeConstraints.ReleaseNotes, at: ValidationReport.join(path, "releaseNotes"))
+        }
+        if let value = self.vendorGuidance {
+            report.check(value, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
+        }
+        if let value = self.version {
+            report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
+        }
+    }
+}
+
+/// Validates model shape `UpdateImageVersionResponse`.
+extension UpdateImageVersionResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.imageVersionArn {
+            report.check(value, ShapeConstraints.ImageVersionArn, at: ValidationReport.join(path, "imageVersionArn"))
         }
     }
 }

@@ -319,6 +319,73 @@ public enum IPAddressType {
     public static let allValues = [ipv4, dualstack]
 }
 
+/// The values of model shape `ImageSortBy`.
+public enum ImageSortBy {
+    public static let creationTime = "CREATION_TIME"
+    public static let lastModifiedTime = "LAST_MODIFIED_TIME"
+    public static let imageName = "IMAGE_NAME"
+    /// Every value, in the model's order.
+    public static let allValues = [creationTime, lastModifiedTime, imageName]
+}
+
+/// The values of model shape `ImageSortOrder`.
+public enum ImageSortOrder {
+    public static let ascending = "ASCENDING"
+    public static let descending = "DESCENDING"
+    /// Every value, in the model's order.
+    public static let allValues = [ascending, descending]
+}
+
+/// The values of model shape `ImageStatus`.
+public enum ImageStatus {
+    public static let creating = "CREATING"
+    public static let created = "CREATED"
+    public static let createFailed = "CREATE_FAILED"
+    public static let updating = "UPDATING"
+    public static let updateFailed = "UPDATE_FAILED"
+    public static let deleting = "DELETING"
+    public static let deleteFailed = "DELETE_FAILED"
+    /// Every value, in the model's order.
+    public static let allValues = [creating, created, createFailed, updating, updateFailed, deleting, deleteFailed]
+}
+
+/// The values of model shape `ImageVersionSortBy`.
+public enum ImageVersionSortBy {
+    public static let creationTime = "CREATION_TIME"
+    public static let lastModifiedTime = "LAST_MODIFIED_TIME"
+    public static let version = "VERSION"
+    /// Every value, in the model's order.
+    public static let allValues = [creationTime, lastModifiedTime, version]
+}
+
+/// The values of model shape `ImageVersionSortOrder`.
+public enum ImageVersionSortOrder {
+    public static let ascending = "ASCENDING"
+    public static let descending = "DESCENDING"
+    /// Every value, in the model's order.
+    public static let allValues = [ascending, descending]
+}
+
+/// The values of model shape `ImageVersionStatus`.
+public enum ImageVersionStatus {
+    public static let creating = "CREATING"
+    public static let created = "CREATED"
+    public static let createFailed = "CREATE_FAILED"
+    public static let deleting = "DELETING"
+    public static let deleteFailed = "DELETE_FAILED"
+    /// Every value, in the model's order.
+    public static let allValues = [creating, created, createFailed, deleting, deleteFailed]
+}
+
+/// The values of model shape `JobType`.
+public enum JobType {
+    public static let training = "TRAINING"
+    public static let inference = "INFERENCE"
+    public static let notebookKernel = "NOTEBOOK_KERNEL"
+    /// Every value, in the model's order.
+    public static let allValues = [training, inference, notebookKernel]
+}
+
 /// The values of model shape `LifecycleManagement`.
 public enum LifecycleManagement {
     public static let enabled = "ENABLED"
@@ -362,6 +429,14 @@ public enum NotebookOutputOption {
     public static let disabled = "Disabled"
     /// Every value, in the model's order.
     public static let allValues = [allowed, disabled]
+}
+
+/// The values of model shape `Processor`.
+public enum Processor {
+    public static let cpu = "CPU"
+    public static let gpu = "GPU"
+    /// Every value, in the model's order.
+    public static let allValues = [cpu, gpu]
 }
 
 /// The values of model shape `RStudioServerProAccessStatus`.
@@ -486,4 +561,14 @@ public enum UserProfileStatus {
     public static let deleteFailed = "Delete_Failed"
     /// Every value, in the model's order.
     public static let allValues = [deleting, failed, inService, pending, updating, updateFailed, deleteFailed]
+}
+
+/// The values of model shape `VendorGuidance`.
+public enum VendorGuidance {
+    public static let notProvided = "NOT_PROVIDED"
+    public static let stable = "STABLE"
+    public static let toBeArchived = "TO_BE_ARCHIVED"
+    public static let archived = "ARCHIVED"
+    /// Every value, in the model's order.
+    public static let allValues = [notProvided, stable, toBeArchived, archived]
 }

@@ -46,6 +46,22 @@ struct ResourceKindDeclaration: Sendable {
         }
     }
 
+    /// The statuses a kind's lifecycle moves through: domains, user profiles and spaces say Pending, InService,
+    /// Updating, Deleting; images say CREATING, CREATED, UPDATING, DELETING.
+    struct Statuses: Sendable {
+        var creating: String
+        var ready: String
+        var updating: String
+        var deleting: String
+
+        static let domainLike = Statuses(
+            creating: DomainStatus.pending, ready: DomainStatus.inService, updating: DomainStatus.updating,
+            deleting: DomainStatus.deleting)
+        static let image = Statuses(
+            creating: ImageStatus.creating, ready: ImageStatus.created, updating: ImageStatus.updating,
+            deleting: ImageStatus.deleting)
+    }
+
     /// A service quota on how many resources of the kind a scope (or a parent) holds.
     struct Quota: Sendable {
         let limit: @Sendable (Quotas) -> Int
@@ -68,6 +84,9 @@ struct ResourceKindDeclaration: Sendable {
     /// Whether AddTags, ListTags and DeleteTags take its ARN.
     let isTaggable: Bool
     let document: DocumentForm
+    var statuses: Statuses = .domainLike
+    /// The ResourceInUse text of a second resource with the same key, where AWS's is known and differs.
+    var duplicateMessage: (@Sendable (_ arn: String) -> String)? = nil
 
     func arn(_ scope: ResourceScope, id: String) -> String { ResourceNames.arn(kind, scope, id: id) }
 
@@ -77,7 +96,9 @@ struct ResourceKindDeclaration: Sendable {
     }
 
     /// `<Label> [<arn>] already exists.` (ResourceInUse).
-    func alreadyExists(_ arn: String) -> AWSError { .resourceInUse("\(label) [\(arn)] already exists.") }
+    func alreadyExists(_ arn: String) -> AWSError {
+        .resourceInUse(duplicateMessage?(arn) ?? "\(label) [\(arn)] already exists.")
+    }
 
     /// `Unable to <verb> <Label> [<arn>] because it is in <status> status.` (ResourceInUse).
     func refused(_ verb: String, _ arn: String, status: String) -> AWSError {
@@ -132,6 +153,28 @@ extension ResourceKindDeclaration {
         delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true,
         document: .configuration(DescribeAppImageConfigResponse.self))
 
+    /// Images: top-level, named, CREATING -> CREATED, UPDATING -> CREATED, DELETING -> gone (with their versions).
+    static let image = ResourceKindDeclaration(
+        kind: .image, label: "Image", parent: nil,
+        updatableFrom: [ImageStatus.created, ImageStatus.updateFailed],
+        undeletableIn: [ImageStatus.creating, ImageStatus.updating, ImageStatus.deleting],
+        delays: { Delays(create: $0.image, update: $0.image, delete: $0.image) }, quota: nil, isTaggable: true,
+        document: .statusCarrying(DescribeImageResponse.self), statuses: .image,
+        // AWS's text, as quoted in aws-samples/sagemaker-studio-custom-image-samples issue 17.
+        duplicateMessage: { arn in
+            let name = arn.split(separator: "/").last.map(String.init) ?? ""
+            return "The Image with ImageName \(name) already exists. Please use a different ImageName."
+        })
+
+    /// Image versions: `<image>/<version>` in their image; CREATING -> CREATED, DELETING -> gone. An update changes
+    /// their metadata at once (ImageVersionStatus has no UPDATING).
+    static let imageVersion = ResourceKindDeclaration(
+        kind: .imageVersion, label: "ImageVersion", parent: .image,
+        updatableFrom: [ImageVersionStatus.created],
+        undeletableIn: [ImageVersionStatus.creating, ImageVersionStatus.deleting],
+        delays: { Delays(create: $0.image, update: 0, delete: $0.image) }, quota: nil, isTaggable: false,
+        document: .statusCarrying(DescribeImageVersionResponse.self), statuses: .image)
+
     /// Configurations have no status in the model; the store's status column holds this one.
     static let configurationStatus = "Available"
 
@@ -144,6 +187,8 @@ extension ResourceKindDeclaration {
         case .app: app
         case .studioLifecycleConfig: studioLifecycleConfig
         case .appImageConfig: appImageConfig
+        case .image: image
+        case .imageVersion: imageVersion
         }
     }
 }
@@ -180,4 +225,12 @@ extension DescribeStudioLifecycleConfigResponse: ResourceDocument {
 
 extension DescribeAppImageConfigResponse: ResourceDocument {
     var arn: String? { appImageConfigArn }
+}
+
+extension DescribeImageResponse: ResourceDocument {
+    var arn: String? { imageArn }
+}
+
+extension DescribeImageVersionResponse: ResourceDocument {
+    var arn: String? { imageVersionArn }
 }

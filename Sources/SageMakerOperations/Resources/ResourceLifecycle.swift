@@ -28,9 +28,7 @@ extension SageMakerService {
     ) async throws {
         let arn = declaration.arn(context.scope, id: id)
         let now = now()
-        let transition = StatusDelays.transition(
-            to: DomainStatus.inService, after: declaration.delays(configuration.delays).create, from: now)
-        let status = transition == nil ? DomainStatus.inService : DomainStatus.pending
+        let (status, transition) = firstStatus(declaration, at: now)
         let quotas = configuration.quotas
         let documents = domains
         try await store.transaction { tx in
@@ -48,6 +46,38 @@ extension SageMakerService {
         }
     }
 
+    /// The status a new resource of a kind starts in, and the transition to ready after its create delay (none, and
+    /// ready at once, without one).
+    func firstStatus(_ declaration: ResourceKindDeclaration, at now: Date) -> (String, PendingTransition?) {
+        let transition = StatusDelays.transition(
+            to: declaration.statuses.ready, after: declaration.delays(configuration.delays).create, from: now)
+        return (transition == nil ? declaration.statuses.ready : declaration.statuses.creating, transition)
+    }
+
+    /// Creates a resource that is not inside a domain (an image, an image version): it starts in its kind's creating
+    /// status, ready after the kind's delay (at once without one). `make` builds its document with that status and
+    /// time in the same transaction, and may read and check other resources there (an image version's image).
+    /// Returns the ARN.
+    func createResource<Document: WireEncodable & Sendable>(
+        _ declaration: ResourceKindDeclaration, id: String, parentId: String = "", tags: Data? = nil,
+        context: OperationContext,
+        make: @escaping @Sendable (any ResourceTransaction, _ arn: String, _ status: String, _ now: Date) throws
+            -> Document
+    ) async throws -> String {
+        let arn = declaration.arn(context.scope, id: id)
+        let now = now()
+        let (status, transition) = firstStatus(declaration, at: now)
+        let quotas = configuration.quotas
+        try await store.transaction { tx in
+            let document = try make(tx, arn, status, now)
+            let record = StoredResource(
+                kind: declaration.kind, scope: context.scope, parentId: parentId, id: id, nameKey: id, status: status,
+                transition: transition, document: try StoredDocument.encode(document), tags: tags)
+            try tx.insertNew(record, declaration, arn: arn, quotas: quotas)
+        }
+        return arn
+    }
+
     /// Updates a resource: it must exist and be in a status updates start from; `change` edits its document (and
     /// may read other resources through the transaction); it goes Updating, then InService after the kind's delay.
     /// Returns its ARN.
@@ -57,7 +87,7 @@ extension SageMakerService {
     ) async throws -> String {
         let now = now()
         let transition = StatusDelays.transition(
-            to: DomainStatus.inService, after: declaration.delays(configuration.delays).update, from: now)
+            to: declaration.statuses.ready, after: declaration.delays(configuration.delays).update, from: now)
         return try await store.transaction { tx in
             guard var record = try tx.fetch(declaration.kind, scope: context.scope, id: id) else {
                 throw declaration.notFound(id, context)
@@ -68,7 +98,7 @@ extension SageMakerService {
                 throw declaration.refused("update", arn, status: record.status)
             }
             try change(&document, tx)
-            try record.beginUpdate(&document, transition: transition, at: now)
+            try record.beginUpdate(&document, transition: transition, at: now, statuses: declaration.statuses)
             try tx.update(record)
             return arn
         }
@@ -92,7 +122,8 @@ extension SageMakerService {
                 throw declaration.refused("delete", arn, status: record.status)
             }
             try checkChildren(document, record, tx)
-            try record.beginDeletion(&document, after: delay, at: now) ? tx.update(record) : tx.remove(record)
+            try record.beginDeletion(&document, after: delay, at: now, statuses: declaration.statuses)
+                ? tx.update(record) : tx.remove(record)
         }
     }
 }

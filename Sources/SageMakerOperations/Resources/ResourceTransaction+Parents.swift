@@ -65,5 +65,19 @@ extension ResourceTransaction {
                 throw ResourceKindDeclaration.appImageConfig.notFound(name, context)
             }
         }
+        // Each custom image names an image, and the version it pins (if any), that exist.
+        for entry in references.customImages.sorted() {
+            let parts = entry.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3 else { continue }
+            if try fetch(.image, scope: context.scope, id: parts[1]) == nil {
+                throw ResourceKindDeclaration.image.notFound(parts[1], context)
+            }
+            if let number = Int(parts[2]) {
+                let id = ImageVersionAliases.id(image: parts[1], version: number)
+                if try fetch(.imageVersion, scope: context.scope, id: id) == nil {
+                    throw ResourceKindDeclaration.imageVersion.notFound(id, context)
+                }
+            }
+        }
     }
 }

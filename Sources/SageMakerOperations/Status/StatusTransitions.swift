@@ -14,10 +14,11 @@ extension StoredResource {
     /// Starts an update of a domain, user profile or space: Updating until `transition` is due (InService at once
     /// without one), with the document changed to match.
     mutating func beginUpdate<Shape: StatusCarrying>(
-        _ shape: inout Shape, transition: PendingTransition?, at now: Date
+        _ shape: inout Shape, transition: PendingTransition?, at now: Date,
+        statuses: ResourceKindDeclaration.Statuses = .domainLike
     ) throws {
         self.transition = transition
-        status = transition == nil ? DomainStatus.inService : DomainStatus.updating
+        status = transition == nil ? statuses.ready : statuses.updating
         shape.status = status
         shape.failureReason = nil
         shape.stamp(modified: now)
@@ -26,13 +27,13 @@ extension StoredResource {
 
     /// Starts a deletion: Deleting until it is removed after `delay`; false when the delay is zero and the resource
     /// is to be removed at once.
-    mutating func beginDeletion<Shape: StatusCarrying>(_ shape: inout Shape, after delay: Double, at now: Date) throws
-        -> Bool
-    {
+    mutating func beginDeletion<Shape: StatusCarrying>(
+        _ shape: inout Shape, after delay: Double, at now: Date, statuses: ResourceKindDeclaration.Statuses = .domainLike
+    ) throws -> Bool {
         guard delay > 0 else { return false }
-        shape.status = DomainStatus.deleting
+        shape.status = statuses.deleting
         shape.stamp(modified: now)
-        status = DomainStatus.deleting
+        status = statuses.deleting
         transition = PendingTransition(.removal, dueAt: now.addingTimeInterval(delay))
         document = try StoredDocument.encode(shape)
         return true
@@ -54,4 +55,20 @@ extension DescribeSpaceResponse: StatusCarrying {
 extension DescribeAppResponse: StatusCarrying {
     /// DescribeApp has no modification time.
     mutating func stamp(modified date: Date) {}
+}
+
+extension DescribeImageResponse: StatusCarrying {
+    var status: String? {
+        get { imageStatus }
+        set { imageStatus = newValue }
+    }
+    mutating func stamp(modified date: Date) { lastModifiedTime = date }
+}
+
+extension DescribeImageVersionResponse: StatusCarrying {
+    var status: String? {
+        get { imageVersionStatus }
+        set { imageVersionStatus = newValue }
+    }
+    mutating func stamp(modified date: Date) { lastModifiedTime = date }
 }

@@ -1,0 +1,135 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+@testable import SageMakerOperations
+import SageMakerStorage
+import Testing
+
+/// Images and image versions through the declared lifecycle: their statuses, numbering, aliases, the stored rows'
+/// rules after every step, and custom images in domain settings that must name them.
+@Suite struct ImageTests {
+    func violations(_ harness: Harness) async throws -> [String] {
+        var found: [String] = []
+        for kind in [ResourceKind.image, .imageVersion] {
+            for row in try await harness.store.list(kind, scope: alice.scope, parentId: nil, after: 0, limit: .max) {
+                if let violation = ResourceInvariants.violation(of: row) { found.append(violation) }
+            }
+        }
+        return found
+    }
+
+    func status(_ harness: Harness, _ name: String) async throws -> String? {
+        try await harness.service.describeImage(DescribeImageRequest(imageName: name), context: alice).value().imageStatus
+    }
+
+    func version(_ harness: Harness, _ name: String, number: Int? = nil, alias: String? = nil) async throws
+        -> DescribeImageVersionResponse
+    {
+        try await harness.service.describeImageVersion(
+            DescribeImageVersionRequest(alias: alias, imageName: name, version: number), context: alice
+        ).value()
+    }
+
+    @Test func imagesAndVersionsMoveThroughTheirStatuses() async throws {
+        let harness = try await Harness(delays: StatusDelays(domainCreate: 0, domainUpdate: 0, domainDelete: 0, image: 2))
+        let service = harness.service
+        _ = try await service.createImage(
+            CreateImageRequest(description: "team image", imageName: "team", roleArn: "arn:aws:iam::111111111111:role/R"),
+            context: alice)
+        #expect(try await status(harness, "team") == ImageStatus.creating)
+        let early = await awsError {
+            _ = try await service.createImageVersion(
+                CreateImageVersionRequest(baseImage: "repo/team:1", clientToken: "a", imageName: "team"), context: alice)
+        }
+        #expect(early?.code == .validation && early?.message == "Image team is in an invalid state.")
+        let duplicate = await awsError {
+            _ = try await service.createImage(
+                CreateImageRequest(imageName: "team", roleArn: "arn:aws:iam::111111111111:role/R"), context: alice)
+        }
+        #expect(duplicate?.code == .resourceInUse
+            && duplicate?.message == "The Image with ImageName team already exists. Please use a different ImageName.")
+        try await harness.advance(3)
+        #expect(try await status(harness, "team") == ImageStatus.created)
+        let noVersion = await awsError { _ = try await version(harness, "team") }
+        #expect(noVersion?.code == .resourceNotFound
+            && noVersion?.message == "Latest ImageVersion with ImageName team does not exist. Please provide a valid ImageName.")
+
+        let first = try await service.createImageVersion(
+            CreateImageVersionRequest(aliases: ["stable"], baseImage: "repo/team:1", clientToken: "a", imageName: "team"),
+            context: alice)
+        #expect(first.imageVersionArn == "arn:aws:sagemaker:us-east-1:\(alice.account):image-version/team/1")
+        #expect(try await version(harness, "team", number: 1).imageVersionStatus == ImageVersionStatus.creating)
+        #expect(try await violations(harness).isEmpty)
+        try await harness.advance(3)
+        _ = try await service.createImageVersion(
+            CreateImageVersionRequest(baseImage: "repo/team:2", clientToken: "b", imageName: "team"), context: alice)
+        try await harness.advance(3)
+        let latest = try await version(harness, "team")
+        #expect(latest.version == 2 && latest.imageVersionStatus == ImageVersionStatus.created)
+        #expect(latest.containerImage == "repo/team:2")
+        #expect(try await version(harness, "team", alias: "stable").version == 1)
+        let taken = await awsError {
+            _ = try await service.updateImageVersion(
+                UpdateImageVersionRequest(aliasesToAdd: ["stable"], imageName: "team", version: 2), context: alice)
+        }
+        #expect(taken?.code == .validation)
+        _ = try await service.updateImageVersion(
+            UpdateImageVersionRequest(aliasesToAdd: ["next"], imageName: "team", jobType: "TRAINING", version: 2),
+            context: alice)
+        #expect(try await version(harness, "team", alias: "next").jobType == "TRAINING")
+        let aliases = try await service.listAliases(ListAliasesRequest(imageName: "team", version: 2), context: alice)
+        #expect(aliases.sageMakerImageVersionAliases == ["next"])
+
+        _ = try await service.updateImage(
+            UpdateImageRequest(deleteProperties: ["Description"], displayName: "Team", imageName: "team"), context: alice)
+        #expect(try await status(harness, "team") == ImageStatus.updating)
+        #expect(try await violations(harness).isEmpty)
+        try await harness.advance(3)
+        let image = try await service.describeImage(DescribeImageRequest(imageName: "team"), context: alice).value()
+        #expect(image.imageStatus == ImageStatus.created && image.description == nil && image.displayName == "Team")
+
+        _ = try await service.deleteImageVersion(DeleteImageVersionRequest(alias: "stable", imageName: "team"), context: alice)
+        #expect(try await version(harness, "team", number: 1).imageVersionStatus == ImageVersionStatus.deleting)
+        try await harness.advance(3)
+        let gone = await awsError { _ = try await version(harness, "team", number: 1) }
+        #expect(gone?.code == .resourceNotFound)
+        // Numbers are not reused.
+        _ = try await service.createImageVersion(
+            CreateImageVersionRequest(baseImage: "repo/team:3", clientToken: "c", imageName: "team"), context: alice)
+        #expect(try await version(harness, "team").version == 3)
+        try await harness.advance(3)
+
+        _ = try await service.deleteImage(DeleteImageRequest(imageName: "team"), context: alice)
+        #expect(try await status(harness, "team") == ImageStatus.deleting)
+        #expect(try await version(harness, "team", number: 3).imageVersionStatus == ImageVersionStatus.deleting)
+        #expect(try await violations(harness).isEmpty)
+        try await harness.advance(3)
+        for kind in [ResourceKind.image, .imageVersion] {
+            #expect(try await harness.store.list(kind, scope: alice.scope, parentId: nil, after: 0, limit: .max).isEmpty)
+        }
+    }
+
+    @Test func customImagesMustNameAnImageAndVersionThatExist() async throws {
+        let harness = try await Harness()
+        let id = try await harness.createDomain()
+        try await harness.advance(6)
+        try await harness.createAppImageConfig("config")
+        func attach(_ image: CustomImage) async throws {
+            try await harness.update(UpdateDomainRequest(
+                defaultUserSettings: UserSettings(kernelGatewayAppSettings: KernelGatewayAppSettings(customImages: [image])),
+                domainId: id))
+        }
+        let before = try await harness.describe(id)
+        let missingImage = await awsError { try await attach(CustomImage(appImageConfigName: "config", imageName: "team")) }
+        #expect(missingImage?.code == .resourceNotFound)
+        #expect(missingImage?.message == "Image [arn:aws:sagemaker:us-east-1:\(alice.account):image/team] does not exist.")
+        try await harness.createImage("team", versions: 1)
+        let missingVersion = await awsError {
+            try await attach(CustomImage(appImageConfigName: "config", imageName: "team", imageVersionNumber: 2))
+        }
+        #expect(missingVersion?.message
+            == "ImageVersion [arn:aws:sagemaker:us-east-1:\(alice.account):image-version/team/2] does not exist.")
+        #expect(try await harness.describe(id) == before)
+        try await attach(CustomImage(appImageConfigName: "config", imageName: "team", imageVersionNumber: 1))
+    }
+}
