@@ -2,7 +2,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROLE, create_domain, create_image, wait_for_status
+from conftest import ROLE, create_domain, create_image, wait_for, wait_for_status
 
 ACCOUNT_ROLE = "arn:aws:iam::111111111111:role/Other"
 LCC = "arn:aws:sagemaker:us-east-1:111111111111:studio-lifecycle-config/setup"
@@ -248,6 +248,11 @@ def test_rstudio_domain_execution_role_rules(sm):
     assert code_and_message(excinfo)[0] == "ValidationException"
     sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate=rstudio)
     wait_for_status(sm, domain_id, "InService")
+    # The domain now runs its shared RStudio app, which refuses network changes on its own: stop it first.
+    shared = {"UserProfileName": "domain-shared", "AppType": "RStudioServerPro", "AppName": "default"}
+    wait_for(lambda: len(sm.list_apps(DomainIdEquals=domain_id)["Apps"]), 1)
+    sm.delete_app(DomainId=domain_id, **shared)
+    wait_for(lambda: sm.describe_app(DomainId=domain_id, **shared)["Status"], "Deleted")
     with pytest.raises(ClientError) as excinfo:
         sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-1", SubnetIds=["subnet-1"],
                          DefaultUserSettings={"SecurityGroups": ["sg-1"]})
@@ -255,6 +260,43 @@ def test_rstudio_domain_execution_role_rules(sm):
     sm.update_domain(DomainId=domain_id, AppSecurityGroupManagement="Service")
     wait_for_status(sm, domain_id, "InService")
     assert sm.describe_domain(DomainId=domain_id)["AppSecurityGroupManagement"] == "Service"
+
+
+def test_rstudio_domains_run_the_shared_app(sm):
+    """An RStudio domain runs domain-shared/RStudioServerPro/default once InService: listed, counted by the rules on
+    InService apps, and deleted before the domain can be."""
+    rstudio = {"RStudioServerProDomainSettings": {"DomainExecutionRoleArn": ACCOUNT_ROLE,
+                                                  "DefaultResourceSpec": {"InstanceType": "system"}}}
+    domain_id = create_domain(sm, DomainSettings=rstudio, Tags=[{"Key": "team", "Value": "r"}])["DomainId"]
+    wait_for_status(sm, domain_id, "InService")
+    apps = sm.list_apps(DomainIdEquals=domain_id)["Apps"]
+    assert [(a["UserProfileName"], a["AppType"], a["AppName"], a["Status"]) for a in apps] == [
+        ("domain-shared", "RStudioServerPro", "default", "InService")]
+    shared = sm.describe_app(DomainId=domain_id, UserProfileName="domain-shared", AppType="RStudioServerPro",
+                             AppName="default")
+    assert shared["ResourceSpec"] == {"InstanceType": "system"}
+    assert sm.list_tags(ResourceArn=shared["AppArn"])["Tags"] == [{"Key": "team", "Value": "r"}]
+    # It counts as an InService app, shared by the domain-shared profile, in AWS's words.
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate={"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"})
+    assert "including shared Apps for [domain-shared] User Profile" in code_and_message(excinfo)[1]
+    with pytest.raises(sm.exceptions.ResourceInUse) as excinfo:
+        sm.delete_domain(DomainId=domain_id)
+    assert code_and_message(excinfo)[1].endswith("because App(s) are associated with it.")
+    sm.delete_app(DomainId=domain_id, UserProfileName="domain-shared", AppType="RStudioServerPro", AppName="default")
+    read = lambda: sm.describe_app(DomainId=domain_id, UserProfileName="domain-shared", AppType="RStudioServerPro",
+                                   AppName="default")["Status"]
+    assert wait_for(read, "Deleted") == "Deleted"
+    sm.delete_domain(DomainId=domain_id)
+
+    # A domain that gets RStudio by UpdateDomain runs the app once it is InService again.
+    domain_id = create_domain(sm)["DomainId"]
+    assert sm.list_apps(DomainIdEquals=domain_id)["Apps"] == []
+    sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate={
+        "RStudioServerProDomainSettingsForUpdate": {"DomainExecutionRoleArn": ACCOUNT_ROLE}})
+    wait_for_status(sm, domain_id, "InService")
+    assert wait_for(lambda: [a["AppType"] for a in sm.list_apps(DomainIdEquals=domain_id)["Apps"]],
+                    ["RStudioServerPro"]) == ["RStudioServerPro"]
 
 
 def test_validation_errors_in_aws_format(raw_sm):

@@ -75,6 +75,7 @@ extension SageMakerService {
         } catch StoreConflict.limitReached(let current) {
             throw ResourceKindDeclaration.domain.limitExceeded(limit: limit, current: current)
         }
+        try await SharedRStudioApp.ensure(for: stored, in: store)
         // Stored: its first revision's decoded form is known, so the first UpdateDomain need not decode it.
         domains.remember(
             domain, key: DecodedDocuments<DescribeDomainResponse>.key(scope, domainId), revision: stored.revision,
@@ -129,6 +130,12 @@ extension SageMakerService {
             return outcome
         }
         step.remember(outcome)
+        // RStudio added with no update delay: the domain is InService again at once, and runs its shared app.
+        if input.domainSettingsForUpdate?.rStudioServerProDomainSettingsForUpdate != nil,
+           let record = try await store.fetch(.domain, scope: context.scope, id: domainId)
+        {
+            try await SharedRStudioApp.ensure(for: record, in: store)
+        }
         return UpdateDomainResponse(domainArn: outcome.arn)
     }
 
@@ -152,6 +159,11 @@ extension SageMakerService {
             }
             if try !tx.list(.space, scope: context.scope, parentId: domainId).isEmpty {
                 throw ResourceErrors.inUse(deleting: "Domain", arn, by: "Space")
+            }
+            if let shared = try tx.fetch(.app, scope: context.scope, id: SharedRStudioApp.id(domainId: domainId)),
+               !AppStatus.isGone(shared.status)
+            {
+                throw ResourceErrors.inUse(deleting: "Domain", arn, by: "App")
             }
             try record.beginDeletion(&domain, after: delay, at: now) ? tx.update(record) : tx.remove(record)
         }

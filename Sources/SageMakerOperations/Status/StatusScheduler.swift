@@ -72,6 +72,11 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                 }
                 if done {
                     applied += 1
+                    if resource.kind == .domain, resource.transition?.outcome == .status(DomainStatus.inService),
+                       let domain = try await store.fetch(.domain, scope: resource.scope, id: resource.id)
+                    {
+                        try await SharedRStudioApp.ensure(for: domain, in: store)
+                    }
                     logger.debug(
                         "status transition",
                         metadata: ["kind": "\(resource.kind.rawValue)", "id": "\(resource.id)"])

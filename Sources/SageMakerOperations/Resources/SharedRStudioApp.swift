@@ -1,0 +1,41 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+import SageMakerStorage
+
+/// A domain with RStudio domain settings runs the app `domain-shared/RStudioServerPro/default` (aws-behavior.md,
+/// added 2026-11-25: terraform-provider-aws PR 39774 and issue 31912). It appears once the domain is InService
+/// (inferred there), is listed by ListApps, counts for the rules on InService apps, and must be deleted
+/// (DeleteApp with UserProfileName `domain-shared`) before the domain can be.
+enum SharedRStudioApp {
+    static let owner = AppOwner.userProfile("domain-shared")
+    static let appName = "default"
+
+    static func id(domainId: String) -> String {
+        ResourceNames.appId(domainId: domainId, owner: owner, appType: AppType.rStudioServerPro, appName: appName)
+    }
+
+    /// Starts the app of an InService RStudio domain that has none yet (one the user deleted stays Deleted).
+    static func ensure(for domainRecord: StoredResource, in store: some ResourceStore) async throws {
+        guard domainRecord.kind == .domain, domainRecord.status == DomainStatus.inService else { return }
+        let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: domainRecord.document)
+        guard let rstudio = domain.domainSettings?.rStudioServerProDomainSettings,
+              rstudio.domainExecutionRoleArn != nil, let domainId = domain.domainId
+        else { return }
+        let id = id(domainId: domainId)
+        let app = DescribeAppResponse(
+            appArn: ResourceNames.arn(.app, domainRecord.scope, id: id), appName: appName,
+            appType: AppType.rStudioServerPro, creationTime: domain.lastModifiedTime ?? domain.creationTime,
+            domainId: domainId, resourceSpec: rstudio.defaultResourceSpec ?? ResourceSpec(instanceType: "system"),
+            status: AppStatus.inService, userProfileName: "domain-shared")
+        let record = StoredResource(
+            kind: .app, scope: domainRecord.scope, parentId: owner.parentId(domainId: domainId), id: id, nameKey: id,
+            status: AppStatus.inService, document: try StoredDocument.encode(app),
+            tags: try Inheritance.appTags(domain: domainRecord.tags, owner: nil, request: nil))
+        do {
+            _ = try await store.insert(record, limit: nil)
+        } catch StoreConflict.nameTaken {
+            // Already running, or deleted by its user.
+        }
+    }
+}
