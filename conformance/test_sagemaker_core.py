@@ -37,5 +37,8 @@ def test_sagemaker_core_resource_lifecycles(emulator):
         "lifecycle configs left": [],
         "image config kernels": ["python3"],
         "image configs left": [],
+        "image display name": "Core image",
+        "image version by alias": 1,
+        "images left": [],
         "missing domain": "ResourceNotFound",
     }

@@ -20,7 +20,7 @@ GROUPS = {
     "domain-settings": (1, True, None),
     "domain-vpc-only": (1, True, "VpcId and Subnet IDs are required for updating domains to VpcOnly mode."),
     "spaces-apps": (3, False, None),
-    "lifecycle-images": (2, False, None),
+    "lifecycle-images": (3, False, None),
 }
 # Terraform's plugin cache is not safe for two `init`s at once.
 INIT = threading.Lock()
@@ -37,6 +37,7 @@ def listed(client):
         "lifecycle configs": [c["StudioLifecycleConfigName"]
                               for c in client.list_studio_lifecycle_configs()["StudioLifecycleConfigs"]],
         "app image configs": [c["AppImageConfigName"] for c in client.list_app_image_configs()["AppImageConfigs"]],
+        "images": [i["ImageName"] for i in client.list_images()["Images"]],
     }
 
 

@@ -5,7 +5,8 @@ import base64
 import json
 import sys
 
-from sagemaker.core.resources import App, AppImageConfig, Domain, Space, StudioLifecycleConfig, UserProfile
+from sagemaker.core.resources import (App, AppImageConfig, Domain, Image, Space, StudioLifecycleConfig,
+                                     UserProfile)
 from sagemaker.core.shapes import (CodeEditorAppImageConfig, KernelGatewayImageConfig, KernelSpec,
                                    OwnershipSettings, ResourceSpec, SpaceSettings, SpaceSharingSettings,
                                    UserSettings)
@@ -78,6 +79,23 @@ fetched = AppImageConfig.get("core-aic")
 seen["image config kernels"] = [k.name for k in fetched.kernel_gateway_image_config.kernel_specs]
 image_config.delete()
 seen["image configs left"] = [c.app_image_config_name for c in AppImageConfig.get_all()]
+
+image = Image.create(image_name="core-image", role_arn=ROLE, display_name="Core")
+image.wait_for_status("CREATED", **WAIT)
+image.update(display_name="Core image")
+image.wait_for_status("CREATED", **WAIT)
+image.refresh()
+seen["image display name"] = image.display_name
+# ImageVersion.create reads the version back into a model that requires ImageName, which DescribeImageVersion's
+# answer does not have (in the service model, so on AWS too): sagemaker-core 2.27 cannot create versions anywhere.
+# Its client call is what the SDK does underneath.
+image_client = image.get_sagemaker_client(service_name="sagemaker")
+image_client.create_image_version(ImageName="core-image", BaseImage="repo/core:1", ClientToken="core-1",
+                                  Aliases=["stable"])
+seen["image version by alias"] = image_client.describe_image_version(ImageName="core-image", Alias="stable")["Version"]
+image.delete()
+image.wait_for_delete(**WAIT)
+seen["images left"] = [i.image_name for i in Image.get_all()]
 
 # A missing resource is the modelled error the SDK maps.
 try:

@@ -1,5 +1,5 @@
-# A studio lifecycle configuration and app image configurations of every kind, and a domain that names the
-# lifecycle configuration in its defaults.
+# A studio lifecycle configuration, app image configurations of every kind, an image with a version, and a domain
+# that names the lifecycle configuration and the image (as a custom image) in its defaults.
 resource "aws_sagemaker_studio_lifecycle_config" "this" {
   studio_lifecycle_config_name     = "tf-install-tools"
   studio_lifecycle_config_app_type = "JupyterLab"
@@ -45,6 +45,17 @@ resource "aws_sagemaker_app_image_config" "editor" {
   }
 }
 
+resource "aws_sagemaker_image" "team" {
+  image_name   = "tf-team-image"
+  role_arn     = local.role
+  display_name = var.stage == 1 ? "Team" : "Team image"
+}
+
+resource "aws_sagemaker_image_version" "team" {
+  image_name = aws_sagemaker_image.team.id
+  base_image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team:1"
+}
+
 resource "aws_sagemaker_domain" "this" {
   domain_name = "tf-lifecycle"
   auth_mode   = "IAM"
@@ -55,6 +66,13 @@ resource "aws_sagemaker_domain" "this" {
     execution_role = local.role
     jupyter_lab_app_settings {
       lifecycle_config_arns = [aws_sagemaker_studio_lifecycle_config.this.arn]
+    }
+    kernel_gateway_app_settings {
+      custom_image {
+        app_image_config_name = aws_sagemaker_app_image_config.kernel.id
+        image_name            = aws_sagemaker_image_version.team.image_name
+        image_version_number  = aws_sagemaker_image_version.team.version
+      }
     }
   }
 }
