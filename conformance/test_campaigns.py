@@ -207,7 +207,7 @@ SEED_BODIES = {
     "UpdateImage": {"ImageName": "base", "DisplayName": "Base", "DeleteProperties": ["Description"]},
     "DeleteImage": {"ImageName": "base"},
     "ListImages": {"NameContains": "b", "SortBy": "IMAGE_NAME", "SortOrder": "ASCENDING", "MaxResults": 5},
-    "CreateImageVersion": {"ImageName": "base", "BaseImage": "repo/base:2", "ClientToken": "t", "Aliases": ["two"]},
+    "CreateImageVersion": {"ImageName": "base", "BaseImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/base:2", "ClientToken": "t", "Aliases": ["two"]},
     "DescribeImageVersion": {"ImageName": "base", "Version": 1},
     "UpdateImageVersion": {"ImageName": "base", "Alias": "one", "AliasesToAdd": ["first"], "JobType": "TRAINING"},
     "DeleteImageVersion": {"ImageName": "base", "Version": 1},
@@ -288,7 +288,7 @@ def test_fuzzed_requests_never_crash_never_5xx_and_refusals_change_nothing(make_
     domain = create_domain(client)
     client.create_user_profile(DomainId=domain["DomainId"], UserProfileName="alice")
     client.create_image(ImageName="base", RoleArn=ROLE, Description="the image the fuzzer changes")
-    client.create_image_version(ImageName="base", BaseImage="repo/base:1", Aliases=["one"])
+    client.create_image_version(ImageName="base", BaseImage="123456789012.dkr.ecr.us-east-1.amazonaws.com/base:1", Aliases=["one"])
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     operations = sorted(SEED_BODIES)

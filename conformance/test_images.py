@@ -22,13 +22,13 @@ def test_custom_image_workflow(sm):
         sm.create_image(ImageName="team-image", RoleArn=ROLE)
 
     for number in (1, 2, 3):
-        version = sm.create_image_version(ImageName="team-image", BaseImage=f"repo/team:{number}",
+        version = sm.create_image_version(ImageName="team-image", BaseImage=f"123456789012.dkr.ecr.us-east-1.amazonaws.com/team:{number}",
                                           Aliases=[f"v{number}"] if number < 3 else ["latest", "v3"])
         assert version["ImageVersionArn"] == f"arn:aws:sagemaker:us-east-1:{account}:image-version/team-image/{number}"
         wait_for(lambda: sm.describe_image_version(ImageName="team-image", Version=number)["ImageVersionStatus"],
                  "CREATED")
     latest = sm.describe_image_version(ImageName="team-image")
-    assert (latest["Version"], latest["BaseImage"], latest["ImageArn"]) == (3, "repo/team:3", arn)
+    assert (latest["Version"], latest["BaseImage"], latest["ImageArn"]) == (3, "123456789012.dkr.ecr.us-east-1.amazonaws.com/team:3", arn)
     assert sm.describe_image_version(ImageName="team-image", Alias="v2")["Version"] == 2
     # Pagination through boto3's paginator: three versions, a page of two.
     pages = sm.get_paginator("list_image_versions").paginate(
@@ -79,3 +79,13 @@ def test_custom_image_workflow(sm):
     assert wait_for(lambda: sm.list_images()["Images"], []) == []
     with pytest.raises(sm.exceptions.ResourceNotFound):
         sm.describe_image_version(ImageName="team-image", Version=2)
+
+
+def test_a_version_of_an_image_outside_ecr_fails_to_create(sm):
+    sm.create_image(ImageName="outside", RoleArn=ROLE)
+    wait_for(lambda: sm.describe_image(ImageName="outside")["ImageStatus"], "CREATED")
+    sm.create_image_version(ImageName="outside", BaseImage="docker.io/library/python:3.12")
+    read = lambda: sm.describe_image_version(ImageName="outside", Version=1)
+    assert wait_for(lambda: read()["ImageVersionStatus"], "CREATE_FAILED") == "CREATE_FAILED"
+    assert read()["FailureReason"].startswith("Unable to import BaseImage [docker.io/library/python:3.12]")
+    sm.delete_image(ImageName="outside")

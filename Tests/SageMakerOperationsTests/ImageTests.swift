@@ -39,7 +39,7 @@ import Testing
         #expect(try await status(harness, "team") == ImageStatus.creating)
         let early = await awsError {
             _ = try await service.createImageVersion(
-                CreateImageVersionRequest(baseImage: "repo/team:1", clientToken: "a", imageName: "team"), context: alice)
+                CreateImageVersionRequest(baseImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/team:1", clientToken: "a", imageName: "team"), context: alice)
         }
         #expect(early?.code == .validation && early?.message == "Image team is in an invalid state.")
         let duplicate = await awsError {
@@ -55,18 +55,18 @@ import Testing
             && noVersion?.message == "Latest ImageVersion with ImageName team does not exist. Please provide a valid ImageName.")
 
         let first = try await service.createImageVersion(
-            CreateImageVersionRequest(aliases: ["stable"], baseImage: "repo/team:1", clientToken: "a", imageName: "team"),
+            CreateImageVersionRequest(aliases: ["stable"], baseImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/team:1", clientToken: "a", imageName: "team"),
             context: alice)
         #expect(first.imageVersionArn == "arn:aws:sagemaker:us-east-1:\(alice.account):image-version/team/1")
         #expect(try await version(harness, "team", number: 1).imageVersionStatus == ImageVersionStatus.creating)
         #expect(try await violations(harness).isEmpty)
         try await harness.advance(3)
         _ = try await service.createImageVersion(
-            CreateImageVersionRequest(baseImage: "repo/team:2", clientToken: "b", imageName: "team"), context: alice)
+            CreateImageVersionRequest(baseImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/team:2", clientToken: "b", imageName: "team"), context: alice)
         try await harness.advance(3)
         let latest = try await version(harness, "team")
         #expect(latest.version == 2 && latest.imageVersionStatus == ImageVersionStatus.created)
-        #expect(latest.containerImage == "repo/team:2")
+        #expect(latest.containerImage == "123456789012.dkr.ecr.us-east-1.amazonaws.com/team:2")
         #expect(try await version(harness, "team", alias: "stable").version == 1)
         let taken = await awsError {
             _ = try await service.updateImageVersion(
@@ -95,7 +95,7 @@ import Testing
         #expect(gone?.code == .resourceNotFound)
         // Numbers are not reused.
         _ = try await service.createImageVersion(
-            CreateImageVersionRequest(baseImage: "repo/team:3", clientToken: "c", imageName: "team"), context: alice)
+            CreateImageVersionRequest(baseImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/team:3", clientToken: "c", imageName: "team"), context: alice)
         #expect(try await version(harness, "team").version == 3)
         try await harness.advance(3)
 
@@ -107,6 +107,32 @@ import Testing
         for kind in [ResourceKind.image, .imageVersion] {
             #expect(try await harness.store.list(kind, scope: alice.scope, parentId: nil, after: 0, limit: .max).isEmpty)
         }
+    }
+
+    /// The model documents BaseImage as an Amazon ECR URI with a pattern of `.*`: another path is taken, and the
+    /// version ends CREATE_FAILED with a FailureReason, after the delay or at once without one.
+    @Test(arguments: [2.0, 0.0]) func aVersionOfAnImageOutsideECRFailsToCreate(delay: Double) async throws {
+        let harness = try await Harness(
+            delays: StatusDelays(domainCreate: 0, domainUpdate: 0, domainDelete: 0, image: delay))
+        try await harness.createImage("team")
+        _ = try await harness.service.createImageVersion(
+            CreateImageVersionRequest(baseImage: "docker.io/library/python:3.12", clientToken: "a", imageName: "team"),
+            context: alice)
+        if delay > 0 {
+            let creating = try await version(harness, "team", number: 1)
+            #expect(creating.imageVersionStatus == ImageVersionStatus.creating && creating.failureReason == nil)
+            try await harness.advance(3)
+        }
+        let failed = try await version(harness, "team", number: 1)
+        #expect(failed.imageVersionStatus == ImageVersionStatus.createFailed)
+        #expect(failed.failureReason?.hasPrefix("Unable to import BaseImage [docker.io/library/python:3.12]") == true)
+        #expect(try await violations(harness).isEmpty)
+        #expect(ImageVersionBaseImage.isImportable("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/lab:v1.2"))
+        #expect(ImageVersionBaseImage.isImportable(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/team@sha256:" + String(repeating: "a", count: 64)))
+        #expect(!ImageVersionBaseImage.isImportable("12345.dkr.ecr.us-east-1.amazonaws.com/team:1"))
+        _ = try await harness.service.deleteImageVersion(
+            DeleteImageVersionRequest(imageName: "team", version: 1), context: alice)
     }
 
     @Test func customImagesMustNameAnImageAndVersionThatExist() async throws {

@@ -67,12 +67,12 @@ struct Harness {
     func createImage(_ name: String, versions: Int = 0, context: OperationContext = alice) async throws {
         _ = try await service.createImage(
             CreateImageRequest(imageName: name, roleArn: "arn:aws:iam::111111111111:role/R"), context: context)
-        try await advance(1)
+        try await advance(5)
         for number in 0..<versions {
             _ = try await service.createImageVersion(
-                CreateImageVersionRequest(baseImage: "repo/\(name):\(number)", clientToken: "t\(number)", imageName: name),
+                CreateImageVersionRequest(baseImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/\(name):\(number)", clientToken: "t\(number)", imageName: name),
                 context: context)
-            try await advance(1)
+            try await advance(5)
         }
     }
 

@@ -28,17 +28,21 @@ extension SageMakerService {
         }
         let (number, imageArn) = arn
         let id = ImageVersionAliases.id(image: name, version: number)
+        let importable = ImageVersionBaseImage.isImportable(input.baseImage ?? "")
         let created = try await createResource(
-            .imageVersion, id: id, parentId: name, tags: try ImageVersionAliases.encode(aliases), context: context
+            .imageVersion, id: id, parentId: name, tags: try ImageVersionAliases.encode(aliases),
+            endingIn: importable ? ImageVersionStatus.created : ImageVersionStatus.createFailed, context: context
         ) { tx, arn, status, now in
             // The image may have gone between the two transactions.
             _ = try Self.image(name, tx, context)
-            return DescribeImageVersionResponse(
+            var version = DescribeImageVersionResponse(
                 baseImage: input.baseImage, containerImage: input.baseImage, creationTime: now,
                 horovod: input.horovod, imageArn: imageArn, imageVersionArn: arn, imageVersionStatus: status,
                 jobType: input.jobType, lastModifiedTime: now, mlFramework: input.mlFramework,
                 processor: input.processor, programmingLang: input.programmingLang, releaseNotes: input.releaseNotes,
                 vendorGuidance: input.vendorGuidance, version: number)
+            if let reason = version.failureReason(becoming: status) { version.failureReason = reason }
+            return version
         }
         return CreateImageVersionResponse(imageVersionArn: created)
     }

@@ -31,6 +31,7 @@ struct ResourceKindDeclaration: Sendable {
                 restamp: { data, status, date in
                     var shape = try StoredDocument.decode(Shape.self, from: data)
                     shape.status = status
+                    if let reason = shape.failureReason(becoming: status) { shape.failureReason = reason }
                     shape.stamp(modified: date)
                     return try StoredDocument.encode(shape)
                 })

@@ -48,10 +48,13 @@ extension SageMakerService {
 
     /// The status a new resource of a kind starts in, and the transition to ready after its create delay (none, and
     /// ready at once, without one).
-    func firstStatus(_ declaration: ResourceKindDeclaration, at now: Date) -> (String, PendingTransition?) {
+    func firstStatus(_ declaration: ResourceKindDeclaration, at now: Date, endingIn end: String? = nil)
+        -> (String, PendingTransition?)
+    {
+        let end = end ?? declaration.statuses.ready
         let transition = StatusDelays.transition(
-            to: declaration.statuses.ready, after: declaration.delays(configuration.delays).create, from: now)
-        return (transition == nil ? declaration.statuses.ready : declaration.statuses.creating, transition)
+            to: end, after: declaration.delays(configuration.delays).create, from: now)
+        return (transition == nil ? end : declaration.statuses.creating, transition)
     }
 
     /// Creates a resource that is not inside a domain (an image, an image version): it starts in its kind's creating
@@ -60,13 +63,13 @@ extension SageMakerService {
     /// Returns the ARN.
     func createResource<Document: WireEncodable & Sendable>(
         _ declaration: ResourceKindDeclaration, id: String, parentId: String = "", tags: Data? = nil,
-        context: OperationContext,
+        endingIn end: String? = nil, context: OperationContext,
         make: @escaping @Sendable (any ResourceTransaction, _ arn: String, _ status: String, _ now: Date) throws
             -> Document
     ) async throws -> String {
         let arn = declaration.arn(context.scope, id: id)
         let now = now()
-        let (status, transition) = firstStatus(declaration, at: now)
+        let (status, transition) = firstStatus(declaration, at: now, endingIn: end)
         let quotas = configuration.quotas
         try await store.transaction { tx in
             let document = try make(tx, arn, status, now)

@@ -8,6 +8,12 @@ protocol StatusCarrying: Codable, WireEncodable, WireDecodable {
     var status: String? { get set }
     var failureReason: String? { get set }
     mutating func stamp(modified date: Date)
+    /// The FailureReason a resource gets when it moves to `status` by itself (nil: none, or not a failure).
+    func failureReason(becoming status: String) -> String?
+}
+
+extension StatusCarrying {
+    func failureReason(becoming status: String) -> String? { nil }
 }
 
 extension StoredResource {
@@ -71,4 +77,24 @@ extension DescribeImageVersionResponse: StatusCarrying {
         set { imageVersionStatus = newValue }
     }
     mutating func stamp(modified date: Date) { lastModifiedTime = date }
+
+    func failureReason(becoming status: String) -> String? {
+        status == ImageVersionStatus.createFailed ? ImageVersionBaseImage.failureReason(baseImage ?? "") : nil
+    }
+}
+
+/// What becomes of a version's BaseImage: SageMaker imports "an Amazon ECR URI in the following format:
+/// `<acct-id>.dkr.ecr.<region>.amazonaws.com/<repo-name[:tag] or [@digest]>`" (the model's documentation of
+/// `CreateImageVersionRequest.BaseImage`, whose pattern is `.*`): another path is accepted by the call, and the
+/// version ends CREATE_FAILED (docs/behaviour.md).
+enum ImageVersionBaseImage {
+    static func isImportable(_ path: String) -> Bool {
+        path.wholeMatch(of: /[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?/) != nil
+    }
+
+    /// Our words: AWS's text for this failure is not public.
+    static func failureReason(_ path: String) -> String {
+        "Unable to import BaseImage [\(path)]: it must be an Amazon ECR image URI "
+            + "(<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag or @digest])."
+    }
 }

@@ -90,7 +90,7 @@ seen["image display name"] = image.display_name
 # answer does not have (in the service model, so on AWS too): sagemaker-core 2.27 cannot create versions anywhere.
 # Its client call is what the SDK does underneath.
 image_client = image.get_sagemaker_client(service_name="sagemaker")
-image_client.create_image_version(ImageName="core-image", BaseImage="repo/core:1", ClientToken="core-1",
+image_client.create_image_version(ImageName="core-image", BaseImage="123456789012.dkr.ecr.us-east-1.amazonaws.com/core:1", ClientToken="core-1",
                                   Aliases=["stable"])
 seen["image version by alias"] = image_client.describe_image_version(ImageName="core-image", Alias="stable")["Version"]
 image.delete()
