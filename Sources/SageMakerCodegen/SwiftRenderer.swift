@@ -319,13 +319,16 @@ public struct SwiftRenderer: Sendable {
 
     func renderOperations() -> String {
         var out = header + "\nimport AWSWire\nimport Foundation\n"
-        out += "\n/// The operations of the trimmed model: one `async throws` method each.\n"
-        out += "/// Methods left unimplemented answer `NotImplemented` (HTTP 501).\n"
+        out += "\n/// The operations of the trimmed model: one `async throws` method each, every one of which a handler\n"
+        out += "/// must implement (a method with another signature is a compile error, not a silent 501).\n"
         out += "public protocol SageMakerHandler: Sendable {\n"
         for operation in model.operations {
             out += "    /// `\(operation.name)`.\n    \(signature(operation))\n"
         }
-        out += "}\n\nextension SageMakerHandler {\n"
+        out += "}\n\n/// A handler that implements some operations and answers `NotImplemented` (HTTP 501) for the rest: test\n"
+        out += "/// doubles, and the operations a model update adds before they are served.\n"
+        out += "public protocol PartialSageMakerHandler: SageMakerHandler {}\n"
+        out += "\nextension PartialSageMakerHandler {\n"
         for operation in model.operations {
             out += "    public \(signature(operation)) {\n"
             out += "        throw AWSError.notImplemented(operation: \(Self.literal(operation.name)))\n    }\n"

@@ -117,7 +117,7 @@ func post(
 }
 
 /// A handler whose ListDomains fails in a way no operation should: the server must answer 500 InternalFailure.
-struct BrokenHandler: SageMakerHandler {
+struct BrokenHandler: PartialSageMakerHandler {
     struct Unexpected: Error {}
     func listDomains(_ input: ListDomainsRequest, context: OperationContext) async throws -> ListDomainsResponse {
         throw Unexpected()

@@ -4,8 +4,8 @@
 import AWSWire
 import Foundation
 
-/// The operations of the trimmed model: one `async throws` method each.
-/// Methods left unimplemented answer `NotImplemented` (HTTP 501).
+/// The operations of the trimmed model: one `async throws` method each, every one of which a handler
+/// must implement (a method with another signature is a compile error, not a silent 501).
 public protocol SageMakerHandler: Sendable {
     /// `AddTags`.
     func addTags(_ input: AddTagsInput, context: OperationContext) async throws -> AddTagsOutput
@@ -95,7 +95,11 @@ public protocol SageMakerHandler: Sendable {
     func updateUserProfile(_ input: UpdateUserProfileRequest, context: OperationContext) async throws -> UpdateUserProfileResponse
 }
 
-extension SageMakerHandler {
+/// A handler that implements some operations and answers `NotImplemented` (HTTP 501) for the rest: test
+/// doubles, and the operations a model update adds before they are served.
+public protocol PartialSageMakerHandler: SageMakerHandler {}
+
+extension PartialSageMakerHandler {
     public func addTags(_ input: AddTagsInput, context: OperationContext) async throws -> AddTagsOutput {
         throw AWSError.notImplemented(operation: "AddTags")
     }

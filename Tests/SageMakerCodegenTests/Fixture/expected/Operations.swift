@@ -4,8 +4,8 @@
 import AWSWire
 import Foundation
 
-/// The operations of the trimmed model: one `async throws` method each.
-/// Methods left unimplemented answer `NotImplemented` (HTTP 501).
+/// The operations of the trimmed model: one `async throws` method each, every one of which a handler
+/// must implement (a method with another signature is a compile error, not a silent 501).
 public protocol SageMakerHandler: Sendable {
     /// `CreateThing`.
     func createThing(_ input: CreateThingRequest, context: OperationContext) async throws -> CreateThingResponse
@@ -15,7 +15,11 @@ public protocol SageMakerHandler: Sendable {
     func describeThing(_ input: DeleteThingRequest, context: OperationContext) async throws -> DescribeOutput<DescribeThingResponse>
 }
 
-extension SageMakerHandler {
+/// A handler that implements some operations and answers `NotImplemented` (HTTP 501) for the rest: test
+/// doubles, and the operations a model update adds before they are served.
+public protocol PartialSageMakerHandler: SageMakerHandler {}
+
+extension PartialSageMakerHandler {
     public func createThing(_ input: CreateThingRequest, context: OperationContext) async throws -> CreateThingResponse {
         throw AWSError.notImplemented(operation: "CreateThing")
     }
