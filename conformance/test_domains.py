@@ -243,6 +243,27 @@ def test_settings_come_from_environment_variables(make_emulator):
     assert status == 200 and ":eu-central-1:123456789012:" in body["DomainArn"]
 
 
+def test_start_up_names_the_store_and_its_file(tmp_path):
+    """The start-up line says where the state lives (a user must know which directory holds it)."""
+    import subprocess
+
+    from conftest import BINARY, free_port
+
+    for args, expected in [(["--data-dir", str(tmp_path / "data")], f"store=sqlite:{tmp_path}/data/sagemaker.sqlite"),
+                           (["--in-memory"], "store=memory (nothing survives a restart)")]:
+        process = subprocess.Popen([BINARY, "serve", "--port", str(free_port()), *args], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            line = ""
+            while "sagemaker-emulator listening" not in line:
+                line = process.stderr.readline()
+                assert line, "the emulator exited before it was listening"
+            assert expected in line, line
+        finally:
+            process.kill()
+            process.wait()
+
+
 def test_home_efs_file_system_creation(emulator):
     """botocore 1.44's HomeEfsFileSystemCreation, sent raw (the suite's boto3 may predate it)."""
     import json

@@ -1,6 +1,11 @@
-"""The README's examples work as written: its Terraform block applies, plans no change afterwards, and destroys."""
+"""The README's examples work as written: its shell example runs pasted in order (with the AWS CLI v1 and v2), and its
+Terraform block applies, plans no change afterwards, and destroys."""
+import os
 import re
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from conftest import Terraform
 
@@ -28,3 +33,25 @@ def test_the_readme_terraform_example_applies_with_no_drift(make_emulator, tmp_p
     terraform.plans_no_change()
     terraform.check("destroy", "-auto-approve")
     assert client.list_domains()["Domains"] == []
+
+
+@pytest.mark.parametrize("cli", ["v1", "v2"])
+def test_the_readme_shell_example_runs_as_pasted(make_emulator, tmp_path, cli):
+    emulator = make_emulator()
+    script = readme_block("bash")
+    assert "http://127.0.0.1:9090" in script
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # `aws` is the CLI the case names: v1 from pip (python -m awscli), v2 from Debian (/usr/bin/aws).
+    (bin_dir / "aws").write_text("#!/bin/sh\nexec /usr/bin/aws \"$@\"\n" if cli == "v2"
+                                 else "#!/bin/sh\nexec python3 -m awscli \"$@\"\n")
+    (bin_dir / "aws").chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="")
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:9090", emulator.url)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split()
+    assert '"ml.t3.medium"' in done.stdout and "JupyterServer" in lines and "InService" in lines[-1], done.stdout
+    client = emulator.client(account="111122223333")
+    assert [d["DomainName"] for d in client.list_domains()["Domains"]] == ["demo"]

@@ -47,11 +47,23 @@ public func buildApplication(
                 "sagemaker-emulator listening",
                 metadata: [
                     "address": .string(channel.localAddress?.description ?? "?"),
+                    "store": .string(configuration.storage.logDescription),
                     "max_connections": .stringConvertible(maxConnections),
                     "file_descriptor_limit": .stringConvertible(softLimit),
                 ])
         },
         logger: logger)
+}
+
+extension EmulatorConfiguration.Storage {
+    /// Where the state lives, for the start-up line: `sqlite:<absolute data directory>` or `memory`.
+    var logDescription: String {
+        switch self {
+        case .memory: "memory (nothing survives a restart)"
+        case .sqlite(let directory):
+            "sqlite:" + URL(fileURLWithPath: directory).standardizedFileURL.path + "/sagemaker.sqlite"
+        }
+    }
 }
 
 /// A configuration that would be unsafe to serve.
