@@ -104,8 +104,10 @@ let package = Package(
         .testTarget(
             name: "SageMakerServerTests",
             dependencies: [
-                "SageMakerServer", "SageMakerModel", "SageMakerOperations", "AWSSigV4", "AWSWire",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "SageMakerServer", "SageMakerModel", "SageMakerOperations", "SageMakerStorage", "AWSSigV4", "AWSWire",
+                // Not HummingbirdTesting: it brings AsyncHTTPClient and a second TLS stack (RouterClient.swift).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,7 +2,6 @@ import AWSWire
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Logging
 import SageMakerModel
 import SageMakerOperations
@@ -10,16 +9,8 @@ import SageMakerServer
 import SageMakerStorage
 import Testing
 
-func makeApp(maxBodyBytes: Int = 1 << 20) async throws -> some ApplicationProtocol {
-    var configuration = EmulatorConfiguration(storage: .memory)
-    configuration.maxBodyBytes = maxBodyBytes
-    var logger = Logger(label: "test")
-    logger.logLevel = .warning
-    return try await buildApplication(configuration, logger: logger)
-}
-
 func post(
-    _ client: some TestClientProtocol, target: String?, body: String, headers extra: HTTPFields = [:]
+    _ client: RouterClient, target: String?, body: String, headers extra: HTTPFields = [:]
 ) async throws -> (status: Int, json: [String: Any], headers: HTTPFields) {
     var headers = extra
     headers[.contentType] = "application/x-amz-json-1.1"
@@ -32,7 +23,7 @@ func post(
 
 @Suite struct RouterTests {
     @Test func everyResponseCarriesAUUIDRequestId() async throws {
-        try await makeApp().test(.router) { client in
+        try await withRouterClient { client in
             let response = try await post(client, target: "SageMaker.ListDomains", body: "{}")
             #expect(response.status == 200)
             #expect((response.json["Domains"] as? [Any])?.isEmpty == true)
@@ -43,7 +34,7 @@ func post(
     }
 
     @Test func unknownTargetsAndOperationsWeDoNotServe() async throws {
-        try await makeApp().test(.router) { client in
+        try await withRouterClient { client in
             let unknown = try await post(client, target: "SageMaker.MakeCoffee", body: "{}")
             #expect(unknown.status == 400)
             #expect(unknown.json["__type"] as? String == "UnknownOperationException")
@@ -60,7 +51,7 @@ func post(
     }
 
     @Test func badBodiesAreSerializationExceptions() async throws {
-        try await makeApp().test(.router) { client in
+        try await withRouterClient { client in
             for body in ["{not json", "[]", "\"x\"", #"{"DomainId": 12}"#, #"{"DomainId": {"a": 1}}"#] {
                 let response = try await post(client, target: "SageMaker.DescribeDomain", body: body)
                 #expect(response.status == 400, "\(body)")
@@ -70,7 +61,7 @@ func post(
     }
 
     @Test func oversizedBodiesAreRefused() async throws {
-        try await makeApp(maxBodyBytes: 1000).test(.router) { client in
+        try await withRouterClient(maxBodyBytes: 1000) { client in
             let body = #"{"DomainName":""# + String(repeating: "a", count: 5000) + #""}"#
             let response = try await post(client, target: "SageMaker.CreateDomain", body: body)
             #expect(response.status == 413)
@@ -79,7 +70,7 @@ func post(
     }
 
     @Test func otherPathsAndMethodsAnswerInJSONNotHTML() async throws {
-        try await makeApp().test(.router) { client in
+        try await withRouterClient { client in
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status.code == 400)
                 let json = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
@@ -89,7 +80,7 @@ func post(
     }
 
     @Test func theAccountComesFromTheAccessKeyAndTheRegionFromTheScope() async throws {
-        try await makeApp().test(.router) { client in
+        try await withRouterClient { client in
             func signed(_ key: String, _ region: String) -> HTTPFields {
                 [.authorization: "AWS4-HMAC-SHA256 Credential=\(key)/20261124/\(region)/sagemaker/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"]
             }
@@ -106,7 +97,7 @@ func post(
     }
 
     @Test func validationErrorsComeBackInAWSFormat() async throws {
-        try await makeApp().test(.router) { client in
+        try await withRouterClient { client in
             let response = try await post(client, target: "SageMaker.UpdateDomain", body: #"{"DefaultSpaceSettings":{"ExecutionRole":""}}"#)
             #expect(response.status == 400)
             #expect(response.json["__type"] as? String == "ValidationException")
@@ -129,7 +120,8 @@ struct BrokenHandler: PartialSageMakerHandler {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let router = buildRouter(service: BrokenHandler(), configuration: EmulatorConfiguration(), logger: logger)
-        try await Application(router: router).test(.router) { client in
+        let client = RouterClient(router: router, logger: logger)
+        do {
             let response = try await post(client, target: "SageMaker.ListDomains", body: "{}")
             #expect(response.status == 500)
             #expect(response.json["__type"] as? String == "InternalFailure")
@@ -142,7 +134,7 @@ struct BrokenHandler: PartialSageMakerHandler {
     }
 
     @Test func aMalformedRegionInTheCredentialScopeIsASignatureErrorNotATrap() async throws {
-        try await makeApp().test(.router) { client in
+        try await withRouterClient { client in
             for region in ["us east-1", "us|east-1", "us%east-1", "{", "\u{e9}u", "", "Us-East-1"] {
                 var headers = HTTPFields()
                 headers[.authorization] = "AWS4-HMAC-SHA256 Credential=111122223333/20260101/\(region)/sagemaker/"
