@@ -15,6 +15,12 @@ enum SharedRStudioApp {
         ResourceNames.appId(domainId: domainId, owner: owner, appType: AppType.rStudioServerPro, appName: appName)
     }
 
+    private static let roleMember = Data("\"DomainExecutionRoleArn\"".utf8)
+
+    /// Whether a stored domain document can be an RStudio domain's: a byte search, so that the scheduler decodes
+    /// only those documents when a domain becomes InService (every UpdateDomain ends in such a transition).
+    static func mayRun(_ document: Data) -> Bool { document.range(of: roleMember) != nil }
+
     /// Starts the app of an InService RStudio domain that has none yet (one the user deleted stays Deleted).
     static func ensure(for domainRecord: StoredResource, in store: some ResourceStore) async throws {
         guard domainRecord.kind == .domain, domainRecord.status == DomainStatus.inService else { return }

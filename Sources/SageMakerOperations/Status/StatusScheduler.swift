@@ -73,6 +73,7 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                 if done {
                     applied += 1
                     if resource.kind == .domain, resource.transition?.outcome == .status(DomainStatus.inService),
+                       SharedRStudioApp.mayRun(resource.document),
                        let domain = try await store.fetch(.domain, scope: resource.scope, id: resource.id)
                     {
                         try await SharedRStudioApp.ensure(for: domain, in: store)
