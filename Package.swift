@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "sagemaker-emulator",
             dependencies: [
-                "SageMakerServer", "AWSSigV4",
+                "SageMakerServer", "SageMakerModel", "SageMakerOperations", "AWSSigV4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -264,6 +264,22 @@ def test_start_up_names_the_store_and_its_file(tmp_path):
             process.wait()
 
 
+def test_version_names_the_release_and_the_model(tmp_path):
+    import json
+    import subprocess
+    from pathlib import Path
+
+    from conftest import BINARY
+
+    model = json.loads((Path(__file__).resolve().parents[1] / "model" / "sagemaker-2017-07-24.json").read_text())
+    botocore = model["x-emulator"]["botocoreVersion"]
+    for args in (["--version"], ["serve", "--version"]):
+        done = subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(rf"sagemaker-emulator \d+\.\d+\.\d+ \(SageMaker model of botocore {re.escape(botocore)}\)\n",
+                            done.stdout), done.stdout
+
+
 def test_home_efs_file_system_creation(emulator):
     """botocore 1.44's HomeEfsFileSystemCreation, sent raw (the suite's boto3 may predate it)."""
     import json

@@ -341,7 +341,9 @@ public struct SwiftRenderer: Sendable {
         out += "}\n\n/// Maps an operation to decode -> validate -> call -> encode.\n"
         out += "public enum SageMakerOperationTable {\n"
         out += "    /// The `X-Amz-Target` prefix of the service.\n"
-        out += "    public static let targetPrefix = \(Self.literal(model.targetPrefix))\n\n"
+        out += "    public static let targetPrefix = \(Self.literal(model.targetPrefix))\n"
+        out += "    /// The botocore release whose SageMaker model this code was generated from.\n"
+        out += "    public static let botocoreVersion = \(Self.literal(model.botocoreVersion))\n\n"
         out += "    /// Operations of the full service model that the emulator does not serve.\n"
         out += "    public static let otherOperations: Set<String> = [\n"
         for name in model.otherOperations {

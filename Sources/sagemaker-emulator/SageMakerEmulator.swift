@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import SageMakerModel
 import SageMakerOperations
 import SageMakerServer
 
@@ -10,6 +11,7 @@ struct SageMakerEmulator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sagemaker-emulator",
         abstract: "A local Amazon SageMaker Studio domain control plane for the AWS CLI, boto3 and every AWS SDK.",
+        version: EmulatorVersion.description,
         subcommands: [Serve.self, Seed.self],
         defaultSubcommand: Serve.self)
 }
@@ -23,6 +25,11 @@ struct Serve: AsyncParsableCommand {
     var options: [String] = []
 
     func run() async throws {
+        // `sagemaker-emulator --version` reaches the default subcommand with the option unparsed.
+        if options == ["--version"] {
+            print(EmulatorVersion.description)
+            return
+        }
         let values = try validated {
             try OptionValues(.serve, arguments: options, environment: ProcessInfo.processInfo.environment)
         }
@@ -68,4 +75,11 @@ func validated<Value>(_ read: () throws -> Value) throws -> Value {
     } catch let error as OptionError {
         throw ValidationError(error.description)
     }
+}
+
+/// What `--version` prints: this release and the service model it serves.
+enum EmulatorVersion {
+    static let release = "0.10.0"
+    static let description =
+        "sagemaker-emulator \(release) (SageMaker model of botocore \(SageMakerOperationTable.botocoreVersion))"
 }

@@ -282,6 +282,8 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
 public enum SageMakerOperationTable {
     /// The `X-Amz-Target` prefix of the service.
     public static let targetPrefix = "SageMaker"
+    /// The botocore release whose SageMaker model this code was generated from.
+    public static let botocoreVersion = "1.44.8"
 
     /// Operations of the full service model that the emulator does not serve.
     public static let otherOperations: Set<String> = [

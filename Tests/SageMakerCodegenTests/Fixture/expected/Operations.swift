@@ -42,6 +42,8 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
 public enum SageMakerOperationTable {
     /// The `X-Amz-Target` prefix of the service.
     public static let targetPrefix = "Fixture"
+    /// The botocore release whose SageMaker model this code was generated from.
+    public static let botocoreVersion = "0.0.0"
 
     /// Operations of the full service model that the emulator does not serve.
     public static let otherOperations: Set<String> = [
