@@ -79,6 +79,12 @@ import Testing
         #expect(try await version(harness, "team", alias: "next").jobType == "TRAINING")
         let aliases = try await service.listAliases(ListAliasesRequest(imageName: "team", version: 2), context: alice)
         #expect(aliases.sageMakerImageVersionAliases == ["next"])
+        // Naming only the image lists every version's aliases, in version order, a page at a time.
+        let onePage = try await service.listAliases(ListAliasesRequest(imageName: "team", maxResults: 1), context: alice)
+        #expect(onePage.sageMakerImageVersionAliases == ["stable"])
+        let rest = try await service.listAliases(
+            ListAliasesRequest(imageName: "team", maxResults: 1, nextToken: onePage.nextToken), context: alice)
+        #expect(rest.sageMakerImageVersionAliases == ["next"] && rest.nextToken == nil)
 
         _ = try await service.updateImage(
             UpdateImageRequest(deleteProperties: ["Description"], displayName: "Team", imageName: "team"), context: alice)

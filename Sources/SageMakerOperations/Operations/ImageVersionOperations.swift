@@ -133,15 +133,21 @@ extension SageMakerService {
         return ListImageVersionsResponse(imageVersions: page.items, nextToken: page.nextToken)
     }
 
-    /// The aliases of one version (`Version`), of the image's latest version, or only `Alias` if some version has
-    /// it; paged in the order they were added.
+    /// The aliases of an image ("Lists the aliases of a specified image or image version"): of one version
+    /// (`Version`), only `Alias` if some version has it, or (naming neither) of every version, in version order; each
+    /// version's in the order they were added.
     public func listAliases(_ input: ListAliasesRequest, context: OperationContext) async throws -> ListAliasesResponse {
         let name = input.imageName ?? ""
-        let record = try await store.transaction { tx in
-            try Self.version(of: name, number: input.version, alias: input.alias, tx, context)
+        let aliases = try await store.transaction { tx -> [String] in
+            if input.version == nil, input.alias == nil {
+                _ = try Self.image(name, tx, context)
+                return try tx.list(.imageVersion, scope: context.scope, parentId: name)
+                    .sorted { ImageVersionAliases.number($0) < ImageVersionAliases.number($1) }
+                    .flatMap { ImageVersionAliases.decode($0.tags) }
+            }
+            let record = try Self.version(of: name, number: input.version, alias: input.alias, tx, context)
+            return ImageVersionAliases.decode(record.tags).filter { alias in input.alias.map { $0 == alias } ?? true }
         }
-        var aliases = ImageVersionAliases.decode(record.tags)
-        if let alias = input.alias { aliases = aliases.filter { $0 == alias } }
         let after = try cursor(input.nextToken, listing: "ListAliases", context: context).flatMap { Int($0) } ?? 0
         let size = Self.pageSize(input.maxResults)
         let page = Array(aliases.dropFirst(after).prefix(size))
