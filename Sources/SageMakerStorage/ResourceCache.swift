@@ -21,6 +21,8 @@ final class ResourceCache: Sendable {
         var stamp: UInt64 = 0
         /// The bytes the entries hold (documents, tags and a fixed overhead each).
         var bytes = 0
+        /// Writes and reads stamped before the last `invalidateAll` are refused: they saw a state that is gone.
+        var floor: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -58,6 +60,7 @@ final class ResourceCache: Sendable {
     /// After a commit: the state the write left.
     func written(_ key: Key, _ resource: StoredResource?, stamp: UInt64) {
         state.withLock { state in
+            if stamp < state.floor { return }
             if let existing = state.entries[key], existing.stamp > stamp { return }
             store(&state, key, Entry(resource: resource, stamp: stamp))
         }
@@ -66,8 +69,20 @@ final class ResourceCache: Sendable {
     /// After a read that began when `stamp` was current.
     func read(_ key: Key, _ resource: StoredResource?, stamp: UInt64) {
         state.withLock { state in
+            if stamp < state.floor { return }
             if let existing = state.entries[key], existing.stamp >= stamp { return }
             store(&state, key, Entry(resource: resource, stamp: stamp))
+        }
+    }
+
+    /// After a write that changed resources it did not name one by one (a reset, a restored snapshot), stamped
+    /// `stamp`: every entry goes, and no read or write that began before it may bring one back.
+    func invalidateAll(stamp: UInt64) {
+        state.withLock { state in
+            state.entries.removeAll()
+            state.bytes = 0
+            // A read that began while this write was committing carries `stamp` and may have seen the old rows.
+            state.floor = max(state.floor, stamp + 1)
         }
     }
 

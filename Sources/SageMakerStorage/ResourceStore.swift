@@ -150,6 +150,42 @@ public protocol ResourceStore: Sendable {
 
     /// A random secret, created once and kept for the life of the data (signs pagination tokens).
     func secret(named name: String) async throws -> [UInt8]
+
+    /// Removes every resource and counter, or only those of one account (and, when given, one region), in one
+    /// atomic, durable write; returns how many resources went.
+    func removeAll(account: String?, region: String?) async throws -> Int
+
+    /// How many resources of each kind the store holds (kinds with none are left out); cheap at any scale.
+    func countsByKind() async throws -> [ResourceKind: Int]
+
+    /// Every resource (in insertion order) and every counter, read as one consistent state.
+    func contents() async throws -> StoreContents
+
+    /// Replaces everything the store holds with `contents`, atomically and durably. The resources keep their order
+    /// (new sequence numbers, in the order given) and start again at revision 1.
+    func replaceAll(with contents: StoreContents) async throws
+}
+
+/// A named counter of a scope (`ResourceTransaction.nextCounterValue`) and the value it last handed out.
+public struct StoredCounter: Sendable, Equatable {
+    public var scope: ResourceScope
+    public var name: String
+    public var value: Int
+    public init(scope: ResourceScope, name: String, value: Int) {
+        self.scope = scope
+        self.name = name
+        self.value = value
+    }
+}
+
+/// All a store holds: what `ResourceStore.contents` reads and `replaceAll` writes.
+public struct StoreContents: Sendable, Equatable {
+    public var resources: [StoredResource]
+    public var counters: [StoredCounter]
+    public init(resources: [StoredResource], counters: [StoredCounter]) {
+        self.resources = resources
+        self.counters = counters
+    }
 }
 
 /// The reads and writes of one `ResourceStore.transaction`.

@@ -395,6 +395,67 @@ public final class SQLiteResourceStore: ResourceStore {
     }
 }
 
+extension SQLiteResourceStore {
+    public func removeAll(account: String?, region: String?) async throws -> Int {
+        let (filter, arguments): (String, StatementArguments) =
+            switch (account, region) {
+            case (nil, _): ("", [])
+            case (let account?, nil): (" WHERE account = ?", [account])
+            case (let account?, let region?): (" WHERE account = ? AND region = ?", [account, region])
+            }
+        let cache = self.cache
+        let (removed, stamp) = try await committer.write { db -> (Int, UInt64) in
+            try db.execute(sql: "DELETE FROM resources" + filter, arguments: arguments)
+            let removed = db.changesCount
+            try db.execute(sql: "DELETE FROM resource_counts" + filter, arguments: arguments)
+            try db.execute(sql: "DELETE FROM counters" + filter, arguments: arguments)
+            return (removed, cache.nextStamp())
+        }
+        cache.invalidateAll(stamp: stamp)
+        return removed
+    }
+
+    public func countsByKind() async throws -> [ResourceKind: Int] {
+        try await writer.read { db in
+            var counts: [ResourceKind: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT kind, SUM(count) FROM resource_counts GROUP BY kind HAVING SUM(count) > 0")
+            {
+                if let kind = ResourceKind(rawValue: row[0]) { counts[kind] = row[1] }
+            }
+            return counts
+        }
+    }
+
+    public func contents() async throws -> StoreContents {
+        try await writer.read { db in
+            let resources = try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM resources ORDER BY seq")
+                .compactMap(Self.resource)
+            let counters = try Row.fetchAll(db, sql: "SELECT account, region, name, value FROM counters ORDER BY account, region, name")
+                .map { row in
+                    StoredCounter(scope: ResourceScope(account: row[0], region: row[1]), name: row[2], value: row[3])
+                }
+            return StoreContents(resources: resources, counters: counters)
+        }
+    }
+
+    public func replaceAll(with contents: StoreContents) async throws {
+        for resource in contents.resources { try Self.checkSize(resource, limit: maxDocumentBytes) }
+        let cache = self.cache
+        let stamp = try await committer.write { db -> UInt64 in
+            try db.execute(sql: "DELETE FROM resources; DELETE FROM resource_counts; DELETE FROM counters")
+            for resource in contents.resources { _ = try Self.insertRow(db, resource, limit: nil) }
+            for counter in contents.counters {
+                try db.execute(
+                    sql: "INSERT INTO counters (account, region, name, value) VALUES (?, ?, ?, ?)",
+                    arguments: [counter.scope.account, counter.scope.region, counter.name, counter.value])
+            }
+            return cache.nextStamp()
+        }
+        cache.invalidateAll(stamp: stamp)
+    }
+}
+
 /// A transaction inside one write of the group committer; remembers what it wrote, for the cache.
 final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     let db: Database

@@ -223,4 +223,81 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         let other = try await store.transaction { tx in try tx.nextCounterValue("uid/d-2", scope: scope, start: 200_001) }
         #expect(other == 200_001)
     }
+
+    @Test(arguments: StoreUnderTest.allCases) func removeAllTakesOneAccountOrEverything(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await removal(store) }
+    }
+
+    func removal(_ store: some ResourceStore) async throws {
+        let other = ResourceScope(account: "222222222222", region: "us-east-1")
+        let otherRegion = ResourceScope(account: scope.account, region: "eu-west-1")
+        let scope = self.scope
+        _ = try await store.insert(record("d-1"), limit: nil)
+        _ = try await store.insert(record("d-1/p", kind: .userProfile, parent: "d-1"), limit: nil)
+        var elsewhere = record("d-2")
+        elsewhere.scope = other
+        _ = try await store.insert(elsewhere, limit: nil)
+        var inRegion = record("d-3")
+        inRegion.scope = otherRegion
+        _ = try await store.insert(inRegion, limit: nil)
+        _ = try await store.transaction { tx in try tx.nextCounterValue("uid/d-1", scope: scope, start: 10) }
+        #expect(try await store.countsByKind() == [.domain: 3, .userProfile: 1])
+        // A fetch fills the cache: removal must not leave it answering.
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") != nil)
+
+        #expect(try await store.removeAll(account: scope.account, region: "us-east-1") == 2)
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
+        #expect(try await store.fetch(.domain, scope: otherRegion, id: "d-3") != nil)
+        #expect(try await store.countsByKind() == [.domain: 2])
+        // The counter went with its scope: it starts again.
+        #expect(try await store.transaction { tx in try tx.nextCounterValue("uid/d-1", scope: scope, start: 10) } == 10)
+        // The limit reads the maintained count, which went too.
+        _ = try await store.insert(record("d-4"), limit: 1)
+
+        #expect(try await store.removeAll(account: nil, region: nil) == 3)
+        #expect(try await store.countsByKind() == [:])
+        #expect(try await store.contents() == StoreContents(resources: [], counters: []))
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func contentsRestoreWholeAndInOrder(_ backend: StoreUnderTest) async throws {
+        try await run(backend) { store in try await restoring(store) }
+    }
+
+    func restoring(_ store: some ResourceStore) async throws {
+        let scope = self.scope
+        var pending = record("d-1", document: #"{"DomainId":"d-1"}"#)
+        pending.transition = PendingTransition(.status("InService"), dueAt: Date(timeIntervalSince1970: 1000))
+        pending.tags = Data(#"[{"Key":"a","Value":"b"}]"#.utf8)
+        _ = try await store.insert(pending, limit: nil)
+        _ = try await store.insert(record("d-0"), limit: nil)
+        _ = try await store.insert(record("d-1/p", kind: .userProfile, parent: "d-1"), limit: nil)
+        _ = try await store.mutate(.domain, scope: scope, id: "d-0") { $0?.status = "InService" }
+        _ = try await store.transaction { tx in try tx.nextCounterValue("uid/d-1", scope: scope, start: 10) }
+        let saved = try await store.contents()
+        #expect(saved.resources.map(\.id) == ["d-1", "d-0", "d-1/p"])
+        #expect(saved.counters == [StoredCounter(scope: scope, name: "uid/d-1", value: 10)])
+
+        _ = try await store.removeAll(account: nil, region: nil)
+        _ = try await store.insert(record("d-9"), limit: nil)
+        try await store.replaceAll(with: saved)
+        let restored = try await store.contents()
+        #expect(restored.resources.map(\.id) == ["d-1", "d-0", "d-1/p"])
+        #expect(restored.counters == saved.counters)
+        for (old, new) in zip(saved.resources, restored.resources) {
+            #expect(new.kind == old.kind && new.scope == old.scope && new.parentId == old.parentId)
+            #expect(new.nameKey == old.nameKey && new.status == old.status && new.transition == old.transition)
+            #expect(new.document == old.document && new.tags == old.tags)
+            #expect(new.revision == 1)
+        }
+        #expect(try await store.fetch(.domain, scope: scope, id: "d-9") == nil)
+        #expect(try await store.countsByKind() == [.domain: 2, .userProfile: 1])
+        #expect(try await store.dueTransitions(at: Date(timeIntervalSince1970: 1000), limit: 10).map(\.id) == ["d-1"])
+        #expect(try await store.transaction { tx in try tx.nextCounterValue("uid/d-1", scope: scope, start: 10) } == 11)
+
+        // A snapshot that names one resource twice is refused whole.
+        var twice = saved
+        twice.resources.append(saved.resources[0])
+        await #expect(throws: StoreConflict.nameTaken) { try await store.replaceAll(with: twice) }
+        #expect(try await store.contents().resources.count == 3)
+    }
 }
