@@ -25,6 +25,13 @@ public struct AWSError: Error, Sendable, Equatable, Encodable {
             isModelled = true
         }
 
+        /// Any code, as a test asks for it (fault injection): AWS's protocol errors and the model's alike.
+        public init(injected rawValue: String, httpStatus: Int, isModelled: Bool) {
+            self.rawValue = rawValue
+            self.httpStatus = httpStatus
+            self.isModelled = isModelled
+        }
+
         public var description: String { rawValue }
 
         public static let validation = Code("ValidationException")

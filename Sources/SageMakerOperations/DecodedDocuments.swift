@@ -65,6 +65,13 @@ final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Senda
         }
     }
 
+    func removeAll() {
+        state.withLock { state in
+            state.entries.removeAll()
+            state.bytes = 0
+        }
+    }
+
     /// Most recent first, in place (no copy of the key's list); returns the change in bytes held.
     private static func push(_ entry: Entry, onto kept: inout [Entry], depth: Int) -> Int {
         var change = entry.bytes * decodedFactor

@@ -9,22 +9,36 @@ public struct SageMakerService<Store: ResourceStore>: SageMakerHandler {
     let clock: any EmulatorClock
     let configuration: OperationsConfiguration
     let pageTokens: PageTokens
+    /// The delays in force, holds and faults, which the control API changes while the server runs.
+    public let controls: EmulatorControls
     let domains = DecodedDocuments<DescribeDomainResponse>()
 
-    public init(store: Store, clock: any EmulatorClock, configuration: OperationsConfiguration, pageTokens: PageTokens) {
+    public init(
+        store: Store, clock: any EmulatorClock, configuration: OperationsConfiguration, pageTokens: PageTokens,
+        controls: EmulatorControls? = nil
+    ) {
         self.store = store
         self.clock = clock
         self.configuration = configuration
         self.pageTokens = pageTokens
+        self.controls = controls ?? EmulatorControls(delays: configuration.delays)
     }
 
     /// A service whose pagination tokens are signed with the store's persistent secret.
     public static func open(
-        store: Store, clock: any EmulatorClock, configuration: OperationsConfiguration
+        store: Store, clock: any EmulatorClock, configuration: OperationsConfiguration,
+        controls: EmulatorControls? = nil
     ) async throws -> SageMakerService {
         let secret = try await store.secret(named: "page-tokens")
         return SageMakerService(
-            store: store, clock: clock, configuration: configuration, pageTokens: PageTokens(secret: secret))
+            store: store, clock: clock, configuration: configuration, pageTokens: PageTokens(secret: secret),
+            controls: controls)
+    }
+
+    /// Forgets decoded documents after the store's content was replaced or removed wholesale (a reset, a restored
+    /// snapshot): a restored resource starts again at revision 1 and must not be answered from an older decode.
+    public func forgetDecodedDocuments() {
+        domains.removeAll()
     }
 
     /// Now, to the millisecond that AWS timestamps carry.

@@ -18,6 +18,8 @@ extension HTTPField.Name {
 struct AWSProtocolMiddleware: RouterMiddleware {
     typealias Context = EmulatorRequestContext
     let requestIDs: RequestIDs
+    /// Where each served request is written down (nil: nowhere).
+    var journal: RequestJournal? = nil
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -32,21 +34,45 @@ struct AWSProtocolMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = Self.errorResponse(for: Self.awsError(error, record: record, logger: context.logger))
+            let error = Self.awsError(error, record: record, logger: context.logger)
+            record.errorCode = error.errorCode
+            response = Self.errorResponse(for: error)
         }
         response.headers[.amznRequestId] = record.requestId
         let elapsed = ContinuousClock.now - started
         context.logger.info(
             "request",
-            metadata: [
-                // Quoted and escaped: these come from the request and must not forge fields of the line.
-                "operation": .string(String(reflecting: record.operation)),
-                "account": .string(String(reflecting: record.account)),
-                "region": .string(String(reflecting: record.region)),
-                "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(Self.milliseconds(elapsed)),
-            ])
+            metadata: Self.logMetadata(record, status: response.status.code, elapsed: elapsed))
+        if let journal {
+            let (seconds, attoseconds) = elapsed.components
+            journal.append(
+                RequestJournal.Entry(
+                    time: Date(), requestId: record.requestId, operation: Self.operationName(record.operation),
+                    account: record.account, region: record.region, httpStatus: response.status.code,
+                    errorCode: record.errorCode,
+                    milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15, fault: record.fault))
+        }
         return response
+    }
+
+    /// The request's log line's fields; built only when the line is written.
+    @inline(__always)
+    static func logMetadata(_ record: RequestRecord, status: Int, elapsed: Duration) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            // Quoted and escaped: these come from the request and must not forge fields of the line.
+            "operation": .string(String(reflecting: record.operation)),
+            "account": .string(String(reflecting: record.account)),
+            "region": .string(String(reflecting: record.region)),
+            "status": .stringConvertible(status),
+            "duration_ms": .string(Self.milliseconds(elapsed)),
+        ]
+        if let fault = record.fault { metadata["fault"] = .string(fault) }
+        return metadata
+    }
+
+    /// `UpdateDomain` for `SageMaker.UpdateDomain`; other targets as they came.
+    static func operationName(_ target: String) -> String {
+        target.hasPrefix("SageMaker.") ? String(target.dropFirst("SageMaker.".count)) : target
     }
 
     /// A duration in milliseconds with three decimals (`0.412`), without Foundation's formatter.

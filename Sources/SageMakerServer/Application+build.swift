@@ -20,15 +20,34 @@ public func buildApplication(
             description: "refusing to serve \(configuration.host) without authentication: anyone who reaches it could "
                 + "act as any account. Use --auth verify with --credentials-file, or pass --allow-unauthenticated")
     }
-    let store = try openStore(configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes)
-    let service = try await SageMakerService.open(store: store, clock: clock, configuration: configuration.operations)
+    let base = try openStore(configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes)
+    if let stateFile = configuration.stateFile { try await loadState(stateFile, into: base) }
+    // Transitions, timestamps and history run on a clock the control API can move; signatures keep the real one.
+    let steerable = SteerableClock(base: clock)
+    let controls = EmulatorControls(delays: configuration.operations.delays)
+    let store = HistoryRecordingStore(base, history: controls.history, clock: steerable)
+    let service = try await SageMakerService.open(
+        store: store, clock: steerable, configuration: configuration.operations, controls: controls)
     let scheduler = StatusScheduler(
-        store: store, clock: clock, pollInterval: configuration.schedulerInterval,
-        deletedAppRetention: configuration.operations.delays.deletedAppRetention, logger: logger)
+        store: store, clock: steerable, pollInterval: configuration.schedulerInterval,
+        deletedAppRetention: configuration.operations.delays.deletedAppRetention, controls: controls, logger: logger)
     // One source of request ids for the router and the connections' parser refusals, so that none repeats.
     let requestIDs = RequestIDs()
+    let journal = RequestJournal(capacity: configuration.journalSize)
     let router = buildRouter(
-        service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs)
+        service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs,
+        faults: controls.faults, journal: journal)
+    let control = Router(context: EmulatorRequestContext.self)
+    if case .verify = configuration.authentication {
+        control.add(middleware: ControlAccessMiddleware(adminKey: configuration.adminKey, requiresKey: true))
+    } else {
+        control.add(middleware: ControlAccessMiddleware(adminKey: configuration.adminKey, requiresKey: false))
+    }
+    ControlAPI(
+        store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal,
+        storeDescription: configuration.storage.logDescription, started: .now
+    ).addRoutes(to: control)
+    let responder = EmulatorResponder(aws: router.buildResponder(), control: control.buildResponder())
     let softLimit = FileDescriptorLimit.raise()
     let maxConnections = FileDescriptorLimit.connections(wanted: configuration.maxConnections, softLimit: softLimit)
     let requestTimeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
@@ -36,7 +55,7 @@ public func buildApplication(
         additionalChannelHandlers: [ConnectionGuard(requestTimeout: requestTimeout, requestIDs: requestIDs, logger: logger)],
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
     return Application(
-        router: router,
+        responder: responder,
         server: .http1(configuration: http),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
@@ -83,6 +102,23 @@ func openStore(
     }
 }
 
+/// Replaces what `store` holds with a state file's resources (`serve --state`).
+func loadState(_ path: String, into store: some ResourceStore) async throws {
+    let data: Data
+    do {
+        data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        throw UnsafeConfiguration(description: "cannot read the state file \(path): \(error.localizedDescription)")
+    }
+    do {
+        try await store.replaceAll(with: try StateSnapshot.decode(data))
+    } catch let error as InvalidStateSnapshot {
+        throw UnsafeConfiguration(description: "the state file \(path): \(error.description)")
+    } catch let error as StoreConflict {
+        throw UnsafeConfiguration(description: "the state file \(path) cannot be stored: \(error)")
+    }
+}
+
 /// The router alone, for in-process tests.
 public func buildRouter(
     service: some SageMakerHandler, configuration: EmulatorConfiguration, clock: any EmulatorClock = SystemClock(),
@@ -93,12 +129,12 @@ public func buildRouter(
 
 func buildRouter(
     service: some SageMakerHandler, configuration: EmulatorConfiguration, clock: any EmulatorClock, logger: Logger,
-    requestIDs: RequestIDs
+    requestIDs: RequestIDs, faults: FaultRules? = nil, journal: RequestJournal? = nil
 ) -> Router<EmulatorRequestContext> {
     let router = Router(context: EmulatorRequestContext.self)
-    router.add(middleware: AWSProtocolMiddleware(requestIDs: requestIDs))
+    router.add(middleware: AWSProtocolMiddleware(requestIDs: requestIDs, journal: journal))
     router.add(middleware: CallerMiddleware(configuration: configuration, clock: clock))
-    let responder = OperationResponder(handler: service, maxBodyBytes: configuration.maxBodyBytes)
+    let responder = OperationResponder(handler: service, maxBodyBytes: configuration.maxBodyBytes, faults: faults)
     router.post("/") { request, context in try await responder.respond(request, context: context) }
     return router
 }

@@ -68,7 +68,7 @@ struct CallerMiddleware: RouterMiddleware {
         }
         let key = parsed.accessKeyId
         let isAccount = key.utf8.count == 12 && key.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-        return Caller(account: isAccount ? key : defaultAccount, region: parsed.region)
+        return Caller(account: isAccount ? key : defaultAccount, region: parsed.region, accessKeyId: key)
     }
 
     private func verifiedCaller(
@@ -99,6 +99,6 @@ struct CallerMiddleware: RouterMiddleware {
         }
         // The verifier only accepts keys that have an identity.
         let account = credentials.identities[identity.accessKeyId]?.accountId ?? defaultAccount
-        return Caller(account: account, region: identity.region)
+        return Caller(account: account, region: identity.region, accessKeyId: identity.accessKeyId)
     }
 }

@@ -41,6 +41,13 @@ extension EmulatorConfiguration {
             idleTimeout: try values.value(Options.idleTimeout), requestTimeout: try values.value(Options.requestTimeout),
             maxConnections: try values.value(Options.maxConnections))
         maxDocumentBytes = try values.value(Options.maxDocumentBytes)
+        stateFile = try values.value(Options.state)
+        adminKey = try values.value(Options.adminKey)
+        if let adminKey, adminKey.utf8.count < 16 {
+            throw OptionError(description: "--admin-key must be at least 16 characters")
+        }
+        journalSize = try values.value(Options.journalSize)
+        guard journalSize >= 0 else { throw OptionError(description: "--journal-size must not be negative") }
     }
 
     private static func authentication(_ values: OptionValues) throws(OptionError) -> Authentication {

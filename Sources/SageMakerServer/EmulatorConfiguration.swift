@@ -34,6 +34,12 @@ public struct EmulatorConfiguration: Sendable {
     /// Connections served at once; further clients wait in the listen queue until one closes. Lowered at start-up
     /// to fit the process's file descriptor limit.
     public var maxConnections: Int
+    /// A state file to start from (`GET /_emulator/state`): it replaces what the store holds.
+    public var stateFile: String?
+    /// The secret that opens the control API to callers beyond loopback; required for it under `--auth verify`.
+    public var adminKey: String?
+    /// Requests the request journal keeps.
+    public var journalSize: Int = EmulatorOptions.journalSize.defaultValue
 
     public init(
         host: String = EmulatorOptions.host.defaultValue, port: Int = EmulatorOptions.port.defaultValue,

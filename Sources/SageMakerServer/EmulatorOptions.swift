@@ -164,6 +164,15 @@ public enum EmulatorOptions {
     public static let maxDocumentBytes = Setting(
         "max-document-bytes", default: SQLiteResourceStore.defaultMaxDocumentBytes,
         help: "largest stored resource (its Describe form with tags); a larger one is a `ValidationException`")
+    public static let state = Setting<String?>(
+        "state", optional: (),
+        help: "a state file (`GET /_emulator/state`) to start from: it replaces what the store holds")
+    public static let adminKey = Setting<String?>(
+        "admin-key", optional: (),
+        help: "a secret that opens the control API (`/_emulator/`) to callers beyond loopback "
+            + "(`Authorization: Bearer <key>`); required for it under `--auth verify`")
+    public static let journalSize = Setting(
+        "journal-size", default: 1000, help: "requests the request journal (`/_emulator/requests`) keeps")
     public static let domains = Setting("domains", [.seed], default: 0, help: "domains to create")
     public static let userProfilesPerDomain = Setting(
         "user-profiles-per-domain", [.seed], default: 0, help: "user profiles to create in each domain")
@@ -179,7 +188,8 @@ public enum EmulatorOptions {
         maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,
         maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
         maxBodyBytes.option, logLevel.option, auth.option, credentialsFile.option, allowUnauthenticated.option,
-        idleTimeout.option, requestTimeout.option, maxConnections.option, maxDocumentBytes.option, domains.option,
+        idleTimeout.option, requestTimeout.option, maxConnections.option, maxDocumentBytes.option, state.option,
+        adminKey.option, journalSize.option, domains.option,
         userProfilesPerDomain.option, account.option, region.option, prefix.option,
     ]
 

@@ -76,10 +76,3 @@ func validated<Value>(_ read: () throws -> Value) throws -> Value {
         throw ValidationError(error.description)
     }
 }
-
-/// What `--version` prints: this release and the service model it serves.
-enum EmulatorVersion {
-    static let release = "0.10.0"
-    static let description =
-        "sagemaker-emulator \(release) (SageMaker model of botocore \(SageMakerOperationTable.botocoreVersion))"
-}

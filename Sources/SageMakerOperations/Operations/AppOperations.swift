@@ -13,7 +13,7 @@ extension SageMakerService {
         let id = ResourceNames.appId(domainId: domainId, owner: owner, appType: appType, appName: input.appName ?? "")
         let arn = ResourceNames.arn(.app, context.scope, id: id)
         let now = now()
-        let transition = StatusDelays.transition(to: AppStatus.inService, after: configuration.delays.appCreate, from: now)
+        let transition = StatusDelays.transition(to: AppStatus.inService, after: controls.delays.appCreate, from: now)
         let limit = configuration.quotas.appsPerOwner
         let documents = domains
         try await store.transaction { tx in
@@ -127,7 +127,7 @@ extension SageMakerService {
         let id = ResourceNames.appId(
             domainId: input.domainId ?? "", owner: owner, appType: input.appType ?? "", appName: input.appName ?? "")
         let now = now()
-        let delays = configuration.delays
+        let delays = controls.delays
         let notFound = ResourceKindDeclaration.app.notFound(id, context)
         try await store.mutate(.app, scope: context.scope, id: id) { resource in
             guard var record = resource else { throw notFound }

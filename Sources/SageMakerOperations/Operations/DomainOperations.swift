@@ -48,7 +48,7 @@ extension SageMakerService {
         try DomainRules.checkAttachmentQuotas(domain, previous: nil, quotas: configuration.quotas)
 
         let transition = StatusDelays.transition(
-            to: DomainStatus.inService, after: configuration.delays.domainCreate, from: now)
+            to: DomainStatus.inService, after: controls.delays.domainCreate, from: now)
         if transition == nil { domain.status = DomainStatus.inService }
         let document = try StoredDocument.encode(domain)
         let record = StoredResource(
@@ -99,7 +99,7 @@ extension SageMakerService {
     {
         let domainId = input.domainId ?? ""
         let step = DomainUpdate(
-            input: input, now: now(), delay: configuration.delays.domainUpdate, quotas: configuration.quotas,
+            input: input, now: now(), delay: controls.delays.domainUpdate, quotas: configuration.quotas,
             documents: domains, key: DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId))
         let notFound = ResourceKindDeclaration.domain.notFound(domainId, context)
         guard step.dependsOnOtherResources else {
@@ -142,7 +142,7 @@ extension SageMakerService {
     public func deleteDomain(_ input: DeleteDomainRequest, context: OperationContext) async throws {
         let domainId = input.domainId ?? ""
         let now = now()
-        let delay = configuration.delays.domainDelete
+        let delay = controls.delays.domainDelete
         let notFound = ResourceKindDeclaration.domain.notFound(domainId, context)
         try await store.transaction { tx in
             guard var record = try tx.fetch(.domain, scope: context.scope, id: domainId) else { throw notFound }

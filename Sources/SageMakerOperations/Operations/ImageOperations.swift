@@ -49,7 +49,7 @@ extension SageMakerService {
     /// image"): all go DELETING and are removed after the image delay.
     public func deleteImage(_ input: DeleteImageRequest, context: OperationContext) async throws -> DeleteImageResponse {
         let name = input.imageName ?? ""
-        let delay = configuration.delays.image
+        let delay = controls.delays.image
         let now = now()
         try await deleteResource(.image, id: name, as: DescribeImageResponse.self, context: context) { _, _, tx in
             for var version in try tx.list(.imageVersion, scope: context.scope, parentId: name) {

@@ -18,8 +18,9 @@ struct ResourceKindDeclaration: Sendable {
     struct DocumentForm: Sendable {
         /// The ARN and status the document carries (a kind without statuses answers `configurationStatus`).
         let read: @Sendable (Data) throws -> (arn: String?, status: String?)
-        /// The document with a new status and, where the shape has one, modification time (the scheduler's step).
-        let restamp: @Sendable (Data, _ status: String, _ at: Date) throws -> Data
+        /// The document with a new status and, where the shape has one, modification time (the scheduler's step);
+        /// a failure reason given replaces the shape's own.
+        let restamp: @Sendable (Data, _ status: String, _ at: Date, _ failureReason: String?) throws -> Data
 
         /// The form of a Describe shape with a status.
         static func statusCarrying<Shape: StatusCarrying & ResourceDocument & Sendable>(_ type: Shape.Type) -> DocumentForm {
@@ -28,10 +29,10 @@ struct ResourceKindDeclaration: Sendable {
                     let shape = try StoredDocument.decode(Shape.self, from: data)
                     return (shape.arn, shape.status)
                 },
-                restamp: { data, status, date in
+                restamp: { data, status, date, reason in
                     var shape = try StoredDocument.decode(Shape.self, from: data)
                     shape.status = status
-                    if let reason = shape.failureReason(becoming: status) { shape.failureReason = reason }
+                    if let reason = reason ?? shape.failureReason(becoming: status) { shape.failureReason = reason }
                     shape.stamp(modified: date)
                     return try StoredDocument.encode(shape)
                 })
@@ -43,7 +44,7 @@ struct ResourceKindDeclaration: Sendable {
         ) -> DocumentForm {
             DocumentForm(
                 read: { data in (try StoredDocument.decode(Shape.self, from: data).arn, configurationStatus) },
-                restamp: { data, _, _ in data })
+                restamp: { data, _, _, _ in data })
         }
     }
 

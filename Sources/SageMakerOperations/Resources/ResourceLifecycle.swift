@@ -53,7 +53,7 @@ extension SageMakerService {
     {
         let end = end ?? declaration.statuses.ready
         let transition = StatusDelays.transition(
-            to: end, after: declaration.delays(configuration.delays).create, from: now)
+            to: end, after: declaration.delays(controls.delays).create, from: now)
         return (transition == nil ? end : declaration.statuses.creating, transition)
     }
 
@@ -90,7 +90,7 @@ extension SageMakerService {
     ) async throws -> String {
         let now = now()
         let transition = StatusDelays.transition(
-            to: declaration.statuses.ready, after: declaration.delays(configuration.delays).update, from: now)
+            to: declaration.statuses.ready, after: declaration.delays(controls.delays).update, from: now)
         return try await store.transaction { tx in
             guard var record = try tx.fetch(declaration.kind, scope: context.scope, id: id) else {
                 throw declaration.notFound(id, context)
@@ -114,7 +114,7 @@ extension SageMakerService {
         checkChildren: @escaping @Sendable (Document, StoredResource, any ResourceTransaction) throws -> Void
     ) async throws {
         let now = now()
-        let delay = declaration.delays(configuration.delays).delete
+        let delay = declaration.delays(controls.delays).delete
         try await store.transaction { tx in
             guard var record = try tx.fetch(declaration.kind, scope: context.scope, id: id) else {
                 throw declaration.notFound(id, context)

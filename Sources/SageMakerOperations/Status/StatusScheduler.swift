@@ -16,14 +16,18 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
     let deletedAppRetention: Double
     let logger: Logger
 
+    /// Holds and failure rules (the control API).
+    let controls: EmulatorControls?
+
     public init(
         store: Store, clock: any EmulatorClock, pollInterval: Double = 0.02, deletedAppRetention: Double = 86_400,
-        logger: Logger
+        controls: EmulatorControls? = nil, logger: Logger
     ) {
         self.store = store
         self.clock = clock
         self.pollInterval = pollInterval
         self.deletedAppRetention = deletedAppRetention
+        self.controls = controls
         self.logger = logger
     }
 
@@ -45,15 +49,46 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
     /// Applies every transition due now; returns how many were applied.
     @discardableResult
     public func runDueTransitions() async throws -> Int {
+        try await apply(upTo: clock.now(), early: false)
+    }
+
+    /// Completes every pending transition now, whenever it was due (the control API's "complete"); held resources
+    /// stay as they are, and Deleted apps stay listed for their retention.
+    @discardableResult
+    public func completeAll() async throws -> Int {
+        try await apply(upTo: .distantFuture, early: true)
+    }
+
+    /// How long a held resource's transition waits before the scheduler looks at it again.
+    static var holdRecheck: Double { 0.25 }
+
+    private func apply(upTo limit: Date, early: Bool) async throws -> Int {
         let now = clock.now()
         var applied = 0
         let retention = deletedAppRetention
         while true {
-            let due = try await store.dueTransitions(at: now, limit: 256)
+            let due = try await store.dueTransitions(at: limit, limit: 256)
+            var progressed = 0
             for resource in due {
+                if early, resource.kind == .app, resource.status == AppStatus.deleted { continue }
+                if let controls, controls.isHeld(resource) {
+                    // Out of the way of the others until it is released.
+                    try await postpone(resource, until: now.addingTimeInterval(Self.holdRecheck))
+                    progressed += 1
+                    continue
+                }
+                let failure = controls?.faults.transitionFault(for: resource)
                 let done = try await store.mutate(resource.kind, scope: resource.scope, id: resource.id) { stored in
-                    guard var record = stored, let transition = record.transition, transition.dueAt <= now else {
+                    guard var record = stored, let transition = record.transition, transition.dueAt <= limit else {
                         return false
+                    }
+                    let stamp = early ? now : transition.dueAt
+                    if let failure {
+                        record.status = failure.status
+                        record.transition = nil
+                        record.document = try Self.document(record, status: failure.status, at: stamp, reason: failure.reason)
+                        stored = record
+                        return true
                     }
                     switch transition.outcome {
                     case .removal:
@@ -62,33 +97,53 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                         record.status = status
                         record.transition = nil
                         if record.kind == .app, status == AppStatus.deleted {
-                            record.transition = PendingTransition(
-                                .removal, dueAt: transition.dueAt.addingTimeInterval(retention))
+                            record.transition = PendingTransition(.removal, dueAt: stamp.addingTimeInterval(retention))
                         }
-                        record.document = try Self.document(record, status: status, at: transition.dueAt)
+                        record.document = try Self.document(record, status: status, at: stamp)
                         stored = record
                     }
                     return true
                 }
-                if done {
-                    applied += 1
-                    if resource.kind == .domain, resource.transition?.outcome == .status(DomainStatus.inService),
-                       SharedRStudioApp.mayRun(resource.document),
-                       let domain = try await store.fetch(.domain, scope: resource.scope, id: resource.id)
-                    {
-                        try await SharedRStudioApp.ensure(for: domain, in: store)
-                    }
-                    logger.debug(
-                        "status transition",
-                        metadata: ["kind": "\(resource.kind.rawValue)", "id": "\(resource.id)"])
+                guard done else { continue }
+                applied += 1
+                progressed += 1
+                if let failure {
+                    logger.notice(
+                        "status transition failed on purpose",
+                        metadata: [
+                            "kind": "\(resource.kind.rawValue)", "id": "\(resource.id)", "status": "\(failure.status)",
+                            "fault": "\(failure.rule)",
+                        ])
+                    continue
                 }
+                if resource.kind == .domain, resource.transition?.outcome == .status(DomainStatus.inService),
+                   SharedRStudioApp.mayRun(resource.document),
+                   let domain = try await store.fetch(.domain, scope: resource.scope, id: resource.id)
+                {
+                    try await SharedRStudioApp.ensure(for: domain, in: store)
+                }
+                logger.debug(
+                    "status transition",
+                    metadata: ["kind": "\(resource.kind.rawValue)", "id": "\(resource.id)"])
             }
-            if due.count < 256 { return applied }
+            if due.count < 256 || progressed == 0 { return applied }
+        }
+    }
+
+    /// Moves a held resource's pending transition to `date`.
+    private func postpone(_ resource: StoredResource, until date: Date) async throws {
+        try await store.mutate(resource.kind, scope: resource.scope, id: resource.id) { stored in
+            guard var record = stored, var transition = record.transition, transition.dueAt < date else { return }
+            transition.dueAt = date
+            record.transition = transition
+            stored = record
         }
     }
 
     /// The stored document with its new status (and, where the shape has one, modification time).
-    static func document(_ record: StoredResource, status: String, at date: Date) throws -> Data {
-        try ResourceKindDeclaration.of(record.kind).document.restamp(record.document, status, date)
+    static func document(
+        _ record: StoredResource, status: String, at date: Date, reason: String? = nil
+    ) throws -> Data {
+        try ResourceKindDeclaration.of(record.kind).document.restamp(record.document, status, date, reason)
     }
 }

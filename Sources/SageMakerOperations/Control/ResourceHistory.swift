@@ -1,0 +1,347 @@
+import Foundation
+import SageMakerStorage
+import Synchronization
+
+/// Who made a change: set by the server around each operation, read by `HistoryRecordingStore`.
+public struct RequestAttribution: Sendable {
+    public var requestId: String
+    public var operation: String
+    /// The access key id the request was signed with (nil when unsigned).
+    public var accessKeyId: String?
+
+    public init(requestId: String, operation: String, accessKeyId: String?) {
+        self.requestId = requestId
+        self.operation = operation
+        self.accessKeyId = accessKeyId
+    }
+
+    /// The request being served by the current task; nil in the scheduler.
+    @TaskLocal public static var current: RequestAttribution?
+}
+
+/// The most recent changes to resources, newest last: bounded by count and by the bytes of the documents it keeps
+/// (oldest dropped first). In memory: a restart starts it empty. Diffs are computed when history is read, so that
+/// recording costs a request one append.
+public final class ResourceHistory: Sendable {
+    /// A resource as one change left it (or found it).
+    struct Version: Sendable {
+        let status: String
+        let document: Data
+        let tags: Data?
+
+        init(_ resource: StoredResource) {
+            status = resource.status
+            document = resource.document
+            tags = resource.tags
+        }
+
+        var bytes: Int { document.count + (tags?.count ?? 0) }
+    }
+
+    struct Entry: Sendable {
+        let sequence: Int
+        let time: Date
+        let kind: ResourceKind
+        let scope: ResourceScope
+        let id: String
+        let attribution: RequestAttribution?
+        let before: Version?
+        let after: Version?
+
+        var bytes: Int { (before?.bytes ?? 0) + (after?.bytes ?? 0) + 256 }
+    }
+
+    private struct State {
+        var entries: [Entry] = []
+        /// Index of the oldest entry in `entries` (a ring once full).
+        var start = 0
+        var bytes = 0
+        var nextSequence = 1
+    }
+
+    private let state = Mutex(State())
+    public let capacity: Int
+    public let capacityBytes: Int
+
+    public init(capacity: Int = 10_000, capacityBytes: Int = 64 << 20) {
+        self.capacity = capacity
+        self.capacityBytes = capacityBytes
+    }
+
+    /// Records a change from `before` to `after` (nil: created or removed) at `time`; a write that changed neither
+    /// status, document nor tags (a held transition moved on) is not a change.
+    func record(before: StoredResource?, after: StoredResource?, at time: Date) {
+        guard let resource = after ?? before else { return }
+        if let before, let after, before.status == after.status, before.document == after.document,
+           before.tags == after.tags
+        {
+            return
+        }
+        let attribution = RequestAttribution.current
+        state.withLock { state in
+            let entry = Entry(
+                sequence: state.nextSequence, time: time, kind: resource.kind, scope: resource.scope, id: resource.id,
+                attribution: attribution, before: before.map(Version.init), after: after.map(Version.init))
+            state.nextSequence += 1
+            state.bytes += entry.bytes
+            if state.entries.count < capacity {
+                state.entries.append(entry)
+            } else {
+                state.bytes -= state.entries[state.start].bytes
+                state.entries[state.start] = entry
+                state.start = (state.start + 1) % capacity
+            }
+            while state.bytes > capacityBytes, !state.entries.isEmpty {
+                // Over the byte bound: drop the oldest (the ring becomes a plain array again).
+                let ordered = Array(state.entries[state.start...] + state.entries[..<state.start])
+                state.bytes -= ordered[0].bytes
+                state.entries = Array(ordered.dropFirst())
+                state.start = 0
+            }
+        }
+    }
+
+    /// Entries oldest first.
+    func entries(where include: (Entry) -> Bool) -> [Entry] {
+        state.withLock { state in
+            (state.entries[state.start...] + state.entries[..<state.start]).filter(include)
+        }
+    }
+
+    public func removeAll(account: String? = nil, region: String? = nil) {
+        state.withLock { state in
+            let kept = (state.entries[state.start...] + state.entries[..<state.start]).filter { entry in
+                guard let account else { return false }
+                return !(entry.scope.account == account && (region == nil || entry.scope.region == region))
+            }
+            state.entries = Array(kept)
+            state.start = 0
+            state.bytes = kept.reduce(0) { $0 + $1.bytes }
+        }
+    }
+
+    /// The changes to one resource (named by its ARN), oldest first, as the control API answers them.
+    public func events(arn: String) -> [HistoryEvent]? {
+        guard let target = ResourceArn(arn) else { return nil }
+        return entries { $0.kind == target.kind && $0.scope == target.scope && $0.id == target.id }.map(HistoryEvent.init)
+    }
+
+    /// The most recent changes (at most `limit`), oldest first, optionally of one account, region or kind.
+    public func events(account: String?, region: String?, kind: ResourceKind?, limit: Int) -> [HistoryEvent] {
+        let matching = entries { entry in
+            (account.map { entry.scope.account == $0 } ?? true) && (region.map { entry.scope.region == $0 } ?? true)
+                && (kind.map { entry.kind == $0 } ?? true)
+        }
+        return matching.suffix(max(0, limit)).map(HistoryEvent.init)
+    }
+}
+
+/// One change to a resource, with what changed in its stored settings.
+public struct HistoryEvent: Sendable {
+    /// One setting that changed: its dotted path in the Describe document (`DefaultUserSettings.ExecutionRole`,
+    /// `Tags.team`) and its JSON values before and after (nil: absent).
+    public struct Change: Sendable {
+        public let path: String
+        public let before: JSONFragment?
+        public let after: JSONFragment?
+    }
+
+    public let sequence: Int
+    public let time: Date
+    public let arn: String
+    public let resourceType: String
+    /// The operation that made the change, or `StatusTransition` / `Removal` for the scheduler's steps.
+    public let event: String
+    public let requestId: String?
+    public let account: String
+    public let region: String
+    public let accessKeyId: String?
+    public let statusBefore: String?
+    public let statusAfter: String?
+    public let changes: [Change]
+
+    init(_ entry: ResourceHistory.Entry) {
+        sequence = entry.sequence
+        time = entry.time
+        arn = ResourceNames.arn(entry.kind, entry.scope, id: entry.id)
+        resourceType = entry.kind.rawValue
+        event = entry.attribution?.operation ?? (entry.after == nil ? "Removal" : "StatusTransition")
+        requestId = entry.attribution?.requestId
+        account = entry.scope.account
+        region = entry.scope.region
+        accessKeyId = entry.attribution?.accessKeyId
+        statusBefore = entry.before?.status
+        statusAfter = entry.after?.status
+        changes = entry.after == nil ? [] : DocumentDiff.changes(before: entry.before, after: entry.after)
+    }
+}
+
+/// A JSON value kept as the text it serializes to.
+public struct JSONFragment: Sendable, Equatable {
+    public let json: String
+}
+
+/// The settings that differ between two versions of a resource, as dotted paths. Objects are walked; arrays and
+/// scalars are compared whole. The modification time changes with every write and is left out.
+enum DocumentDiff {
+    static let ignored: Set<String> = ["LastModifiedTime"]
+
+    static func changes(before: ResourceHistory.Version?, after: ResourceHistory.Version?) -> [HistoryEvent.Change] {
+        var old: [String: Any] = [:]
+        var new: [String: Any] = [:]
+        flatten(parse(before?.document), into: &old, prefix: "")
+        flatten(parse(after?.document), into: &new, prefix: "")
+        flatten(tags(before?.tags), into: &old, prefix: "Tags.")
+        flatten(tags(after?.tags), into: &new, prefix: "Tags.")
+        return Set(old.keys).union(new.keys).sorted().compactMap { path -> HistoryEvent.Change? in
+            let (was, now) = (old[path].map(fragment), new[path].map(fragment))
+            return was == now ? nil : HistoryEvent.Change(path: path, before: was, after: now)
+        }
+    }
+
+    static func parse(_ data: Data?) -> [String: Any] {
+        guard let data, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object.filter { !ignored.contains($0.key) }
+    }
+
+    /// A tag list as an object of its keys.
+    static func tags(_ data: Data?) -> [String: Any] {
+        guard let data, let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [:] }
+        var tags: [String: Any] = [:]
+        for tag in list { if let key = tag["Key"] as? String { tags[key] = tag["Value"] ?? NSNull() } }
+        return tags
+    }
+
+    static func flatten(_ object: [String: Any], into flat: inout [String: Any], prefix: String) {
+        for (key, value) in object {
+            if let nested = value as? [String: Any], !nested.isEmpty {
+                flatten(nested, into: &flat, prefix: prefix + key + ".")
+            } else {
+                flat[prefix + key] = value
+            }
+        }
+    }
+
+    static func fragment(_ value: Any) -> JSONFragment {
+        let data = (try? JSONSerialization.data(
+            withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return JSONFragment(json: String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// A store that records every committed change in a `ResourceHistory`, attributed to the request being served.
+public struct HistoryRecordingStore<Base: ResourceStore>: ResourceStore {
+    public let base: Base
+    let history: ResourceHistory
+    let clock: any EmulatorClock
+
+    public init(_ base: Base, history: ResourceHistory, clock: any EmulatorClock) {
+        self.base = base
+        self.history = history
+        self.clock = clock
+    }
+
+    public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
+        let stored = try await base.insert(resource, limit: limit)
+        history.record(before: nil, after: stored, at: clock.now())
+        return stored
+    }
+
+    public func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) async throws -> StoredResource? {
+        try await base.fetch(kind, scope: scope, id: id)
+    }
+
+    public func mutate<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+    ) async throws -> T {
+        // The body may run more than once; the last run is the one committed.
+        let seen = Mutex<(before: StoredResource?, after: StoredResource?)?>(nil)
+        let result = try await base.mutate(kind, scope: scope, id: id) { resource in
+            let before = resource
+            let result = try body(&resource)
+            let after = resource
+            seen.withLock { $0 = (before, after) }
+            return result
+        }
+        if let (before, after) = seen.withLock({ $0 }), before != nil, after == nil || after?.hasChanges == true {
+            history.record(before: before, after: after, at: clock.now())
+        }
+        return result
+    }
+
+    public func list(
+        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
+    ) async throws -> [StoredResource] {
+        try await base.list(kind, scope: scope, parentId: parentId, after: sequence, limit: limit)
+    }
+
+    public func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource] {
+        try await base.dueTransitions(at: date, limit: limit)
+    }
+
+    public func transaction<T: Sendable>(
+        _ body: @escaping @Sendable (any ResourceTransaction) throws -> T
+    ) async throws -> T {
+        let (result, writes) = try await base.transaction { transaction in
+            let recording = RecordingTransaction(base: transaction)
+            let result = try body(recording)
+            return (result, recording.writes)
+        }
+        let now = clock.now()
+        for (before, after) in writes { history.record(before: before, after: after, at: now) }
+        return result
+    }
+
+    public func secret(named name: String) async throws -> [UInt8] { try await base.secret(named: name) }
+
+    public func removeAll(account: String?, region: String?) async throws -> Int {
+        try await base.removeAll(account: account, region: region)
+    }
+
+    public func countsByKind() async throws -> [ResourceKind: Int] { try await base.countsByKind() }
+
+    public func contents() async throws -> StoreContents { try await base.contents() }
+
+    public func replaceAll(with contents: StoreContents) async throws { try await base.replaceAll(with: contents) }
+}
+
+/// A transaction that remembers what each write replaced.
+final class RecordingTransaction: ResourceTransaction, @unchecked Sendable {
+    // Used only inside the one store transaction that created it.
+    let base: any ResourceTransaction
+    private(set) var writes: [(StoredResource?, StoredResource?)] = []
+
+    init(base: any ResourceTransaction) {
+        self.base = base
+    }
+
+    func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) throws -> StoredResource? {
+        try base.fetch(kind, scope: scope, id: id)
+    }
+
+    func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource] {
+        try base.list(kind, scope: scope, parentId: parentId)
+    }
+
+    func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource {
+        let stored = try base.insert(resource, limit: limit)
+        writes.append((nil, stored))
+        return stored
+    }
+
+    func update(_ resource: StoredResource) throws {
+        let before = try base.fetch(resource.kind, scope: resource.scope, id: resource.id)
+        try base.update(resource)
+        writes.append((before, resource))
+    }
+
+    func remove(_ resource: StoredResource) throws {
+        try base.remove(resource)
+        writes.append((resource, nil))
+    }
+
+    func nextCounterValue(_ name: String, scope: ResourceScope, start: Int) throws -> Int {
+        try base.nextCounterValue(name, scope: scope, start: start)
+    }
+}

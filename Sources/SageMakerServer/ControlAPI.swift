@@ -1,0 +1,410 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SageMakerModel
+import SageMakerOperations
+import SageMakerStorage
+
+/// The control API under `/_emulator/` (docs/control-api.md): JSON in and out, beside the AWS API and off its path.
+struct ControlAPI<Store: ResourceStore>: Sendable {
+    let store: Store
+    let service: SageMakerService<Store>
+    let scheduler: StatusScheduler<Store>
+    let clock: SteerableClock
+    let journal: RequestJournal
+    let storeDescription: String
+    let started: ContinuousClock.Instant
+
+    var controls: EmulatorControls { service.controls }
+
+    /// The largest body the control API reads (a state snapshot of many resources).
+    static var maxBodyBytes: Int { 1 << 30 }
+
+    func addRoutes(to router: Router<EmulatorRequestContext>) {
+        let api = router.group("_emulator")
+        api.get("health") { _, _ in try await health() }
+        api.post("reset") { request, _ in try await reset(request) }
+        api.get("state") { _, _ in try await exportState() }
+        api.put("state") { request, _ in try await importState(request) }
+        api.get("delays") { _, _ in Self.json(delayObject(controls.delays)) }
+        api.put("delays") { request, _ in try await setDelays(request) }
+        api.get("holds") { _, _ in Self.json(["holds": controls.holds]) }
+        api.post("holds") { request, _ in try await hold(request) }
+        api.delete("holds") { request, _ in release(request) }
+        api.post("transitions/complete") { _, _ in
+            Self.json(["completed": try await scheduler.completeAll()])
+        }
+        api.get("clock") { _, _ in clockObject() }
+        api.post("clock") { request, _ in try await steerClock(request) }
+        api.get("faults") { _, _ in try Self.json(encoding: ["rules": controls.faults.rules]) }
+        api.post("faults") { request, _ in try await addFault(request) }
+        api.delete("faults") { _, _ in
+            controls.faults.removeAll()
+            return Response(status: .noContent)
+        }
+        api.delete("faults/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard controls.faults.remove(id: id) else { throw ControlError(.notFound, "There is no fault rule \(id).") }
+            return Response(status: .noContent)
+        }
+        api.get("history") { request, _ in try history(request) }
+        api.get("requests") { request, _ in try requests(request) }
+    }
+
+    // MARK: - Health, reset and state
+
+    func health() async throws -> Response {
+        let counts: [ResourceKind: Int]
+        do {
+            counts = try await store.countsByKind()
+        } catch {
+            return Self.json(["status": "unavailable", "message": "The store cannot be read: \(error)"],
+                             status: .serviceUnavailable)
+        }
+        var resources: [String: Int] = [:]
+        for kind in ResourceKind.allCases { resources[kind.rawValue] = counts[kind] ?? 0 }
+        let uptime = ContinuousClock.now - started
+        return Self.json([
+            "status": "ok", "version": EmulatorVersion.release, "botocoreVersion": EmulatorVersion.botocore,
+            "uptimeSeconds": Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+            "store": storeDescription, "resources": resources,
+        ])
+    }
+
+    func reset(_ request: Request) async throws -> Response {
+        let body = try await Self.object(request, allowEmpty: true)
+        let account = try Self.string(body, "account")
+        let region = try Self.string(body, "region")
+        if region != nil, account == nil { throw ControlError(.badRequest, "A region is reset within an account.") }
+        let removed = try await store.removeAll(account: account, region: region)
+        service.forgetDecodedDocuments()
+        controls.reset(account: account, region: region)
+        journal.removeAll(account: account, region: region)
+        if account == nil { clock.resetOffset() }
+        return Self.json(["removedResources": removed])
+    }
+
+    func exportState() async throws -> Response {
+        let data = try StateSnapshot.encode(
+            try await store.contents(), generator: EmulatorVersion.description, exportedAt: clock.now())
+        return Self.response(data, status: .ok)
+    }
+
+    func importState(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: Self.maxBodyBytes)
+        let contents: StoreContents
+        do {
+            contents = try StateSnapshot.decode(Data(body.readableBytesView))
+        } catch {
+            throw ControlError(.badRequest, error.description)
+        }
+        do {
+            try await store.replaceAll(with: contents)
+        } catch StoreConflict.nameTaken {
+            throw ControlError(.badRequest, "The state names one resource (or one name among siblings) twice.")
+        } catch StoreConflict.documentTooLarge(let bytes, let limit) {
+            throw ControlError(.badRequest, "A resource of \(bytes) bytes is over the limit of \(limit) (--max-document-bytes).")
+        }
+        service.forgetDecodedDocuments()
+        controls.forgetResources()
+        return Self.json(["resources": contents.resources.count, "counters": contents.counters.count])
+    }
+
+    // MARK: - Delays, holds, clock
+
+    static var delayFields: [(String, WritableKeyPath<StatusDelays, Double>)] {
+        [
+            ("domainCreate", \.domainCreate), ("domainUpdate", \.domainUpdate), ("domainDelete", \.domainDelete),
+            ("userProfile", \.userProfile), ("space", \.space), ("appCreate", \.appCreate),
+            ("appDelete", \.appDelete), ("image", \.image),
+        ]
+    }
+
+    func delayObject(_ delays: StatusDelays) -> [String: Any] {
+        var object: [String: Any] = [:]
+        for (name, path) in Self.delayFields { object[name] = delays[keyPath: path] }
+        return object
+    }
+
+    func setDelays(_ request: Request) async throws -> Response {
+        let body = try await Self.object(request)
+        var delays = controls.delays
+        for key in body.keys where !Self.delayFields.contains(where: { $0.0 == key }) {
+            throw ControlError(
+                .badRequest, "Unknown delay \(key); the delays are " + Self.delayFields.map(\.0).joined(separator: ", ") + ".")
+        }
+        for (name, path) in Self.delayFields {
+            guard let value = body[name] else { continue }
+            guard let seconds = (value as? NSNumber)?.doubleValue, !(value is Bool), seconds.isFinite, seconds >= 0,
+                  seconds <= 86_400
+            else { throw ControlError(.badRequest, "\(name) must be a number of seconds from 0 to 86400.") }
+            delays[keyPath: path] = seconds
+        }
+        controls.setDelays(delays)
+        return Self.json(delayObject(delays))
+    }
+
+    func hold(_ request: Request) async throws -> Response {
+        let body = try await Self.object(request)
+        guard let resource = try Self.string(body, "resource"), !resource.isEmpty else {
+            throw ControlError(.badRequest, "Name the resource to hold: {\"resource\": \"<id or ARN>\"}.")
+        }
+        controls.hold(resource)
+        return Self.json(["holds": controls.holds])
+    }
+
+    func release(_ request: Request) -> Response {
+        if let resource = request.uri.queryParameters.get("resource") {
+            guard controls.release(resource) else {
+                return Self.json(["error": "NotFound", "message": "\(resource) is not held."], status: .notFound)
+            }
+        } else {
+            for held in controls.holds { controls.release(held) }
+        }
+        return Self.json(["holds": controls.holds])
+    }
+
+    func clockObject() -> Response {
+        Self.json(["now": Self.timestamp(clock.now()), "offsetSeconds": clock.offsetSeconds])
+    }
+
+    func steerClock(_ request: Request) async throws -> Response {
+        let body = try await Self.object(request)
+        if body["reset"] as? Bool == true {
+            clock.resetOffset()
+        } else if let value = body["advance"] as? NSNumber, !(body["advance"] is Bool), value.doubleValue.isFinite,
+                  value.doubleValue >= 0
+        {
+            clock.advance(by: value.doubleValue)
+        } else {
+            throw ControlError(.badRequest, "Send {\"advance\": <seconds, not negative>} or {\"reset\": true}.")
+        }
+        return clockObject()
+    }
+
+    // MARK: - Faults, history, journal
+
+    func addFault(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 20)
+        let rule: FaultRule
+        do {
+            rule = try JSONDecoder().decode(FaultRule.self, from: Data(body.readableBytesView))
+        } catch {
+            throw ControlError(.badRequest, "The fault rule is not valid JSON of its form (docs/control-api.md).")
+        }
+        let added: FaultRule
+        do {
+            added = try controls.faults.add(rule)
+        } catch {
+            throw ControlError(.badRequest, error.description)
+        }
+        return try Self.json(encoding: added, status: .created)
+    }
+
+    func history(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        if let arn = query.get("arn") {
+            guard let events = controls.history.events(arn: arn) else {
+                throw ControlError(.badRequest, "\(arn) is not an ARN of this service's resources.")
+            }
+            return Self.json(["arn": arn, "events": events.map(Self.eventObject)])
+        }
+        var kind: ResourceKind?
+        if let name = query.get("resourceType") {
+            guard let named = ResourceKind(rawValue: name) else {
+                throw ControlError(.badRequest, "resourceType must be one of "
+                    + ResourceKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
+            kind = named
+        }
+        let events = controls.history.events(
+            account: query.get("account"), region: query.get("region"), kind: kind, limit: try Self.limit(query))
+        return Self.json(["events": events.map(Self.eventObject)])
+    }
+
+    static func eventObject(_ event: HistoryEvent) -> [String: Any] {
+        var object: [String: Any] = [
+            "sequence": event.sequence, "time": timestamp(event.time), "arn": event.arn,
+            "resourceType": event.resourceType, "event": event.event, "account": event.account, "region": event.region,
+            "changes": event.changes.map { change in
+                [
+                    "path": change.path, "before": change.before.map(fragmentValue) ?? NSNull(),
+                    "after": change.after.map(fragmentValue) ?? NSNull(),
+                ] as [String: Any]
+            },
+        ]
+        object["requestId"] = event.requestId ?? NSNull()
+        object["accessKeyId"] = event.accessKeyId ?? NSNull()
+        object["statusBefore"] = event.statusBefore ?? NSNull()
+        object["statusAfter"] = event.statusAfter ?? NSNull()
+        return object
+    }
+
+    static func fragmentValue(_ fragment: JSONFragment) -> Any {
+        (try? JSONSerialization.jsonObject(with: Data(fragment.json.utf8), options: .fragmentsAllowed)) ?? NSNull()
+    }
+
+    func requests(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        let status = try query.get("status").map { text in
+            guard let code = Int(text) else { throw ControlError(.badRequest, "status is an HTTP status code.") }
+            return code
+        }
+        let (operation, account, region, errorCode) =
+            (query.get("operation"), query.get("account"), query.get("region"), query.get("errorCode"))
+        let faulted = query.get("faulted").map { $0 == "true" }
+        let matching = journal.entries.filter { entry in
+            (operation.map { entry.operation == $0 } ?? true) && (account.map { entry.account == $0 } ?? true)
+                && (region.map { entry.region == $0 } ?? true) && (status.map { entry.httpStatus == $0 } ?? true)
+                && (errorCode.map { entry.errorCode == $0 } ?? true)
+                && (faulted.map { (entry.fault != nil) == $0 } ?? true)
+        }
+        let entries = matching.suffix(try Self.limit(query)).map { entry -> [String: Any] in
+            [
+                "time": Self.timestamp(entry.time), "requestId": entry.requestId, "operation": entry.operation,
+                "account": entry.account, "region": entry.region, "httpStatus": entry.httpStatus,
+                "errorCode": entry.errorCode ?? NSNull(), "milliseconds": entry.milliseconds,
+                "fault": entry.fault ?? NSNull(),
+            ]
+        }
+        return Self.json(["requests": Array(entries)])
+    }
+
+    // MARK: - JSON
+
+    static func limit(_ query: Parameters) throws -> Int {
+        guard let text = query.get("limit") else { return 100 }
+        guard let limit = Int(text), limit > 0 else { throw ControlError(.badRequest, "limit is a positive number.") }
+        return limit
+    }
+
+    static func object(_ request: Request, allowEmpty: Bool = false) async throws -> [String: Any] {
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 20)
+        if body.readableBytes == 0, allowEmpty { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw ControlError(.badRequest, "The body must be a JSON object.")
+        }
+        return object
+    }
+
+    static func string(_ object: [String: Any], _ key: String) throws -> String? {
+        guard let value = object[key] else { return nil }
+        guard let text = value as? String else { throw ControlError(.badRequest, "\(key) must be a string.") }
+        return text
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(
+            withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return response(data, status: status)
+    }
+
+    static func json(encoding value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return response(try encoder.encode(value), status: status)
+    }
+
+    static func response(_ data: Data, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A refusal of the control API: `{"error": "<Reason>", "message": "..."}`.
+struct ControlError: HTTPResponseError {
+    let status: HTTPResponse.Status
+    let message: String
+
+    init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let reason = status.reasonPhrase.replacing(" ", with: "")
+        return ControlAPI<SQLiteResourceStore>.json(["error": reason, "message": message], status: status)
+    }
+}
+
+/// Opens the control API to loopback callers, and to any caller that presents the admin key; under
+/// `--auth verify` only to the key.
+struct ControlAccessMiddleware: RouterMiddleware {
+    typealias Context = EmulatorRequestContext
+    let adminKey: String?
+    let requiresKey: Bool
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        if let adminKey, let presented = request.headers[.authorization],
+           Self.constantTimeEqual(presented, "Bearer " + adminKey)
+        {
+            return try await next(request, context)
+        }
+        if requiresKey {
+            throw ControlError(
+                .forbidden,
+                adminKey == nil
+                    ? "With --auth verify the control API needs --admin-key, and requests that present it."
+                    : "The control API needs the admin key: Authorization: Bearer <key>.")
+        }
+        guard Self.isLoopback(context.channel.remoteAddress) else {
+            throw ControlError(
+                .forbidden, "The control API answers loopback callers only, or callers presenting --admin-key.")
+        }
+        return try await next(request, context)
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let address else { return false }
+        switch address {
+        case .unixDomainSocket: return true
+        case .v4: return address.ipAddress?.hasPrefix("127.") ?? false
+        case .v6:
+            let ip = address.ipAddress ?? ""
+            return ip == "::1" || ip.hasPrefix("::ffff:127.")
+        }
+    }
+
+    static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
+        let (a, b) = (Array(left.utf8), Array(right.utf8))
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
+
+/// Sends `/_emulator/...` to the control API and everything else to the AWS API: the AWS path never runs the
+/// control API's routing or middleware, and no AWS request (always `POST /`) reaches the control API.
+struct EmulatorResponder<AWS: HTTPResponder, Control: HTTPResponder>: HTTPResponder
+where AWS.Context == EmulatorRequestContext, Control.Context == EmulatorRequestContext {
+    let aws: AWS
+    let control: Control
+
+    func respond(to request: Request, context: EmulatorRequestContext) async throws -> Response {
+        if request.head.path?.utf8.starts(with: "/_emulator".utf8) == true {
+            return try await control.respond(to: request, context: context)
+        }
+        return try await aws.respond(to: request, context: context)
+    }
+}
+
+/// The release and the service model it serves (`--version`, `/_emulator/health`).
+public enum EmulatorVersion {
+    public static let release = "0.11.0"
+    public static var botocore: String { SageMakerOperationTable.botocoreVersion }
+    public static var description: String {
+        "sagemaker-emulator \(release) (SageMaker model of botocore \(botocore))"
+    }
+}
