@@ -12,7 +12,7 @@ struct SageMakerEmulator: AsyncParsableCommand {
         commandName: "sagemaker-emulator",
         abstract: "A local Amazon SageMaker Studio domain control plane for the AWS CLI, boto3 and every AWS SDK.",
         version: EmulatorVersion.description,
-        subcommands: [Serve.self, Seed.self],
+        subcommands: [Serve.self, Seed.self, Control.self],
         defaultSubcommand: Serve.self)
 }
 
