@@ -90,6 +90,9 @@ class Emulator:
             config=Config(parameter_validation=validate, retries={"max_attempts": 1}),
         )
 
+    def control(self, method, path, body=None, headers=None):
+        return control(self, method, path, body, headers)
+
     def raw(self, target, body, headers=None):
         """POSTs a raw body; returns (status, headers, parsed JSON or text)."""
         request = urllib.request.Request(self.url + "/", data=body if isinstance(body, bytes) else body.encode(),
@@ -104,6 +107,22 @@ class Emulator:
                 return response.status, dict(response.headers), _json(response.read())
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), _json(error.read())
+
+
+def control(emulator, method, path, body=None, headers=None):
+    """Calls the control API (`/_emulator/<path>`); returns (status, parsed JSON or text)."""
+    import json
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(emulator.url + "/_emulator/" + path, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, _json(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, _json(error.read())
 
 
 def _json(data):

@@ -40,8 +40,9 @@ struct AWSProtocolMiddleware: RouterMiddleware {
         }
         response.headers[.amznRequestId] = record.requestId
         let elapsed = ContinuousClock.now - started
-        context.logger.info(
-            "request",
+        // A request a fault rule acted on is logged a level higher, so that it shows above the request lines.
+        context.logger.log(
+            level: record.fault == nil ? .info : .notice, "request",
             metadata: Self.logMetadata(record, status: response.status.code, elapsed: elapsed))
         if let journal {
             let (seconds, attoseconds) = elapsed.components

@@ -137,8 +137,7 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         }
         for (name, path) in Self.delayFields {
             guard let value = body[name] else { continue }
-            guard let seconds = (value as? NSNumber)?.doubleValue, !(value is Bool), seconds.isFinite, seconds >= 0,
-                  seconds <= 86_400
+            guard let seconds = Self.number(value), seconds.isFinite, seconds >= 0, seconds <= 86_400
             else { throw ControlError(.badRequest, "\(name) must be a number of seconds from 0 to 86400.") }
             delays[keyPath: path] = seconds
         }
@@ -174,10 +173,8 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         let body = try await Self.object(request)
         if body["reset"] as? Bool == true {
             clock.resetOffset()
-        } else if let value = body["advance"] as? NSNumber, !(body["advance"] is Bool), value.doubleValue.isFinite,
-                  value.doubleValue >= 0
-        {
-            clock.advance(by: value.doubleValue)
+        } else if let seconds = body["advance"].flatMap(Self.number), seconds.isFinite, seconds >= 0 {
+            clock.advance(by: seconds)
         } else {
             throw ControlError(.badRequest, "Send {\"advance\": <seconds, not negative>} or {\"reset\": true}.")
         }
@@ -289,6 +286,16 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
             throw ControlError(.badRequest, "The body must be a JSON object.")
         }
         return object
+    }
+
+    /// A JSON number (never a boolean), however Foundation handed it over.
+    static func number(_ value: Any) -> Double? {
+        // Foundation on Linux answers `1 is Bool` with true; its booleans are a class of their own.
+        if let number = value as? NSNumber {
+            return String(describing: type(of: number)).contains("Boolean") ? nil : number.doubleValue
+        }
+        if value is Bool { return nil }
+        return (value as? Int).map(Double.init) ?? (value as? Double)
     }
 
     static func string(_ object: [String: Any], _ key: String) throws -> String? {
