@@ -125,6 +125,15 @@ def test_state_exported_and_imported_answers_byte_identically(make_emulator, tmp
     assert unsigned_reads(started, domain_id, arn) == before
 
 
+def test_serve_refuses_to_start_on_a_bad_state_file(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"format": "sagemaker-emulator-state", "version": 9, "resources": [], "counters": []}))
+    result = subprocess.run([BINARY, "serve", "--in-memory", "--port", "0", "--state", str(path)], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode != 0
+    assert "the state file" in result.stderr and "version 9 is not supported" in result.stderr
+
+
 def test_a_bad_state_is_refused_and_changes_nothing(make_emulator):
     emulator = make_emulator()
     domain_id = create_domain(emulator.client(account="123456789012"))["DomainId"]
@@ -292,6 +301,15 @@ def test_hold_release_complete_delays_and_clock(make_emulator):
     assert client.describe_domain(DomainId=later)["CreationTime"].timestamp() > time.time() + 3500
     assert emulator.control("POST", "clock", {"advance": -5})[0] == 400
     assert emulator.control("POST", "clock", {"reset": True})[1]["offsetSeconds"] == 0
+    # Completing leaves Deleted apps listed for their retention.
+    emulator.control("PUT", "delays", {"appCreate": 0.1, "appDelete": 0.1})
+    create_profile(client, slow, "alice")
+    client.create_app(DomainId=slow, UserProfileName="alice", AppType="JupyterServer", AppName="default")
+    wait_for(lambda: client.describe_app(DomainId=slow, UserProfileName="alice", AppType="JupyterServer",
+                                         AppName="default")["Status"], "InService")
+    client.delete_app(DomainId=slow, UserProfileName="alice", AppType="JupyterServer", AppName="default")
+    emulator.control("POST", "transitions/complete")
+    assert [app["Status"] for app in client.list_apps(DomainIdEquals=slow)["Apps"]] == ["Deleted"]
     # A full reset puts the delays back.
     emulator.control("POST", "reset")
     assert emulator.control("GET", "delays")[1]["domainCreate"] == 0.1
@@ -367,6 +385,12 @@ def test_under_auth_verify_the_control_api_needs_the_admin_key(make_emulator, tm
     assert keyed.control("GET", "health")[0] == 403
     assert keyed.control("GET", "health", headers={"Authorization": "Bearer " + "x" * 24})[0] == 403
     assert keyed.control("GET", "health", headers={"Authorization": "Bearer " + key})[0] == 200
+    # Signatures are checked against the system's clock: moving the emulator's clock an hour on does not expire them.
+    status, clock = keyed.control("POST", "clock", {"advance": 3600}, headers={"Authorization": "Bearer " + key})
+    assert status == 200 and clock["offsetSeconds"] == 3600
+    signed = boto3.client("sagemaker", endpoint_url=keyed.url, region_name="us-east-1",
+                          aws_access_key_id="AKIAEXAMPLE", aws_secret_access_key="s")
+    assert signed.list_domains()["Domains"] == []
 
 
 def control_cli(emulator, *args, check=True):
