@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Terraform
+from conftest import BINARY, Terraform
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def readme_blocks(language):
+    return re.findall(rf"```{language}\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+
+
 def readme_block(language):
-    blocks = re.findall(rf"```{language}\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    blocks = readme_blocks(language)
     assert len(blocks) == 1, f"README.md should have one {language} block"
     return blocks[0]
 
@@ -38,8 +42,10 @@ def test_the_readme_terraform_example_applies_with_no_drift(make_emulator, tmp_p
 @pytest.mark.parametrize("cli", ["v1", "v2"])
 def test_the_readme_shell_example_runs_as_pasted(make_emulator, tmp_path, cli):
     emulator = make_emulator()
-    script = readme_block("bash")
+    # The blocks follow on from each other: the control API's uses the domain the first one created.
+    script = "\n".join(readme_blocks("bash"))
     assert "http://127.0.0.1:9090" in script
+    script = script.replace(".build/debug/sagemaker-emulator", BINARY)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     # `aws` is the CLI the case names: v1 from pip (python -m awscli), v2 from Debian (/usr/bin/aws).
@@ -47,11 +53,14 @@ def test_the_readme_shell_example_runs_as_pasted(make_emulator, tmp_path, cli):
                                  else "#!/bin/sh\nexec python3 -m awscli \"$@\"\n")
     (bin_dir / "aws").chmod(0o755)
     env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", AWS_CONFIG_FILE="/dev/null",
+               SAGEMAKER_EMULATOR_ENDPOINT=emulator.url,
                AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_PAGER="")
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script.replace("http://127.0.0.1:9090", emulator.url)],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.split()
-    assert '"ml.t3.medium"' in done.stdout and "JupyterServer" in lines and "InService" in lines[-1], done.stdout
-    client = emulator.client(account="111122223333")
-    assert [d["DomainName"] for d in client.list_domains()["Domains"]] == ["demo"]
+    assert '"ml.t3.medium"' in done.stdout and "JupyterServer" in done.stdout, done.stdout
+    assert re.search(r"JupyterServer\s+InService", done.stdout), done.stdout
+    assert '"Update_Failed"' in done.stdout and "Failed on purpose" in done.stdout, done.stdout
+    assert '"event" : "UpdateDomain"' in done.stdout and "role/New" in done.stdout, done.stdout
+    assert re.search(r'"removedResources" : 3\s*}\s*$', done.stdout), done.stdout
+    assert emulator.client(account="111122223333").list_domains()["Domains"] == []
