@@ -1,0 +1,44 @@
+"""The pytest plugin: `sagemaker_emulator` (one per session), `emulator` (the same, reset before each test) and
+`sagemaker_client` (a boto3 client on it)."""
+import os
+
+import pytest
+
+from . import Emulator
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("sagemaker-emulator")
+    group.addoption("--sagemaker-emulator-binary", default=None,
+                    help="the sagemaker-emulator executable (default: $SAGEMAKER_EMULATOR_BINARY, the bundled one, "
+                         "or sagemaker-emulator on PATH)")
+    group.addoption("--sagemaker-emulator-arg", action="append", default=[],
+                    help="an option for `sagemaker-emulator serve` (repeatable), such as --status-profile=realistic")
+
+
+@pytest.fixture(scope="session")
+def sagemaker_emulator(request):
+    """The session's emulator: the one at $SAGEMAKER_ENDPOINT_URL, or a process started for the session."""
+    url = os.environ.get("SAGEMAKER_ENDPOINT_URL")
+    if url:
+        yield Emulator(url)
+        return
+    emulator = Emulator.start(binary=request.config.getoption("--sagemaker-emulator-binary"),
+                              args=request.config.getoption("--sagemaker-emulator-arg"))
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def emulator(sagemaker_emulator):
+    """The session's emulator, reset (every resource, fault, hold and delay) before the test."""
+    sagemaker_emulator.reset()
+    return sagemaker_emulator
+
+
+@pytest.fixture
+def sagemaker_client(emulator):
+    """A boto3 SageMaker client on the reset emulator (account 123456789012, us-east-1, one attempt per call)."""
+    return emulator.client(account="123456789012")
