@@ -479,6 +479,16 @@ def test_the_control_api_answers_loopback_only_unless_the_admin_key_is_presented
     assert status == 403 and "loopback" in answer["message"]
     assert control(Outside, "GET", "health", headers={"Authorization": "Bearer " + key})[0] == 200
     assert emulator.control("GET", "health")[0] == 200
+    # /metrics follows the control API's rule.
+    import urllib.request
+    try:
+        urllib.request.urlopen(Outside.url + "/metrics")
+        raise AssertionError("/metrics answered a caller beyond loopback")
+    except urllib.error.HTTPError as error:
+        assert error.code == 403
+    request = urllib.request.Request(Outside.url + "/metrics", headers={"Authorization": "Bearer " + key})
+    with urllib.request.urlopen(request) as response:
+        assert b"sagemaker_requests_total" in response.read() or response.status == 200
     # The AWS API answers there as before.
     assert boto3.client("sagemaker", endpoint_url=Outside.url, region_name="us-east-1", aws_access_key_id="a",
                         aws_secret_access_key="b").list_domains()["Domains"] == []

@@ -20,6 +20,7 @@ struct AWSProtocolMiddleware: RouterMiddleware {
     let requestIDs: RequestIDs
     /// Where each served request is written down (nil: nowhere).
     var journal: RequestJournal? = nil
+    var metrics: EmulatorMetrics? = nil
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -44,6 +45,8 @@ struct AWSProtocolMiddleware: RouterMiddleware {
         context.logger.log(
             level: record.fault == nil ? .info : .notice, "request",
             metadata: Self.logMetadata(record, status: response.status.code, elapsed: elapsed))
+        metrics?.request(
+            target: record.operation, status: response.status.code, errorCode: record.errorCode, duration: elapsed)
         if let journal {
             let (seconds, attoseconds) = elapsed.components
             journal.append(
@@ -60,10 +63,10 @@ struct AWSProtocolMiddleware: RouterMiddleware {
     @inline(__always)
     static func logMetadata(_ record: RequestRecord, status: Int, elapsed: Duration) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
-            // Quoted and escaped: these come from the request and must not forge fields of the line.
-            "operation": .string(String(reflecting: record.operation)),
-            "account": .string(String(reflecting: record.account)),
-            "region": .string(String(reflecting: record.region)),
+            // From the request: the log handler quotes and escapes whatever is not plain.
+            "operation": .string(record.operation),
+            "account": .string(record.account),
+            "region": .string(record.region),
             "status": .stringConvertible(status),
             "duration_ms": .string(Self.milliseconds(elapsed)),
         ]
@@ -110,7 +113,7 @@ struct AWSProtocolMiddleware: RouterMiddleware {
             logger.error(
                 "internal failure",
                 metadata: [
-                    "operation": .string(String(reflecting: record.operation)), "error": .string(String(reflecting: error)),
+                    "operation": .string(record.operation), "error": .string(String(reflecting: error)),
                 ])
             return .internalFailure()
         }

@@ -20,7 +20,10 @@ public func buildApplication(
             description: "refusing to serve \(configuration.host) without authentication: anyone who reaches it could "
                 + "act as any account. Use --auth verify with --credentials-file, or pass --allow-unauthenticated")
     }
-    let base = try openStore(configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes)
+    let metrics = EmulatorMetrics()
+    let base = try openStore(
+        configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes,
+        commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) })
     if let stateFile = configuration.stateFile { try await loadState(stateFile, into: base) }
     // Transitions, timestamps and history run on a clock the control API can move; signatures keep the real one.
     let steerable = SteerableClock(base: clock)
@@ -36,7 +39,7 @@ public func buildApplication(
     let journal = RequestJournal(capacity: configuration.journalSize)
     let router = buildRouter(
         service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs,
-        faults: controls.faults, journal: journal)
+        faults: controls.faults, journal: journal, metrics: metrics)
     let control = Router(context: EmulatorRequestContext.self)
     if case .verify = configuration.authentication {
         control.add(middleware: ControlAccessMiddleware(adminKey: configuration.adminKey, requiresKey: true))
@@ -44,7 +47,7 @@ public func buildApplication(
         control.add(middleware: ControlAccessMiddleware(adminKey: configuration.adminKey, requiresKey: false))
     }
     ControlAPI(
-        store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal,
+        store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
         storeDescription: configuration.storage.logDescription, started: .now
     ).addRoutes(to: control)
     let responder = EmulatorResponder(aws: router.buildResponder(), control: control.buildResponder())
@@ -92,13 +95,15 @@ public struct UnsafeConfiguration: Error, CustomStringConvertible {
 
 /// The store a configuration names, created and migrated if needed.
 func openStore(
-    _ storage: EmulatorConfiguration.Storage, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes
+    _ storage: EmulatorConfiguration.Storage, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes,
+    commitObserver: CommitObserver? = nil
 ) throws -> SQLiteResourceStore {
     switch storage {
     case .memory:
-        return try SQLiteResourceStore(maxDocumentBytes: maxDocumentBytes)
+        return try SQLiteResourceStore(maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver)
     case .sqlite(let directory):
-        return try SQLiteResourceStore(directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes)
+        return try SQLiteResourceStore(
+            directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver)
     }
 }
 
@@ -129,10 +134,10 @@ public func buildRouter(
 
 func buildRouter(
     service: some SageMakerHandler, configuration: EmulatorConfiguration, clock: any EmulatorClock, logger: Logger,
-    requestIDs: RequestIDs, faults: FaultRules? = nil, journal: RequestJournal? = nil
+    requestIDs: RequestIDs, faults: FaultRules? = nil, journal: RequestJournal? = nil, metrics: EmulatorMetrics? = nil
 ) -> Router<EmulatorRequestContext> {
     let router = Router(context: EmulatorRequestContext.self)
-    router.add(middleware: AWSProtocolMiddleware(requestIDs: requestIDs, journal: journal))
+    router.add(middleware: AWSProtocolMiddleware(requestIDs: requestIDs, journal: journal, metrics: metrics))
     router.add(middleware: CallerMiddleware(configuration: configuration, clock: clock))
     let responder = OperationResponder(handler: service, maxBodyBytes: configuration.maxBodyBytes, faults: faults)
     router.post("/") { request, context in try await responder.respond(request, context: context) }

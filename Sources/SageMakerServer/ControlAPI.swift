@@ -13,6 +13,7 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     let scheduler: StatusScheduler<Store>
     let clock: SteerableClock
     let journal: RequestJournal
+    let metrics: EmulatorMetrics
     let storeDescription: String
     let started: ContinuousClock.Instant
 
@@ -22,6 +23,12 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     static var maxBodyBytes: Int { 1 << 30 }
 
     func addRoutes(to router: Router<EmulatorRequestContext>) {
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            let text = metrics.exposition(resources: try await store.countsByStatus())
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+        }
         let api = router.group("_emulator")
         api.get("health") { _, _ in try await health() }
         api.post("reset") { request, _ in try await reset(request) }
@@ -392,7 +399,7 @@ struct ControlAccessMiddleware: RouterMiddleware {
     }
 }
 
-/// Sends `/_emulator/...` to the control API and everything else to the AWS API: the AWS path never runs the
+/// Sends `/_emulator/...` and `/metrics` to the control API and everything else to the AWS API: the AWS path never runs the
 /// control API's routing or middleware, and no AWS request (always `POST /`) reaches the control API.
 struct EmulatorResponder<AWS: HTTPResponder, Control: HTTPResponder>: HTTPResponder
 where AWS.Context == EmulatorRequestContext, Control.Context == EmulatorRequestContext {
@@ -400,7 +407,7 @@ where AWS.Context == EmulatorRequestContext, Control.Context == EmulatorRequestC
     let control: Control
 
     func respond(to request: Request, context: EmulatorRequestContext) async throws -> Response {
-        if request.head.path?.utf8.starts(with: "/_emulator".utf8) == true {
+        if let path = request.head.path, path.utf8.starts(with: "/_emulator".utf8) || path == "/metrics" {
             return try await control.respond(to: request, context: context)
         }
         return try await aws.respond(to: request, context: context)

@@ -4,18 +4,26 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import Synchronization
 
-/// Writes one line per event to standard error, in swift-log's stream format
-/// (`<time> <level> <label>: key=value ... [<source>] <message>`), but renders metadata only when a line is written:
-/// swift-log's `StreamLogHandler` re-renders its metadata whenever a key is set, and Hummingbird sets one on every
-/// request's logger, so that cost was paid by every request even with the log off.
+/// Writes one line per event to standard error, as text in swift-log's stream format
+/// (`<time> <level> <label>: key=value ... [<source>] <message>`) or as one JSON object per line (`--log-format json`).
+/// Metadata is rendered only when a line is written (swift-log's `StreamLogHandler` re-renders it whenever a key is
+/// set, and Hummingbird sets one on every request's logger), and the time is formatted once a second, not per line.
 public struct EmulatorLogHandler: LogHandler {
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     private let label: String
+    private let format: Format
 
-    public init(label: String) {
+    public init(label: String, format: Format = .text) {
         self.label = label
+        self.format = format
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -32,12 +40,9 @@ public struct EmulatorLogHandler: LogHandler {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
-        var line = Self.timestamp()
-        line += " \(event.level) \(label):"
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(value)"
-        }
-        line += " [\(event.source)] \(event.message)\n"
+        var line = Self.line(
+            format, time: Self.timestamp(), level: event.level, label: label, metadata: merged,
+            source: event.source, message: "\(event.message)")
         // One write(2) per line: lines from concurrent requests do not interleave.
         line.withUTF8 { bytes in
             var offset = 0
@@ -49,13 +54,119 @@ public struct EmulatorLogHandler: LogHandler {
         }
     }
 
-    /// Local time as `YYYY-MM-DDTHH:MM:SS+ZZZZ`.
+    /// The line as written, newline included.
+    static func line(
+        _ format: Format, time: String, level: Logger.Level, label: String, metadata: Logger.Metadata, source: String,
+        message: String
+    ) -> String {
+        var line = ""
+        line.reserveCapacity(256)
+        switch format {
+        case .text:
+            line += time + " \(level) " + label + ":"
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                line += " " + key + "=" + Self.textValue(value)
+            }
+            line += " [" + source + "] " + message + "\n"
+        case .json:
+            line += "{\"time\":"
+            JSONText.append(time, to: &line)
+            line += ",\"level\":\"\(level)\",\"label\":"
+            JSONText.append(label, to: &line)
+            line += ",\"source\":"
+            JSONText.append(source, to: &line)
+            line += ",\"message\":"
+            JSONText.append(message, to: &line)
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                line += ","
+                JSONText.append(key, to: &line)
+                line += ":"
+                JSONText.append(value, to: &line)
+            }
+            line += "}\n"
+        }
+        return line
+    }
+
+    /// A value as the text format shows it: bare when it is plain (letters, digits, `.-_:/`), else quoted and
+    /// escaped, so that a value from a request can never forge a field or a line.
+    static func textValue(_ value: Logger.Metadata.Value) -> String {
+        let text = "\(value)"
+        let plain = !text.isEmpty && text.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
+                || byte == UInt8(ascii: "/")
+        }
+        if case .string = value, !plain { return String(reflecting: text) }
+        if case .stringConvertible = value, !plain { return String(reflecting: text) }
+        return text
+    }
+
+    private struct CachedTime {
+        var second: time_t = -1
+        var text = ""
+    }
+
+    private static let cachedTime = Mutex(CachedTime())
+
+    /// Local time as `YYYY-MM-DDTHH:MM:SS+ZZZZ`, formatted once per second.
     static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 32)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let now = time(nil)
+        return cachedTime.withLock { cached in
+            if cached.second == now { return cached.text }
+            var seconds = now
+            var parts = tm()
+            localtime_r(&seconds, &parts)
+            var buffer = [CChar](repeating: 0, count: 32)
+            let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+            cached.text = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            cached.second = now
+            return cached.text
+        }
+    }
+}
+
+/// JSON text for log lines: strings escaped as RFC 8259 requires; metadata values as strings, lists and objects.
+enum JSONText {
+    static func append(_ value: Logger.Metadata.Value, to line: inout String) {
+        switch value {
+        case .string(let text): append(text, to: &line)
+        case .stringConvertible(let convertible): append(convertible.description, to: &line)
+        case .array(let values):
+            line += "["
+            for (index, element) in values.enumerated() {
+                if index > 0 { line += "," }
+                append(element, to: &line)
+            }
+            line += "]"
+        case .dictionary(let values):
+            line += "{"
+            for (index, (key, element)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { line += "," }
+                append(key, to: &line)
+                line += ":"
+                append(element, to: &line)
+            }
+            line += "}"
+        }
+    }
+
+    static func append(_ text: String, to line: inout String) {
+        line += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                line += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        line += "\""
     }
 }

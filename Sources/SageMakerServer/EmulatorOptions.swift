@@ -144,6 +144,8 @@ public enum EmulatorOptions {
         "max-body-bytes", default: 1 << 20, help: "largest request body accepted; larger ones get HTTP 413")
     public static let logLevel = Setting(
         "log-level", default: "info", help: "trace, debug, info, notice, warning, error; one line per request at `info`")
+    public static let logFormat = Setting(
+        "log-format", default: "text", help: "`text` (key=value lines) or `json` (one JSON object per line)")
     public static let auth = Setting(
         "auth", default: "off",
         help: "`off`: the access key names the account; `verify`: SigV4 checked against `--credentials-file`")
@@ -187,7 +189,7 @@ public enum EmulatorOptions {
         appCreateDelay.option, appDeleteDelay.option, imageDelay.option, deletedAppRetention.option, maxDomains.option,
         maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,
         maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
-        maxBodyBytes.option, logLevel.option, auth.option, credentialsFile.option, allowUnauthenticated.option,
+        maxBodyBytes.option, logLevel.option, logFormat.option, auth.option, credentialsFile.option, allowUnauthenticated.option,
         idleTimeout.option, requestTimeout.option, maxConnections.option, maxDocumentBytes.option, state.option,
         adminKey.option, journalSize.option, domains.option,
         userProfilesPerDomain.option, account.option, region.option, prefix.option,

@@ -23,9 +23,12 @@ final class GroupCommitter: Sendable {
     private let queue = Mutex(Queue())
     /// Upper bound of writes in one transaction.
     private let maxBatch = 256
+    /// Told of every commit: how many writes it held and how long it took (metrics).
+    private let observer: CommitObserver?
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, observer: CommitObserver? = nil) {
         self.writer = writer
+        self.observer = observer
     }
 
     /// Runs `body` in the next transaction. `singleStatement`: the body executes one statement at most, so it needs
@@ -67,6 +70,7 @@ final class GroupCommitter: Sendable {
             }
             if batch.isEmpty { return }
             var outcomes: [(any Error)?]
+            let started = ContinuousClock.now
             do {
                 outcomes = try await writer.writeWithoutTransaction { db in
                     var outcomes = [(any Error)?](repeating: nil, count: batch.count)
@@ -95,12 +99,16 @@ final class GroupCommitter: Sendable {
                 // The commit itself failed: nothing of the batch was written.
                 outcomes = [(any Error)?](repeating: error, count: batch.count)
             }
+            observer?(batch.count, ContinuousClock.now - started)
             for (job, outcome) in zip(batch, outcomes) {
                 job.finish(outcome)
             }
         }
     }
 }
+
+/// Called after each commit with the number of writes it held and its duration.
+public typealias CommitObserver = @Sendable (_ writes: Int, _ duration: Duration) -> Void
 
 /// Carries a write's result out of the database closure; written once, read after the commit.
 private final class ResultSlot<T>: @unchecked Sendable {

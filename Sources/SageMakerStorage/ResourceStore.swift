@@ -158,12 +158,27 @@ public protocol ResourceStore: Sendable {
     /// How many resources of each kind the store holds (kinds with none are left out); cheap at any scale.
     func countsByKind() async throws -> [ResourceKind: Int]
 
+    /// How many resources of each kind are in each status (a scan of an index of the two: for metrics, not requests).
+    func countsByStatus() async throws -> [ResourceStatusCount]
+
     /// Every resource (in insertion order) and every counter, read as one consistent state.
     func contents() async throws -> StoreContents
 
     /// Replaces everything the store holds with `contents`, atomically and durably. The resources keep their order
     /// (new sequence numbers, in the order given) and start again at revision 1.
     func replaceAll(with contents: StoreContents) async throws
+}
+
+/// How many resources of a kind are in a status.
+public struct ResourceStatusCount: Sendable, Equatable {
+    public var kind: ResourceKind
+    public var status: String
+    public var count: Int
+    public init(kind: ResourceKind, status: String, count: Int) {
+        self.kind = kind
+        self.status = status
+        self.count = count
+    }
 }
 
 /// A named counter of a scope (`ResourceTransaction.nextCounterValue`) and the value it last handed out.

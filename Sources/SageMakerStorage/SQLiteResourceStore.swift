@@ -12,15 +12,22 @@ public final class SQLiteResourceStore: ResourceStore {
     private let owner: (any Sendable)?
 
     /// Opens (creating and migrating) `sagemaker.sqlite` in a data directory, which it keeps locked.
-    public convenience init(directory: DataDirectory, maxDocumentBytes: Int = defaultMaxDocumentBytes) throws {
-        try self.init(path: directory.file(named: "sagemaker.sqlite"), owner: directory, maxDocumentBytes: maxDocumentBytes)
+    public convenience init(
+        directory: DataDirectory, maxDocumentBytes: Int = defaultMaxDocumentBytes, commitObserver: CommitObserver? = nil
+    ) throws {
+        try self.init(
+            path: directory.file(named: "sagemaker.sqlite"), owner: directory, maxDocumentBytes: maxDocumentBytes,
+            commitObserver: commitObserver)
     }
 
     /// 256 KiB: a domain with every setting filled is a few KiB.
     public static let defaultMaxDocumentBytes = 256 << 10
 
     /// Opens (creating and migrating) the database file `path`. `owner` is kept alive as long as the store.
-    public init(path: String, owner: (any Sendable)? = nil, maxDocumentBytes: Int = defaultMaxDocumentBytes) throws {
+    public init(
+        path: String, owner: (any Sendable)? = nil, maxDocumentBytes: Int = defaultMaxDocumentBytes,
+        commitObserver: CommitObserver? = nil
+    ) throws {
         self.maxDocumentBytes = maxDocumentBytes
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -31,16 +38,16 @@ public final class SQLiteResourceStore: ResourceStore {
         try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         writer = pool
         self.owner = owner
-        committer = GroupCommitter(writer: writer)
+        committer = GroupCommitter(writer: writer, observer: commitObserver)
         try Self.migrator.migrate(writer)
     }
 
     /// An in-memory database, for tests.
-    public init(maxDocumentBytes: Int = defaultMaxDocumentBytes) throws {
+    public init(maxDocumentBytes: Int = defaultMaxDocumentBytes, commitObserver: CommitObserver? = nil) throws {
         self.maxDocumentBytes = maxDocumentBytes
         writer = try DatabaseQueue()
         owner = nil
-        committer = GroupCommitter(writer: writer)
+        committer = GroupCommitter(writer: writer, observer: commitObserver)
         try Self.migrator.migrate(writer)
     }
 
@@ -107,6 +114,10 @@ public final class SQLiteResourceStore: ResourceStore {
         migrator.registerMigration("v6-revisions") { db in
             // Writes are conditional on the revision they read (instead of on every column's old value).
             try db.execute(sql: "ALTER TABLE resources ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+        }
+        migrator.registerMigration("v7-status-index") { db in
+            // Counts by kind and status (metrics) read this index, never the documents.
+            try db.execute(sql: "CREATE INDEX resources_by_status ON resources(kind, status)")
         }
         return migrator
     }
@@ -413,6 +424,14 @@ extension SQLiteResourceStore {
         }
         cache.invalidateAll(stamp: stamp)
         return removed
+    }
+
+    public func countsByStatus() async throws -> [ResourceStatusCount] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, status, COUNT(*) FROM resources GROUP BY kind, status").compactMap { row in
+                ResourceKind(rawValue: row[0]).map { ResourceStatusCount(kind: $0, status: row[1], count: row[2]) }
+            }
+        }
     }
 
     public func countsByKind() async throws -> [ResourceKind: Int] {

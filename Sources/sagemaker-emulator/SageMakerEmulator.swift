@@ -34,7 +34,11 @@ struct Serve: AsyncParsableCommand {
             try OptionValues(.serve, arguments: options, environment: ProcessInfo.processInfo.environment)
         }
         let configuration = try validated { try EmulatorConfiguration(values) }
-        LoggingSystem.bootstrap(EmulatorLogHandler.init)
+        let formatName = try validated { try values.value(EmulatorOptions.logFormat) }
+        guard let format = EmulatorLogHandler.Format(rawValue: formatName) else {
+            throw ValidationError("--log-format must be text or json")
+        }
+        LoggingSystem.bootstrap { label in EmulatorLogHandler(label: label, format: format) }
         var logger = Logger(label: "sagemaker-emulator")
         let levelName = try validated { try values.value(EmulatorOptions.logLevel) }
         guard let level = Logger.Level(rawValue: levelName) else {

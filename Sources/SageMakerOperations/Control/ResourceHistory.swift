@@ -301,6 +301,8 @@ public struct HistoryRecordingStore<Base: ResourceStore>: ResourceStore {
 
     public func countsByKind() async throws -> [ResourceKind: Int] { try await base.countsByKind() }
 
+    public func countsByStatus() async throws -> [ResourceStatusCount] { try await base.countsByStatus() }
+
     public func contents() async throws -> StoreContents { try await base.contents() }
 
     public func replaceAll(with contents: StoreContents) async throws { try await base.replaceAll(with: contents) }
