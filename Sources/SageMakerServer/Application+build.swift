@@ -48,7 +48,8 @@ public func buildApplication(
     }
     ControlAPI(
         store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
-        storeDescription: configuration.storage.logDescription, started: .now
+        storeDescription: configuration.storage.logDescription, started: .now,
+        console: try Console(store: store, controls: controls, journal: journal)
     ).addRoutes(to: control)
     let responder = EmulatorResponder(aws: router.buildResponder(), control: control.buildResponder())
     let softLimit = FileDescriptorLimit.raise()

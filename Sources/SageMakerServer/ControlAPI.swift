@@ -16,6 +16,7 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     let metrics: EmulatorMetrics
     let storeDescription: String
     let started: ContinuousClock.Instant
+    let console: Console<Store>
 
     var controls: EmulatorControls { service.controls }
 
@@ -30,6 +31,7 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
         let api = router.group("_emulator")
+        console.addRoutes(to: api)
         api.get("health") { _, _ in try await health() }
         api.post("reset") { request, _ in try await reset(request) }
         api.get("state") { _, _ in try await exportState() }

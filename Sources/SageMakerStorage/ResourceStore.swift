@@ -155,6 +155,9 @@ public protocol ResourceStore: Sendable {
     /// atomic, durable write; returns how many resources went.
     func removeAll(account: String?, region: String?) async throws -> Int
 
+    /// How many resources each account and region holds (scopes with none are left out), from the maintained counts.
+    func countsByScope() async throws -> [ResourceScope: Int]
+
     /// How many resources of each kind the store holds (kinds with none are left out); cheap at any scale.
     func countsByKind() async throws -> [ResourceKind: Int]
 

@@ -426,6 +426,19 @@ extension SQLiteResourceStore {
         return removed
     }
 
+    public func countsByScope() async throws -> [ResourceScope: Int] {
+        try await writer.read { db in
+            var counts: [ResourceScope: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT account, region, SUM(count) FROM resource_counts GROUP BY account, region HAVING SUM(count) > 0")
+            {
+                counts[ResourceScope(account: row[0], region: row[1])] = row[2]
+            }
+            return counts
+        }
+    }
+
     public func countsByStatus() async throws -> [ResourceStatusCount] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT kind, status, COUNT(*) FROM resources GROUP BY kind, status").compactMap { row in

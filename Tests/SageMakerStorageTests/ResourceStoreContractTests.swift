@@ -242,6 +242,7 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         _ = try await store.insert(inRegion, limit: nil)
         _ = try await store.transaction { tx in try tx.nextCounterValue("uid/d-1", scope: scope, start: 10) }
         #expect(try await store.countsByKind() == [.domain: 3, .userProfile: 1])
+        #expect(try await store.countsByScope() == [scope: 2, other: 1, otherRegion: 1])
         _ = try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.status = "InService" }
         #expect(Set(try await store.countsByStatus().map { "\($0.kind.rawValue) \($0.status) \($0.count)" })
             == ["domain Pending 2", "domain InService 1", "user-profile Pending 1"])

@@ -111,3 +111,22 @@ def test_without_a_binary_the_error_says_where_it_looked(monkeypatch, tmp_path):
     with pytest.raises(EmulatorError) as caught:
         find_binary()
     assert "SAGEMAKER_EMULATOR_BINARY" in str(caught.value)
+
+
+def test_the_binary_in_use_is_the_one_this_install_should_use():
+    import os
+    import shutil
+    import subprocess
+    binary = find_binary()
+    if os.environ.get("SAGEMAKER_EMULATOR_EXPECT_BUNDLED") == "1":
+        # Installed from the platform wheel into an environment without Swift.
+        assert binary == str(sagemaker_emulator.BUNDLED)
+        assert shutil.which("swift") is None and shutil.which("swiftc") is None
+        linked = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+        assert "libswiftCore" not in linked and "libFoundation" not in linked, linked
+    else:
+        # Installed from the source tree: a pure package, the binary named by the environment.
+        assert not sagemaker_emulator.BUNDLED.exists()
+        assert binary == os.environ["SAGEMAKER_EMULATOR_BINARY"]
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("sagemaker-emulator ") and "botocore" in version

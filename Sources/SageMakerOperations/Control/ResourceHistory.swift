@@ -303,6 +303,8 @@ public struct HistoryRecordingStore<Base: ResourceStore>: ResourceStore {
 
     public func countsByStatus() async throws -> [ResourceStatusCount] { try await base.countsByStatus() }
 
+    public func countsByScope() async throws -> [ResourceScope: Int] { try await base.countsByScope() }
+
     public func contents() async throws -> StoreContents { try await base.contents() }
 
     public func replaceAll(with contents: StoreContents) async throws { try await base.replaceAll(with: contents) }
