@@ -192,4 +192,20 @@ final class Rolls: Sendable {
         #expect(kept.map(\.event) == ["Removal", "StatusTransition", "Removal"])
         #expect(kept.map(\.sequence) == [3, 4, 5])
     }
+
+    @Test func theHistoryIsBoundedByBytesToo() {
+        // Each entry costs its documents plus 256: three of 1,256 fit in 4,000 bytes.
+        let history = ResourceHistory(capacity: 100, capacityBytes: 4_000)
+        let scope = ResourceScope(account: "111111111111", region: "us-east-1")
+        for index in 0..<10 {
+            let resource = StoredResource(
+                kind: .domain, scope: scope, id: "d-\(index)", nameKey: "n", status: "Pending",
+                document: Data(repeating: UInt8(ascii: "a"), count: 1_000))
+            history.record(before: nil, after: resource, at: Date())
+        }
+        let kept = history.events(account: nil, region: nil, kind: nil, limit: 100)
+        #expect(kept.map(\.sequence) == [8, 9, 10])
+        history.removeAll(account: "111111111111", region: "us-east-1")
+        #expect(history.events(account: nil, region: nil, kind: nil, limit: 100).isEmpty)
+    }
 }

@@ -51,25 +51,44 @@ public final class ResourceHistory: Sendable {
         var bytes: Int { (before?.bytes ?? 0) + (after?.bytes ?? 0) + 256 }
     }
 
+    /// A ring of at most `capacity` entries: `count` of them from `start` on, oldest first.
     private struct State {
-        var entries: [Entry] = []
-        /// Index of the oldest entry in `entries` (a ring once full).
+        var slots: [Entry?]
         var start = 0
+        var count = 0
         var bytes = 0
         var nextSequence = 1
+
+        mutating func dropOldest() {
+            bytes -= slots[start]?.bytes ?? 0
+            slots[start] = nil
+            start = (start + 1) % slots.count
+            count -= 1
+        }
+
+        var ordered: [Entry] { (0..<count).compactMap { slots[(start + $0) % slots.count] } }
+
+        mutating func replace(with entries: [Entry]) {
+            slots = [Entry?](repeating: nil, count: slots.count)
+            for (index, entry) in entries.enumerated() { slots[index] = entry }
+            start = 0
+            count = entries.count
+            bytes = entries.reduce(0) { $0 + $1.bytes }
+        }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     public let capacity: Int
     public let capacityBytes: Int
 
     public init(capacity: Int = 10_000, capacityBytes: Int = 64 << 20) {
-        self.capacity = capacity
+        self.capacity = max(1, capacity)
         self.capacityBytes = capacityBytes
+        state = Mutex(State(slots: [Entry?](repeating: nil, count: max(1, capacity))))
     }
 
     /// Records a change from `before` to `after` (nil: created or removed) at `time`; a write that changed neither
-    /// status, document nor tags (a held transition moved on) is not a change.
+    /// status, document nor tags (a held transition moved on) is not a change. Dropping the oldest costs O(1).
     func record(before: StoredResource?, after: StoredResource?, at time: Date) {
         guard let resource = after ?? before else { return }
         if let before, let after, before.status == after.status, before.document == after.document,
@@ -83,40 +102,26 @@ public final class ResourceHistory: Sendable {
                 sequence: state.nextSequence, time: time, kind: resource.kind, scope: resource.scope, id: resource.id,
                 attribution: attribution, before: before.map(Version.init), after: after.map(Version.init))
             state.nextSequence += 1
+            if state.count == state.slots.count { state.dropOldest() }
+            state.slots[(state.start + state.count) % state.slots.count] = entry
+            state.count += 1
             state.bytes += entry.bytes
-            if state.entries.count < capacity {
-                state.entries.append(entry)
-            } else {
-                state.bytes -= state.entries[state.start].bytes
-                state.entries[state.start] = entry
-                state.start = (state.start + 1) % capacity
-            }
-            while state.bytes > capacityBytes, !state.entries.isEmpty {
-                // Over the byte bound: drop the oldest (the ring becomes a plain array again).
-                let ordered = Array(state.entries[state.start...] + state.entries[..<state.start])
-                state.bytes -= ordered[0].bytes
-                state.entries = Array(ordered.dropFirst())
-                state.start = 0
-            }
+            while state.bytes > capacityBytes, state.count > 1 { state.dropOldest() }
         }
     }
 
     /// Entries oldest first.
     func entries(where include: (Entry) -> Bool) -> [Entry] {
-        state.withLock { state in
-            (state.entries[state.start...] + state.entries[..<state.start]).filter(include)
-        }
+        state.withLock { $0.ordered.filter(include) }
     }
 
     public func removeAll(account: String? = nil, region: String? = nil) {
         state.withLock { state in
-            let kept = (state.entries[state.start...] + state.entries[..<state.start]).filter { entry in
+            let kept = state.ordered.filter { entry in
                 guard let account else { return false }
                 return !(entry.scope.account == account && (region == nil || entry.scope.region == region))
             }
-            state.entries = Array(kept)
-            state.start = 0
-            state.bytes = kept.reduce(0) { $0 + $1.bytes }
+            state.replace(with: kept)
         }
     }
 
