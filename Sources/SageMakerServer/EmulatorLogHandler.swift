@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import Logging
 import Synchronization
 
@@ -40,18 +41,11 @@ public struct EmulatorLogHandler: LogHandler {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
-        var line = Self.line(
+        let line = Self.line(
             format, time: Self.timestamp(), level: event.level, label: label, metadata: merged,
             source: event.source, message: "\(event.message)")
-        // One write(2) per line: lines from concurrent requests do not interleave.
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(2, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        // Lines are batched: a request's line costs an append; warnings and worse are written at once.
+        LogOutput.standardError.append(line, now: event.level >= .warning)
     }
 
     /// The line as written, newline included.
@@ -123,6 +117,61 @@ public struct EmulatorLogHandler: LogHandler {
             cached.text = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             cached.second = now
             return cached.text
+        }
+    }
+}
+
+/// Standard error, written in batches: lines are appended to a buffer that a background thread writes every 20 ms
+/// (or at once when it holds 64 KiB, when a line asks for it, and at exit), so that the request log costs one
+/// write(2) per batch instead of one per request. Whole lines only, in the order they were logged. A crash loses at
+/// most the last 20 ms of lines.
+final class LogOutput: Sendable {
+    static let standardError = LogOutput(descriptor: 2)
+
+    private let pending = Mutex<[UInt8]>([])
+    /// Held while a batch is taken and written, so that batches reach the file in order.
+    private let writing = Mutex<Void>(())
+    private let descriptor: Int32
+
+    private init(descriptor: Int32) {
+        self.descriptor = descriptor
+        atexit { LogOutput.standardError.flush() }
+        let thread = Thread { [self] in
+            while true {
+                usleep(20_000)
+                flush()
+            }
+        }
+        thread.name = "log-output"
+        thread.start()
+    }
+
+    func append(_ line: String, now: Bool) {
+        var line = line
+        let full = line.withUTF8 { bytes in
+            pending.withLock { buffer in
+                buffer.append(contentsOf: bytes)
+                return buffer.count >= 1 << 16
+            }
+        }
+        if full || now { flush() }
+    }
+
+    func flush() {
+        writing.withLock { _ in
+            let batch = pending.withLock { buffer in
+                let batch = buffer
+                buffer = []
+                return batch
+            }
+            batch.withUnsafeBufferPointer { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+                    if written <= 0 { return }
+                    offset += written
+                }
+            }
         }
     }
 }
