@@ -250,7 +250,7 @@ def test_start_up_names_the_store_and_its_file(tmp_path):
     from conftest import BINARY, free_port
 
     for args, expected in [(["--data-dir", str(tmp_path / "data")], f"store=sqlite:{tmp_path}/data/sagemaker.sqlite"),
-                           (["--in-memory"], "store=memory (nothing survives a restart)")]:
+                           (["--in-memory"], 'store="memory (nothing survives a restart)"')]:
         process = subprocess.Popen([BINARY, "serve", "--port", str(free_port()), *args], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True)
         try:
