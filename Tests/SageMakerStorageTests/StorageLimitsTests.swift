@@ -76,4 +76,25 @@ import Testing
         cache.written(key, resource("huge", bytes: 400_000), stamp: cache.nextStamp())
         #expect(cache.lookup(key) == nil)
     }
+
+    @Test func aWholesaleRemovalRefusesCacheFillsThatBeganBeforeIt() {
+        let cache = ResourceCache(capacity: 1_000, capacityBytes: 1 << 20)
+        let key = ResourceCache.Key(kind: .domain, scope: scope, id: "d-1")
+        cache.written(key, resource("d-1", bytes: 10), stamp: cache.nextStamp())
+        // A read that began before the reset (it saw the old row) and a write committed before it arrive late.
+        let readBegan = cache.currentStamp
+        let writtenBefore = cache.nextStamp()
+        cache.invalidateAll(stamp: cache.nextStamp())
+        #expect(cache.lookup(key) == nil)
+        cache.read(key, resource("d-1", bytes: 10), stamp: readBegan)
+        cache.written(key, resource("d-1", bytes: 10), stamp: writtenBefore)
+        #expect(cache.lookup(key) == nil)
+        // A read that began while the reset was committing carries its stamp, and is refused too.
+        cache.read(key, resource("d-1", bytes: 10), stamp: cache.currentStamp)
+        #expect(cache.lookup(key) == nil)
+        // Writes after it fill the cache again.
+        cache.written(key, nil, stamp: cache.nextStamp())
+        #expect(cache.lookup(key) == .some(nil))
+    }
 }
+
