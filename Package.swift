@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Wire: AWS JSON 1.1 codec and error bodies. Knows nothing of HTTP frameworks.
@@ -41,10 +42,15 @@ let package = Package(
         // Code generator: parse the botocore model -> trim -> render Swift.
         .target(name: "SageMakerCodegen", swiftSettings: swiftSettings),
         .executableTarget(name: "sagemaker-codegen", dependencies: ["SageMakerCodegen"], swiftSettings: swiftSettings),
-        // Storage: a protocol and its SQLite implementation.
+        // Storage: a protocol, its SQLite implementation (the default) and its PostgreSQL one (several replicas).
         .target(
             name: "SageMakerStorage",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Operations: the behaviour of the API.
@@ -96,7 +102,15 @@ let package = Package(
         // Test targets mirror the library targets.
         .testTarget(name: "AWSWireTests", dependencies: ["AWSWire"], swiftSettings: swiftSettings),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: swiftSettings),
-        .testTarget(name: "SageMakerStorageTests", dependencies: ["SageMakerStorage"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SageMakerStorageTests",
+            dependencies: [
+                "SageMakerStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Fixture/: a small service model and the golden files rendered from it (read by the tests, not compiled).
         .testTarget(
             name: "SageMakerCodegenTests", dependencies: ["SageMakerCodegen"], exclude: ["Fixture"],

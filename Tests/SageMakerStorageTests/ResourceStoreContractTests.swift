@@ -3,15 +3,21 @@ import SageMakerStorage
 import Testing
 
 /// What every `ResourceStore` promises, written once against `some ResourceStore` and run on each implementation:
-/// a second backend joins `StoreUnderTest` and is held to the same cases.
+/// a second backend joins `StoreUnderTest` and is held to the same cases. PostgreSQL joins when
+/// `SAGEMAKER_EMULATOR_TEST_DATABASE_URL` names a server (`scripts/test` starts one; each case gets a new database).
 enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqliteInMemory
     case sqliteFile
+    case postgres
 
     var testDescription: String { rawValue }
 
+    static var allCases: [StoreUnderTest] {
+        TestPostgres.serverURL == nil ? [.sqliteInMemory, .sqliteFile] : [.sqliteInMemory, .sqliteFile, .postgres]
+    }
+
     /// A fresh, empty store; `cleanUp` removes what it left on disk.
-    func open() throws -> (store: any ResourceStore, cleanUp: @Sendable () -> Void) {
+    func open() async throws -> (store: any ResourceStore, cleanUp: @Sendable () -> Void) {
         switch self {
         case .sqliteInMemory:
             return (try SQLiteResourceStore(), {})
@@ -20,6 +26,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let store = try SQLiteResourceStore(path: directory.appendingPathComponent("db.sqlite").path)
             return (store, { try? FileManager.default.removeItem(at: directory) })
+        case .postgres:
+            let store = try await PostgresResourceStore.open(url: try await TestPostgres.newDatabase(), logger: TestPostgres.logger)
+            return (store, { store.close() })
         }
     }
 }
@@ -39,7 +48,7 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
     }
 
     func run(_ backend: StoreUnderTest, _ body: (any ResourceStore) async throws -> Void) async throws {
-        let (store, cleanUp) = try backend.open()
+        let (store, cleanUp) = try await backend.open()
         defer { cleanUp() }
         try await body(store)
     }

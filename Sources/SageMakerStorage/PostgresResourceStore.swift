@@ -1,0 +1,329 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The store for several replicas: one PostgreSQL database that every `serve` process shares. No cache: every read
+/// goes to the database, so a write acknowledged by one replica is what the next read on any replica sees.
+///
+/// Transactions run on one pooled connection at READ COMMITTED. A resource a transaction fetches is read `FOR UPDATE`,
+/// so two transactions that touch the same resource (an UpdateDomain and another, a CreateUserProfile and the
+/// DeleteDomain of its domain) apply one after the other, on any replica. Quotas lock the scope's count row; names are
+/// held by unique indexes. See `PostgresTransaction` for how a synchronous body reads from an asynchronous database.
+public final class PostgresResourceStore: ResourceStore, Service {
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    let logger: Logger
+    /// The largest document (with its tags) a resource may be stored with.
+    public let maxDocumentBytes: Int
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations it lacks, and returns
+    /// the store. The pool opens at most `maximumConnections` connections.
+    public static func open(
+        url: String, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes, maximumConnections: Int = 16,
+        logger: Logger
+    ) async throws -> PostgresResourceStore {
+        var configuration = try PostgresLocation(url: url).clientConfiguration
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.minimumConnections = 1
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let store = PostgresResourceStore(
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger), maxDocumentBytes: maxDocumentBytes,
+            started: signal, logger: logger)
+        // The client refuses (with a warning) to lease before its run() began: wait for the task that calls it.
+        for await _ in started { break }
+        await Task.yield()
+        do {
+            try await PostgresMigrations.migrate(store.client, logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
+        return store
+    }
+
+    private init(
+        client: PostgresClient, maxDocumentBytes: Int, started: AsyncStream<Void>.Continuation, logger: Logger
+    ) {
+        self.client = client
+        self.maxDocumentBytes = maxDocumentBytes
+        self.logger = logger
+        // The pool works only while its run() does; it runs from the moment the store exists until `close`.
+        runner = Task {
+            started.yield()
+            started.finish()
+            await client.run()
+        }
+    }
+
+    /// Closes the pool's connections; the store answers nothing afterwards.
+    public func close() {
+        runner.cancel()
+    }
+
+    /// Runs until the service group shuts down, then closes the pool.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        close()
+        await runner.value
+    }
+
+    /// A server setting as the store's connections have it (`fsync`, `synchronous_commit`), for the durability tests.
+    public func databaseSetting(_ name: String) async throws -> String? {
+        for try await value in try await client.query("SELECT current_setting(\(name))", logger: logger).decode(String.self) {
+            return value
+        }
+        return nil
+    }
+
+    /// The newest migration applied to the database.
+    public func schemaVersion() async throws -> Int {
+        for try await version in try await client.query(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger
+        ).decode(Int.self) {
+            return version
+        }
+        return 0
+    }
+
+    // MARK: - Reads outside transactions
+
+    public func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) async throws -> StoredResource? {
+        try await client.withConnection { connection in
+            try await PostgresRows.fetch(connection, kind, scope, id, lock: false, logger: logger)
+        }
+    }
+
+    public func list(
+        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
+    ) async throws -> [StoredResource] {
+        try await client.withConnection { connection in
+            try await PostgresRows.list(
+                connection, kind, scope, parentId: parentId, after: sequence, limit: limit, logger: logger)
+        }
+    }
+
+    public func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource] {
+        // Every replica polls; the one whose `mutate` finds the transition still pending (under the row's lock)
+        // applies it, so each applies exactly once, whichever replica is up.
+        let query: PostgresQuery = """
+            SELECT \(unescaped: PostgresRows.columns) FROM resources
+            WHERE due_at IS NOT NULL AND due_at <= \(date.timeIntervalSince1970) ORDER BY due_at LIMIT \(limit)
+            """
+        return try await client.withConnection { connection in
+            try await PostgresRows.resources(connection.query(query, logger: logger))
+        }
+    }
+
+    public func secret(named name: String) async throws -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        let candidate = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        // The first replica to ask creates it; every other one reads that same value. A statement that lost the
+        // race to another replica's insert sees neither row (its snapshot predates that commit): it asks again.
+        for _ in 0..<3 {
+            let rows = try await client.query(
+                try """
+                WITH created AS (
+                    INSERT INTO secrets (name, value) VALUES (\(name), \(candidate)) ON CONFLICT (name) DO NOTHING
+                    RETURNING value)
+                SELECT value FROM created UNION ALL SELECT value FROM secrets WHERE name = \(name)
+                """, logger: logger)
+            for try await value in rows.decode(Data.self) { return Array(value) }
+        }
+        throw PostgresStoreFailure(description: "the secret \(name) was neither created nor found")
+    }
+
+    public func countsByScope() async throws -> [ResourceScope: Int] {
+        let rows = try await client.query(
+            """
+            SELECT account, region, SUM(count)::BIGINT FROM resource_counts GROUP BY account, region
+            HAVING SUM(count) > 0
+            """, logger: logger)
+        var counts: [ResourceScope: Int] = [:]
+        for try await (account, region, count) in rows.decode((String, String, Int).self) {
+            counts[ResourceScope(account: account, region: region)] = count
+        }
+        return counts
+    }
+
+    public func countsByKind() async throws -> [ResourceKind: Int] {
+        let rows = try await client.query(
+            "SELECT kind, SUM(count)::BIGINT FROM resource_counts GROUP BY kind HAVING SUM(count) > 0", logger: logger)
+        var counts: [ResourceKind: Int] = [:]
+        for try await (kind, count) in rows.decode((String, Int).self) {
+            if let kind = ResourceKind(rawValue: kind) { counts[kind] = count }
+        }
+        return counts
+    }
+
+    public func countsByStatus() async throws -> [ResourceStatusCount] {
+        let rows = try await client.query(
+            "SELECT kind, status, COUNT(*) FROM resources GROUP BY kind, status", logger: logger)
+        var counts: [ResourceStatusCount] = []
+        for try await (kind, status, count) in rows.decode((String, String, Int).self) {
+            if let kind = ResourceKind(rawValue: kind) {
+                counts.append(ResourceStatusCount(kind: kind, status: status, count: count))
+            }
+        }
+        return counts
+    }
+
+    public func contents() async throws -> StoreContents {
+        try await client.withConnection { connection in
+            // One snapshot for both tables.
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let resources = try await PostgresRows.resources(
+                    connection.query(
+                        "SELECT \(unescaped: PostgresRows.columns) FROM resources ORDER BY seq", logger: logger))
+                var counters: [StoredCounter] = []
+                let rows = try await connection.query(
+                    "SELECT account, region, name, value FROM counters ORDER BY account, region, name", logger: logger)
+                for try await (account, region, name, value) in rows.decode((String, String, String, Int).self) {
+                    counters.append(
+                        StoredCounter(scope: ResourceScope(account: account, region: region), name: name, value: value))
+                }
+                try await connection.query("COMMIT", logger: logger)
+                return StoreContents(resources: resources, counters: counters)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    // MARK: - Writes
+
+    public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
+        try await transaction { tx in try tx.insert(resource, limit: limit) }
+    }
+
+    public func mutate<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+    ) async throws -> T {
+        try await transaction { tx in
+            let before = try tx.fetch(kind, scope: scope, id: id)
+            var after = before
+            let result = try body(&after)
+            guard let before else { return result }  // mutate never inserts
+            if let after {
+                if after.hasChanges { try tx.update(after) }
+            } else {
+                try tx.remove(before)
+            }
+            return result
+        }
+    }
+
+    public func transaction<T: Sendable>(
+        _ body: @escaping @Sendable (any ResourceTransaction) throws -> T
+    ) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    try await PostgresTransaction.run(
+                        body, on: connection, maxDocumentBytes: maxDocumentBytes, logger: logger)
+                }
+            } catch let error where PostgresTransaction.isWorthRetrying(error) {
+                // Another replica's write got in between (a unique name, a changed row, a deadlock): run it again on
+                // the state that write left.
+                if attempt >= PostgresTransaction.attempts { throw PostgresTransaction.conflict(for: error) }
+                try await Task.sleep(nanoseconds: UInt64(attempt) * 1_000_000)
+            }
+        }
+    }
+
+    public func removeAll(account: String?, region: String?) async throws -> Int {
+        var filter = ""
+        var scopeBinds = PostgresBindings()
+        if let account {
+            scopeBinds.append(account)
+            filter = " WHERE account = $1"
+            if let region {
+                scopeBinds.append(region)
+                filter += " AND region = $2"
+            }
+        }
+        let (statements, binds) = (filter, scopeBinds)
+        return try await inPlainTransaction { connection in
+            let rows = try await connection.query(
+                PostgresQuery(unsafeSQL: "DELETE FROM resources" + statements + " RETURNING 1", binds: binds),
+                logger: self.logger)
+            var removed = 0
+            for try await _ in rows { removed += 1 }
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "DELETE FROM resource_counts" + statements, binds: binds), logger: self.logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "DELETE FROM counters" + statements, binds: binds), logger: self.logger)
+            return removed
+        }
+    }
+
+    public func replaceAll(with contents: StoreContents) async throws {
+        for resource in contents.resources { try StoreConflict.checkSize(resource, limit: maxDocumentBytes) }
+        do {
+            try await replace(with: contents)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StoreConflict.nameTaken  // two resources with one id or name: nothing was replaced
+        }
+    }
+
+    private func replace(with contents: StoreContents) async throws {
+        try await inPlainTransaction { connection in
+            try await connection.query("DELETE FROM resources", logger: self.logger)
+            try await connection.query("DELETE FROM resource_counts", logger: self.logger)
+            try await connection.query("DELETE FROM counters", logger: self.logger)
+            for resource in contents.resources {
+                var stored = resource
+                stored.sequence = try await PostgresRows.nextSequences(connection, 1, logger: self.logger)[0]
+                try await PostgresRows.insert(connection, stored, logger: self.logger)
+            }
+            try await connection.query(
+                """
+                INSERT INTO resource_counts (kind, account, region, parent, count)
+                SELECT kind, account, region, parent, COUNT(*) FROM resources GROUP BY kind, account, region, parent
+                """, logger: self.logger)
+            for counter in contents.counters {
+                try await connection.query(
+                    """
+                    INSERT INTO counters (account, region, name, value)
+                    VALUES (\(counter.scope.account), \(counter.scope.region), \(counter.name), \(counter.value))
+                    """, logger: self.logger)
+            }
+        }
+    }
+
+    /// Runs `body` between BEGIN and COMMIT on one connection (ROLLBACK when it throws).
+    private func inPlainTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+}
+
+/// A failure of the PostgreSQL store that is not a conflict of the contract (a broken invariant, a bad URL).
+public struct PostgresStoreFailure: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension StoreConflict {
+    /// Refuses a resource whose document and tags exceed `limit` bytes.
+    static func checkSize(_ resource: StoredResource?, limit: Int) throws {
+        guard let resource else { return }
+        let bytes = resource.document.count + (resource.tags?.count ?? 0)
+        if bytes > limit { throw StoreConflict.documentTooLarge(bytes: bytes, limit: limit) }
+    }
+}

@@ -1,0 +1,385 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One `ResourceStore.transaction` on PostgreSQL.
+///
+/// The body is synchronous (the operations' rules are plain code over `ResourceTransaction`) and the database is not,
+/// so the body runs against what this transaction has read so far. When it asks for something not read yet (a
+/// resource, a list, whether a name is free, a count, a counter), the call throws; the store reads it inside the same
+/// database transaction (a fetched resource `FOR UPDATE`, a count row locked) and runs the body again from the start.
+/// A body reads a handful of things, so it runs a few times; only its last run's writes are sent, in order, before
+/// COMMIT. Nothing blocks a thread on the database, and the rows the body's decisions rest on are locked until COMMIT.
+final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
+    // Used by one task at a time: the store's `run`, between its awaits.
+
+    struct RowKey: Hashable {
+        var kind: ResourceKind
+        var scope: ResourceScope
+        var id: String
+        init(_ kind: ResourceKind, _ scope: ResourceScope, _ id: String) {
+            (self.kind, self.scope, self.id) = (kind, scope, id)
+        }
+        init(_ resource: StoredResource) { self.init(resource.kind, resource.scope, resource.id) }
+    }
+
+    struct ListKey: Hashable {
+        var kind: ResourceKind
+        var scope: ResourceScope
+        var parent: String?
+    }
+
+    struct NameKey: Hashable {
+        var kind: ResourceKind
+        var scope: ResourceScope
+        var parent: String
+        var nameKey: String
+        var id: String
+    }
+
+    struct CountKey: Hashable {
+        var kind: ResourceKind
+        var scope: ResourceScope
+        var parent: String
+        init(_ resource: StoredResource) { (kind, scope, parent) = (resource.kind, resource.scope, resource.parentId) }
+    }
+
+    struct CounterKey: Hashable {
+        var scope: ResourceScope
+        var name: String
+    }
+
+    /// Something the body asked for that has not been read.
+    enum Read: Hashable {
+        case row(RowKey)
+        case list(ListKey)
+        case name(NameKey)
+        case count(CountKey)
+        case counter(CounterKey, start: Int)
+        case sequences(Int)
+    }
+
+    enum Write {
+        case insert(StoredResource)
+        case update(before: StoredResource, after: StoredResource)
+        case remove(StoredResource)
+    }
+
+    /// Thrown by a read of something not read yet; the store reads it and runs the body again.
+    struct Unread: Error {}
+
+    /// A conditional write that found the row changed (read by a list, without a lock): the transaction runs again.
+    struct StaleRow: Error {}
+
+    let maxDocumentBytes: Int
+
+    // What the database transaction has read (kept across the body's runs).
+    private var rows: [RowKey: StoredResource?] = [:]
+    private var listed: [RowKey: StoredResource] = [:]
+    private var lists: [ListKey: [StoredResource]] = [:]
+    private var names: [NameKey: Bool] = [:]
+    private var counts: [CountKey: Int] = [:]
+    private var counters: [CounterKey: Int] = [:]
+    private var sequences: [Int64] = []
+
+    // What the current run of the body did.
+    private(set) var unread: Set<Read> = []
+    private(set) var writes: [Write] = []
+    private var written: [RowKey: StoredResource?] = [:]
+    private var inserted: [RowKey] = []
+    private var countChanges: [CountKey: Int] = [:]
+    private var counterValues: [CounterKey: Int] = [:]
+    private var usedSequences = 0
+
+    init(maxDocumentBytes: Int) {
+        self.maxDocumentBytes = maxDocumentBytes
+    }
+
+    /// Runs the body until it has read everything it asks for, then sends its writes and commits.
+    static func run<T: Sendable>(
+        _ body: @Sendable (any ResourceTransaction) throws -> T, on connection: PostgresConnection,
+        maxDocumentBytes: Int, logger: Logger
+    ) async throws -> T {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let transaction = PostgresTransaction(maxDocumentBytes: maxDocumentBytes)
+            var outcome: Result<T, any Error>
+            var runs = 0
+            while true {
+                transaction.startRun()
+                outcome = Result { try body(transaction) }
+                // A body that caught an `Unread` still ran on a partial view: only a run that read everything counts.
+                if transaction.unread.isEmpty { break }
+                runs += 1
+                if runs > 256 {
+                    throw PostgresStoreFailure(description: "a transaction kept asking for rows it had not read")
+                }
+                try await transaction.read(transaction.unread, on: connection, logger: logger)
+            }
+            let result = try outcome.get()
+            try await transaction.send(on: connection, logger: logger)
+            try await connection.query("COMMIT", logger: logger)
+            return result
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    static let attempts = 32
+
+    /// A failure that another transaction's write caused, which a new attempt resolves.
+    static func isWorthRetrying(_ error: any Error) -> Bool {
+        if error is StaleRow { return true }
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        // serialization_failure, deadlock_detected, unique_violation (a name taken since it was checked).
+        return ["40001", "40P01", "23505"].contains(state)
+    }
+
+    /// What a conflict that outlasted every attempt means to the caller.
+    static func conflict(for error: any Error) -> any Error {
+        if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "23505" { return StoreConflict.nameTaken }
+        if error is StaleRow { return StoreConflict.missing }
+        return error
+    }
+
+    private func startRun() {
+        unread = []
+        writes = []
+        written = [:]
+        inserted = []
+        countChanges = [:]
+        counterValues = [:]
+        usedSequences = 0
+    }
+
+    private func missing(_ read: Read) -> Unread {
+        unread.insert(read)
+        return Unread()
+    }
+
+    /// The resource as this run sees it: written by the run, else read (fetched, then listed); nil when unknown.
+    private func known(_ key: RowKey) -> StoredResource?? {
+        if let state = written[key] { return .some(state) }
+        if let state = rows[key] { return .some(state) }
+        if let state = listed[key] { return .some(state) }
+        return nil
+    }
+
+    // MARK: - ResourceTransaction
+
+    func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) throws -> StoredResource? {
+        let key = RowKey(kind, scope, id)
+        if let state = written[key] { return state }
+        if let state = rows[key] { return state }
+        throw missing(.row(key))
+    }
+
+    func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource] {
+        let key = ListKey(kind: kind, scope: scope, parent: parentId)
+        guard let base = lists[key] else { throw missing(.list(key)) }
+        var result: [StoredResource] = []
+        for resource in base {
+            if let state = known(RowKey(resource)) {
+                if let state { result.append(state) }
+            } else {
+                result.append(resource)
+            }
+        }
+        for rowKey in inserted where rowKey.kind == kind && rowKey.scope == scope {
+            if let state = written[rowKey] ?? nil, parentId == nil || state.parentId == parentId {
+                result.append(state)
+            }
+        }
+        return result.sorted { $0.sequence < $1.sequence }
+    }
+
+    func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource {
+        try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
+        for rowKey in inserted where rowKey.kind == resource.kind && rowKey.scope == resource.scope {
+            guard let other = written[rowKey] ?? nil else { continue }
+            if other.id == resource.id || (other.parentId == resource.parentId && other.nameKey == resource.nameKey) {
+                throw StoreConflict.nameTaken
+            }
+        }
+        let name = NameKey(
+            kind: resource.kind, scope: resource.scope, parent: resource.parentId, nameKey: resource.nameKey,
+            id: resource.id)
+        guard let taken = names[name] else { throw missing(.name(name)) }
+        if taken { throw StoreConflict.nameTaken }
+        let countKey = CountKey(resource)
+        if let limit {
+            guard let count = counts[countKey] else { throw missing(.count(countKey)) }
+            let current = count + countChanges[countKey, default: 0]
+            if current >= limit { throw StoreConflict.limitReached(current: current) }
+        }
+        guard usedSequences < sequences.count else { throw missing(.sequences(usedSequences + 1)) }
+        var stored = resource
+        stored.sequence = sequences[usedSequences]
+        usedSequences += 1
+        stored.revision = 1
+        stored.hasChanges = false
+        let key = RowKey(stored)
+        written[key] = .some(stored)
+        inserted.append(key)
+        writes.append(.insert(stored))
+        countChanges[countKey, default: 0] += 1
+        return stored
+    }
+
+    func update(_ resource: StoredResource) throws {
+        let before = try current(of: resource)
+        try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
+        var after = resource
+        after.revision = before.revision
+        after = after.written()
+        written[RowKey(resource)] = .some(after)
+        writes.append(.update(before: before, after: after))
+    }
+
+    func remove(_ resource: StoredResource) throws {
+        let before = try current(of: resource)
+        written[RowKey(resource)] = .some(nil)
+        writes.append(.remove(before))
+        countChanges[CountKey(before), default: 0] -= 1
+    }
+
+    /// The state `resource` was read in, which must still be the resource's state in this transaction.
+    private func current(of resource: StoredResource) throws -> StoredResource {
+        guard let state = known(RowKey(resource)) else { throw missing(.row(RowKey(resource))) }
+        guard let state, state.sequence == resource.sequence, state.revision == resource.revision else {
+            throw StoreConflict.missing
+        }
+        return state
+    }
+
+    func nextCounterValue(_ name: String, scope: ResourceScope, start: Int) throws -> Int {
+        let key = CounterKey(scope: scope, name: name)
+        let last: Int
+        if let value = counterValues[key] {
+            last = value
+        } else if let value = counters[key] {
+            last = value
+        } else {
+            throw missing(.counter(key, start: start))
+        }
+        counterValues[key] = last + 1
+        return last + 1
+    }
+
+    // MARK: - Reading what the body asked for
+
+    private func read(_ reads: Set<Read>, on connection: PostgresConnection, logger: Logger) async throws {
+        for read in reads {
+            switch read {
+            case .row(let key):
+                rows[key] = .some(
+                    try await PostgresRows.fetch(connection, key.kind, key.scope, key.id, lock: true, logger: logger))
+            case .list(let key):
+                let resources = try await PostgresRows.list(
+                    connection, key.kind, key.scope, parentId: key.parent, after: 0, limit: Int(Int32.max),
+                    logger: logger)
+                lists[key] = resources
+                for resource in resources where listed[RowKey(resource)] == nil {
+                    listed[RowKey(resource)] = resource
+                }
+            case .name(let key):
+                let query: PostgresQuery = """
+                    SELECT EXISTS(SELECT 1 FROM resources
+                        WHERE kind = \(key.kind.rawValue) AND account = \(key.scope.account)
+                            AND region = \(key.scope.region)
+                            AND ((parent = \(key.parent) AND name_key = \(key.nameKey)) OR id = \(key.id)))
+                    """
+                for try await taken in try await connection.query(query, logger: logger).decode(Bool.self) {
+                    names[key] = taken
+                }
+            case .count(let key):
+                // Create the row if need be, then lock it: inserts under one quota queue behind each other.
+                try await connection.query(
+                    """
+                    INSERT INTO resource_counts (kind, account, region, parent, count)
+                    VALUES (\(key.kind.rawValue), \(key.scope.account), \(key.scope.region), \(key.parent), 0)
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+                let query: PostgresQuery = """
+                    SELECT count FROM resource_counts
+                    WHERE kind = \(key.kind.rawValue) AND account = \(key.scope.account)
+                        AND region = \(key.scope.region) AND parent = \(key.parent)
+                    FOR UPDATE
+                    """
+                for try await count in try await connection.query(query, logger: logger).decode(Int.self) {
+                    counts[key] = count
+                }
+            case .counter(let key, let start):
+                // A new counter is created one below its start, so that its first value is `start`.
+                try await connection.query(
+                    """
+                    INSERT INTO counters (account, region, name, value)
+                    VALUES (\(key.scope.account), \(key.scope.region), \(key.name), \(start - 1))
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+                let query: PostgresQuery = """
+                    SELECT value FROM counters
+                    WHERE account = \(key.scope.account) AND region = \(key.scope.region) AND name = \(key.name)
+                    FOR UPDATE
+                    """
+                for try await value in try await connection.query(query, logger: logger).decode(Int.self) {
+                    counters[key] = value
+                }
+            case .sequences(let wanted):
+                if wanted > sequences.count {
+                    sequences += try await PostgresRows.nextSequences(
+                        connection, wanted - sequences.count, logger: logger)
+                }
+            }
+        }
+    }
+
+    // MARK: - Sending the last run's writes
+
+    private func send(on connection: PostgresConnection, logger: Logger) async throws {
+        for write in writes {
+            switch write {
+            case .insert(let resource):
+                try await PostgresRows.insert(connection, resource, logger: logger)
+            case .update(let before, let after):
+                let (transition, dueAt) = SQLiteResourceStore.transitionColumns(after.transition)
+                let query: PostgresQuery = try """
+                    UPDATE resources SET name_key = \(after.nameKey), status = \(after.status),
+                        transition = \(transition), due_at = \(dueAt), document = \(after.document),
+                        tags = \(after.tags), revision = \(after.revision)
+                    WHERE seq = \(before.sequence) AND revision = \(before.revision)
+                    RETURNING seq
+                    """
+                try await Self.expectOneRow(connection.query(query, logger: logger))
+            case .remove(let before):
+                let query: PostgresQuery = """
+                    DELETE FROM resources WHERE seq = \(before.sequence) AND revision = \(before.revision) RETURNING seq
+                    """
+                try await Self.expectOneRow(connection.query(query, logger: logger))
+            }
+        }
+        for (key, change) in countChanges where change != 0 {
+            try await connection.query(
+                """
+                INSERT INTO resource_counts (kind, account, region, parent, count)
+                VALUES (\(key.kind.rawValue), \(key.scope.account), \(key.scope.region), \(key.parent), \(change))
+                ON CONFLICT (kind, account, region, parent)
+                DO UPDATE SET count = resource_counts.count + EXCLUDED.count
+                """, logger: logger)
+        }
+        for (key, value) in counterValues {
+            try await connection.query(
+                """
+                UPDATE counters SET value = \(value)
+                WHERE account = \(key.scope.account) AND region = \(key.scope.region) AND name = \(key.name)
+                """, logger: logger)
+        }
+    }
+
+    private static func expectOneRow(_ rows: PostgresRowSequence) async throws {
+        var count = 0
+        for try await _ in rows { count += 1 }
+        if count != 1 { throw StaleRow() }
+    }
+}

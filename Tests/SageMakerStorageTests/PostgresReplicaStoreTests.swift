@@ -1,0 +1,163 @@
+import Foundation
+import SageMakerStorage
+import Testing
+
+/// Two stores on one PostgreSQL database act as two replicas: what one guarantees alone holds across both.
+@Suite(.enabled(if: TestPostgres.serverURL != nil, "needs SAGEMAKER_EMULATOR_TEST_DATABASE_URL (scripts/postgres)"))
+struct PostgresReplicaStoreTests {
+    static let scope = ResourceScope(account: "111111111111", region: "us-east-1")
+
+    func replicas(_ count: Int = 2, _ body: ([PostgresResourceStore]) async throws -> Void) async throws {
+        let url = try await TestPostgres.newDatabase()
+        var stores: [PostgresResourceStore] = []
+        for _ in 0..<count { stores.append(try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger)) }
+        defer { for store in stores { store.close() } }
+        try await body(stores)
+    }
+
+    func record(_ id: String, kind: ResourceKind = .domain, parent: String = "", status: String = "Pending")
+        -> StoredResource
+    {
+        StoredResource(
+            kind: kind, scope: Self.scope, parentId: parent, id: id, nameKey: id, status: status, document: Data("0".utf8))
+    }
+
+    @Test func mutationsSpreadOverReplicasAreAllApplied() async throws {
+        try await replicas(3) { stores in
+            let scope = Self.scope
+            _ = try await stores[0].insert(record("d-1"), limit: nil)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<64 {
+                    let store = stores[index % stores.count]
+                    group.addTask {
+                        try await store.mutate(.domain, scope: scope, id: "d-1") { record in
+                            let value = record.flatMap { Int(String(decoding: $0.document, as: UTF8.self)) } ?? -1_000
+                            record?.document = Data(String(value + 1).utf8)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for store in stores {
+                let final = try await store.fetch(.domain, scope: scope, id: "d-1")
+                #expect(final.map { String(decoding: $0.document, as: UTF8.self) } == "64")
+                #expect(final?.revision == 65)
+            }
+        }
+    }
+
+    @Test func quotasAndNamesHoldAcrossReplicas() async throws {
+        try await replicas { stores in
+            // Twenty inserts under a limit of five, from both replicas at once: exactly five get in.
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<20 {
+                    let (store, resource) = (stores[index % 2], record("d-\(index)"))
+                    group.addTask {
+                        do {
+                            _ = try await store.insert(resource, limit: 5)
+                            return true
+                        } catch StoreConflict.limitReached(let current) {
+                            #expect(current == 5)
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 5)
+            #expect(try await stores[1].countsByKind() == [.domain: 5])
+            // One name, claimed from both replicas at once: one wins, every other is refused.
+            let claims = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<10 {
+                    var resource = record("p-\(index)", kind: .userProfile, parent: "d-x")
+                    resource.nameKey = "alice"
+                    let store = stores[index % 2]
+                    group.addTask {
+                        do {
+                            _ = try await store.insert(resource, limit: nil)
+                            return true
+                        } catch StoreConflict.nameTaken {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(claims.filter { $0 }.count == 1)
+        }
+    }
+
+    @Test func aChildNeverSlipsIntoAParentBeingDeletedOnAnotherReplica() async throws {
+        try await replicas { stores in
+            let scope = Self.scope
+            for round in 0..<20 {
+                let domainId = "d-\(round)"
+                _ = try await stores[0].insert(record(domainId, status: "InService"), limit: nil)
+                let child = record("\(domainId)/alice", kind: .userProfile, parent: domainId)
+                async let deleted: Bool = stores[0].transaction { tx in
+                    // DeleteDomain's rule: only a domain without profiles goes.
+                    guard var domain = try tx.fetch(.domain, scope: scope, id: domainId),
+                          try tx.list(.userProfile, scope: scope, parentId: domainId).isEmpty
+                    else { return false }
+                    domain.status = "Deleting"
+                    try tx.update(domain)
+                    return true
+                }
+                async let created: Bool = stores[1].transaction { tx in
+                    // CreateUserProfile's rule: only into an InService domain.
+                    guard try tx.fetch(.domain, scope: scope, id: domainId)?.status == "InService" else { return false }
+                    try tx.insert(child, limit: nil)
+                    return true
+                }
+                let (wasDeleted, wasCreated) = try await (deleted, created)
+                #expect(wasDeleted != wasCreated, "round \(round): exactly one of the two may win")
+                let domain = try await stores[1].fetch(.domain, scope: scope, id: domainId)
+                let children = try await stores[0].list(.userProfile, scope: scope, parentId: domainId, after: 0, limit: 10)
+                #expect(!(domain?.status == "Deleting" && !children.isEmpty), "round \(round)")
+            }
+        }
+    }
+
+    @Test func aTransitionIsAppliedOnceWhicheverReplicaSeesItFirst() async throws {
+        try await replicas(3) { stores in
+            let scope = Self.scope
+            var pending = record("d-1")
+            pending.transition = PendingTransition(.status("InService"), dueAt: Date(timeIntervalSince1970: 10))
+            _ = try await stores[0].insert(pending, limit: nil)
+            // Every replica sees it due and then tries, as the scheduler does: the one that finds it still pending
+            // (under the row's lock) wins.
+            for store in stores {
+                #expect(try await store.dueTransitions(at: Date(timeIntervalSince1970: 20), limit: 10).map(\.id) == ["d-1"])
+            }
+            let applied = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for store in stores {
+                    group.addTask {
+                        try await store.mutate(.domain, scope: scope, id: "d-1") { record -> Bool in
+                            guard record?.transition != nil else { return false }
+                            record?.status = "InService"
+                            record?.transition = nil
+                            return true
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(applied.filter { $0 }.count == 1)
+            #expect(try await stores[2].fetch(.domain, scope: scope, id: "d-1")?.revision == 2)
+        }
+    }
+
+    @Test func theSecretAndTheSchemaAreSharedAndDurable() async throws {
+        try await replicas(3) { stores in
+            let secrets = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                for store in stores { group.addTask { try await store.secret(named: "pagination") } }
+                return try await group.reduce(into: [[UInt8]]()) { $0.append($1) }
+            }
+            #expect(Set(secrets).count == 1)
+            #expect(secrets[0].count == 32)
+            #expect(try await stores[0].databaseSetting("fsync") == "on")
+            #expect(try await stores[0].databaseSetting("synchronous_commit") == "on")
+            #expect(try await stores[0].schemaVersion() == 1)
+        }
+    }
+}

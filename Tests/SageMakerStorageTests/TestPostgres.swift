@@ -1,0 +1,35 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL server the tests use, if any: `SAGEMAKER_EMULATOR_TEST_DATABASE_URL` (`scripts/postgres start`).
+enum TestPostgres {
+    static var serverURL: String? {
+        ProcessInfo.processInfo.environment["SAGEMAKER_EMULATOR_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static let logger = Logger(label: "test-postgres")
+
+    struct NoServer: Error {}
+
+    /// Creates an empty database on the server and returns its URL.
+    static func newDatabase() async throws -> String {
+        guard let serverURL, var components = URLComponents(string: serverURL), let host = components.host else {
+            throw NoServer()
+        }
+        let name = "sm_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let client = PostgresClient(
+            configuration: .init(
+                host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+                password: components.password, database: String(components.path.dropFirst()), tls: .disable),
+            backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await Task.sleep(for: .milliseconds(20))  // its run() must have begun before the first lease
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            group.cancelAll()
+        }
+        components.path = "/" + name
+        return components.string ?? serverURL
+    }
+}
