@@ -1,4 +1,5 @@
 """Starts the real sagemaker-emulator binary and hands tests boto3 clients pointed at it."""
+import hashlib
 import os
 import random
 import shutil
@@ -17,6 +18,26 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 BINARY = os.environ.get("SAGEMAKER_EMULATOR_BIN", str(ROOT / ".build" / "debug" / "sagemaker-emulator"))
 ROLE = "arn:aws:iam::111111111111:role/Execution"
+
+
+# The store this run's emulators keep their state in: the SQLite file of their data directory (the default) or, with
+# SAGEMAKER_EMULATOR_CONFORMANCE_STORE=postgres, a database of its own per data directory on the PostgreSQL server that
+# SAGEMAKER_EMULATOR_TEST_DATABASE_URL names (scripts/postgres): the same suite, against the other store.
+STORE = os.environ.get("SAGEMAKER_EMULATOR_CONFORMANCE_STORE", "sqlite")
+POSTGRES_SERVER = os.environ.get("SAGEMAKER_EMULATOR_TEST_DATABASE_URL", "")
+
+
+def postgres_database(key):
+    """A database of the test server for `key` (created the first time), as a URL."""
+    name = "sm_" + hashlib.sha1(f"{os.getpid()} {key}".encode()).hexdigest()[:20]
+    exists = subprocess.run(["psql", POSTGRES_SERVER, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    if exists != "1":
+        subprocess.run(["psql", POSTGRES_SERVER, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
+
+
+sqlite_only = pytest.mark.skipif(STORE != "sqlite", reason="about the SQLite file of the data directory")
 
 
 def free_port():
@@ -50,6 +71,8 @@ class Emulator:
         self.port = free_port()
         env = dict(os.environ, **self.env)
         command = [BINARY, "serve", "--data-dir", self.data_dir, "--log-level", "warning", *self.args]
+        if STORE == "postgres" and not {"--in-memory", "--database-url"} & set(self.args):
+            command += ["--database-url", postgres_database(self.data_dir)]
         if self.use_port_option:
             command += ["--port", str(self.port)]
         else:

@@ -21,10 +21,23 @@ public func buildApplication(
                 + "act as any account. Use --auth verify with --credentials-file, or pass --allow-unauthenticated")
     }
     let metrics = EmulatorMetrics()
-    let base = try openStore(
+    let base = try await openStore(
         configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes,
-        commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) })
-    if let stateFile = configuration.stateFile { try await loadState(stateFile, into: base) }
+        commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) }, logger: logger)
+    do {
+        if let stateFile = configuration.stateFile { try await loadState(stateFile, into: base) }
+        return try await assemble(configuration, store: base, clock: clock, metrics: metrics, logger: logger)
+    } catch {
+        (base as? PostgresResourceStore)?.close()
+        throw error
+    }
+}
+
+/// The application over an open store (whichever implementation the configuration named).
+private func assemble<Base: ResourceStore>(
+    _ configuration: EmulatorConfiguration, store base: Base, clock: any EmulatorClock, metrics: EmulatorMetrics,
+    logger: Logger
+) async throws -> Application<EmulatorResponder<RouterResponder<EmulatorRequestContext>, RouterResponder<EmulatorRequestContext>>> {
     // Transitions, timestamps and history run on a clock the control API can move; signatures keep the real one.
     let steerable = SteerableClock(base: clock)
     let controls = EmulatorControls(delays: configuration.operations.delays)
@@ -52,6 +65,9 @@ public func buildApplication(
         console: try Console(store: store, controls: controls, journal: journal)
     ).addRoutes(to: control)
     let responder = EmulatorResponder(aws: router.buildResponder(), control: control.buildResponder())
+    // A database client runs as a service too: first in the group, so that it shuts down last.
+    var services: [any Service] = [scheduler]
+    if let database = base as? PostgresResourceStore { services.insert(database, at: 0) }
     let softLimit = FileDescriptorLimit.raise()
     let maxConnections = FileDescriptorLimit.connections(wanted: configuration.maxConnections, softLimit: softLimit)
     let requestTimeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
@@ -64,7 +80,7 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
             availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),
-        services: [scheduler],
+        services: services,
         onServerRunning: { channel in
             logger.notice(
                 "sagemaker-emulator listening",
@@ -85,7 +101,16 @@ extension EmulatorConfiguration.Storage {
         case .memory: "memory (nothing survives a restart)"
         case .sqlite(let directory):
             "sqlite:" + URL(fileURLWithPath: directory).standardizedFileURL.path + "/sagemaker.sqlite"
+        case .postgres(let url):
+            Self.withoutPassword(url)
         }
+    }
+
+    /// A database URL fit for logs: its password left out.
+    static func withoutPassword(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = nil
+        return components.string ?? "postgres://"
     }
 }
 
@@ -94,17 +119,27 @@ public struct UnsafeConfiguration: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// The store a configuration names, created and migrated if needed.
+/// The store a configuration names, created and migrated if needed. A PostgreSQL store's pool runs until it is
+/// closed (`PostgresResourceStore.close`, or as a service of the application).
 func openStore(
     _ storage: EmulatorConfiguration.Storage, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes,
-    commitObserver: CommitObserver? = nil
-) throws -> SQLiteResourceStore {
+    commitObserver: CommitObserver? = nil, logger: Logger
+) async throws -> any ResourceStore {
     switch storage {
     case .memory:
         return try SQLiteResourceStore(maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver)
     case .sqlite(let directory):
         return try SQLiteResourceStore(
             directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver)
+    case .postgres(let url):
+        do {
+            return try await PostgresResourceStore.open(url: url, maxDocumentBytes: maxDocumentBytes, logger: logger)
+        } catch let error as PostgresStoreFailure {
+            throw UnsafeConfiguration(description: "--database-url: \(error.description)")
+        } catch {
+            throw UnsafeConfiguration(
+                description: "cannot open the PostgreSQL database \(storage.logDescription): \(String(reflecting: error))")
+        }
     }
 }
 

@@ -31,8 +31,7 @@ extension EmulatorConfiguration {
             appsPerOwner: try values.value(Options.maxAppsPerOwner))
         self.init(
             host: try values.value(Options.host), port: try values.value(Options.port),
-            storage: try values.value(Options.inMemory)
-                ? .memory : .sqlite(directory: try values.value(Options.dataDir)),
+            storage: try Self.storage(values),
             operations: OperationsConfiguration(delays: delays, quotas: quotas),
             defaultAccount: try values.value(Options.defaultAccount),
             defaultRegion: try values.value(Options.defaultRegion), maxBodyBytes: try values.value(Options.maxBodyBytes),
@@ -48,6 +47,20 @@ extension EmulatorConfiguration {
         }
         journalSize = try values.value(Options.journalSize)
         guard journalSize >= 0 else { throw OptionError(description: "--journal-size must not be negative") }
+    }
+
+    /// Where the state lives: a PostgreSQL URL, memory, or the SQLite file in the data directory (the default).
+    public static func storage(_ values: OptionValues) throws(OptionError) -> Storage {
+        if let url = try values.value(EmulatorOptions.databaseURL) {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw OptionError(description: "--database-url must be a postgres:// URL")
+            }
+            if try values.value(EmulatorOptions.inMemory) {
+                throw OptionError(description: "--database-url and --in-memory name two different stores: pick one")
+            }
+            return .postgres(url: url)
+        }
+        return try values.value(EmulatorOptions.inMemory) ? .memory : .sqlite(directory: try values.value(EmulatorOptions.dataDir))
     }
 
     private static func authentication(_ values: OptionValues) throws(OptionError) -> Authentication {

@@ -7,6 +7,8 @@ public struct EmulatorConfiguration: Sendable {
         case sqlite(directory: String)
         /// Nothing survives the process; for tests.
         case memory
+        /// A PostgreSQL database (`postgres://...`), which several replicas may share.
+        case postgres(url: String)
     }
 
     public var host: String

@@ -84,8 +84,8 @@ extension Setting where Value == Double? {
 }
 
 extension Setting where Value == String? {
-    init(_ name: String, optional: Void, help: String) {
-        self.init(name, default: nil, shown: "", help: help) { $0 }
+    init(_ name: String, _ commands: Set<EmulatorOption.Command> = [.serve], optional: Void, help: String) {
+        self.init(name, commands, default: nil, shown: "", help: help) { $0 }
     }
 }
 
@@ -106,6 +106,10 @@ public enum EmulatorOptions {
         "data-dir", [.serve, .seed], default: "sagemaker-data", shown: "./sagemaker-data",
         help: "directory of the SQLite database (`sagemaker.sqlite`)")
     public static let inMemory = Setting<Bool>(flag: "in-memory", help: "keep all state in memory; nothing survives a restart")
+    public static let databaseURL = Setting<String?>(
+        "database-url", [.serve, .seed], optional: (),
+        help: "a PostgreSQL database (`postgres://user:password@host:5432/name`) instead of the SQLite file: several "
+            + "replicas may share it")
     public static let statusProfile = Setting(
         "status-profile", default: "fast",
         help: "`fast`: every transition 0.1 s; `realistic`: AWS-like durations (domain create 300 s)")
@@ -184,7 +188,7 @@ public enum EmulatorOptions {
 
     /// Every option, in the order of the docs.
     public static let all: [EmulatorOption] = [
-        host.option, port.option, dataDir.option, inMemory.option, statusProfile.option, domainCreateDelay.option,
+        host.option, port.option, dataDir.option, inMemory.option, databaseURL.option, statusProfile.option, domainCreateDelay.option,
         domainUpdateDelay.option, domainDeleteDelay.option, userProfileDelay.option, spaceDelay.option,
         appCreateDelay.option, appDeleteDelay.option, imageDelay.option, deletedAppRetention.option, maxDomains.option,
         maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage
@@ -38,8 +39,13 @@ public struct StateSeeder: Sendable {
 
     /// Seeds the store of `storage`; returns the number of resources created.
     @discardableResult
-    public func seed(_ storage: EmulatorConfiguration.Storage) async throws -> Int {
-        let store = try openStore(storage)
+    public func seed(_ storage: EmulatorConfiguration.Storage, logger: Logger) async throws -> Int {
+        let store = try await openStore(storage, logger: logger)
+        defer { (store as? PostgresResourceStore)?.close() }
+        return try await seed(store)
+    }
+
+    private func seed(_ store: some ResourceStore) async throws -> Int {
         let immediate = StatusDelays(
             domainCreate: 0, domainUpdate: 0, domainDelete: 0, userProfile: 0, space: 0, appCreate: 0, appDelete: 0)
         let quotas = Quotas(domainsPerRegion: Int.max, userProfilesPerDomain: Int.max)

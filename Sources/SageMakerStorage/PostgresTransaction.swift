@@ -77,7 +77,8 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     private var rows: [RowKey: StoredResource?] = [:]
     private var listed: [RowKey: StoredResource] = [:]
     private var lists: [ListKey: [StoredResource]] = [:]
-    private var names: [NameKey: Bool] = [:]
+    /// The rows that held a name or id when it was checked.
+    private var names: [NameKey: [StoredResource]] = [:]
     private var counts: [CountKey: Int] = [:]
     private var counters: [CounterKey: Int] = [:]
     private var sequences: [Int64] = []
@@ -205,8 +206,14 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
         let name = NameKey(
             kind: resource.kind, scope: resource.scope, parent: resource.parentId, nameKey: resource.nameKey,
             id: resource.id)
-        guard let taken = names[name] else { throw missing(.name(name)) }
-        if taken { throw StoreConflict.nameTaken }
+        guard let holders = names[name] else { throw missing(.name(name)) }
+        for holder in holders {
+            // A holder this run removed (a Deleted app replaced by a new one) or renamed no longer holds it.
+            guard let state = written[RowKey(holder)] ?? holder else { continue }
+            if state.id == resource.id || (state.parentId == resource.parentId && state.nameKey == resource.nameKey) {
+                throw StoreConflict.nameTaken
+            }
+        }
         let countKey = CountKey(resource)
         if let limit {
             guard let count = counts[countKey] else { throw missing(.count(countKey)) }
@@ -285,14 +292,11 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
                 }
             case .name(let key):
                 let query: PostgresQuery = """
-                    SELECT EXISTS(SELECT 1 FROM resources
-                        WHERE kind = \(key.kind.rawValue) AND account = \(key.scope.account)
-                            AND region = \(key.scope.region)
-                            AND ((parent = \(key.parent) AND name_key = \(key.nameKey)) OR id = \(key.id)))
+                    SELECT \(unescaped: PostgresRows.columns) FROM resources
+                    WHERE kind = \(key.kind.rawValue) AND account = \(key.scope.account) AND region = \(key.scope.region)
+                        AND ((parent = \(key.parent) AND name_key = \(key.nameKey)) OR id = \(key.id))
                     """
-                for try await taken in try await connection.query(query, logger: logger).decode(Bool.self) {
-                    names[key] = taken
-                }
+                names[key] = try await PostgresRows.resources(connection.query(query, logger: logger))
             case .count(let key):
                 // Create the row if need be, then lock it: inserts under one quota queue behind each other.
                 try await connection.query(

@@ -65,9 +65,9 @@ struct Seed: AsyncParsableCommand {
             try OptionValues(.seed, arguments: options, environment: ProcessInfo.processInfo.environment)
         }
         let seeder = try validated { try StateSeeder(values) }
-        let directory = try validated { try values.value(EmulatorOptions.dataDir) }
+        let storage = try validated { try EmulatorConfiguration.storage(values) }
         let started = Date()
-        let created = try await seeder.seed(.sqlite(directory: directory))
+        let created = try await seeder.seed(storage, logger: Logger(label: "sagemaker-emulator.seed"))
         print("created \(created) resources in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }

@@ -217,6 +217,13 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
             try tx.remove(try #require(try tx.fetch(.domain, scope: scope, id: domain.id)))
         }
         #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
+        // A name freed in a transaction can be taken again in it (a Deleted app replaced by a new one).
+        let replacement = record("d-1/bob-2", kind: .userProfile, name: "d-1/bob", parent: "d-1")
+        let inserted = try await store.transaction { tx in
+            try tx.remove(try #require(try tx.fetch(.userProfile, scope: scope, id: "d-1/bob")))
+            return try tx.insert(replacement, limit: 1)
+        }
+        #expect(try await store.list(.userProfile, scope: scope, parentId: "d-1", after: 0, limit: 10) == [inserted])
     }
 
     @Test(arguments: StoreUnderTest.allCases) func countersStartOnceAndNeverRepeat(_ backend: StoreUnderTest) async throws {

@@ -1,0 +1,253 @@
+"""Three `serve` processes on one PostgreSQL database behave as one emulator (docs/scaling.md): boto3 against each
+replica in turn, and kill -9 of one of them under load. Needs the server `scripts/postgres start` makes
+(SAGEMAKER_EMULATOR_TEST_DATABASE_URL); `scripts/test` starts one."""
+import random
+import signal
+import threading
+import time
+import uuid
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import POSTGRES_SERVER, ROLE, create_domain, postgres_database, wait_for
+from test_campaigns import leaf_members, lookup, nested
+
+ACCOUNT = "333344445555"
+
+
+@pytest.fixture
+def replicas(make_emulator):
+    """Three replicas on one new database, with the same options (extra ones through `replicas.start(...)`)."""
+    assert POSTGRES_SERVER, "needs a PostgreSQL server: run scripts/test, or eval \"$(scripts/postgres start)\""
+
+    def start(*args, count=3):
+        url = postgres_database(f"replicas-{uuid.uuid4()}")
+        return [make_emulator("--database-url", url, *args) for _ in range(count)]
+
+    return start
+
+
+def clients(servers, **options):
+    return [server.client(account=ACCOUNT, **options) for server in servers]
+
+
+def test_64_concurrent_updates_spread_over_three_replicas_lose_none(replicas):
+    servers = replicas("--domain-update-delay", "0")
+    domain = create_domain(clients(servers)[0])["DomainId"]
+    members = leaf_members()
+    calls = [members[index % len(members)] for index in range(64)]
+    expected = {tuple(path): value for path, value in calls}
+    barrier = threading.Barrier(len(calls))
+    errors = []
+
+    def call(index, path, value):
+        own = servers[index % len(servers)].client(account=ACCOUNT)
+        barrier.wait()
+        try:
+            own.update_domain(DomainId=domain, **nested(path, value))
+        except Exception as error:  # noqa: BLE001
+            errors.append((path, error))
+
+    threads = [threading.Thread(target=call, args=(index, *c)) for index, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [(path, str(error)) for path, error in errors] == []
+    for client in clients(servers):
+        described = client.describe_domain(DomainId=domain)
+        assert [path for path, value in expected.items() if lookup(described, path) != value] == []
+
+
+def test_a_write_acknowledged_by_one_replica_is_read_by_the_next_request_to_another(replicas):
+    servers = replicas("--domain-update-delay", "0", "--user-profile-delay", "0")
+    sms = clients(servers)
+    domain = create_domain(sms[0])["DomainId"]
+    for step in range(30):
+        writer, reader = sms[step % 3], sms[(step + 1) % 3]
+        role = f"arn:aws:iam::111111111111:role/Step{step}"
+        writer.update_domain(DomainId=domain, DefaultUserSettings={"ExecutionRole": role})
+        assert reader.describe_domain(DomainId=domain)["DefaultUserSettings"]["ExecutionRole"] == role
+        name = f"user-{step}"
+        writer.create_user_profile(DomainId=domain, UserProfileName=name)
+        assert reader.describe_user_profile(DomainId=domain, UserProfileName=name)["UserProfileName"] == name
+        writer.add_tags(ResourceArn=sms[0].describe_domain(DomainId=domain)["DomainArn"],
+                        Tags=[{"Key": "step", "Value": str(step)}])
+        arn = reader.describe_domain(DomainId=domain)["DomainArn"]
+        assert {"Key": "step", "Value": str(step)} in reader.list_tags(ResourceArn=arn)["Tags"]
+
+
+def test_no_profile_slips_into_a_domain_being_deleted_on_another_replica(replicas):
+    servers = replicas("--domain-create-delay", "0", "--domain-delete-delay", "0.5")
+    sms = clients(servers, config=Config(retries={"total_max_attempts": 1}))
+    outcomes = set()
+    for round_ in range(12):
+        domain = create_domain(sms[0])["DomainId"]
+        wait_for(lambda: sms[1].describe_domain(DomainId=domain)["Status"], "InService")
+        barrier = threading.Barrier(2)
+        result = {}
+
+        def delete():
+            barrier.wait()
+            try:
+                sms[0].delete_domain(DomainId=domain)
+                result["delete"] = "ok"
+            except ClientError as error:
+                result["delete"] = error.response["Error"]["Code"]
+
+        def create():
+            barrier.wait()
+            try:
+                sms[1 + round_ % 2].create_user_profile(DomainId=domain, UserProfileName="alice")
+                result["create"] = "ok"
+            except ClientError as error:
+                result["create"] = error.response["Error"]["Code"]
+
+        threads = [threading.Thread(target=delete), threading.Thread(target=create)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # One of the two wins; the loser is refused as AWS refuses it, never both through.
+        assert (result["delete"], result["create"]) in {
+            ("ok", "ResourceNotFound"), ("ok", "ResourceInUse"), ("ok", "ValidationException"),
+            ("ResourceInUse", "ok"),
+        }, result
+        outcomes.add((result["delete"], result["create"]))
+        if result["delete"] == "ok":
+            status = sms[2].describe_domain(DomainId=domain)["Status"]
+            assert status == "Deleting"
+            assert sms[2].list_user_profiles(DomainIdEquals=domain)["UserProfiles"] == []
+    assert outcomes, "no round ran"
+
+
+def test_quotas_and_names_hold_across_replicas(replicas):
+    servers = replicas("--max-domains", "5", "--domain-create-delay", "0")
+    sms = clients(servers, config=Config(retries={"total_max_attempts": 1}))
+    barrier = threading.Barrier(12)
+    results = []
+
+    def create(index):
+        barrier.wait()
+        try:
+            sms[index % 3].create_domain(DomainName=f"quota-{index}", AuthMode="IAM",
+                                         DefaultUserSettings={"ExecutionRole": ROLE}, SubnetIds=["subnet-1"],
+                                         VpcId="vpc-1")
+            results.append("ok")
+        except ClientError as error:
+            results.append(error.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=create, args=(index,)) for index in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["ResourceLimitExceeded"] * 7 + ["ok"] * 5
+    assert len(sms[2].list_domains()["Domains"]) == 5
+
+    domain = sms[0].list_domains()["Domains"][0]["DomainId"]
+    barrier = threading.Barrier(9)
+    claims = []
+
+    def claim(index):
+        barrier.wait()
+        try:
+            sms[index % 3].create_user_profile(DomainId=domain, UserProfileName="Alice")
+            claims.append("ok")
+        except ClientError as error:
+            claims.append(error.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=claim, args=(index,)) for index in range(9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claims) == ["ResourceInUse"] * 8 + ["ok"]
+
+
+def test_a_next_token_minted_by_one_replica_works_on_another(replicas):
+    servers = replicas("--domain-create-delay", "0")
+    sms = clients(servers)
+    created = {create_domain(sms[index % 3], name=f"page-{index}")["DomainId"] for index in range(7)}
+    seen, token, pages = [], None, 0
+    while True:
+        arguments = {"MaxResults": 2, **({"NextToken": token} if token else {})}
+        page = sms[pages % 3].list_domains(**arguments)
+        seen += [domain["DomainId"] for domain in page["Domains"]]
+        pages += 1
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert pages == 4
+    assert sorted(seen) == sorted(created)
+
+
+def test_transitions_complete_when_the_replica_that_scheduled_them_is_killed(replicas):
+    servers = replicas("--domain-create-delay", "1.0", "--user-profile-delay", "1.0")
+    sms = clients(servers)
+    domain = create_domain(sms[0], wait=False)["DomainId"]
+    servers[0].process.send_signal(signal.SIGKILL)
+    servers[0].process.wait()
+    assert sms[1].describe_domain(DomainId=domain)["Status"] == "Pending"
+    assert wait_for(lambda: sms[2].describe_domain(DomainId=domain)["Status"], "InService", timeout=10) == "InService"
+    described = sms[1].describe_domain(DomainId=domain)
+    # Applied at its due time, once: the modification time is the creation time plus the delay.
+    assert abs((described["LastModifiedTime"] - described["CreationTime"]).total_seconds() - 1.0) < 0.01
+
+
+def test_kill_9_of_one_replica_under_load_loses_no_acknowledged_write(replicas):
+    servers = replicas("--domain-create-delay", "0.2", "--user-profile-delay", "0.5", "--domain-update-delay", "0",
+                       "--max-domains", "1000")
+    stop = threading.Event()
+    acknowledged, in_flight = [], {}
+
+    def worker(index):
+        client = servers[index % 3].client(account=ACCOUNT, config=Config(retries={"total_max_attempts": 1}))
+        try:
+            domain = create_domain(client, name=f"load-{index}-{random.randrange(10**9)}", wait=False)["DomainId"]
+            acknowledged.append(("domain", domain, None))
+            wait_for(lambda: client.describe_domain(DomainId=domain)["Status"], "InService")
+            value = 0
+            while not stop.is_set():
+                value += 1
+                if value % 3 == 0:
+                    client.create_user_profile(DomainId=domain, UserProfileName=f"user-{value}")
+                    acknowledged.append(("profile", domain, f"user-{value}"))
+                else:
+                    in_flight[("update", domain)] = value
+                    client.update_domain(DomainId=domain, DefaultUserSettings={
+                        "ExecutionRole": f"arn:aws:iam::111111111111:role/Value{value}"})
+                    acknowledged.append(("update", domain, value))
+        except Exception:  # noqa: BLE001 - its replica was killed under it; what was acknowledged is recorded
+            pass
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(9)]
+    for thread in threads:
+        thread.start()
+    time.sleep(random.uniform(1.5, 2.5))
+    servers[0].process.send_signal(signal.SIGKILL)
+    servers[0].process.wait()
+    time.sleep(0.5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    snapshot = list(acknowledged)
+    assert len(snapshot) > 9
+    survivor = servers[1].client(account=ACCOUNT)
+    last_update = {}
+    for kind, domain, detail in snapshot:
+        if kind == "update":
+            last_update[domain] = max(detail, last_update.get(domain, 0))
+    for domain in {domain for kind, domain, _ in snapshot if kind == "domain"}:
+        role = survivor.describe_domain(DomainId=domain)["DefaultUserSettings"]["ExecutionRole"]
+        if domain in last_update:
+            stored = int(role.rsplit("Value", 1)[1])
+            assert stored in (last_update[domain], in_flight.get(("update", domain))), (domain, stored)
+        # A transition the killed replica scheduled completes on the others.
+        assert wait_for(lambda: survivor.describe_domain(DomainId=domain)["Status"], "InService") == "InService"
+    for kind, domain, name in snapshot:
+        if kind == "profile":
+            assert wait_for(lambda: survivor.describe_user_profile(DomainId=domain, UserProfileName=name)["Status"],
+                            "InService") == "InService"
