@@ -282,7 +282,8 @@ def create_app(client, domain_id, app_type="JupyterLab", name="default", wait=Tr
     return response
 
 
-TERRAFORM_PLUGIN_CACHE = Path(tempfile.gettempdir()) / "sm-conformance-terraform-plugins"
+# One cache per store: the two passes of scripts/test run at once, and a plugin cache is not safe for concurrent use.
+TERRAFORM_PLUGIN_CACHE = Path(tempfile.gettempdir()) / f"sm-conformance-terraform-plugins-{STORE}"
 
 
 class Terraform:

@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import BINARY, ROLE, control, create_domain, create_profile, random_account, wait_for, wait_for_status
+from conftest import BINARY, ROLE, STORE, control, create_domain, create_profile, random_account, wait_for, wait_for_status
 
 
 def no_retries(emulator, account=None):
@@ -31,7 +31,10 @@ def test_health_names_the_version_store_and_counts(make_emulator):
     assert health["status"] == "ok"
     version = subprocess.run([BINARY, "--version"], capture_output=True, text=True, check=True).stdout
     assert health["version"] in version and health["botocoreVersion"] in version
-    assert health["store"].startswith("sqlite:") and health["store"].endswith("/sagemaker.sqlite")
+    if STORE == "sqlite":
+        assert health["store"].startswith("sqlite:") and health["store"].endswith("/sagemaker.sqlite")
+    else:
+        assert health["store"].startswith("postgres://") and "@127.0.0.1:" in health["store"]
     assert health["uptimeSeconds"] >= 0
     client = emulator.client()
     domain = create_domain(client)

@@ -247,10 +247,15 @@ def test_start_up_names_the_store_and_its_file(tmp_path):
     """The start-up line says where the state lives (a user must know which directory holds it)."""
     import subprocess
 
-    from conftest import BINARY, free_port
+    from conftest import BINARY, POSTGRES_SERVER, free_port, postgres_database
 
-    for args, expected in [(["--data-dir", str(tmp_path / "data")], f"store=sqlite:{tmp_path}/data/sagemaker.sqlite"),
-                           (["--in-memory"], 'store="memory (nothing survives a restart)"')]:
+    cases = [(["--data-dir", str(tmp_path / "data")], f"store=sqlite:{tmp_path}/data/sagemaker.sqlite"),
+             (["--in-memory"], 'store="memory (nothing survives a restart)"')]
+    if POSTGRES_SERVER:
+        # The database, without the password a URL may carry.
+        url = postgres_database(str(tmp_path)).replace("postgres@", "postgres:s3cret@", 1)
+        cases.append((["--database-url", url], 'store="' + url.replace(":s3cret@", "@") + '"'))
+    for args, expected in cases:
         process = subprocess.Popen([BINARY, "serve", "--port", str(free_port()), *args], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True)
         try:

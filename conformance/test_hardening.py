@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BINARY, ROLE, create_domain, create_profile, free_port
+from conftest import BINARY, ROLE, create_domain, create_profile, free_port, sqlite_only
 
 BAD_REGIONS = ["us east-1", "us|east-1", "us%east-1", "us{east-1", "\u00e9u-west-1", "US-EAST-1", "", "a" * 40]
 
@@ -77,6 +77,7 @@ def test_presigned_url_of_every_valid_region_survives_a_restart(make_emulator):
     assert server.client(account="111122223333", region="local-1").list_domains()["Domains"]
 
 
+@sqlite_only
 def test_a_second_server_on_the_same_data_directory_is_refused(make_emulator):
     first = make_emulator()
     second = subprocess.run([BINARY, "serve", "--data-dir", first.data_dir, "--port", str(free_port())],
@@ -87,6 +88,7 @@ def test_a_second_server_on_the_same_data_directory_is_refused(make_emulator):
     assert first.client().list_domains()["Domains"] == []
 
 
+@sqlite_only
 def test_the_data_directory_and_database_are_private(make_emulator):
     parent = tempfile.mkdtemp(prefix="sm-perm-")
     server = make_emulator(data_dir=os.path.join(parent, "new", "data"))
@@ -206,3 +208,18 @@ def test_a_document_over_the_size_limit_is_refused_and_changes_nothing(emulator)
     after = client.describe_domain(DomainId=domain["DomainId"])
     assert after["DefaultUserSettings"] == before["DefaultUserSettings"]
     assert after["LastModifiedTime"] == before["LastModifiedTime"]
+
+
+def test_a_database_that_does_not_answer_fails_start_up_with_a_message(tmp_path):
+    """A wrong --database-url must not leave a server that hangs before listening: start-up fails, naming the database
+    (without its password) and the reason, with a non-zero exit."""
+    port = free_port()  # nothing listens there
+    url = f"postgres://emulator:s3cret@127.0.0.1:{port}/sagemaker"
+    started = time.monotonic()
+    done = subprocess.run([BINARY, "serve", "--port", str(free_port()), "--database-url", url,
+                           "--database-timeout", "1.5"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert time.monotonic() - started < 20
+    assert f"postgres://emulator@127.0.0.1:{port}/sagemaker" in done.stderr, done.stderr
+    assert "no answer from the database within 1.5 s" in done.stderr, done.stderr
+    assert "s3cret" not in done.stderr

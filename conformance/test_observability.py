@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import create_domain
+from conftest import STORE, create_domain
 
 
 def scrape(emulator):
@@ -69,7 +69,7 @@ def test_json_log_lines_are_json_whatever_the_request_sends(make_emulator):
     assert any(record["operation"].startswith('SageMaker.List"Domains') for record in requests)
     assert not any(record.get("level") == "forged" for record in records)
     started = [record for record in records if record["message"] == "sagemaker-emulator listening"]
-    assert started and started[0]["store"].startswith("sqlite:")
+    assert started and started[0]["store"].startswith("sqlite:" if STORE == "sqlite" else "postgres://")
 
 
 def test_an_unknown_log_format_is_refused(make_emulator):

@@ -8,11 +8,12 @@ import time
 import uuid
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import POSTGRES_SERVER, ROLE, create_domain, postgres_database, wait_for
-from test_campaigns import leaf_members, lookup, nested
+from test_campaigns import ACCOUNT as CAMPAIGN_ACCOUNT
+from test_campaigns import check_acknowledged_writes, leaf_members, lookup, nested
+from test_campaigns import worker as campaign_worker
 
 ACCOUNT = "333344445555"
 
@@ -29,8 +30,8 @@ def replicas(make_emulator):
     return start
 
 
-def clients(servers, **options):
-    return [server.client(account=ACCOUNT, **options) for server in servers]
+def clients(servers):
+    return [server.client(account=ACCOUNT) for server in servers]
 
 
 def test_64_concurrent_updates_spread_over_three_replicas_lose_none(replicas):
@@ -81,7 +82,7 @@ def test_a_write_acknowledged_by_one_replica_is_read_by_the_next_request_to_anot
 
 def test_no_profile_slips_into_a_domain_being_deleted_on_another_replica(replicas):
     servers = replicas("--domain-create-delay", "0", "--domain-delete-delay", "0.5")
-    sms = clients(servers, config=Config(retries={"total_max_attempts": 1}))
+    sms = clients(servers)
     outcomes = set()
     for round_ in range(12):
         domain = create_domain(sms[0])["DomainId"]
@@ -125,7 +126,7 @@ def test_no_profile_slips_into_a_domain_being_deleted_on_another_replica(replica
 
 def test_quotas_and_names_hold_across_replicas(replicas):
     servers = replicas("--max-domains", "5", "--domain-create-delay", "0")
-    sms = clients(servers, config=Config(retries={"total_max_attempts": 1}))
+    sms = clients(servers)
     barrier = threading.Barrier(12)
     results = []
 
@@ -202,28 +203,9 @@ def test_kill_9_of_one_replica_under_load_loses_no_acknowledged_write(replicas):
                        "--max-domains", "1000")
     stop = threading.Event()
     acknowledged, in_flight = [], {}
-
-    def worker(index):
-        client = servers[index % 3].client(account=ACCOUNT, config=Config(retries={"total_max_attempts": 1}))
-        try:
-            domain = create_domain(client, name=f"load-{index}-{random.randrange(10**9)}", wait=False)["DomainId"]
-            acknowledged.append(("domain", domain, None))
-            wait_for(lambda: client.describe_domain(DomainId=domain)["Status"], "InService")
-            value = 0
-            while not stop.is_set():
-                value += 1
-                if value % 3 == 0:
-                    client.create_user_profile(DomainId=domain, UserProfileName=f"user-{value}")
-                    acknowledged.append(("profile", domain, f"user-{value}"))
-                else:
-                    in_flight[("update", domain)] = value
-                    client.update_domain(DomainId=domain, DefaultUserSettings={
-                        "ExecutionRole": f"arn:aws:iam::111111111111:role/Value{value}"})
-                    acknowledged.append(("update", domain, value))
-        except Exception:  # noqa: BLE001 - its replica was killed under it; what was acknowledged is recorded
-            pass
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(9)]
+    # The kill campaign's workers (create a domain, then update it and add profiles), three on each replica.
+    threads = [threading.Thread(target=campaign_worker, args=(servers[index % 3], stop, acknowledged, in_flight, index))
+               for index in range(9)]
     for thread in threads:
         thread.start()
     time.sleep(random.uniform(1.5, 2.5))
@@ -235,19 +217,5 @@ def test_kill_9_of_one_replica_under_load_loses_no_acknowledged_write(replicas):
         thread.join()
     snapshot = list(acknowledged)
     assert len(snapshot) > 9
-    survivor = servers[1].client(account=ACCOUNT)
-    last_update = {}
-    for kind, domain, detail in snapshot:
-        if kind == "update":
-            last_update[domain] = max(detail, last_update.get(domain, 0))
-    for domain in {domain for kind, domain, _ in snapshot if kind == "domain"}:
-        role = survivor.describe_domain(DomainId=domain)["DefaultUserSettings"]["ExecutionRole"]
-        if domain in last_update:
-            stored = int(role.rsplit("Value", 1)[1])
-            assert stored in (last_update[domain], in_flight.get(("update", domain))), (domain, stored)
-        # A transition the killed replica scheduled completes on the others.
-        assert wait_for(lambda: survivor.describe_domain(DomainId=domain)["Status"], "InService") == "InService"
-    for kind, domain, name in snapshot:
-        if kind == "profile":
-            assert wait_for(lambda: survivor.describe_user_profile(DomainId=domain, UserProfileName=name)["Status"],
-                            "InService") == "InService"
+    # Read on a survivor: what the killed replica acknowledged is there, and the transitions it scheduled complete.
+    check_acknowledged_writes(servers[1].client(account=CAMPAIGN_ACCOUNT), snapshot, in_flight)

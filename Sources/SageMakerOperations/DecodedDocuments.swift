@@ -10,6 +10,9 @@ import Synchronization
 /// its few most recent revisions.
 final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Sendable {
     private struct Entry: Sendable {
+        /// The row's sequence number with its revision: one state for good, even across a reset (which restarts
+        /// revisions but never reuses a sequence number) made by another replica.
+        let sequence: Int64
         let revision: Int64
         /// The document's size, for the bound on memory.
         let bytes: Int
@@ -43,19 +46,22 @@ final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Senda
 
     /// The decoded document of `record`, from memory when its revision was seen before.
     func decode(_ record: StoredResource, key: String) throws -> Shape {
-        let revision = record.revision
-        let known = state.withLock { $0.entries[key]?.first(where: { $0.revision == revision }) }
+        let (sequence, revision) = (record.sequence, record.revision)
+        let known = state.withLock {
+            $0.entries[key]?.first(where: { $0.revision == revision && $0.sequence == sequence })
+        }
         if let known { return known.shape }
         let shape = try StoredDocument.decode(Shape.self, from: record.document)
-        remember(shape, key: key, revision: revision, bytes: record.document.count)
+        remember(shape, key: key, sequence: sequence, revision: revision, bytes: record.document.count)
         return shape
     }
 
-    /// Keeps `shape` as the state of `key` at `revision`: a state read from the store or committed to it.
-    func remember(_ shape: Shape, key: String, revision: Int64, bytes: Int) {
+    /// Keeps `shape` as the state of `key` at `revision` of the row `sequence`: a state read from the store or
+    /// committed to it.
+    func remember(_ shape: Shape, key: String, sequence: Int64, revision: Int64, bytes: Int) {
         let cost = bytes * Self.decodedFactor
         guard cost <= capacityBytes / 4 else { return }  // too large to be worth a place
-        let entry = Entry(revision: revision, bytes: bytes, shape: shape)
+        let entry = Entry(sequence: sequence, revision: revision, bytes: bytes, shape: shape)
         state.withLock { state in
             if (state.entries[key] == nil && state.entries.count >= capacity) || state.bytes + cost > capacityBytes {
                 state.entries.removeAll(keepingCapacity: true)
@@ -75,7 +81,7 @@ final class DecodedDocuments<Shape: Decodable & WireDecodable & Sendable>: Senda
     /// Most recent first, in place (no copy of the key's list); returns the change in bytes held.
     private static func push(_ entry: Entry, onto kept: inout [Entry], depth: Int) -> Int {
         var change = entry.bytes * decodedFactor
-        if let index = kept.firstIndex(where: { $0.revision == entry.revision }) {
+        if let index = kept.firstIndex(where: { $0.revision == entry.revision && $0.sequence == entry.sequence }) {
             change -= kept.remove(at: index).bytes * decodedFactor
         }
         kept.insert(entry, at: 0)

@@ -23,7 +23,7 @@ public func buildApplication(
     let metrics = EmulatorMetrics()
     let base = try await openStore(
         configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes,
-        commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) }, logger: logger)
+        databaseTimeout: configuration.databaseTimeout, commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) }, logger: logger)
     do {
         if let stateFile = configuration.stateFile { try await loadState(stateFile, into: base) }
         return try await assemble(configuration, store: base, clock: clock, metrics: metrics, logger: logger)
@@ -123,7 +123,8 @@ public struct UnsafeConfiguration: Error, CustomStringConvertible {
 /// closed (`PostgresResourceStore.close`, or as a service of the application).
 func openStore(
     _ storage: EmulatorConfiguration.Storage, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes,
-    commitObserver: CommitObserver? = nil, logger: Logger
+    databaseTimeout: Double = EmulatorOptions.databaseTimeout.defaultValue, commitObserver: CommitObserver? = nil,
+    logger: Logger
 ) async throws -> any ResourceStore {
     switch storage {
     case .memory:
@@ -133,9 +134,11 @@ func openStore(
             directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver)
     case .postgres(let url):
         do {
-            return try await PostgresResourceStore.open(url: url, maxDocumentBytes: maxDocumentBytes, logger: logger)
+            return try await PostgresResourceStore.open(
+                url: url, maxDocumentBytes: maxDocumentBytes, timeout: databaseTimeout, commitObserver: commitObserver,
+                logger: logger)
         } catch let error as PostgresStoreFailure {
-            throw UnsafeConfiguration(description: "--database-url: \(error.description)")
+            throw UnsafeConfiguration(description: "--database-url \(storage.logDescription): \(error.description)")
         } catch {
             throw UnsafeConfiguration(
                 description: "cannot open the PostgreSQL database \(storage.logDescription): \(String(reflecting: error))")

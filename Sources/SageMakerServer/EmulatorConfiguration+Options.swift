@@ -40,6 +40,7 @@ extension EmulatorConfiguration {
             idleTimeout: try values.value(Options.idleTimeout), requestTimeout: try values.value(Options.requestTimeout),
             maxConnections: try values.value(Options.maxConnections))
         maxDocumentBytes = try values.value(Options.maxDocumentBytes)
+        databaseTimeout = try values.value(Options.databaseTimeout)
         stateFile = try values.value(Options.state)
         adminKey = try values.value(Options.adminKey)
         if let adminKey, adminKey.utf8.count < 16 {

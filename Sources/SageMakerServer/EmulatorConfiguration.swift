@@ -40,6 +40,8 @@ public struct EmulatorConfiguration: Sendable {
     public var stateFile: String?
     /// The secret that opens the control API to callers beyond loopback; required for it under `--auth verify`.
     public var adminKey: String?
+    /// Seconds a PostgreSQL database has at start-up to answer and be migrated.
+    public var databaseTimeout: Double = EmulatorOptions.databaseTimeout.defaultValue
     /// Requests the request journal keeps.
     public var journalSize: Int = EmulatorOptions.journalSize.defaultValue
 

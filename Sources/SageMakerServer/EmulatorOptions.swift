@@ -110,6 +110,9 @@ public enum EmulatorOptions {
         "database-url", [.serve, .seed], optional: (),
         help: "a PostgreSQL database (`postgres://user:password@host:5432/name`) instead of the SQLite file: several "
             + "replicas may share it")
+    public static let databaseTimeout = Setting(
+        "database-timeout", default: 30.0,
+        help: "seconds `--database-url`'s database has at start-up to answer (and be migrated) before start-up fails")
     public static let statusProfile = Setting(
         "status-profile", default: "fast",
         help: "`fast`: every transition 0.1 s; `realistic`: AWS-like durations (domain create 300 s)")
@@ -188,7 +191,8 @@ public enum EmulatorOptions {
 
     /// Every option, in the order of the docs.
     public static let all: [EmulatorOption] = [
-        host.option, port.option, dataDir.option, inMemory.option, databaseURL.option, statusProfile.option, domainCreateDelay.option,
+        host.option, port.option, dataDir.option, inMemory.option, databaseURL.option, databaseTimeout.option,
+        statusProfile.option, domainCreateDelay.option,
         domainUpdateDelay.option, domainDeleteDelay.option, userProfileDelay.option, spaceDelay.option,
         appCreateDelay.option, appDeleteDelay.option, imageDelay.option, deletedAppRetention.option, maxDomains.option,
         maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,

@@ -16,12 +16,15 @@ public final class PostgresResourceStore: ResourceStore, Service {
     let logger: Logger
     /// The largest document (with its tags) a resource may be stored with.
     public let maxDocumentBytes: Int
+    /// Told of every committed transaction that wrote (the metrics' commit counts and durations).
+    let commitObserver: CommitObserver?
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations it lacks, and returns
-    /// the store. The pool opens at most `maximumConnections` connections.
+    /// the store. The pool opens at most `maximumConnections` connections. A database that cannot be reached (or
+    /// migrated) within `timeout` seconds is a `PostgresStoreFailure`.
     public static func open(
         url: String, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes, maximumConnections: Int = 16,
-        logger: Logger
+        timeout: Double = 30, commitObserver: CommitObserver? = nil, logger: Logger
     ) async throws -> PostgresResourceStore {
         var configuration = try PostgresLocation(url: url).clientConfiguration
         configuration.options.maximumConnections = maximumConnections
@@ -29,12 +32,21 @@ public final class PostgresResourceStore: ResourceStore, Service {
         let (started, signal) = AsyncStream<Void>.makeStream()
         let store = PostgresResourceStore(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger), maxDocumentBytes: maxDocumentBytes,
-            started: signal, logger: logger)
+            commitObserver: commitObserver, started: signal, logger: logger)
         // The client refuses (with a warning) to lease before its run() began: wait for the task that calls it.
         for await _ in started { break }
         await Task.yield()
         do {
-            try await PostgresMigrations.migrate(store.client, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await PostgresMigrations.migrate(store.client, logger: logger) }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(timeout))
+                    throw PostgresStoreFailure(
+                        description: "no answer from the database within \(timeout) s (is it running and reachable?)")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             store.close()
             throw error
@@ -43,10 +55,12 @@ public final class PostgresResourceStore: ResourceStore, Service {
     }
 
     private init(
-        client: PostgresClient, maxDocumentBytes: Int, started: AsyncStream<Void>.Continuation, logger: Logger
+        client: PostgresClient, maxDocumentBytes: Int, commitObserver: CommitObserver?,
+        started: AsyncStream<Void>.Continuation, logger: Logger
     ) {
         self.client = client
         self.maxDocumentBytes = maxDocumentBytes
+        self.commitObserver = commitObserver
         self.logger = logger
         // The pool works only while its run() does; it runs from the moment the store exists until `close`.
         runner = Task {
@@ -225,7 +239,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
             do {
                 return try await client.withConnection { connection in
                     try await PostgresTransaction.run(
-                        body, on: connection, maxDocumentBytes: maxDocumentBytes, logger: logger)
+                        body, on: connection, maxDocumentBytes: maxDocumentBytes, observer: commitObserver,
+                        logger: logger)
                 }
             } catch let error where PostgresTransaction.isWorthRetrying(error) {
                 // Another replica's write got in between (a unique name, a changed row, a deadlock): run it again on
@@ -317,13 +332,4 @@ public final class PostgresResourceStore: ResourceStore, Service {
 /// A failure of the PostgreSQL store that is not a conflict of the contract (a broken invariant, a bad URL).
 public struct PostgresStoreFailure: Error, CustomStringConvertible {
     public let description: String
-}
-
-extension StoreConflict {
-    /// Refuses a resource whose document and tags exceed `limit` bytes.
-    static func checkSize(_ resource: StoredResource?, limit: Int) throws {
-        guard let resource else { return }
-        let bytes = resource.document.count + (resource.tags?.count ?? 0)
-        if bytes > limit { throw StoreConflict.documentTooLarge(bytes: bytes, limit: limit) }
-    }
 }

@@ -99,8 +99,9 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     /// Runs the body until it has read everything it asks for, then sends its writes and commits.
     static func run<T: Sendable>(
         _ body: @Sendable (any ResourceTransaction) throws -> T, on connection: PostgresConnection,
-        maxDocumentBytes: Int, logger: Logger
+        maxDocumentBytes: Int, observer: CommitObserver?, logger: Logger
     ) async throws -> T {
+        let started = ContinuousClock.now
         try await connection.query("BEGIN", logger: logger)
         do {
             let transaction = PostgresTransaction(maxDocumentBytes: maxDocumentBytes)
@@ -120,6 +121,9 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
             let result = try outcome.get()
             try await transaction.send(on: connection, logger: logger)
             try await connection.query("COMMIT", logger: logger)
+            if let observer, !transaction.writes.isEmpty {
+                observer(transaction.writes.count, ContinuousClock.now - started)
+            }
             return result
         } catch {
             _ = try? await connection.query("ROLLBACK", logger: logger)

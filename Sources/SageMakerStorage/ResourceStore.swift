@@ -117,6 +117,15 @@ public enum StoreConflict: Error, Sendable, Equatable {
     case documentTooLarge(bytes: Int, limit: Int)
 }
 
+extension StoreConflict {
+    /// Refuses a resource whose document and tags exceed `limit` bytes.
+    static func checkSize(_ resource: StoredResource?, limit: Int) throws {
+        guard let resource else { return }
+        let bytes = resource.document.count + (resource.tags?.count ?? 0)
+        if bytes > limit { throw StoreConflict.documentTooLarge(bytes: bytes, limit: limit) }
+    }
+}
+
 /// Durable storage of resources. Every call is atomic; a change is durable before the call returns.
 public protocol ResourceStore: Sendable {
     /// Inserts a resource unless its name is taken or `limit` resources of its kind already exist in its
@@ -145,7 +154,9 @@ public protocol ResourceStore: Sendable {
 
     /// Runs `body` as one atomic unit over several resources, after every earlier write and before every later one;
     /// its writes apply together, or not at all when it throws. Durable before it returns. For the rules that span
-    /// resources (a child needs an InService parent; a parent with children cannot be deleted).
+    /// resources (a child needs an InService parent; a parent with children cannot be deleted). As with `mutate`,
+    /// the body may run more than once (PostgreSQL runs it again after each read it asked for), so it must not have
+    /// side effects beyond its result; only its last run's writes are applied.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any ResourceTransaction) throws -> T) async throws -> T
 
     /// A random secret, created once and kept for the life of the data (signs pagination tokens).

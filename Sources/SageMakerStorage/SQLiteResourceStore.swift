@@ -163,7 +163,7 @@ public final class SQLiteResourceStore: ResourceStore {
     // MARK: - ResourceStore
 
     public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
-        try Self.checkSize(resource, limit: maxDocumentBytes)
+        try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
         let cache = self.cache
         let (stored, stamp) = try await committer.write { db in
             (try Self.insertRow(db, resource, limit: limit), cache.nextStamp())
@@ -241,7 +241,7 @@ public final class SQLiteResourceStore: ResourceStore {
             let result = try body(&after)
             guard let before else { return result }  // mutate never inserts
             if let after, !after.hasChanges { return result }
-            try Self.checkSize(after, limit: maxDocumentBytes)
+            try StoreConflict.checkSize(after, limit: maxDocumentBytes)
             let outcome = try await write(kind, scope, id, expecting: before, after)
             if outcome { return result }
         }
@@ -295,7 +295,7 @@ public final class SQLiteResourceStore: ResourceStore {
             let original = try Self.fetchOne(db, kind, scope, id)
             var resource = original
             let result = try body(&resource)
-            try Self.checkSize(resource, limit: maxDocumentBytes)
+            try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
             guard let original else { return (result, nil, cache.nextStamp()) }
             if let changed = resource, !changed.hasChanges { return (result, original, cache.nextStamp()) }
             let stored = try Self.store(db, before: original, after: resource)
@@ -303,13 +303,6 @@ public final class SQLiteResourceStore: ResourceStore {
         }
         cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp)
         return result
-    }
-
-    /// Refuses a resource whose document and tags exceed `limit` bytes.
-    static func checkSize(_ resource: StoredResource?, limit: Int) throws {
-        guard let resource else { return }
-        let bytes = resource.document.count + (resource.tags?.count ?? 0)
-        if bytes > limit { throw StoreConflict.documentTooLarge(bytes: bytes, limit: limit) }
     }
 
     static func adjustCount(_ db: Database, _ resource: StoredResource, by delta: Int) throws {
@@ -472,7 +465,7 @@ extension SQLiteResourceStore {
     }
 
     public func replaceAll(with contents: StoreContents) async throws {
-        for resource in contents.resources { try Self.checkSize(resource, limit: maxDocumentBytes) }
+        for resource in contents.resources { try StoreConflict.checkSize(resource, limit: maxDocumentBytes) }
         let cache = self.cache
         let stamp = try await committer.write { db -> UInt64 in
             try db.execute(sql: "DELETE FROM resources; DELETE FROM resource_counts; DELETE FROM counters")
@@ -508,7 +501,7 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     }
 
     func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource {
-        try SQLiteResourceStore.checkSize(resource, limit: maxDocumentBytes)
+        try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
         let stored = try SQLiteResourceStore.insertRow(db, resource, limit: limit)
         writes.append((ResourceCache.Key(kind: stored.kind, scope: stored.scope, id: stored.id), stored))
         return stored
@@ -524,7 +517,7 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
 
     /// Replaces the row `resource` was read from (which must still be there) with `after`.
     private func write(_ resource: StoredResource, after: StoredResource?) throws {
-        try SQLiteResourceStore.checkSize(after, limit: maxDocumentBytes)
+        try StoreConflict.checkSize(after, limit: maxDocumentBytes)
         guard let before = try fetch(resource.kind, scope: resource.scope, id: resource.id),
               before.sequence == resource.sequence, before.revision == resource.revision
         else { throw StoreConflict.missing }

@@ -7,10 +7,11 @@ import Testing
 
 /// The memo of decoded documents answers by revision (one stored state each) and stays within its byte budget.
 @Suite struct DecodedDocumentsTests {
-    func record(_ json: String, id: String = "d-1", revision: Int64) -> StoredResource {
+    func record(_ json: String, id: String = "d-1", sequence: Int64 = 1, revision: Int64) -> StoredResource {
         var record = StoredResource(
             kind: .domain, scope: ResourceScope(account: "1", region: "r"), id: id, nameKey: id, status: "InService",
             document: Data(json.utf8))
+        record.sequence = sequence
         record.revision = revision
         return record
     }
@@ -31,8 +32,12 @@ import Testing
         #expect(try memo.decode(record(#"{"DomainName":"b"}"#, revision: 2), key: "k").domainName == "b")
         #expect(try memo.decode(record(#"{"DomainName":"a"}"#, revision: 1), key: "k").domainName == "a")
         // A committed state remembered under its revision answers without decoding (this document would not parse).
-        memo.remember(DescribeDomainResponse(domainName: "c"), key: "k", revision: 3, bytes: 10)
+        memo.remember(DescribeDomainResponse(domainName: "c"), key: "k", sequence: 1, revision: 3, bytes: 10)
         #expect(try memo.decode(record("not json", revision: 3), key: "k").domainName == "c")
         #expect(throws: (any Error).self) { try memo.decode(record("not json", revision: 4), key: "k") }
+        // The same revision of a row stored again (a reset on another replica restarts revisions at 1, under a new
+        // sequence number) is another state.
+        #expect(try memo.decode(record(#"{"DomainName":"d"}"#, sequence: 7, revision: 1), key: "k").domainName == "d")
+        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, sequence: 1, revision: 1), key: "k").domainName == "a")
     }
 }

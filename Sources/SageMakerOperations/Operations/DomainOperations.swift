@@ -78,8 +78,8 @@ extension SageMakerService {
         try await SharedRStudioApp.ensure(for: stored, in: store)
         // Stored: its first revision's decoded form is known, so the first UpdateDomain need not decode it.
         domains.remember(
-            domain, key: DecodedDocuments<DescribeDomainResponse>.key(scope, domainId), revision: stored.revision,
-            bytes: document.count)
+            domain, key: DecodedDocuments<DescribeDomainResponse>.key(scope, domainId), sequence: stored.sequence,
+            revision: stored.revision, bytes: document.count)
         return CreateDomainResponse(domainArn: arn, domainId: domainId, url: url)
     }
 

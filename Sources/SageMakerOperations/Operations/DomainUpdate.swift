@@ -27,6 +27,7 @@ struct DomainUpdate: Sendable {
     struct Outcome: Sendable {
         let arn: String
         let domain: DescribeDomainResponse
+        let sequence: Int64
         let revision: Int64
         let bytes: Int
     }
@@ -44,11 +45,14 @@ struct DomainUpdate: Sendable {
         try record.beginUpdate(
             &updated, transition: StatusDelays.transition(to: DomainStatus.inService, after: delay, from: now), at: now)
         // The store writes the row as the next revision; the caller remembers it once the write has committed.
-        return Outcome(arn: arn, domain: updated, revision: record.revision + 1, bytes: record.document.count)
+        return Outcome(
+            arn: arn, domain: updated, sequence: record.sequence, revision: record.revision + 1,
+            bytes: record.document.count)
     }
 
     /// Keeps the decoded form of a committed update, so that the next update of the domain need not decode it.
     func remember(_ outcome: Outcome) {
-        documents.remember(outcome.domain, key: key, revision: outcome.revision, bytes: outcome.bytes)
+        documents.remember(
+            outcome.domain, key: key, sequence: outcome.sequence, revision: outcome.revision, bytes: outcome.bytes)
     }
 }
