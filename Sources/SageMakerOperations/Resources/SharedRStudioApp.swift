@@ -23,6 +23,12 @@ enum SharedRStudioApp {
 
     /// Starts the app of an InService RStudio domain that has none yet (one the user deleted stays Deleted).
     static func ensure(for domainRecord: StoredResource, in store: some ResourceStore) async throws {
+        try await store.transaction { tx in try ensure(for: domainRecord, in: tx) }
+    }
+
+    /// As `ensure(for:in:)`, inside a transaction (the scheduler's, which makes the domain InService in the same
+    /// write).
+    static func ensure(for domainRecord: StoredResource, in tx: any ResourceTransaction) throws {
         guard domainRecord.kind == .domain, domainRecord.status == DomainStatus.inService else { return }
         let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: domainRecord.document)
         guard let rstudio = domain.domainSettings?.rStudioServerProDomainSettings,
@@ -38,10 +44,8 @@ enum SharedRStudioApp {
             kind: .app, scope: domainRecord.scope, parentId: owner.parentId(domainId: domainId), id: id, nameKey: id,
             status: AppStatus.inService, document: try StoredDocument.encode(app),
             tags: try Inheritance.appTags(domain: domainRecord.tags, owner: nil, request: nil))
-        do {
-            _ = try await store.insert(record, limit: nil)
-        } catch StoreConflict.nameTaken {
-            // Already running, or deleted by its user.
-        }
+        // Already running, or deleted by its user: left as it is.
+        guard try tx.fetch(.app, scope: domainRecord.scope, id: id) == nil else { return }
+        try tx.insert(record, limit: nil)
     }
 }

@@ -78,31 +78,25 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                     continue
                 }
                 let failure = controls?.faults.transitionFault(for: resource)
-                let done = try await store.mutate(resource.kind, scope: resource.scope, id: resource.id) { stored in
-                    guard var record = stored, let transition = record.transition, transition.dueAt <= limit else {
-                        return false
-                    }
-                    let stamp = early ? now : transition.dueAt
-                    if let failure {
-                        record.status = failure.status
-                        record.transition = nil
-                        record.document = try Self.document(record, status: failure.status, at: stamp, reason: failure.reason)
-                        stored = record
+                let step = Step(limit: limit, early: early, now: now, retention: retention, failure: failure)
+                let done: Bool
+                if failure == nil, resource.kind == .domain,
+                   resource.transition?.outcome == .status(DomainStatus.inService),
+                   SharedRStudioApp.mayRun(resource.document)
+                {
+                    // An RStudio domain's shared app starts with the domain's InService, in the same write: a client
+                    // that sees the domain InService (on any replica) sees the app too.
+                    done = try await store.transaction { tx in
+                        var stored = try tx.fetch(resource.kind, scope: resource.scope, id: resource.id)
+                        guard try step.advance(&stored), let domain = stored else { return false }
+                        try tx.update(domain)
+                        try SharedRStudioApp.ensure(for: domain, in: tx)
                         return true
                     }
-                    switch transition.outcome {
-                    case .removal:
-                        stored = nil
-                    case .status(let status):
-                        record.status = status
-                        record.transition = nil
-                        if record.kind == .app, status == AppStatus.deleted {
-                            record.transition = PendingTransition(.removal, dueAt: stamp.addingTimeInterval(retention))
-                        }
-                        record.document = try Self.document(record, status: status, at: stamp)
-                        stored = record
+                } else {
+                    done = try await store.mutate(resource.kind, scope: resource.scope, id: resource.id) { stored in
+                        try step.advance(&stored)
                     }
-                    return true
                 }
                 guard done else { continue }
                 applied += 1
@@ -116,17 +110,50 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                         ])
                     continue
                 }
-                if resource.kind == .domain, resource.transition?.outcome == .status(DomainStatus.inService),
-                   SharedRStudioApp.mayRun(resource.document),
-                   let domain = try await store.fetch(.domain, scope: resource.scope, id: resource.id)
-                {
-                    try await SharedRStudioApp.ensure(for: domain, in: store)
-                }
                 logger.debug(
                     "status transition",
                     metadata: ["kind": "\(resource.kind.rawValue)", "id": "\(resource.id)"])
             }
             if due.count < 256 || progressed == 0 { return applied }
+        }
+    }
+
+    /// One due transition applied to a resource as read: its new status (or the failure a fault rule asks for), or its
+    /// removal; false when the transition is no longer pending or not yet due (another replica, or a request, got
+    /// there first).
+    struct Step: Sendable {
+        let limit: Date
+        let early: Bool
+        let now: Date
+        let retention: Double
+        let failure: (status: String, reason: String, rule: String)?
+
+        func advance(_ stored: inout StoredResource?) throws -> Bool {
+            guard var record = stored, let transition = record.transition, transition.dueAt <= limit else {
+                return false
+            }
+            let stamp = early ? now : transition.dueAt
+            if let failure {
+                record.status = failure.status
+                record.transition = nil
+                record.document = try StatusScheduler.document(
+                    record, status: failure.status, at: stamp, reason: failure.reason)
+                stored = record
+                return true
+            }
+            switch transition.outcome {
+            case .removal:
+                stored = nil
+            case .status(let status):
+                record.status = status
+                record.transition = nil
+                if record.kind == .app, status == AppStatus.deleted {
+                    record.transition = PendingTransition(.removal, dueAt: stamp.addingTimeInterval(retention))
+                }
+                record.document = try StatusScheduler.document(record, status: status, at: stamp)
+                stored = record
+            }
+            return true
         }
     }
 
