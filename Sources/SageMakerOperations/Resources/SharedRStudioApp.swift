@@ -21,31 +21,43 @@ enum SharedRStudioApp {
     /// only those documents when a domain becomes InService (every UpdateDomain ends in such a transition).
     static func mayRun(_ document: Data) -> Bool { document.range(of: roleMember) != nil }
 
-    /// Starts the app of an InService RStudio domain that has none yet (one the user deleted stays Deleted).
+    /// Starts the app of an InService RStudio domain that has none yet (one the user deleted stays Deleted). Touches
+    /// the store only for such a domain.
     static func ensure(for domainRecord: StoredResource, in store: some ResourceStore) async throws {
-        try await store.transaction { tx in try ensure(for: domainRecord, in: tx) }
+        guard let app = try app(of: domainRecord) else { return }
+        try await store.transaction { tx in try start(app, in: tx) }
     }
 
     /// As `ensure(for:in:)`, inside a transaction (the scheduler's, which makes the domain InService in the same
     /// write).
     static func ensure(for domainRecord: StoredResource, in tx: any ResourceTransaction) throws {
-        guard domainRecord.kind == .domain, domainRecord.status == DomainStatus.inService else { return }
+        if let app = try app(of: domainRecord) { try start(app, in: tx) }
+    }
+
+    /// The app an InService RStudio domain runs, or nil for any other domain.
+    private static func app(of domainRecord: StoredResource) throws -> StoredResource? {
+        guard domainRecord.kind == .domain, domainRecord.status == DomainStatus.inService,
+              mayRun(domainRecord.document)
+        else { return nil }
         let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: domainRecord.document)
         guard let rstudio = domain.domainSettings?.rStudioServerProDomainSettings,
               rstudio.domainExecutionRoleArn != nil, let domainId = domain.domainId
-        else { return }
+        else { return nil }
         let id = id(domainId: domainId)
         let app = DescribeAppResponse(
             appArn: ResourceNames.arn(.app, domainRecord.scope, id: id), appName: appName,
             appType: AppType.rStudioServerPro, creationTime: domain.lastModifiedTime ?? domain.creationTime,
             domainId: domainId, resourceSpec: rstudio.defaultResourceSpec ?? ResourceSpec(instanceType: "system"),
             status: AppStatus.inService, userProfileName: "domain-shared")
-        let record = StoredResource(
+        return StoredResource(
             kind: .app, scope: domainRecord.scope, parentId: owner.parentId(domainId: domainId), id: id, nameKey: id,
             status: AppStatus.inService, document: try StoredDocument.encode(app),
             tags: try Inheritance.appTags(domain: domainRecord.tags, owner: nil, request: nil))
-        // Already running, or deleted by its user: left as it is.
-        guard try tx.fetch(.app, scope: domainRecord.scope, id: id) == nil else { return }
-        try tx.insert(record, limit: nil)
+    }
+
+    /// Inserts the app unless it is there already (running, or deleted by its user: left as it is).
+    private static func start(_ app: StoredResource, in tx: any ResourceTransaction) throws {
+        guard try tx.fetch(.app, scope: app.scope, id: app.id) == nil else { return }
+        try tx.insert(app, limit: nil)
     }
 }
