@@ -66,7 +66,8 @@ public struct StoredResource: Sendable, Equatable {
     /// Insertion order, assigned by the store; the basis of pagination.
     public internal(set) var sequence: Int64
     /// Assigned by the store: 1 when inserted, one more at every write. A write conditional on the revision it read
-    /// replaces comparing whole documents, and (scope, id, revision) names one state of a resource for good.
+    /// replaces comparing whole documents, and (scope, id, sequence, revision) names one state of a resource for good
+    /// (a reset restarts revisions; sequence numbers are never reused).
     public internal(set) var revision: Int64
     /// Whether a mutation set any of the changeable fields since the store handed the resource out.
     public internal(set) var hasChanges = false

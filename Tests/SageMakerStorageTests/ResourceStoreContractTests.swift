@@ -302,6 +302,10 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         try await store.replaceAll(with: saved)
         let restored = try await store.contents()
         #expect(restored.resources.map(\.id) == ["d-1", "d-0", "d-1/p"])
+        // Restored rows start again at revision 1 under sequence numbers never used before (a reset never makes a
+        // (sequence, revision) pair name a second state: the memo of decoded documents relies on it).
+        let usedBefore = try #require(saved.resources.map(\.sequence).max())
+        #expect(restored.resources.allSatisfy { $0.sequence > usedBefore + 1 })
         #expect(restored.counters == saved.counters)
         for (old, new) in zip(saved.resources, restored.resources) {
             #expect(new.kind == old.kind && new.scope == old.scope && new.parentId == old.parentId)
