@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import botocore.session
@@ -281,9 +282,6 @@ def state_of(server):
     return json.dumps(state, default=str, sort_keys=True)
 
 
-# On PostgreSQL one CI run (2026-11-26) ended in a broken pipe mid-fuzz (the server closed the connection or died);
-# not yet reproduced or explained, so the fuzzer runs on SQLite only until it is (see the stop's note).
-@pytest.mark.skipif(STORE != "sqlite", reason="a broken pipe on PostgreSQL under investigation")
 def test_fuzzed_requests_never_crash_never_5xx_and_refusals_change_nothing(make_emulator):
     server = make_emulator("--domain-create-delay", "0", "--user-profile-delay", "0", "--app-create-delay", "0",
                            "--domain-update-delay", "0", "--domain-delete-delay", "0", "--space-delay", "0",
@@ -318,7 +316,13 @@ def test_fuzzed_requests_never_crash_never_5xx_and_refusals_change_nothing(make_
         if rng.random() < 0.05:
             headers["Authorization"] = rng.choice(["", "AWS4-HMAC-SHA256", "Basic abc", "AWS4-HMAC-SHA256 Credential=/"])
         target = "SageMaker." + operation if rng.random() > 0.03 else rng.choice(["SageMaker.", "", "x" * 300])
-        status, response_headers, answer = server.raw(target, data, headers)
+        try:
+            status, response_headers, answer = server.raw(target, data, headers)
+        except urllib.error.URLError as error:
+            # A body over --max-body-bytes is refused (413) as soon as its length is known, and the connection closed:
+            # a client still sending it sees a broken pipe. Anything else is a failure.
+            assert len(data) > 262144 and server.process.poll() is None, (seed, operation, len(data), error)
+            continue
         counts["requests"] += 1
         assert status < 500, (seed, operation, data[:300], answer)
         assert isinstance(answer, dict), (seed, operation, answer)
