@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "SageMakerStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -128,15 +128,17 @@ func openStore(
 ) async throws -> any ResourceStore {
     switch storage {
     case .memory:
-        return try SQLiteResourceStore(maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver)
+        return try SQLiteResourceStore(
+            maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver, indexer: ResourceIndexing.indexer)
     case .sqlite(let directory):
         return try SQLiteResourceStore(
-            directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver)
+            directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver,
+            indexer: ResourceIndexing.indexer)
     case .postgres(let url):
         do {
             return try await PostgresResourceStore.open(
                 url: url, maxDocumentBytes: maxDocumentBytes, timeout: databaseTimeout, commitObserver: commitObserver,
-                logger: logger)
+                indexer: ResourceIndexing.indexer, logger: logger)
         } catch let error as PostgresStoreFailure {
             throw UnsafeConfiguration(description: "--database-url \(storage.logDescription): \(error.description)")
         } catch {

@@ -78,8 +78,8 @@ struct Console<Store: ResourceStore>: Sendable {
         let document = Self.object(record.document)
         let profiles = try await store.list(.userProfile, scope: scope, parentId: id, after: 0, limit: 1000)
         let spaces = try await store.list(.space, scope: scope, parentId: id, after: 0, limit: 1000)
-        let apps = try await store.list(.app, scope: scope, parentId: nil, after: 0, limit: 100_000)
-            .filter { $0.id.hasPrefix(id + "/") }
+        let apps = try await store.page(ResourcePageQuery(.app, scope: scope, parent: .prefix(id + "/"), limit: 1000))
+            .map(\.resource)
         func named(_ records: [StoredResource]) -> [[String: Any]] {
             records.map { ["name": $0.nameKey, "status": $0.status] }
         }

@@ -18,13 +18,16 @@ public final class PostgresResourceStore: ResourceStore, Service {
     public let maxDocumentBytes: Int
     /// Told of every committed transaction that wrote (the metrics' commit counts and durations).
     let commitObserver: CommitObserver?
+    /// Computes the sort keys and references stored beside each document.
+    let indexer: ResourceIndexer
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations it lacks, and returns
     /// the store. The pool opens at most `maximumConnections` connections. A database that cannot be reached (or
     /// migrated) within `timeout` seconds is a `PostgresStoreFailure`.
     public static func open(
         url: String, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes, maximumConnections: Int = 16,
-        timeout: Double = 30, commitObserver: CommitObserver? = nil, logger: Logger
+        timeout: Double = 30, commitObserver: CommitObserver? = nil,
+        indexer: @escaping ResourceIndexer = { _, _ in .none }, logger: Logger
     ) async throws -> PostgresResourceStore {
         var configuration = try PostgresLocation(url: url).clientConfiguration
         configuration.options.maximumConnections = maximumConnections
@@ -32,13 +35,13 @@ public final class PostgresResourceStore: ResourceStore, Service {
         let (started, signal) = AsyncStream<Void>.makeStream()
         let store = PostgresResourceStore(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger), maxDocumentBytes: maxDocumentBytes,
-            commitObserver: commitObserver, started: signal, logger: logger)
+            commitObserver: commitObserver, indexer: indexer, started: signal, logger: logger)
         // The client refuses (with a warning) to lease before its run() began: wait for the task that calls it.
         for await _ in started { break }
         await Task.yield()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await PostgresMigrations.migrate(store.client, logger: logger) }
+                group.addTask { try await PostgresMigrations.migrate(store.client, indexer: indexer, logger: logger) }
                 group.addTask {
                     try await Task.sleep(for: .seconds(timeout))
                     throw PostgresStoreFailure(
@@ -56,9 +59,10 @@ public final class PostgresResourceStore: ResourceStore, Service {
 
     private init(
         client: PostgresClient, maxDocumentBytes: Int, commitObserver: CommitObserver?,
-        started: AsyncStream<Void>.Continuation, logger: Logger
+        indexer: @escaping ResourceIndexer, started: AsyncStream<Void>.Continuation, logger: Logger
     ) {
         self.client = client
+        self.indexer = indexer
         self.maxDocumentBytes = maxDocumentBytes
         self.commitObserver = commitObserver
         self.logger = logger
@@ -108,12 +112,9 @@ public final class PostgresResourceStore: ResourceStore, Service {
         }
     }
 
-    public func list(
-        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
-    ) async throws -> [StoredResource] {
+    public func page(_ query: ResourcePageQuery) async throws -> [ListedResource] {
         try await client.withConnection { connection in
-            try await PostgresRows.list(
-                connection, kind, scope, parentId: parentId, after: sequence, limit: limit, logger: logger)
+            try await PostgresRows.page(connection, query, logger: logger)
         }
     }
 
@@ -239,7 +240,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
             do {
                 return try await client.withConnection { connection in
                     try await PostgresTransaction.run(
-                        body, on: connection, maxDocumentBytes: maxDocumentBytes, observer: commitObserver,
+                        body, on: connection, maxDocumentBytes: maxDocumentBytes, indexer: indexer,
+                        observer: commitObserver,
                         logger: logger)
                 }
             } catch let error where PostgresTransaction.isWorthRetrying(error) {
@@ -294,7 +296,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
             for resource in contents.resources {
                 var stored = resource
                 stored.sequence = try await PostgresRows.nextSequences(connection, 1, logger: self.logger)[0]
-                try await PostgresRows.insert(connection, stored, logger: self.logger)
+                try await PostgresRows.insert(
+                    connection, stored, self.indexer(stored.kind, stored.document), logger: self.logger)
             }
             try await connection.query(
                 """

@@ -80,13 +80,66 @@ enum PostgresMigrations {
                 """,
                 "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL)",
             ]
-        )
+        ),
+        (
+            // Lists sort and page by walking an index (keyset pagination), and "who refers to this" is an index
+            // lookup: the keys and references are computed from each document when it is written (and, for the rows
+            // already there, by `backfill` in the same transaction). Keys compare as bytes, whatever the database's
+            // collation.
+            2, "sort-keys-and-references",
+            [
+                """
+                ALTER TABLE resources ADD COLUMN created_key TEXT COLLATE "C" NOT NULL DEFAULT '',
+                    ADD COLUMN modified_key TEXT COLLATE "C" NOT NULL DEFAULT '',
+                    ADD COLUMN sort_name TEXT COLLATE "C" NOT NULL DEFAULT ''
+                """,
+                """
+                CREATE TABLE resource_references (
+                    account TEXT NOT NULL, region TEXT NOT NULL, target TEXT NOT NULL,
+                    seq BIGINT NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+                    PRIMARY KEY (account, region, target, seq)
+                )
+                """,
+                "CREATE INDEX resource_references_by_seq ON resource_references (seq)",
+                "CREATE INDEX resources_by_created ON resources (kind, account, region, created_key, seq)",
+                "CREATE INDEX resources_by_created_in_parent ON resources (kind, account, region, parent, created_key, seq)",
+                "CREATE INDEX resources_by_modified ON resources (kind, account, region, modified_key, seq)",
+                "CREATE INDEX resources_by_modified_in_parent ON resources (kind, account, region, parent, modified_key, seq)",
+                "CREATE INDEX resources_by_name_in_parent ON resources (kind, account, region, parent, sort_name, seq)",
+            ]
+        ),
     ]
+
+    /// Fills in what a version adds to the rows already there (computed in Swift), inside its transaction.
+    static func backfill(
+        version: Int, _ connection: PostgresConnection, indexer: ResourceIndexer, logger: Logger
+    ) async throws {
+        guard version == 2 else { return }
+        var rows: [(Int64, String, String, String, Data)] = []
+        for try await row in try await connection.query(
+            "SELECT seq, kind, account, region, document FROM resources", logger: logger
+        ).decode((Int64, String, String, String, Data).self) {
+            rows.append(row)
+        }
+        for (sequence, kind, account, region, document) in rows {
+            guard let kind = ResourceKind(rawValue: kind) else { continue }
+            let fields = indexer(kind, document)
+            try await connection.query(
+                """
+                UPDATE resources SET created_key = \(fields.created), modified_key = \(fields.modified),
+                    sort_name = \(fields.name)
+                WHERE seq = \(sequence)
+                """, logger: logger)
+            try await PostgresRows.insertReferences(
+                connection, fields.references, sequence: sequence, scope: ResourceScope(account: account, region: region),
+                logger: logger)
+        }
+    }
 
     /// An arbitrary key for `pg_advisory_xact_lock`, the same in every replica.
     static let lockKey: Int64 = 0x5345_4D41_4B52
 
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+    static func migrate(_ client: PostgresClient, indexer: @escaping ResourceIndexer, logger: Logger) async throws {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
@@ -111,6 +164,7 @@ enum PostgresMigrations {
                     for statement in migration.sql {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
+                    try await backfill(version: migration.version, connection, indexer: indexer, logger: logger)
                     try await connection.query(
                         "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                         logger: logger)
@@ -167,26 +221,67 @@ enum PostgresRows {
         return try await resources(connection.query(query, logger: logger)).first
     }
 
-    static func list(
-        _ connection: PostgresConnection, _ kind: ResourceKind, _ scope: ResourceScope, parentId: String?,
-        after sequence: Int64, limit: Int, logger: Logger
-    ) async throws -> [StoredResource] {
-        let query: PostgresQuery =
-            if let parentId {
-                """
-                SELECT \(unescaped: columns) FROM resources
-                WHERE kind = \(kind.rawValue) AND account = \(scope.account) AND region = \(scope.region)
-                    AND parent = \(parentId) AND seq > \(sequence)
-                ORDER BY seq LIMIT \(limit)
-                """
+    /// One page in the query's order (see `SQLiteResourceStore.pageRows`, the same statement in SQLite's dialect).
+    static func page(_ connection: PostgresConnection, _ query: ResourcePageQuery, logger: Logger) async throws
+        -> [ListedResource]
+    {
+        let column = SQLiteResourceStore.sortColumn(query.order)
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var sql = """
+            SELECT \(columns), \(column ?? "''") FROM resources
+            WHERE kind = \(bind(query.kind.rawValue)) AND account = \(bind(query.scope.account))
+                AND region = \(bind(query.scope.region))
+            """
+        switch query.parent {
+        case .any: break
+        case .exactly(let parent): sql += " AND parent = \(bind(parent))"
+        case .prefix(let prefix): sql += " AND starts_with(parent, \(bind(prefix)))"
+        }
+        let (comparison, direction) = query.descending ? ("<", " DESC") : (">", "")
+        if let after = query.after {
+            if let column {
+                sql += " AND (\(column), seq) \(comparison) (\(bind(after.key)), \(bind(after.sequence)))"
             } else {
-                """
-                SELECT \(unescaped: columns) FROM resources
-                WHERE kind = \(kind.rawValue) AND account = \(scope.account) AND region = \(scope.region)
-                    AND seq > \(sequence)
-                ORDER BY seq LIMIT \(limit)
-                """
+                sql += " AND seq \(comparison) \(bind(after.sequence))"
             }
+        }
+        sql += " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction)"
+        sql += " LIMIT \(bind(Int64(min(query.limit, Int(Int64.max)))))"
+        var listed: [ListedResource] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            guard let resource = try resource(row) else { continue }
+            let key = try row.makeRandomAccess()[13].decode(String.self)
+            listed.append(ListedResource(resource: resource, position: ResourcePosition(key: key, sequence: resource.sequence)))
+        }
+        return listed
+    }
+
+    static func insertReferences(
+        _ connection: PostgresConnection, _ targets: [String], sequence: Int64, scope: ResourceScope, logger: Logger
+    ) async throws {
+        for target in Set(targets) {
+            try await connection.query(
+                """
+                INSERT INTO resource_references (account, region, target, seq)
+                VALUES (\(scope.account), \(scope.region), \(target), \(sequence))
+                """, logger: logger)
+        }
+    }
+
+    static func referrers(
+        _ connection: PostgresConnection, to target: String, scope: ResourceScope, logger: Logger
+    ) async throws -> [StoredResource] {
+        let selected = columns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: ", ")
+        let query: PostgresQuery = """
+            SELECT \(unescaped: selected) FROM resource_references x JOIN resources r ON r.seq = x.seq
+            WHERE x.account = \(scope.account) AND x.region = \(scope.region) AND x.target = \(target)
+            ORDER BY r.seq
+            """
         return try await resources(connection.query(query, logger: logger))
     }
 
@@ -200,16 +295,20 @@ enum PostgresRows {
         return values
     }
 
-    /// Inserts `resource` at its (already drawn) sequence number, at revision 1.
-    static func insert(_ connection: PostgresConnection, _ resource: StoredResource, logger: Logger) async throws {
+    /// Inserts `resource` at its (already drawn) sequence number, at revision 1, with its indexed fields.
+    static func insert(
+        _ connection: PostgresConnection, _ resource: StoredResource, _ fields: IndexedFields, logger: Logger
+    ) async throws {
         let (transition, dueAt) = SQLiteResourceStore.transitionColumns(resource.transition)
         try await connection.query(
             try """
             INSERT INTO resources (seq, kind, account, region, parent, id, name_key, status, transition, due_at,
-                document, tags, revision)
+                document, tags, revision, created_key, modified_key, sort_name)
             VALUES (\(resource.sequence), \(resource.kind.rawValue), \(resource.scope.account), \(resource.scope.region),
                 \(resource.parentId), \(resource.id), \(resource.nameKey), \(resource.status), \(transition), \(dueAt),
-                \(resource.document), \(resource.tags), 1)
+                \(resource.document), \(resource.tags), 1, \(fields.created), \(fields.modified), \(fields.name))
             """, logger: logger)
+        try await insertReferences(
+            connection, fields.references, sequence: resource.sequence, scope: resource.scope, logger: logger)
     }
 }

@@ -26,7 +26,12 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     struct ListKey: Hashable {
         var kind: ResourceKind
         var scope: ResourceScope
-        var parent: String?
+        var parent: ParentFilter
+    }
+
+    struct ReferenceKey: Hashable {
+        var target: String
+        var scope: ResourceScope
     }
 
     struct NameKey: Hashable {
@@ -53,6 +58,7 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     enum Read: Hashable {
         case row(RowKey)
         case list(ListKey)
+        case referrers(ReferenceKey)
         case name(NameKey)
         case count(CountKey)
         case counter(CounterKey, start: Int)
@@ -72,11 +78,13 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     struct StaleRow: Error {}
 
     let maxDocumentBytes: Int
+    let indexer: ResourceIndexer
 
     // What the database transaction has read (kept across the body's runs).
     private var rows: [RowKey: StoredResource?] = [:]
     private var listed: [RowKey: StoredResource] = [:]
     private var lists: [ListKey: [StoredResource]] = [:]
+    private var referring: [ReferenceKey: [StoredResource]] = [:]
     /// The rows that held a name or id when it was checked.
     private var names: [NameKey: [StoredResource]] = [:]
     private var counts: [CountKey: Int] = [:]
@@ -92,19 +100,20 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     private var counterValues: [CounterKey: Int] = [:]
     private var usedSequences = 0
 
-    init(maxDocumentBytes: Int) {
+    init(maxDocumentBytes: Int, indexer: @escaping ResourceIndexer) {
         self.maxDocumentBytes = maxDocumentBytes
+        self.indexer = indexer
     }
 
     /// Runs the body until it has read everything it asks for, then sends its writes and commits.
     static func run<T: Sendable>(
         _ body: @Sendable (any ResourceTransaction) throws -> T, on connection: PostgresConnection,
-        maxDocumentBytes: Int, observer: CommitObserver?, logger: Logger
+        maxDocumentBytes: Int, indexer: @escaping ResourceIndexer, observer: CommitObserver?, logger: Logger
     ) async throws -> T {
         let started = ContinuousClock.now
         try await connection.query("BEGIN", logger: logger)
         do {
-            let transaction = PostgresTransaction(maxDocumentBytes: maxDocumentBytes)
+            let transaction = PostgresTransaction(maxDocumentBytes: maxDocumentBytes, indexer: indexer)
             var outcome: Result<T, any Error>
             var runs = 0
             while true {
@@ -180,8 +189,8 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
         throw missing(.row(key))
     }
 
-    func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource] {
-        let key = ListKey(kind: kind, scope: scope, parent: parentId)
+    func list(_ kind: ResourceKind, scope: ResourceScope, parent: ParentFilter) throws -> [StoredResource] {
+        let key = ListKey(kind: kind, scope: scope, parent: parent)
         guard let base = lists[key] else { throw missing(.list(key)) }
         var result: [StoredResource] = []
         for resource in base {
@@ -192,11 +201,27 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
             }
         }
         for rowKey in inserted where rowKey.kind == kind && rowKey.scope == scope {
-            if let state = written[rowKey] ?? nil, parentId == nil || state.parentId == parentId {
+            if let state = written[rowKey] ?? nil, parent.matches(state.parentId) {
                 result.append(state)
             }
         }
         return result.sorted { $0.sequence < $1.sequence }
+    }
+
+    func referrers(to target: String, scope: ResourceScope) throws -> [StoredResource] {
+        let key = ReferenceKey(target: target, scope: scope)
+        guard let base = referring[key] else { throw missing(.referrers(key)) }
+        // As read, then as this run changed them: a row it wrote refers to what its new document refers to.
+        var result: [RowKey: StoredResource] = [:]
+        for resource in base { result[RowKey(resource)] = resource }
+        for (rowKey, state) in written where rowKey.scope == scope {
+            if let state, indexer(state.kind, state.document).references.contains(target) {
+                result[rowKey] = state
+            } else {
+                result[rowKey] = nil
+            }
+        }
+        return result.values.sorted { $0.sequence < $1.sequence }
     }
 
     func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource {
@@ -287,10 +312,19 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
                 rows[key] = .some(
                     try await PostgresRows.fetch(connection, key.kind, key.scope, key.id, lock: true, logger: logger))
             case .list(let key):
-                let resources = try await PostgresRows.list(
-                    connection, key.kind, key.scope, parentId: key.parent, after: 0, limit: Int(Int32.max),
-                    logger: logger)
+                let resources = try await PostgresRows.page(
+                    connection, ResourcePageQuery(key.kind, scope: key.scope, parent: key.parent, limit: Int(Int32.max)),
+                    logger: logger
+                ).map(\.resource)
                 lists[key] = resources
+                for resource in resources where listed[RowKey(resource)] == nil {
+                    listed[RowKey(resource)] = resource
+                }
+            case .referrers(let key):
+                let resources = try await PostgresRows.referrers(
+                    connection, to: key.target, scope: key.scope, logger: logger)
+                // A row read before (and maybe locked) keeps the state this transaction first saw.
+                referring[key] = resources.map { known(RowKey($0)).flatMap { $0 } ?? $0 }
                 for resource in resources where listed[RowKey(resource)] == nil {
                     listed[RowKey(resource)] = resource
                 }
@@ -349,17 +383,26 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
         for write in writes {
             switch write {
             case .insert(let resource):
-                try await PostgresRows.insert(connection, resource, logger: logger)
+                try await PostgresRows.insert(connection, resource, indexer(resource.kind, resource.document), logger: logger)
             case .update(let before, let after):
                 let (transition, dueAt) = SQLiteResourceStore.transitionColumns(after.transition)
+                guard let indexed = IndexedWrite(indexer, before, after) else { continue }
+                let fields = indexed.fields
                 let query: PostgresQuery = try """
                     UPDATE resources SET name_key = \(after.nameKey), status = \(after.status),
                         transition = \(transition), due_at = \(dueAt), document = \(after.document),
-                        tags = \(after.tags), revision = \(after.revision)
+                        tags = \(after.tags), revision = \(after.revision), created_key = \(fields.created),
+                        modified_key = \(fields.modified), sort_name = \(fields.name)
                     WHERE seq = \(before.sequence) AND revision = \(before.revision)
                     RETURNING seq
                     """
                 try await Self.expectOneRow(connection.query(query, logger: logger))
+                if indexed.referencesChange {
+                    try await connection.query(
+                        "DELETE FROM resource_references WHERE seq = \(before.sequence)", logger: logger)
+                    try await PostgresRows.insertReferences(
+                        connection, fields.references, sequence: before.sequence, scope: before.scope, logger: logger)
+                }
             case .remove(let before):
                 let query: PostgresQuery = """
                     DELETE FROM resources WHERE seq = \(before.sequence) AND revision = \(before.revision) RETURNING seq

@@ -145,10 +145,9 @@ public protocol ResourceStore: Sendable {
         _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T
 
-    /// Resources of a kind in a scope (and parent, when given), in insertion order, after a sequence number.
-    func list(
-        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
-    ) async throws -> [StoredResource]
+    /// One page of resources in the query's order, after its position (a keyset page: an index walk, never a sort
+    /// of the whole scope).
+    func page(_ query: ResourcePageQuery) async throws -> [ListedResource]
 
     /// Resources whose pending transition is due at `date`, oldest first.
     func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource]
@@ -222,8 +221,11 @@ public struct StoreContents: Sendable, Equatable {
 public protocol ResourceTransaction {
     func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) throws -> StoredResource?
 
-    /// Every resource of a kind in a scope (and parent, when given), in insertion order.
-    func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource]
+    /// Every resource of a kind in a scope whose parent passes `parent`, in insertion order.
+    func list(_ kind: ResourceKind, scope: ResourceScope, parent: ParentFilter) throws -> [StoredResource]
+
+    /// The resources whose indexed references include `target` (`IndexedFields.references`), in insertion order.
+    func referrers(to target: String, scope: ResourceScope) throws -> [StoredResource]
 
     /// As `ResourceStore.insert`, throwing `StoreConflict` when refused.
     @discardableResult
@@ -237,4 +239,125 @@ public protocol ResourceTransaction {
 
     /// The next value of a named counter in a scope: `start` the first time, then one more each call; never reused.
     func nextCounterValue(_ name: String, scope: ResourceScope, start: Int) throws -> Int
+}
+
+// MARK: - Indexed fields: sorted pages and references in the database
+
+/// What the store keeps, beside a resource's document, for the lists and lookups that must not decode every row:
+/// sort keys (compared as bytes) and the resources the document refers to. The layer that knows the documents
+/// computes them (`ResourceIndexer`); the store calls it on every write, so the fields never disagree with the
+/// document.
+public struct IndexedFields: Sendable, Equatable {
+    public var created: String
+    public var modified: String
+    public var name: String
+    /// What the resource refers to, each as one opaque string (a lifecycle configuration's ARN, `image:<name>`).
+    public var references: [String]
+
+    public init(created: String = "", modified: String = "", name: String = "", references: [String] = []) {
+        self.created = created
+        self.modified = modified
+        self.name = name
+        self.references = references
+    }
+
+    public static let none = IndexedFields()
+}
+
+/// Computes the indexed fields of a document of a kind. Must be a pure function of its arguments.
+public typealias ResourceIndexer = @Sendable (ResourceKind, Data) -> IndexedFields
+
+/// The order of a page of resources: insertion, or one of the indexed sort keys (then insertion among equal keys).
+public enum ResourceOrder: Sendable, Hashable {
+    case insertion, created, modified, name
+}
+
+/// Which parents' resources a list reads.
+public enum ParentFilter: Sendable, Hashable {
+    /// Every resource of the kind in the scope.
+    case any
+    /// The children of one parent (top-level resources have the parent "").
+    case exactly(String)
+    /// The children of every parent whose id starts with this (an app's parent is `<domain>/<owner kind>/<name>`).
+    case prefix(String)
+
+    public init(_ parentId: String?) {
+        self = parentId.map(ParentFilter.exactly) ?? .any
+    }
+
+    public func matches(_ parentId: String) -> Bool {
+        switch self {
+        case .any: true
+        case .exactly(let parent): parentId == parent
+        case .prefix(let prefix): parentId.hasPrefix(prefix)
+        }
+    }
+}
+
+/// Where a page ends: the sort key and sequence of its last resource. The next page starts strictly after it.
+public struct ResourcePosition: Sendable, Hashable {
+    public var key: String
+    public var sequence: Int64
+    public init(key: String, sequence: Int64) {
+        self.key = key
+        self.sequence = sequence
+    }
+}
+
+/// One page of a kind's resources in a scope, sorted and resumed in the database.
+public struct ResourcePageQuery: Sendable, Hashable {
+    public var kind: ResourceKind
+    public var scope: ResourceScope
+    public var parent: ParentFilter
+    public var order: ResourceOrder
+    public var descending: Bool
+    public var after: ResourcePosition?
+    public var limit: Int
+
+    public init(
+        _ kind: ResourceKind, scope: ResourceScope, parent: ParentFilter = .any, order: ResourceOrder = .insertion,
+        descending: Bool = false, after: ResourcePosition? = nil, limit: Int
+    ) {
+        self.kind = kind
+        self.scope = scope
+        self.parent = parent
+        self.order = order
+        self.descending = descending
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// A resource of a page, with its position in the page's order.
+public struct ListedResource: Sendable, Equatable {
+    public var resource: StoredResource
+    public var position: ResourcePosition
+}
+
+extension ResourceStore {
+    /// Resources of a kind in a scope (and parent, when given), in insertion order, after a sequence number.
+    public func list(
+        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
+    ) async throws -> [StoredResource] {
+        let after = sequence > 0 ? ResourcePosition(key: "", sequence: sequence) : nil
+        return try await page(
+            ResourcePageQuery(kind, scope: scope, parent: ParentFilter(parentId), after: after, limit: limit)
+        ).map(\.resource)
+    }
+}
+
+extension ResourceTransaction {
+    /// Every resource of a kind in a scope (and parent, when given), in insertion order.
+    public func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource] {
+        try list(kind, scope: scope, parent: ParentFilter(parentId))
+    }
+}
+
+/// The byte-order bound just above every string that starts with `prefix` (its last scalar raised by one).
+func upperBound(ofPrefix prefix: String) -> String {
+    var scalars = Array(prefix.unicodeScalars)
+    while let last = scalars.popLast() {
+        if let next = Unicode.Scalar(last.value + 1) { return String(String.UnicodeScalarView(scalars + [next])) }
+    }
+    return "\u{10FFFF}"
 }

@@ -10,14 +10,17 @@ public final class SQLiteResourceStore: ResourceStore {
     public let maxDocumentBytes: Int
     /// What must live as long as the store (the lock of its data directory).
     private let owner: (any Sendable)?
+    /// Computes the sort keys and references stored beside each document.
+    let indexer: ResourceIndexer
 
     /// Opens (creating and migrating) `sagemaker.sqlite` in a data directory, which it keeps locked.
     public convenience init(
-        directory: DataDirectory, maxDocumentBytes: Int = defaultMaxDocumentBytes, commitObserver: CommitObserver? = nil
+        directory: DataDirectory, maxDocumentBytes: Int = defaultMaxDocumentBytes, commitObserver: CommitObserver? = nil,
+        indexer: @escaping ResourceIndexer = { _, _ in .none }
     ) throws {
         try self.init(
             path: directory.file(named: "sagemaker.sqlite"), owner: directory, maxDocumentBytes: maxDocumentBytes,
-            commitObserver: commitObserver)
+            commitObserver: commitObserver, indexer: indexer)
     }
 
     /// 256 KiB: a domain with every setting filled is a few KiB.
@@ -26,9 +29,10 @@ public final class SQLiteResourceStore: ResourceStore {
     /// Opens (creating and migrating) the database file `path`. `owner` is kept alive as long as the store.
     public init(
         path: String, owner: (any Sendable)? = nil, maxDocumentBytes: Int = defaultMaxDocumentBytes,
-        commitObserver: CommitObserver? = nil
+        commitObserver: CommitObserver? = nil, indexer: @escaping ResourceIndexer = { _, _ in .none }
     ) throws {
         self.maxDocumentBytes = maxDocumentBytes
+        self.indexer = indexer
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -39,16 +43,20 @@ public final class SQLiteResourceStore: ResourceStore {
         writer = pool
         self.owner = owner
         committer = GroupCommitter(writer: writer, observer: commitObserver)
-        try Self.migrator.migrate(writer)
+        try Self.migrator(indexer: indexer).migrate(writer)
     }
 
     /// An in-memory database, for tests.
-    public init(maxDocumentBytes: Int = defaultMaxDocumentBytes, commitObserver: CommitObserver? = nil) throws {
+    public init(
+        maxDocumentBytes: Int = defaultMaxDocumentBytes, commitObserver: CommitObserver? = nil,
+        indexer: @escaping ResourceIndexer = { _, _ in .none }
+    ) throws {
         self.maxDocumentBytes = maxDocumentBytes
+        self.indexer = indexer
         writer = try DatabaseQueue()
         owner = nil
         committer = GroupCommitter(writer: writer, observer: commitObserver)
-        try Self.migrator.migrate(writer)
+        try Self.migrator(indexer: indexer).migrate(writer)
     }
 
     /// `PRAGMA synchronous` as the writer connection has it (2 = FULL), for the tests of durability.
@@ -56,7 +64,7 @@ public final class SQLiteResourceStore: ResourceStore {
         try await writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
-    static var migrator: DatabaseMigrator {
+    static func migrator(indexer: @escaping ResourceIndexer) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-resources") { db in
             try db.execute(
@@ -119,6 +127,39 @@ public final class SQLiteResourceStore: ResourceStore {
             // Counts by kind and status (metrics) read this index, never the documents.
             try db.execute(sql: "CREATE INDEX resources_by_status ON resources(kind, status)")
         }
+        migrator.registerMigration("v8-sort-keys-and-references") { db in
+            // Lists sort and page by walking an index (keyset pagination), and "who refers to this" is an index
+            // lookup: the keys and references are computed from each document when it is written.
+            try db.execute(
+                sql: """
+                    ALTER TABLE resources ADD COLUMN created_key TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE resources ADD COLUMN modified_key TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE resources ADD COLUMN sort_name TEXT NOT NULL DEFAULT '';
+                    CREATE TABLE resource_references (
+                        account TEXT NOT NULL, region TEXT NOT NULL, target TEXT NOT NULL,
+                        seq INTEGER NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+                        PRIMARY KEY (account, region, target, seq)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX resource_references_by_seq ON resource_references(seq);
+                    """)
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, kind, account, region, document FROM resources")
+            while let row = try rows.next() {
+                guard let kind = ResourceKind(rawValue: row[1]) else { continue }
+                let fields = indexer(kind, row[4])
+                try db.execute(
+                    sql: "UPDATE resources SET created_key = ?, modified_key = ?, sort_name = ? WHERE seq = ?",
+                    arguments: [fields.created, fields.modified, fields.name, row[0] as Int64])
+                try insertReferences(db, fields.references, sequence: row[0], scope: ResourceScope(account: row[2], region: row[3]))
+            }
+            try db.execute(
+                sql: """
+                    CREATE INDEX resources_by_created ON resources(kind, account, region, created_key, seq);
+                    CREATE INDEX resources_by_created_in_parent ON resources(kind, account, region, parent, created_key, seq);
+                    CREATE INDEX resources_by_modified ON resources(kind, account, region, modified_key, seq);
+                    CREATE INDEX resources_by_modified_in_parent ON resources(kind, account, region, parent, modified_key, seq);
+                    CREATE INDEX resources_by_name_in_parent ON resources(kind, account, region, parent, sort_name, seq);
+                    """)
+        }
         return migrator
     }
 
@@ -165,14 +206,17 @@ public final class SQLiteResourceStore: ResourceStore {
     public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
         try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
         let cache = self.cache
+        let fields = indexer(resource.kind, resource.document)
         let (stored, stamp) = try await committer.write { db in
-            (try Self.insertRow(db, resource, limit: limit), cache.nextStamp())
+            (try Self.insertRow(db, resource, fields, limit: limit), cache.nextStamp())
         }
         cache.written(ResourceCache.Key(kind: stored.kind, scope: stored.scope, id: stored.id), stored, stamp: stamp)
         return stored
     }
 
-    static func insertRow(_ db: Database, _ resource: StoredResource, limit: Int?) throws -> StoredResource {
+    static func insertRow(_ db: Database, _ resource: StoredResource, _ fields: IndexedFields, limit: Int?) throws
+        -> StoredResource
+    {
         if let limit {
             let current = try Int.fetchOne(
                 db.cachedStatement(
@@ -197,15 +241,17 @@ public final class SQLiteResourceStore: ResourceStore {
         try db.cachedStatement(
             sql: """
                 INSERT INTO resources (kind, account, region, parent, id, name_key, status, transition, due_at,
-                    document, tags, revision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                    document, tags, revision, created_key, modified_key, sort_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
                 """
         ).execute(arguments: [
             resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
             resource.id, resource.nameKey, resource.status, transition, dueAt, resource.document, resource.tags,
+            fields.created, fields.modified, fields.name,
         ])
         var stored = resource
         stored.sequence = db.lastInsertedRowID
+        try insertReferences(db, fields.references, sequence: stored.sequence, scope: resource.scope)
         stored.revision = 1
         stored.hasChanges = false
         try adjustCount(db, resource, by: 1)
@@ -242,41 +288,49 @@ public final class SQLiteResourceStore: ResourceStore {
             guard let before else { return result }  // mutate never inserts
             if let after, !after.hasChanges { return result }
             try StoreConflict.checkSize(after, limit: maxDocumentBytes)
-            let outcome = try await write(kind, scope, id, expecting: before, after)
+            let outcome = try await write(kind, scope, id, expecting: before, IndexedWrite(indexer, before, after))
             if outcome { return result }
         }
         return try await mutateInWriter(kind, scope: scope, id: id, body)
     }
 
+    /// What a write of `after` over `before` stores beside the document: its fields, and whether the references
+    /// change (nil when there is nothing to write).
+
     /// Writes `after` over the row if it is still `before`; false when it changed meanwhile.
     private func write(
         _ kind: ResourceKind, _ scope: ResourceScope, _ id: String, expecting before: StoredResource,
-        _ after: StoredResource?
+        _ indexed: IndexedWrite?
     ) async throws -> Bool {
         let cache = self.cache
-        guard let after else {
+        guard let indexed, !indexed.referencesChange else {
             // A removal also changes the counts: two statements, in a savepoint.
-            let (written, stamp) = try await committer.write { db -> (Bool, UInt64) in
-                guard try Self.fetchOne(db, kind, scope, id)?.revision == before.revision else { return (false, 0) }
-                try Self.store(db, before: before, after: nil)
-                return (true, cache.nextStamp())
+            // (And a write that changes references: several statements, in a savepoint.)
+            let (written, stored, stamp) = try await committer.write { db -> (Bool, StoredResource?, UInt64) in
+                guard try Self.fetchOne(db, kind, scope, id)?.revision == before.revision else { return (false, nil, 0) }
+                let stored = try Self.store(db, before: before, after: indexed)
+                return (true, stored, cache.nextStamp())
             }
-            if written { cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), nil, stamp: stamp) }
+            if written { cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), stored, stamp: stamp) }
             return written
         }
         // One conditional UPDATE: it changes the row only if it is still at the revision the body saw.
+        let after = indexed.resource
         let (written, stamp) = try await committer.write(singleStatement: true) { db -> (Bool, UInt64) in
             let (transition, dueAt) = Self.transitionColumns(after.transition)
+            var arguments: StatementArguments = [after.nameKey, after.status, transition, dueAt, after.document, after.tags]
+            if indexed.keysChange {
+                _ = arguments.append(contentsOf: [indexed.fields.created, indexed.fields.modified, indexed.fields.name])
+            }
+            _ = arguments.append(contentsOf: [before.sequence, before.revision])
+            // A write that changes no sort key does not set the key columns, so the indexes on them are not touched.
             try db.cachedStatement(
                 sql: """
                     UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?,
-                        revision = revision + 1
+                        revision = revision + 1\(indexed.keysChange ? ", created_key = ?, modified_key = ?, sort_name = ?" : "")
                     WHERE seq = ? AND revision = ?
                     """
-            ).execute(arguments: [
-                after.nameKey, after.status, transition, dueAt, after.document, after.tags, before.sequence,
-                before.revision,
-            ])
+            ).execute(arguments: arguments)
             return db.changesCount == 1 ? (true, cache.nextStamp()) : (false, 0)
         }
         if written {
@@ -290,7 +344,7 @@ public final class SQLiteResourceStore: ResourceStore {
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T {
-        let (cache, maxDocumentBytes) = (self.cache, self.maxDocumentBytes)
+        let (cache, maxDocumentBytes, indexer) = (self.cache, self.maxDocumentBytes, self.indexer)
         let (result, after, stamp) = try await committer.write { db -> (T, StoredResource?, UInt64) in
             let original = try Self.fetchOne(db, kind, scope, id)
             var resource = original
@@ -298,7 +352,7 @@ public final class SQLiteResourceStore: ResourceStore {
             try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
             guard let original else { return (result, nil, cache.nextStamp()) }
             if let changed = resource, !changed.hasChanges { return (result, original, cache.nextStamp()) }
-            let stored = try Self.store(db, before: original, after: resource)
+            let stored = try Self.store(db, before: original, after: IndexedWrite(indexer, original, resource))
             return (result, stored, cache.nextStamp())
         }
         cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp)
@@ -318,57 +372,107 @@ public final class SQLiteResourceStore: ResourceStore {
 
     /// Deletes or updates the row of `before`; returns what the row now holds (nil when deleted).
     @discardableResult
-    static func store(_ db: Database, before: StoredResource, after: StoredResource?) throws -> StoredResource? {
-        guard let after else {
+    static func store(_ db: Database, before: StoredResource, after indexed: IndexedWrite?) throws -> StoredResource? {
+        guard let indexed else {
+            // The references go with the row (ON DELETE CASCADE).
             try db.cachedStatement(sql: "DELETE FROM resources WHERE seq = ?").execute(arguments: [before.sequence])
             try adjustCount(db, before, by: -1)
             return nil
         }
+        let (after, fields) = (indexed.resource, indexed.fields)
         let (transition, dueAt) = transitionColumns(after.transition)
         try db.cachedStatement(
             sql: """
                 UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?,
-                    revision = ?
+                    revision = ?, created_key = ?, modified_key = ?, sort_name = ?
                 WHERE seq = ?
                 """
         ).execute(arguments: [
             after.nameKey, after.status, transition, dueAt, after.document, after.tags, before.revision + 1,
-            before.sequence,
+            fields.created, fields.modified, fields.name, before.sequence,
         ])
+        if indexed.referencesChange {
+            try db.cachedStatement(sql: "DELETE FROM resource_references WHERE seq = ?")
+                .execute(arguments: [before.sequence])
+            try insertReferences(db, fields.references, sequence: before.sequence, scope: before.scope)
+        }
         var stored = after
         stored.revision = before.revision
         return stored.written()
     }
 
-    public func list(
-        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
-    ) async throws -> [StoredResource] {
-        try readOnCallingThread { db in
-            try Self.listRows(db, kind, scope, parentId: parentId, after: sequence, limit: limit)
+    public func page(_ query: ResourcePageQuery) async throws -> [ListedResource] {
+        try readOnCallingThread { db in try Self.pageRows(db, query) }
+    }
+
+    /// The column a page is sorted by (then by seq); nil for insertion order.
+    static func sortColumn(_ order: ResourceOrder) -> String? {
+        switch order {
+        case .insertion: nil
+        case .created: "created_key"
+        case .modified: "modified_key"
+        case .name: "sort_name"
         }
     }
 
-    static func listRows(
-        _ db: Database, _ kind: ResourceKind, _ scope: ResourceScope, parentId: String?, after sequence: Int64,
-        limit: Int
-    ) throws -> [StoredResource] {
-        var sql = "SELECT \(columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND seq > ?"
-        var arguments: StatementArguments = [kind.rawValue, scope.account, scope.region, sequence]
-        if let parentId {
+    static func pageRows(_ db: Database, _ query: ResourcePageQuery) throws -> [ListedResource] {
+        let column = sortColumn(query.order)
+        var sql = "SELECT \(columns), \(column ?? "''") FROM resources WHERE kind = ? AND account = ? AND region = ?"
+        var arguments: StatementArguments = [query.kind.rawValue, query.scope.account, query.scope.region]
+        switch query.parent {
+        case .any:
+            break
+        case .exactly(let parent):
             sql += " AND parent = ?"
-            _ = arguments.append(contentsOf: [parentId])
+            _ = arguments.append(contentsOf: [parent])
+        case .prefix(let prefix):
+            sql += " AND parent >= ? AND parent < ?"
+            _ = arguments.append(contentsOf: [prefix, upperBound(ofPrefix: prefix)])
         }
-        sql += " ORDER BY seq LIMIT ?"
-        _ = arguments.append(contentsOf: [limit])
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap(resource)
+        let (comparison, direction) = query.descending ? ("<", " DESC") : (">", "")
+        if let after = query.after {
+            if let column {
+                sql += " AND (\(column), seq) \(comparison) (?, ?)"
+                _ = arguments.append(contentsOf: [after.key, after.sequence])
+            } else {
+                sql += " AND seq \(comparison) ?"
+                _ = arguments.append(contentsOf: [after.sequence])
+            }
+        }
+        sql += " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction) LIMIT ?"
+        _ = arguments.append(contentsOf: [query.limit])
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap { row in
+            resource(row).map { ListedResource(resource: $0, position: ResourcePosition(key: row[13], sequence: row[0])) }
+        }
+    }
+
+    static func insertReferences(_ db: Database, _ targets: [String], sequence: Int64, scope: ResourceScope) throws {
+        for target in Set(targets) {
+            try db.cachedStatement(
+                sql: "INSERT INTO resource_references (account, region, target, seq) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [scope.account, scope.region, target, sequence])
+        }
+    }
+
+    static func referrers(_ db: Database, to target: String, scope: ResourceScope) throws -> [StoredResource] {
+        let selected = columns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: ", ")
+        return try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT \(selected) FROM resource_references x JOIN resources r ON r.seq = x.seq
+                    WHERE x.account = ? AND x.region = ? AND x.target = ? ORDER BY r.seq
+                    """),
+            arguments: [scope.account, scope.region, target]
+        ).compactMap(resource)
     }
 
     public func transaction<T: Sendable>(
         _ body: @escaping @Sendable (any ResourceTransaction) throws -> T
     ) async throws -> T {
-        let (cache, maxDocumentBytes) = (self.cache, self.maxDocumentBytes)
+        let (cache, maxDocumentBytes, indexer) = (self.cache, self.maxDocumentBytes, self.indexer)
         let (result, writes, stamp) = try await committer.write { db in
-            let transaction = SQLiteTransaction(db: db, maxDocumentBytes: maxDocumentBytes)
+            let transaction = SQLiteTransaction(db: db, maxDocumentBytes: maxDocumentBytes, indexer: indexer)
             let result = try body(transaction)
             return (result, transaction.writes, cache.nextStamp())
         }
@@ -469,7 +573,9 @@ extension SQLiteResourceStore {
         let cache = self.cache
         let stamp = try await committer.write { db -> UInt64 in
             try db.execute(sql: "DELETE FROM resources; DELETE FROM resource_counts; DELETE FROM counters")
-            for resource in contents.resources { _ = try Self.insertRow(db, resource, limit: nil) }
+            for resource in contents.resources {
+                _ = try Self.insertRow(db, resource, self.indexer(resource.kind, resource.document), limit: nil)
+            }
             for counter in contents.counters {
                 try db.execute(
                     sql: "INSERT INTO counters (account, region, name, value) VALUES (?, ?, ?, ?)",
@@ -485,24 +591,32 @@ extension SQLiteResourceStore {
 final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     let db: Database
     let maxDocumentBytes: Int
+    let indexer: ResourceIndexer
     private(set) var writes: [(ResourceCache.Key, StoredResource?)] = []
 
-    init(db: Database, maxDocumentBytes: Int) {
+    init(db: Database, maxDocumentBytes: Int, indexer: @escaping ResourceIndexer) {
         self.db = db
         self.maxDocumentBytes = maxDocumentBytes
+        self.indexer = indexer
     }
 
     func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) throws -> StoredResource? {
         try SQLiteResourceStore.fetchOne(db, kind, scope, id)
     }
 
-    func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource] {
-        try SQLiteResourceStore.listRows(db, kind, scope, parentId: parentId, after: 0, limit: Int.max)
+    func list(_ kind: ResourceKind, scope: ResourceScope, parent: ParentFilter) throws -> [StoredResource] {
+        try SQLiteResourceStore.pageRows(db, ResourcePageQuery(kind, scope: scope, parent: parent, limit: Int.max))
+            .map(\.resource)
+    }
+
+    func referrers(to target: String, scope: ResourceScope) throws -> [StoredResource] {
+        try SQLiteResourceStore.referrers(db, to: target, scope: scope)
     }
 
     func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource {
         try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
-        let stored = try SQLiteResourceStore.insertRow(db, resource, limit: limit)
+        let stored = try SQLiteResourceStore.insertRow(
+            db, resource, indexer(resource.kind, resource.document), limit: limit)
         writes.append((ResourceCache.Key(kind: stored.kind, scope: stored.scope, id: stored.id), stored))
         return stored
     }
@@ -521,7 +635,7 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
         guard let before = try fetch(resource.kind, scope: resource.scope, id: resource.id),
               before.sequence == resource.sequence, before.revision == resource.revision
         else { throw StoreConflict.missing }
-        let stored = try SQLiteResourceStore.store(db, before: before, after: after)
+        let stored = try SQLiteResourceStore.store(db, before: before, after: IndexedWrite(indexer, before, after))
         writes.append((ResourceCache.Key(kind: resource.kind, scope: resource.scope, id: resource.id), stored))
     }
 
@@ -534,5 +648,25 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
                     RETURNING value
                     """),
             arguments: [scope.account, scope.region, name, start])!
+    }
+}
+
+/// What a write stores beside a document: its indexed fields, and whether its references must be rewritten.
+struct IndexedWrite: Sendable {
+    var resource: StoredResource
+    var fields: IndexedFields
+    var referencesChange: Bool
+    /// Whether a sort key changes: a write that changes none leaves the sort indexes alone.
+    var keysChange: Bool
+
+    /// The write of `after` over `before`; nil when `after` is a removal.
+    init?(_ indexer: ResourceIndexer, _ before: StoredResource, _ after: StoredResource?) {
+        guard let after else { return nil }
+        resource = after
+        fields = indexer(after.kind, after.document)
+        let previous = indexer(before.kind, before.document)
+        referencesChange = fields.references != previous.references
+        keysChange = fields.created != previous.created || fields.modified != previous.modified
+            || fields.name != previous.name
     }
 }

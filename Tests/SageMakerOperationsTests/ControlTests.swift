@@ -159,7 +159,7 @@ final class Rolls: Sendable {
     @Test func theRecordingStoreAttributesChangesAndSkipsNonChanges() async throws {
         let history = ResourceHistory(capacity: 3)
         let clock = ManualClock()
-        let store = HistoryRecordingStore(try SQLiteResourceStore(), history: history, clock: clock)
+        let store = HistoryRecordingStore(try SQLiteResourceStore(indexer: ResourceIndexing.indexer), history: history, clock: clock)
         let scope = ResourceScope(account: "111111111111", region: "us-east-1")
         let record = StoredResource(
             kind: .space, scope: scope, parentId: "d-1", id: "d-1/s", nameKey: "s", status: "Pending",

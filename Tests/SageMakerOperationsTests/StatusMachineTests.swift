@@ -84,11 +84,11 @@ import Testing
         let id: String
         let clock: ManualClock
         do {
-            let first = try await Harness(store: SQLiteResourceStore(path: path))
+            let first = try await Harness(store: SQLiteResourceStore(path: path, indexer: ResourceIndexing.indexer))
             id = try await first.createDomain()
             clock = first.clock
         }
-        let second = try await Harness(store: SQLiteResourceStore(path: path))
+        let second = try await Harness(store: SQLiteResourceStore(path: path, indexer: ResourceIndexing.indexer))
         second.clock.advance(by: clock.now().timeIntervalSince(second.clock.now()) + 10)
         #expect(try await second.describe(id).status == "Pending")
         #expect(try await second.scheduler.runDueTransitions() == 1)

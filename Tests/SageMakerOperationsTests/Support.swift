@@ -20,7 +20,7 @@ struct Harness {
         store: SQLiteResourceStore? = nil, delays: StatusDelays = StatusDelays(domainCreate: 5, domainUpdate: 5, domainDelete: 5),
         quotas: Quotas = Quotas()
     ) async throws {
-        self.store = try store ?? SQLiteResourceStore()
+        self.store = try store ?? SQLiteResourceStore(indexer: ResourceIndexing.indexer)
         service = try await SageMakerService.open(
             store: self.store, clock: clock, configuration: OperationsConfiguration(delays: delays, quotas: quotas))
         scheduler = StatusScheduler(store: self.store, clock: clock, logger: Logger(label: "test"))

@@ -53,7 +53,7 @@ func withRouterClient<T>(
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     let service = try await SageMakerService.open(
-        store: try SQLiteResourceStore(), clock: SystemClock(), configuration: configuration.operations)
+        store: try SQLiteResourceStore(indexer: ResourceIndexing.indexer), clock: SystemClock(), configuration: configuration.operations)
     return try await body(RouterClient(router: buildRouter(service: service, configuration: configuration, logger: logger),
                                        logger: logger))
 }

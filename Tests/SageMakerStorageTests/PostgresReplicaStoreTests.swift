@@ -157,7 +157,63 @@ struct PostgresReplicaStoreTests {
             #expect(secrets[0].count == 32)
             #expect(try await stores[0].databaseSetting("fsync") == "on")
             #expect(try await stores[0].databaseSetting("synchronous_commit") == "on")
-            #expect(try await stores[0].schemaVersion() == 1)
+            #expect(try await stores[0].schemaVersion() == 2)
         }
+    }
+
+    @Test func replicasStartingTogetherMigrateOnce() async throws {
+        let url = try await TestPostgres.newDatabase()
+        // Four stores opened at once on an empty database: each runs the migrations it lacks under the advisory
+        // lock, so one creates the schema and the others find it (without the lock, a CREATE would fail twice).
+        let stores = try await withThrowingTaskGroup(of: PostgresResourceStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger) } }
+            return try await group.reduce(into: [PostgresResourceStore]()) { $0.append($1) }
+        }
+        defer { for store in stores { store.close() } }
+        #expect(stores.count == 4)
+        let versions = try await TestPostgres.execute(
+            "SELECT version::text FROM schema_migrations ORDER BY version", on: url)
+        #expect(versions == ["1", "2"])
+    }
+
+    @Test func aSchemaNewerThanTheEmulatorIsRefused() async throws {
+        let url = try await TestPostgres.newDatabase()
+        let store = try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger)
+        store.close()
+        try await TestPostgres.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (99, 'from a newer emulator')", on: url)
+        do {
+            let reopened = try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger)
+            reopened.close()
+            Issue.record("a schema of version 99 was accepted")
+        } catch let error as PostgresStoreFailure {
+            #expect(error.description.contains("version 99, newer than this emulator knows"))
+        }
+    }
+
+    @Test func version2FillsInTheKeysAndReferencesOfRowsWrittenBefore() async throws {
+        let url = try await TestPostgres.newDatabase()
+        // Rows written by a store at version 1 (no keys, no references), then the version's additions undone.
+        let old = try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger)
+        for (id, created) in [("d-1", "k2"), ("d-2", "k1"), ("d-3", "k3")] {
+            var resource = record(id)
+            resource.document = Data(#"{"c":"\#(created)","r":["lcc-\#(id)"]}"#.utf8)
+            _ = try await old.insert(resource, limit: nil)
+        }
+        old.close()
+        for statement in [
+            "DROP TABLE resource_references",
+            "ALTER TABLE resources DROP COLUMN created_key, DROP COLUMN modified_key, DROP COLUMN sort_name",
+            "DELETE FROM schema_migrations WHERE version = 2",
+        ] {
+            try await TestPostgres.execute(statement, on: url)
+        }
+        let store = try await PostgresResourceStore.open(
+            url: url, indexer: StoreUnderTest.indexer, logger: TestPostgres.logger)
+        defer { store.close() }
+        let page = try await store.page(ResourcePageQuery(.domain, scope: Self.scope, order: .created, limit: 10))
+        #expect(page.map(\.resource.id) == ["d-2", "d-1", "d-3"])
+        let users = try await store.transaction { tx in try tx.referrers(to: "lcc-d-3", scope: Self.scope).map(\.id) }
+        #expect(users == ["d-3"])
     }
 }

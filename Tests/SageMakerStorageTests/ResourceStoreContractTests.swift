@@ -16,18 +16,28 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         TestPostgres.serverURL == nil ? [.sqliteInMemory, .sqliteFile] : [.sqliteInMemory, .sqliteFile, .postgres]
     }
 
+    /// The contract's documents are tiny JSON objects: `c`, `m` and `n` are the created, modified and name keys, `r`
+    /// the references.
+    static let indexer: ResourceIndexer = { _, document in
+        guard let object = (try? JSONSerialization.jsonObject(with: document)) as? [String: Any] else { return .none }
+        return IndexedFields(
+            created: object["c"] as? String ?? "", modified: object["m"] as? String ?? "", name: object["n"] as? String ?? "",
+            references: object["r"] as? [String] ?? [])
+    }
+
     /// A fresh, empty store; `cleanUp` removes what it left on disk.
     func open() async throws -> (store: any ResourceStore, cleanUp: @Sendable () -> Void) {
         switch self {
         case .sqliteInMemory:
-            return (try SQLiteResourceStore(), {})
+            return (try SQLiteResourceStore(indexer: Self.indexer), {})
         case .sqliteFile:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sm-contract-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let store = try SQLiteResourceStore(path: directory.appendingPathComponent("db.sqlite").path)
+            let store = try SQLiteResourceStore(path: directory.appendingPathComponent("db.sqlite").path, indexer: Self.indexer)
             return (store, { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
-            let store = try await PostgresResourceStore.open(url: try await TestPostgres.newDatabase(), logger: TestPostgres.logger)
+            let store = try await PostgresResourceStore.open(
+                url: try await TestPostgres.newDatabase(), indexer: Self.indexer, logger: TestPostgres.logger)
             return (store, { store.close() })
         }
     }
@@ -323,5 +333,119 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         twice.resources.append(saved.resources[0])
         await #expect(throws: StoreConflict.nameTaken) { try await store.replaceAll(with: twice) }
         #expect(try await store.contents().resources.count == 3)
+    }
+
+    @Test(arguments: StoreUnderTest.allCases) func pagesSortByEveryKeyAndResumeAfterTheirLastPosition(
+        _ backend: StoreUnderTest
+    ) async throws {
+        try await run(backend) { store in try await sortedPages(store) }
+    }
+
+    func sortedPages(_ store: some ResourceStore) async throws {
+        // 30 profiles under three domains, keys with ties (so that the sequence breaks them), inserted out of order.
+        var generator = SystemRandomNumberGenerator()
+        var stored: [StoredResource] = []
+        for index in (0..<30).shuffled(using: &generator) {
+            let document = #"{"c":"k\#(index % 7)","m":"m\#((index * 11) % 13)","n":"n\#(index % 5)"}"#
+            stored.append(
+                try await store.insert(
+                    record("d-\(index % 3)/p\(index)", kind: .userProfile, parent: "d-\(index % 3)", document: document),
+                    limit: nil))
+        }
+        // A write moves a resource in the orders of the keys it changes, in each path a write can take.
+        try await store.mutate(.userProfile, scope: scope, id: stored[0].id) { resource in
+            resource?.document = Data(#"{"c":"k9","m":"m99","n":"n0"}"#.utf8)
+        }
+        let second = stored[1]
+        try await store.transaction { tx in
+            var changed = try #require(try tx.fetch(.userProfile, scope: second.scope, id: second.id))
+            changed.document = Data(#"{"c":"k0","m":"m00","n":"n9"}"#.utf8)
+            try tx.update(changed)
+        }
+        let current = try await store.list(.userProfile, scope: scope, parentId: nil, after: 0, limit: 100)
+        let fields = Dictionary(uniqueKeysWithValues: current.map { ($0.id, Self.fieldsOf($0)) })
+        for order in [ResourceOrder.insertion, .created, .modified, .name] {
+            for descending in [false, true] {
+                for parent in [ParentFilter.any, .exactly("d-1"), .prefix("d-2"), .exactly("d-9")] {
+                    func key(_ resource: StoredResource) -> String {
+                        let indexed = fields[resource.id] ?? .none
+                        return switch order {
+                        case .insertion: ""
+                        case .created: indexed.created
+                        case .modified: indexed.modified
+                        case .name: indexed.name
+                        }
+                    }
+                    var expected = current.filter { parent.matches($0.parentId) }.sorted { a, b in
+                        key(a) != key(b) ? key(a) < key(b) : a.sequence < b.sequence
+                    }
+                    if descending { expected.reverse() }
+                    var seen: [String] = []
+                    var after: ResourcePosition?
+                    while true {
+                        let page = try await store.page(
+                            ResourcePageQuery(
+                                .userProfile, scope: scope, parent: parent, order: order, descending: descending,
+                                after: after, limit: 4))
+                        seen += page.map(\.resource.id)
+                        for listed in page { #expect(listed.position.key == key(listed.resource)) }
+                        guard page.count == 4, let last = page.last else { break }
+                        after = last.position
+                    }
+                    #expect(seen == expected.map(\.id), "\(order) descending \(descending) \(parent)")
+                }
+            }
+        }
+        // Other scopes and kinds stay out.
+        let elsewhere = ResourceScope(account: "222222222222", region: "us-east-1")
+        #expect(try await store.page(ResourcePageQuery(.userProfile, scope: elsewhere, limit: 10)).isEmpty)
+        #expect(try await store.page(ResourcePageQuery(.space, scope: scope, order: .created, limit: 10)).isEmpty)
+    }
+
+    static func fieldsOf(_ resource: StoredResource) -> IndexedFields { StoreUnderTest.indexer(resource.kind, resource.document) }
+
+    @Test(arguments: StoreUnderTest.allCases) func referrersAreFoundByIndexAndFollowEveryWrite(
+        _ backend: StoreUnderTest
+    ) async throws {
+        try await run(backend) { store in try await referrers(store) }
+    }
+
+    func referrers(_ store: some ResourceStore) async throws {
+        let scope = self.scope
+        func ids(_ target: String) async throws -> [String] {
+            try await store.transaction { tx in try tx.referrers(to: target, scope: scope).map(\.id) }
+        }
+        _ = try await store.insert(record("d-a", document: #"{"r":["x"]}"#), limit: nil)
+        _ = try await store.insert(record("d-b", document: #"{"r":["x","y"]}"#), limit: nil)
+        _ = try await store.insert(record("d-c", document: "{}"), limit: nil)
+        var elsewhere = record("d-z", document: #"{"r":["x"]}"#)
+        elsewhere.scope = ResourceScope(account: "222222222222", region: "us-east-1")
+        _ = try await store.insert(elsewhere, limit: nil)
+        #expect(try await ids("x") == ["d-a", "d-b"])
+        #expect(try await ids("y") == ["d-b"])
+        // A mutation that drops a reference, and one that adds one.
+        try await store.mutate(.domain, scope: scope, id: "d-b") { $0?.document = Data(#"{"r":["y"]}"#.utf8) }
+        try await store.mutate(.domain, scope: scope, id: "d-c") { $0?.document = Data(#"{"r":["x"]}"#.utf8) }
+        #expect(try await ids("x") == ["d-a", "d-c"])
+        // Inside a transaction, its own writes count: a removal, an update and an insert.
+        let seen = try await store.transaction { tx in
+            try tx.remove(try #require(try tx.fetch(.domain, scope: scope, id: "d-a")))
+            var changed = try #require(try tx.fetch(.domain, scope: scope, id: "d-b"))
+            changed.document = Data(#"{"r":["x","y"]}"#.utf8)
+            try tx.update(changed)
+            try tx.insert(self.record("d-d", document: #"{"r":["x"]}"#), limit: nil)
+            return try tx.referrers(to: "x", scope: scope).map(\.id)
+        }
+        #expect(seen == ["d-b", "d-c", "d-d"])
+        #expect(try await ids("x") == ["d-b", "d-c", "d-d"])
+        // A removal outside a transaction, and a replacement of everything.
+        try await store.mutate(.domain, scope: scope, id: "d-c") { $0 = nil }
+        #expect(try await ids("x") == ["d-b", "d-d"])
+        let contents = try await store.contents()
+        try await store.replaceAll(with: contents)
+        #expect(try await ids("x") == ["d-b", "d-d"])
+        #expect(try await ids("y") == ["d-b"])
+        _ = try await store.removeAll(account: nil, region: nil)
+        #expect(try await ids("x").isEmpty)
     }
 }

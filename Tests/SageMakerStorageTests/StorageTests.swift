@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SageMakerStorage
 import Testing
 
@@ -32,6 +33,36 @@ import Testing
             #expect(try await reopened.secret(named: "s") == (try await reopened.secret(named: "s")))
             #expect(try await reopened.dueTransitions(at: Date(timeIntervalSince1970: 999), limit: 10).isEmpty)
             #expect(try await reopened.dueTransitions(at: Date(timeIntervalSince1970: 1000), limit: 10).map(\.id) == ["d-1"])
+        }
+    }
+
+    @Test func migrationV8FillsInTheKeysAndReferencesOfRowsWrittenBefore() async throws {
+        try await withFileStore { store, path in
+            // Rows written before v8 (no keys, no references): written, then v8's additions undone.
+            for (id, created) in [("d-1", "k2"), ("d-2", "k1"), ("d-3", "k3")] {
+                _ = try await store.insert(resource(id, document: #"{"c":"\#(created)","r":["lcc-\#(id)"]}"#), limit: nil)
+            }
+            let database = try DatabaseQueue(path: path)
+            try await database.write { db in
+                for index in ["created", "created_in_parent", "modified", "modified_in_parent", "name_in_parent"] {
+                    try db.execute(sql: "DROP INDEX resources_by_\(index)")
+                }
+                try db.execute(
+                    sql: """
+                        DROP TABLE resource_references;
+                        ALTER TABLE resources DROP COLUMN created_key;
+                        ALTER TABLE resources DROP COLUMN modified_key;
+                        ALTER TABLE resources DROP COLUMN sort_name;
+                        DELETE FROM grdb_migrations WHERE identifier = 'v8-sort-keys-and-references';
+                        """)
+            }
+            try await database.close()
+            let reopened = try SQLiteResourceStore(path: path, indexer: StoreUnderTest.indexer)
+            let page = try await reopened.page(ResourcePageQuery(.domain, scope: scope, order: .created, limit: 10))
+            #expect(page.map(\.resource.id) == ["d-2", "d-1", "d-3"])
+            let scope = self.scope
+            let users = try await reopened.transaction { tx in try tx.referrers(to: "lcc-d-3", scope: scope).map(\.id) }
+            #expect(users == ["d-3"])
         }
     }
 

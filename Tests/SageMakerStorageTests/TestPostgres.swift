@@ -32,4 +32,28 @@ enum TestPostgres {
         components.path = "/" + name
         return components.string ?? serverURL
     }
+
+    /// Runs `sql` on the database at `url`; returns the first column of its rows, as text.
+    @discardableResult
+    static func execute(_ sql: String, on url: String) async throws -> [String] {
+        guard let components = URLComponents(string: url), let host = components.host else { throw NoServer() }
+        let client = PostgresClient(
+            configuration: .init(
+                host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+                password: components.password, database: String(components.path.dropFirst()), tls: .disable),
+            backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: [String].self) { group in
+            group.addTask {
+                await client.run()
+                return []
+            }
+            try await Task.sleep(for: .milliseconds(20))  // its run() must have begun before the first lease
+            var values: [String] = []
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                if let cell = row.makeRandomAccess().first { values.append(try cell.decode(String?.self) ?? "") }
+            }
+            group.cancelAll()
+            return values
+        }
+    }
 }

@@ -275,11 +275,7 @@ public struct HistoryRecordingStore<Base: ResourceStore>: ResourceStore {
         return result
     }
 
-    public func list(
-        _ kind: ResourceKind, scope: ResourceScope, parentId: String?, after sequence: Int64, limit: Int
-    ) async throws -> [StoredResource] {
-        try await base.list(kind, scope: scope, parentId: parentId, after: sequence, limit: limit)
-    }
+    public func page(_ query: ResourcePageQuery) async throws -> [ListedResource] { try await base.page(query) }
 
     public func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource] {
         try await base.dueTransitions(at: date, limit: limit)
@@ -329,8 +325,12 @@ final class RecordingTransaction: ResourceTransaction, @unchecked Sendable {
         try base.fetch(kind, scope: scope, id: id)
     }
 
-    func list(_ kind: ResourceKind, scope: ResourceScope, parentId: String?) throws -> [StoredResource] {
-        try base.list(kind, scope: scope, parentId: parentId)
+    func list(_ kind: ResourceKind, scope: ResourceScope, parent: ParentFilter) throws -> [StoredResource] {
+        try base.list(kind, scope: scope, parent: parent)
+    }
+
+    func referrers(to target: String, scope: ResourceScope) throws -> [StoredResource] {
+        try base.referrers(to: target, scope: scope)
     }
 
     func insert(_ resource: StoredResource, limit: Int?) throws -> StoredResource {

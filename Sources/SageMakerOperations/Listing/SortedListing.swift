@@ -4,59 +4,55 @@ import SageMakerModel
 import SageMakerStorage
 
 /// Sorted, paged listings whose pages neither skip nor repeat a resource: each page resumes strictly after the
-/// (sort key, insertion sequence) of the last one sent, which the NextToken carries.
+/// (sort key, insertion sequence) of the last one sent, which the NextToken carries. The store sorts and pages (an
+/// index walk from that position); the operations decode only the rows of the page, and filter them.
 enum SortedListing {
-    struct Entry<Item> {
-        let item: Item
-        let key: String
-        let sequence: Int64
-    }
-
     /// A sort key for a time: fixed width, so that keys compare as the times do.
     static func key(_ date: Date?) -> String {
         String(format: "%020.3f", date?.timeIntervalSince1970 ?? 0)
     }
 
-    static func page<Item>(
-        _ entries: [Entry<Item>], descending: Bool, after cursor: String?, size: Int
-    ) -> (items: [Item], cursor: String?) {
-        func precedes(_ a: (String, Int64), _ b: (String, Int64)) -> Bool { a.0 != b.0 ? a.0 < b.0 : a.1 < b.1 }
-        var sorted = entries.sorted { precedes(($0.key, $0.sequence), ($1.key, $1.sequence)) }
-        if descending { sorted.reverse() }
-        if let cursor, let colon = cursor.firstIndex(of: ":"), let sequence = Int64(cursor[..<colon]) {
-            let last = (String(cursor[cursor.index(after: colon)...]), sequence)
-            sorted.removeAll { entry in
-                let position = (entry.key, entry.sequence)
-                return descending ? !precedes(position, last) : !precedes(last, position)
-            }
-        }
-        let page = sorted.prefix(size)
-        let next = sorted.count > size ? page.last.map { "\($0.sequence):\($0.key)" } : nil
-        return (page.map(\.item), next)
+    /// The cursor a NextToken carries: `<sequence>:<key>`.
+    static func cursor(_ position: ResourcePosition) -> String { "\(position.sequence):\(position.key)" }
+
+    static func position(_ cursor: String) -> ResourcePosition? {
+        guard let colon = cursor.firstIndex(of: ":"), let sequence = Int64(cursor[..<colon]) else { return nil }
+        return ResourcePosition(key: String(cursor[cursor.index(after: colon)...]), sequence: sequence)
     }
+
+    /// The most rows read from the store at once while a filter leaves a page short.
+    static let batch = 200
 }
 
 extension SageMakerService {
-    /// One page of a listing of `kind` (under `parentId`, when given): each stored document decoded as `Details`
-    /// (a subset of its Describe shape, under the same names), filtered, sorted by `sortKey`, resumed after the
-    /// NextToken's position.
+    /// One page of a listing of `kind` (of the parents `parent` passes): rows in the store's `order`, resumed after
+    /// the NextToken's position, each decoded as `Details` (a subset of its Describe shape, under the same names) and
+    /// kept when `include` says so.
     func listSorted<Details: Decodable & WireDecodable>(
-        _ kind: ResourceKind, parentId: String?, as type: Details.Type, listing: String, nextToken: String?,
-        maxResults: Int?, descending: Bool, context: OperationContext,
-        sortKey: (Details) -> String, include: (Details, StoredResource) -> Bool = { _, _ in true }
+        _ kind: ResourceKind, parent: ParentFilter, as type: Details.Type, listing: String, nextToken: String?,
+        maxResults: Int?, order: ResourceOrder, descending: Bool, context: OperationContext,
+        include: (Details, StoredResource) -> Bool = { _, _ in true }
     ) async throws -> (items: [Details], nextToken: String?) {
-        let after = try cursor(nextToken, listing: listing, context: context)
-        let rows = try await store.list(kind, scope: context.scope, parentId: parentId, after: 0, limit: Int.max)
-        var entries: [SortedListing.Entry<Details>] = []
-        for row in rows {
-            let details = try StoredDocument.decode(Details.self, from: row.document)
-            if include(details, row) {
-                entries.append(SortedListing.Entry(item: details, key: sortKey(details), sequence: row.sequence))
+        var position = try cursor(nextToken, listing: listing, context: context).flatMap(SortedListing.position)
+        let size = Self.pageSize(maxResults)
+        var items: [(Details, ResourcePosition)] = []
+        var limit = size + 1
+        while items.count <= size {
+            let rows = try await store.page(
+                ResourcePageQuery(
+                    kind, scope: context.scope, parent: parent, order: order, descending: descending, after: position,
+                    limit: limit))
+            for row in rows where items.count <= size {
+                let details = try StoredDocument.decode(Details.self, from: row.resource.document)
+                if include(details, row.resource) { items.append((details, row.position)) }
             }
+            guard rows.count == limit, let last = rows.last else { break }
+            position = last.position
+            limit = max(limit, SortedListing.batch)
         }
-        let page = SortedListing.page(
-            entries, descending: descending, after: after, size: Self.pageSize(maxResults))
-        return (page.items, token(page.cursor, listing: listing, context: context))
+        let page = items.prefix(size)
+        let next = items.count > size ? page.last.map { SortedListing.cursor($0.1) } : nil
+        return (page.map(\.0), token(next, listing: listing, context: context))
     }
 }
 

@@ -64,17 +64,17 @@ extension SageMakerService {
             createdAfter: input.creationTimeAfter, createdBefore: input.creationTimeBefore,
             modifiedAfter: input.modifiedTimeAfter, modifiedBefore: input.modifiedTimeBefore)
         let sortBy = input.sortBy ?? AppImageConfigSortKey.creationTime
+        let order: ResourceOrder =
+            switch sortBy {
+            case AppImageConfigSortKey.name: .name
+            case AppImageConfigSortKey.lastModifiedTime: .modified
+            default: .created
+            }
         let page = try await listSorted(
-            .appImageConfig, parentId: nil, as: AppImageConfigDetails.self, listing: "ListAppImageConfigs",
+            .appImageConfig, parent: .exactly(""), as: AppImageConfigDetails.self, listing: "ListAppImageConfigs",
             nextToken: input.nextToken, maxResults: input.maxResults,
+            order: order,
             descending: (input.sortOrder ?? SortOrder.descending) == SortOrder.descending, context: context,
-            sortKey: { config in
-                switch sortBy {
-                case AppImageConfigSortKey.name: config.appImageConfigName ?? ""
-                case AppImageConfigSortKey.lastModifiedTime: SortedListing.key(config.lastModifiedTime)
-                default: SortedListing.key(config.creationTime)
-                }
-            },
             include: { config, _ in
                 if let part = input.nameContains, !(config.appImageConfigName ?? "").contains(part) { return false }
                 return window.contains(created: config.creationTime, modified: config.lastModifiedTime)

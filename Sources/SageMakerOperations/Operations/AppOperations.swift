@@ -106,15 +106,16 @@ extension SageMakerService {
         let domainId = input.domainId ?? ""
         let prefix = domainId + "/"
         let suffix = "/" + (input.appType ?? "").lowercased() + "/" + (input.appName ?? "")
+        // The domain's apps, newest first, until one has that type and name.
         var newest: StoredResource?
-        var after: Int64 = 0
-        while true {
-            let page = try await store.list(.app, scope: context.scope, parentId: nil, after: after, limit: 1000)
-            for record in page where record.id.hasPrefix(prefix) && record.id.hasSuffix(suffix) {
-                if newest.map({ $0.sequence < record.sequence }) ?? true { newest = record }
-            }
-            guard let last = page.last, page.count == 1000 else { break }
-            after = last.sequence
+        var after: ResourcePosition?
+        while newest == nil {
+            let page = try await store.page(
+                ResourcePageQuery(
+                    .app, scope: context.scope, parent: .prefix(prefix), descending: true, after: after, limit: 100))
+            newest = page.first { $0.resource.id.hasSuffix(suffix) }?.resource
+            guard let last = page.last, page.count == 100 else { break }
+            after = last.position
         }
         guard let newest else {
             throw ResourceKindDeclaration.app.notFound(domainId + "/*" + suffix, context)
@@ -165,11 +166,17 @@ extension SageMakerService {
         }
         let owner: AppOwner? = input.userProfileNameEquals.map(AppOwner.userProfile)
             ?? input.spaceNameEquals.map(AppOwner.space)
-        let parentId = input.domainIdEquals.flatMap { domainId in owner.map { $0.parentId(domainId: domainId) } }
+        // A domain's apps are the children of its profiles and spaces, whose ids start with the domain's.
+        let parent: ParentFilter =
+            switch (input.domainIdEquals, owner) {
+            case (let domainId?, let owner?): .exactly(owner.parentId(domainId: domainId))
+            case (let domainId?, nil): .prefix(domainId + "/")
+            case (nil, _): .any
+            }
         let page = try await listSorted(
-            .app, parentId: parentId, as: AppDetails.self, listing: "ListApps", nextToken: input.nextToken,
-            maxResults: input.maxResults, descending: input.sortOrder == SortOrder.descending, context: context,
-            sortKey: { SortedListing.key($0.creationTime) },
+            .app, parent: parent, as: AppDetails.self, listing: "ListApps", nextToken: input.nextToken,
+            maxResults: input.maxResults, order: .created, descending: input.sortOrder == SortOrder.descending,
+            context: context,
             include: { app, _ in
                 if let domainId = input.domainIdEquals, app.domainId != domainId { return false }
                 switch owner {

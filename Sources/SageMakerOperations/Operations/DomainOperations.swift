@@ -119,8 +119,7 @@ extension SageMakerService {
             guard var record = try tx.fetch(.domain, scope: context.scope, id: domainId) else { throw notFound }
             let current = try step.documents.decode(record, key: step.key)
             if DomainRules.isUpdatable(record.status) {
-                let apps = try tx.list(.app, scope: context.scope, parentId: nil)
-                    .filter { $0.parentId.hasPrefix(domainId + "/") }.map(\.status)
+                let apps = try tx.list(.app, scope: context.scope, parent: .prefix(domainId + "/")).map(\.status)
                 try DomainRules.checkAppsAllowUpdate(input, current: current, appStatuses: apps)
                 try tx.checkReferences(input.defaultUserSettings, context)
                 try tx.checkReferences(input.defaultSpaceSettings, context)

@@ -66,17 +66,17 @@ extension SageMakerService {
             createdAfter: input.creationTimeAfter, createdBefore: input.creationTimeBefore,
             modifiedAfter: input.lastModifiedTimeAfter, modifiedBefore: input.lastModifiedTimeBefore)
         let sortBy = input.sortBy ?? ImageSortBy.creationTime
+        let order: ResourceOrder =
+            switch sortBy {
+            case ImageSortBy.imageName: .name
+            case ImageSortBy.lastModifiedTime: .modified
+            default: .created
+            }
         let page = try await listSorted(
-            .image, parentId: nil, as: Image.self, listing: "ListImages", nextToken: input.nextToken,
+            .image, parent: .exactly(""), as: Image.self, listing: "ListImages", nextToken: input.nextToken,
             maxResults: input.maxResults,
+            order: order,
             descending: (input.sortOrder ?? ImageSortOrder.descending) == ImageSortOrder.descending, context: context,
-            sortKey: { image in
-                switch sortBy {
-                case ImageSortBy.imageName: image.imageName ?? ""
-                case ImageSortBy.lastModifiedTime: SortedListing.key(image.lastModifiedTime)
-                default: SortedListing.key(image.creationTime)
-                }
-            },
             include: { image, _ in
                 if let part = input.nameContains, !(image.imageName ?? "").contains(part) { return false }
                 return window.contains(created: image.creationTime, modified: image.lastModifiedTime)

@@ -117,18 +117,18 @@ extension SageMakerService {
             createdAfter: input.creationTimeAfter, createdBefore: input.creationTimeBefore,
             modifiedAfter: input.lastModifiedTimeAfter, modifiedBefore: input.lastModifiedTimeBefore)
         let sortBy = input.sortBy ?? ImageVersionSortBy.creationTime
+        let order: ResourceOrder =
+            switch sortBy {
+            case ImageVersionSortBy.version: .name
+            case ImageVersionSortBy.lastModifiedTime: .modified
+            default: .created
+            }
         let page = try await listSorted(
-            .imageVersion, parentId: name, as: ImageVersion.self, listing: "ListImageVersions",
+            .imageVersion, parent: .exactly(name), as: ImageVersion.self, listing: "ListImageVersions",
             nextToken: input.nextToken, maxResults: input.maxResults,
+            order: order,
             descending: (input.sortOrder ?? ImageVersionSortOrder.descending) == ImageVersionSortOrder.descending,
             context: context,
-            sortKey: { version in
-                switch sortBy {
-                case ImageVersionSortBy.version: String(format: "%010d", version.version ?? 0)
-                case ImageVersionSortBy.lastModifiedTime: SortedListing.key(version.lastModifiedTime)
-                default: SortedListing.key(version.creationTime)
-                }
-            },
             include: { version, _ in window.contains(created: version.creationTime, modified: version.lastModifiedTime) })
         return ListImageVersionsResponse(imageVersions: page.items, nextToken: page.nextToken)
     }

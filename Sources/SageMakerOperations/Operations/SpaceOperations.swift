@@ -84,12 +84,10 @@ extension SageMakerService {
     public func listSpaces(_ input: ListSpacesRequest, context: OperationContext) async throws -> ListSpacesResponse {
         let sortBy = input.sortBy ?? SpaceSortKey.creationTime
         let page = try await listSorted(
-            .space, parentId: input.domainIdEquals, as: DescribeSpaceResponse.self, listing: "ListSpaces",
-            nextToken: input.nextToken, maxResults: input.maxResults, descending: input.sortOrder == SortOrder.descending,
-            context: context,
-            sortKey: { space in
-                SortedListing.key(sortBy == SpaceSortKey.lastModifiedTime ? space.lastModifiedTime : space.creationTime)
-            },
+            .space, parent: ParentFilter(input.domainIdEquals), as: DescribeSpaceResponse.self, listing: "ListSpaces",
+            nextToken: input.nextToken, maxResults: input.maxResults,
+            order: sortBy == SpaceSortKey.lastModifiedTime ? .modified : .created,
+            descending: input.sortOrder == SortOrder.descending, context: context,
             include: { space, _ in input.spaceNameContains.map { (space.spaceName ?? "").contains($0) } ?? true })
         let spaces = page.items.map { space in
             SpaceDetails(

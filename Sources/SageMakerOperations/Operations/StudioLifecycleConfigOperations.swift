@@ -50,28 +50,23 @@ extension SageMakerService {
     static func firstUser(of arn: String, _ tx: any ResourceTransaction, _ context: OperationContext) throws
         -> String?
     {
-        func names(_ shape: (some ReferenceCollecting)?) -> Bool {
-            var references = ShapeReferences()
-            shape?.collectReferences(into: &references)
-            return references.lifecycleConfigArns.contains(arn)
-        }
-        for row in try tx.list(.app, scope: context.scope, parentId: nil) where !AppStatus.isGone(row.status) {
+        // The store indexes what each document refers to (`ResourceIndexing`): the users are one index lookup.
+        let users = try tx.referrers(to: arn, scope: context.scope)
+        for row in users where row.kind == .app && !AppStatus.isGone(row.status) {
             let app = try StoredDocument.decode(DescribeAppResponse.self, from: row.document)
-            if app.resourceSpec?.lifecycleConfigArn == arn { return "App [\(app.appArn ?? "")]" }
+            return "App [\(app.appArn ?? "")]"
         }
-        for row in try tx.list(.domain, scope: context.scope, parentId: nil) {
+        for row in users where row.kind == .domain {
             let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: row.document)
-            if names(domain.defaultUserSettings) || names(domain.defaultSpaceSettings) {
-                return "Domain [\(domain.domainArn ?? "")]"
-            }
+            return "Domain [\(domain.domainArn ?? "")]"
         }
-        for row in try tx.list(.userProfile, scope: context.scope, parentId: nil) {
+        for row in users where row.kind == .userProfile {
             let profile = try StoredDocument.decode(DescribeUserProfileResponse.self, from: row.document)
-            if names(profile.userSettings) { return "UserProfile [\(profile.userProfileArn ?? "")]" }
+            return "UserProfile [\(profile.userProfileArn ?? "")]"
         }
-        for row in try tx.list(.space, scope: context.scope, parentId: nil) {
+        for row in users where row.kind == .space {
             let space = try StoredDocument.decode(DescribeSpaceResponse.self, from: row.document)
-            if names(space.spaceSettings) { return "Space [\(space.spaceArn ?? "")]" }
+            return "Space [\(space.spaceArn ?? "")]"
         }
         return nil
     }
@@ -83,17 +78,17 @@ extension SageMakerService {
             createdAfter: input.creationTimeAfter, createdBefore: input.creationTimeBefore,
             modifiedAfter: input.modifiedTimeAfter, modifiedBefore: input.modifiedTimeBefore)
         let sortBy = input.sortBy ?? StudioLifecycleConfigSortKey.creationTime
+        let order: ResourceOrder =
+            switch sortBy {
+            case StudioLifecycleConfigSortKey.name: .name
+            case StudioLifecycleConfigSortKey.lastModifiedTime: .modified
+            default: .created
+            }
         let page = try await listSorted(
-            .studioLifecycleConfig, parentId: nil, as: StudioLifecycleConfigDetails.self,
+            .studioLifecycleConfig, parent: .exactly(""), as: StudioLifecycleConfigDetails.self,
             listing: "ListStudioLifecycleConfigs", nextToken: input.nextToken, maxResults: input.maxResults,
+            order: order,
             descending: (input.sortOrder ?? SortOrder.descending) == SortOrder.descending, context: context,
-            sortKey: { config in
-                switch sortBy {
-                case StudioLifecycleConfigSortKey.name: config.studioLifecycleConfigName ?? ""
-                case StudioLifecycleConfigSortKey.lastModifiedTime: SortedListing.key(config.lastModifiedTime)
-                default: SortedListing.key(config.creationTime)
-                }
-            },
             include: { config, _ in
                 if let type = input.appTypeEquals, config.studioLifecycleConfigAppType != type { return false }
                 if let part = input.nameContains, !(config.studioLifecycleConfigName ?? "").contains(part) {

@@ -86,12 +86,10 @@ extension SageMakerService {
         let sortBy = input.sortBy ?? UserProfileSortKey.creationTime
         let part = input.userProfileNameContains?.lowercased()
         let page = try await listSorted(
-            .userProfile, parentId: input.domainIdEquals, as: UserProfileDetails.self, listing: "ListUserProfiles",
-            nextToken: input.nextToken, maxResults: input.maxResults,
+            .userProfile, parent: ParentFilter(input.domainIdEquals), as: UserProfileDetails.self,
+            listing: "ListUserProfiles", nextToken: input.nextToken, maxResults: input.maxResults,
+            order: sortBy == UserProfileSortKey.lastModifiedTime ? .modified : .created,
             descending: input.sortOrder == SortOrder.descending, context: context,
-            sortKey: { profile in
-                SortedListing.key(sortBy == UserProfileSortKey.lastModifiedTime ? profile.lastModifiedTime : profile.creationTime)
-            },
             include: { profile, _ in part.map { (profile.userProfileName ?? "").lowercased().contains($0) } ?? true })
         return ListUserProfilesResponse(nextToken: page.nextToken, userProfiles: page.items)
     }

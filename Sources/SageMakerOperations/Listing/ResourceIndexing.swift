@@ -1,0 +1,81 @@
+import AWSWire
+import Foundation
+import SageMakerModel
+import SageMakerStorage
+
+/// What the store keeps beside each document (`IndexedFields`): the sort keys of the List operations and the
+/// resources a document refers to. The store calls `indexer` on every write, so lists page by walking an index and
+/// "who uses this lifecycle configuration" is an index lookup, never a decode of every row.
+public enum ResourceIndexing {
+    /// The indexer every store that serves `SageMakerService` must be opened with.
+    public static let indexer: ResourceIndexer = { kind, document in
+        (try? fields(kind, document)) ?? .none
+    }
+
+    /// The reference a document holds to an image (`IndexedFields.references`).
+    static func imageReference(_ name: String) -> String { "image:" + name }
+
+    static func fields(_ kind: ResourceKind, _ document: Data) throws -> IndexedFields {
+        switch kind {
+        case .domain:
+            // ListDomains pages in insertion order: no sort key, so an UpdateDomain moves no index entry.
+            return IndexedFields(references: try references(document, as: DescribeDomainResponse.self))
+        case .userProfile:
+            let profile = try StoredDocument.decode(UserProfileDetails.self, from: document)
+            return keys(
+                profile.creationTime, profile.lastModifiedTime,
+                references: try references(document, as: DescribeUserProfileResponse.self))
+        case .space:
+            let space = try StoredDocument.decode(SpaceDetails.self, from: document)
+            return keys(
+                space.creationTime, space.lastModifiedTime,
+                references: try references(document, as: DescribeSpaceResponse.self))
+        case .app:
+            let app = try StoredDocument.decode(AppDetails.self, from: document)
+            // ListApps sorts by creation time only.
+            return keys(app.creationTime, nil, references: try references(document, as: DescribeAppResponse.self))
+        case .studioLifecycleConfig:
+            let config = try StoredDocument.decode(StudioLifecycleConfigDetails.self, from: document)
+            return keys(config.creationTime, config.lastModifiedTime, name: config.studioLifecycleConfigName)
+        case .appImageConfig:
+            let config = try StoredDocument.decode(AppImageConfigDetails.self, from: document)
+            return keys(config.creationTime, config.lastModifiedTime, name: config.appImageConfigName)
+        case .image:
+            let image = try StoredDocument.decode(Image.self, from: document)
+            return keys(image.creationTime, image.lastModifiedTime, name: image.imageName)
+        case .imageVersion:
+            let version = try StoredDocument.decode(ImageVersion.self, from: document)
+            return keys(version.creationTime, version.lastModifiedTime, name: versionKey(version.version))
+        }
+    }
+
+    static func keys(_ created: Date?, _ modified: Date?, name: String? = nil, references: [String] = [])
+        -> IndexedFields
+    {
+        IndexedFields(
+            created: SortedListing.key(created), modified: modified.map(SortedListing.key) ?? "", name: name ?? "",
+            references: references)
+    }
+
+    /// The sort key of an image version's number: fixed width, so that keys compare as the numbers do.
+    static func versionKey(_ version: Int?) -> String { String(format: "%010d", version ?? 0) }
+
+    /// The lifecycle configurations (ARNs) and images (`image:<name>`) a document's settings name. A document that
+    /// names neither (most of them) is recognised without decoding it.
+    static func references<Shape: Decodable & WireDecodable & ReferenceCollecting>(_ document: Data, as shape: Shape.Type)
+        throws -> [String]
+    {
+        guard document.range(of: lifecycleConfigMarker) != nil || document.range(of: imageNameMarker) != nil else {
+            return []
+        }
+        var references = ShapeReferences()
+        try StoredDocument.decode(Shape.self, from: document).collectReferences(into: &references)
+        let images = references.customImages.compactMap { entry in
+            entry.split(separator: "|", omittingEmptySubsequences: false).dropFirst().first.map(String.init)
+        }
+        return (references.lifecycleConfigArns.sorted() + Set(images).sorted().map(imageReference))
+    }
+
+    static let lifecycleConfigMarker = Data(":studio-lifecycle-config/".utf8)
+    static let imageNameMarker = Data("\"ImageName\"".utf8)
+}
