@@ -1,4 +1,5 @@
--- wrk workload for scripts/bench. BENCH_OPERATION: describe | create | update | list.
+-- wrk workload for scripts/bench. BENCH_OPERATION: describe | create | update | list | list_profiles |
+-- list_profiles_domain | list_apps | delete_lcc (BENCH_LCC: a lifecycle configuration in use, so refused each time).
 -- BENCH_DOMAIN_IDS: comma-separated domain ids (describe, update); BENCH_RUN: a tag that keeps names unique.
 local operation = os.getenv("BENCH_OPERATION")
 local run = os.getenv("BENCH_RUN") or "0"
@@ -8,7 +9,9 @@ for id in string.gmatch(os.getenv("BENCH_DOMAIN_IDS") or "", "[^,]+") do ids[#id
 -- with BENCH_DATE as X-Amz-Date.
 local auths = {}
 for auth in string.gmatch(os.getenv("BENCH_AUTHS") or "", "[^|]+") do auths[#auths + 1] = auth end
-local targets = { describe = "DescribeDomain", create = "CreateDomain", update = "UpdateDomain", list = "ListDomains" }
+local targets = { describe = "DescribeDomain", create = "CreateDomain", update = "UpdateDomain", list = "ListDomains",
+    list_profiles = "ListUserProfiles", list_profiles_domain = "ListUserProfiles", list_apps = "ListApps",
+    delete_lcc = "DeleteStudioLifecycleConfig" }
 
 wrk.method = "POST"
 wrk.path = "/"
@@ -35,6 +38,10 @@ function request()
     elseif operation == "create" then
         body = '{"DomainName":"b' .. run .. '-' .. tag .. '-' .. counter .. '","AuthMode":"IAM",'
             .. '"DefaultUserSettings":{"ExecutionRole":"arn:aws:iam::123456789012:role/Bench"}}'
+    elseif operation == "list_profiles_domain" then
+        body = '{"MaxResults":10,"DomainIdEquals":"' .. ids[(counter % #ids) + 1] .. '"}'
+    elseif operation == "delete_lcc" then
+        body = '{"StudioLifecycleConfigName":"' .. os.getenv("BENCH_LCC") .. '"}'
     else
         body = '{"MaxResults":10}'
     end
