@@ -23,7 +23,8 @@ public func buildApplication(
     let metrics = EmulatorMetrics()
     let base = try await openStore(
         configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes,
-        databaseTimeout: configuration.databaseTimeout, commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) }, logger: logger)
+        databaseTimeout: configuration.databaseTimeout, databaseConnections: configuration.databaseConnections,
+        commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) }, logger: logger)
     do {
         if let stateFile = configuration.stateFile { try await loadState(stateFile, into: base) }
         return try await assemble(configuration, store: base, clock: clock, metrics: metrics, logger: logger)
@@ -123,7 +124,8 @@ public struct UnsafeConfiguration: Error, CustomStringConvertible {
 /// closed (`PostgresResourceStore.close`, or as a service of the application).
 func openStore(
     _ storage: EmulatorConfiguration.Storage, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes,
-    databaseTimeout: Double = EmulatorOptions.databaseTimeout.defaultValue, commitObserver: CommitObserver? = nil,
+    databaseTimeout: Double = EmulatorOptions.databaseTimeout.defaultValue,
+    databaseConnections: Int = EmulatorOptions.databaseConnections.defaultValue, commitObserver: CommitObserver? = nil,
     logger: Logger
 ) async throws -> any ResourceStore {
     switch storage {
@@ -137,7 +139,8 @@ func openStore(
     case .postgres(let url):
         do {
             return try await PostgresResourceStore.open(
-                url: url, maxDocumentBytes: maxDocumentBytes, timeout: databaseTimeout, commitObserver: commitObserver,
+                url: url, maxDocumentBytes: maxDocumentBytes, maximumConnections: databaseConnections,
+                timeout: databaseTimeout, commitObserver: commitObserver,
                 indexer: ResourceIndexing.indexer, logger: logger)
         } catch let error as PostgresStoreFailure {
             throw UnsafeConfiguration(description: "--database-url \(storage.logDescription): \(error.description)")

@@ -41,6 +41,10 @@ extension EmulatorConfiguration {
             maxConnections: try values.value(Options.maxConnections))
         maxDocumentBytes = try values.value(Options.maxDocumentBytes)
         databaseTimeout = try values.value(Options.databaseTimeout)
+        databaseConnections = try values.value(Options.databaseConnections)
+        guard (1...1000).contains(databaseConnections) else {
+            throw OptionError(description: "--database-connections must be between 1 and 1000")
+        }
         stateFile = try values.value(Options.state)
         adminKey = try values.value(Options.adminKey)
         if let adminKey, adminKey.utf8.count < 16 {

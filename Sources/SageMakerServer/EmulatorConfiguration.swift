@@ -42,6 +42,8 @@ public struct EmulatorConfiguration: Sendable {
     public var adminKey: String?
     /// Seconds a PostgreSQL database has at start-up to answer and be migrated.
     public var databaseTimeout: Double = EmulatorOptions.databaseTimeout.defaultValue
+    /// Connections the PostgreSQL store opens and keeps.
+    public var databaseConnections: Int = EmulatorOptions.databaseConnections.defaultValue
     /// Requests the request journal keeps.
     public var journalSize: Int = EmulatorOptions.journalSize.defaultValue
 

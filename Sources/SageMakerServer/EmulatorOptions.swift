@@ -113,6 +113,9 @@ public enum EmulatorOptions {
     public static let databaseTimeout = Setting(
         "database-timeout", default: 30.0,
         help: "seconds `--database-url`'s database has at start-up to answer (and be migrated) before start-up fails")
+    public static let databaseConnections = Setting(
+        "database-connections", default: 16,
+        help: "connections to `--database-url`'s database this process opens at start-up and keeps (1 to 1000)")
     public static let statusProfile = Setting(
         "status-profile", default: "fast",
         help: "`fast`: every transition 0.1 s; `realistic`: AWS-like durations (domain create 300 s)")
@@ -192,6 +195,7 @@ public enum EmulatorOptions {
     /// Every option, in the order of the docs.
     public static let all: [EmulatorOption] = [
         host.option, port.option, dataDir.option, inMemory.option, databaseURL.option, databaseTimeout.option,
+        databaseConnections.option,
         statusProfile.option, domainCreateDelay.option,
         domainUpdateDelay.option, domainDeleteDelay.option, userProfileDelay.option, spaceDelay.option,
         appCreateDelay.option, appDeleteDelay.option, imageDelay.option, deletedAppRetention.option, maxDomains.option,

@@ -66,6 +66,15 @@ import Testing
         #expect(unknown?.description == "unknown option '--domains' for serve")
         #expect(throws: OptionError.self) { try OptionValues(.serve, arguments: ["--port"], environment: [:]) }
         #expect(throws: OptionError.self) { try OptionValues(.serve, arguments: ["9090"], environment: [:]) }
+        for count in ["0", "1001"] {
+            let pool = #expect(throws: OptionError.self) {
+                try EmulatorConfiguration(
+                    OptionValues(.serve, arguments: ["--database-connections", count], environment: [:]))
+            }
+            #expect(pool?.description == "--database-connections must be between 1 and 1000")
+        }
+        #expect(try EmulatorConfiguration(
+            OptionValues(.serve, arguments: ["--database-connections", "3"], environment: [:])).databaseConnections == 3)
     }
 
     @Test func theConfigurationFollowsTheOptions() throws {

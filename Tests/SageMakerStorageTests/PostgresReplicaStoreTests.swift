@@ -10,7 +10,7 @@ struct PostgresReplicaStoreTests {
     func replicas(_ count: Int = 2, _ body: ([PostgresResourceStore]) async throws -> Void) async throws {
         let url = try await TestPostgres.newDatabase()
         var stores: [PostgresResourceStore] = []
-        for _ in 0..<count { stores.append(try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger)) }
+        for _ in 0..<count { stores.append(try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)) }
         defer { for store in stores { store.close() } }
         try await body(stores)
     }
@@ -166,7 +166,7 @@ struct PostgresReplicaStoreTests {
         // Four stores opened at once on an empty database: each runs the migrations it lacks under the advisory
         // lock, so one creates the schema and the others find it (without the lock, a CREATE would fail twice).
         let stores = try await withThrowingTaskGroup(of: PostgresResourceStore.self) { group in
-            for _ in 0..<4 { group.addTask { try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger) } }
+            for _ in 0..<4 { group.addTask { try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger) } }
             return try await group.reduce(into: [PostgresResourceStore]()) { $0.append($1) }
         }
         defer { for store in stores { store.close() } }
@@ -178,12 +178,12 @@ struct PostgresReplicaStoreTests {
 
     @Test func aSchemaNewerThanTheEmulatorIsRefused() async throws {
         let url = try await TestPostgres.newDatabase()
-        let store = try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger)
+        let store = try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)
         store.close()
         try await TestPostgres.execute(
             "INSERT INTO schema_migrations (version, name) VALUES (99, 'from a newer emulator')", on: url)
         do {
-            let reopened = try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger)
+            let reopened = try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)
             reopened.close()
             Issue.record("a schema of version 99 was accepted")
         } catch let error as PostgresStoreFailure {
@@ -194,7 +194,7 @@ struct PostgresReplicaStoreTests {
     @Test func version2FillsInTheKeysAndReferencesOfRowsWrittenBefore() async throws {
         let url = try await TestPostgres.newDatabase()
         // Rows written by a store at version 1 (no keys, no references), then the version's additions undone.
-        let old = try await PostgresResourceStore.open(url: url, logger: TestPostgres.logger)
+        let old = try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)
         for (id, created) in [("d-1", "k2"), ("d-2", "k1"), ("d-3", "k3")] {
             var resource = record(id)
             resource.document = Data(#"{"c":"\#(created)","r":["lcc-\#(id)"]}"#.utf8)
@@ -209,7 +209,7 @@ struct PostgresReplicaStoreTests {
             try await TestPostgres.execute(statement, on: url)
         }
         let store = try await PostgresResourceStore.open(
-            url: url, indexer: StoreUnderTest.indexer, logger: TestPostgres.logger)
+            url: url, maximumConnections: 4, indexer: StoreUnderTest.indexer, logger: TestPostgres.logger)
         defer { store.close() }
         let page = try await store.page(ResourcePageQuery(.domain, scope: Self.scope, order: .created, limit: 10))
         #expect(page.map(\.resource.id) == ["d-2", "d-1", "d-3"])

@@ -37,7 +37,8 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
             return (store, { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let store = try await PostgresResourceStore.open(
-                url: try await TestPostgres.newDatabase(), indexer: Self.indexer, logger: TestPostgres.logger)
+                url: try await TestPostgres.newDatabase(), maximumConnections: 4, indexer: Self.indexer,
+                logger: TestPostgres.logger)
             return (store, { store.close() })
         }
     }
