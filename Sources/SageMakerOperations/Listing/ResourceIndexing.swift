@@ -65,7 +65,7 @@ public enum ResourceIndexing {
     static func references<Shape: Decodable & WireDecodable & ReferenceCollecting>(_ document: Data, as shape: Shape.Type)
         throws -> [String]
     {
-        guard document.range(of: lifecycleConfigMarker) != nil || document.range(of: imageNameMarker) != nil else {
+        guard document.containsBytes(lifecycleConfigMarker) || document.containsBytes(imageNameMarker) else {
             return []
         }
         var references = ShapeReferences()
@@ -76,6 +76,32 @@ public enum ResourceIndexing {
         return (references.lifecycleConfigArns.sorted() + Set(images).sorted().map(imageReference))
     }
 
-    static let lifecycleConfigMarker = Data(":studio-lifecycle-config/".utf8)
-    static let imageNameMarker = Data("\"ImageName\"".utf8)
+    // Markers that start with a byte JSON holds seldom (not a quote or a colon), so that the scan compares little.
+    static let lifecycleConfigMarker = Data("-lifecycle-config/".utf8)
+    static let imageNameMarker = Data("ImageName\"".utf8)
+}
+
+extension Data {
+    /// Whether `needle` occurs in these bytes: a plain scan for its first byte, then a compare. Several times faster
+    /// than `Data.range(of:)`, which showed as 4.6% of UpdateDomain's CPU in a profile (called four times per update on
+    /// ~1 KB documents).
+    func containsBytes(_ needle: Data) -> Bool {
+        withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { pattern in
+                guard let first = pattern.first else { return true }
+                guard haystack.count >= pattern.count, let start = haystack.baseAddress,
+                      let wanted = pattern.baseAddress
+                else { return false }
+                var index = 0
+                let last = haystack.count - pattern.count
+                while index <= last {
+                    if haystack[index] == first, memcmp(start + index, wanted, pattern.count) == 0 {
+                        return true
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
 }

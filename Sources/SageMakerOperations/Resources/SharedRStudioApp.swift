@@ -19,7 +19,7 @@ enum SharedRStudioApp {
 
     /// Whether a stored domain document can be an RStudio domain's: a byte search, so that the scheduler decodes
     /// only those documents when a domain becomes InService (every UpdateDomain ends in such a transition).
-    static func mayRun(_ document: Data) -> Bool { document.range(of: roleMember) != nil }
+    static func mayRun(_ document: Data) -> Bool { document.containsBytes(roleMember) }
 
     /// Starts the app of an InService RStudio domain that has none yet (one the user deleted stays Deleted). Touches
     /// the store only for such a domain.
