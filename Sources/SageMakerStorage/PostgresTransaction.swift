@@ -386,7 +386,7 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
                 try await PostgresRows.insert(connection, resource, indexer(resource.kind, resource.document), logger: logger)
             case .update(let before, let after):
                 let (transition, dueAt) = SQLiteResourceStore.transitionColumns(after.transition)
-                guard let indexed = IndexedWrite(indexer, before, after) else { continue }
+                let indexed = IndexedWrite(indexer, before, after)
                 let fields = indexed.fields
                 let query: PostgresQuery = try """
                     UPDATE resources SET name_key = \(after.nameKey), status = \(after.status),

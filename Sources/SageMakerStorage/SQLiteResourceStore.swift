@@ -288,7 +288,8 @@ public final class SQLiteResourceStore: ResourceStore {
             guard let before else { return result }  // mutate never inserts
             if let after, !after.hasChanges { return result }
             try StoreConflict.checkSize(after, limit: maxDocumentBytes)
-            let outcome = try await write(kind, scope, id, expecting: before, IndexedWrite(indexer, before, after))
+            let indexed = after.map { IndexedWrite(indexer, before, $0) }
+            let outcome = try await write(kind, scope, id, expecting: before, indexed)
             if outcome { return result }
         }
         return try await mutateInWriter(kind, scope: scope, id: id, body)
@@ -352,7 +353,8 @@ public final class SQLiteResourceStore: ResourceStore {
             try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
             guard let original else { return (result, nil, cache.nextStamp()) }
             if let changed = resource, !changed.hasChanges { return (result, original, cache.nextStamp()) }
-            let stored = try Self.store(db, before: original, after: IndexedWrite(indexer, original, resource))
+            let indexed = resource.map { IndexedWrite(indexer, original, $0) }
+            let stored = try Self.store(db, before: original, after: indexed)
             return (result, stored, cache.nextStamp())
         }
         cache.written(ResourceCache.Key(kind: kind, scope: scope, id: id), after, stamp: stamp)
@@ -635,7 +637,8 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
         guard let before = try fetch(resource.kind, scope: resource.scope, id: resource.id),
               before.sequence == resource.sequence, before.revision == resource.revision
         else { throw StoreConflict.missing }
-        let stored = try SQLiteResourceStore.store(db, before: before, after: IndexedWrite(indexer, before, after))
+        let indexed = after.map { IndexedWrite(indexer, before, $0) }
+        let stored = try SQLiteResourceStore.store(db, before: before, after: indexed)
         writes.append((ResourceCache.Key(kind: resource.kind, scope: resource.scope, id: resource.id), stored))
     }
 
@@ -659,9 +662,8 @@ struct IndexedWrite: Sendable {
     /// Whether a sort key changes: a write that changes none leaves the sort indexes alone.
     var keysChange: Bool
 
-    /// The write of `after` over `before`; nil when `after` is a removal.
-    init?(_ indexer: ResourceIndexer, _ before: StoredResource, _ after: StoredResource?) {
-        guard let after else { return nil }
+    /// The write of `after` over `before`.
+    init(_ indexer: ResourceIndexer, _ before: StoredResource, _ after: StoredResource) {
         resource = after
         fields = indexer(after.kind, after.document)
         let previous = indexer(before.kind, before.document)
