@@ -286,16 +286,17 @@ struct JSONParser {
         position += 1
         let start = position
         // Fast path: no escapes.
+        var ascii = true
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeBufferPointer(rebasing: bytes[start..<position])
                 position += 1
-                guard let text = String(validating: raw, as: UTF8.self) else { throw .malformed }
-                return text
+                return try Self.text(raw, ascii: ascii)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw .malformed }
+            ascii = ascii && byte < 0x80
             position += 1
         }
         var scalars = Array(bytes[start..<position])
@@ -304,8 +305,9 @@ struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 position += 1
-                guard let text = String(validating: scalars, as: UTF8.self) else { throw .malformed }
-                return text
+                return try scalars.withUnsafeBufferPointer { raw throws(WireDecodingError) in
+                    try Self.text(raw, ascii: false)
+                }
             case UInt8(ascii: "\\"):
                 position += 1
                 guard position < bytes.count else { throw .malformed }
@@ -343,6 +345,17 @@ struct JSONParser {
             }
         }
         throw .malformed
+    }
+
+    /// The text of a string's UTF-8 bytes; malformed UTF-8 is refused. `String(validating:as:)` is generic and not
+    /// specialised in the standard library: its metadata look-ups cost more than the parse of a short string. ASCII
+    /// needs no check; otherwise decoding repairs an invalid sequence into U+FFFD, so the bytes come back unchanged
+    /// exactly when they were valid.
+    static func text(_ raw: UnsafeBufferPointer<UInt8>, ascii: Bool) throws(WireDecodingError) -> String {
+        let text = String(decoding: raw, as: UTF8.self)
+        if ascii { return text }
+        guard text.utf8.elementsEqual(raw) else { throw .malformed }
+        return text
     }
 
     mutating func hex4() throws(WireDecodingError) -> UInt32 {

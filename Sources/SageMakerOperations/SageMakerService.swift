@@ -12,6 +12,7 @@ public struct SageMakerService<Store: ResourceStore>: SageMakerHandler {
     /// The delays in force, holds and faults, which the control API changes while the server runs.
     public let controls: EmulatorControls
     let domains = DecodedDocuments<DescribeDomainResponse>()
+    let listed = ListedDetails()
 
     public init(
         store: Store, clock: any EmulatorClock, configuration: OperationsConfiguration, pageTokens: PageTokens,
@@ -39,6 +40,7 @@ public struct SageMakerService<Store: ResourceStore>: SageMakerHandler {
     /// snapshot): a restored resource starts again at revision 1 and must not be answered from an older decode.
     public func forgetDecodedDocuments() {
         domains.removeAll()
+        listed.removeAll()
     }
 
     /// Now, to the millisecond that AWS timestamps carry.

@@ -168,14 +168,17 @@ public final class SQLiteResourceStore: ResourceStore {
     static let columns =
         "seq, kind, account, region, parent, id, name_key, status, transition, due_at, document, tags, revision"
 
-    static func resource(_ row: Row) -> StoredResource? {
-        guard let kind = ResourceKind(rawValue: row[1]) else { return nil }
-        var resource = StoredResource(
-            kind: kind, scope: ResourceScope(account: row[2], region: row[3]), parentId: row[4], id: row[5],
-            nameKey: row[6], status: row[7], transition: transition(row[8], row[9]), document: row[10], tags: row[11])
-        resource.sequence = row[0]
-        resource.revision = row[12]
-        return resource
+    /// The resources a statement selecting `columns` (and, for `ResourceRows.withSortKey`, a sort key after them)
+    /// returns, read straight from SQLite's columns.
+    static func resources(_ statement: Statement, _ arguments: StatementArguments, limit: Int = .max) throws
+        -> [StoredResource]
+    {
+        let rows = try ResourceRows(statement, arguments)
+        var result: [StoredResource] = []
+        while result.count < limit, let row = try rows.next() {
+            if let resource = row.resource { result.append(resource) }
+        }
+        return result
     }
 
     static func transition(_ encoded: String?, _ dueAt: Double?) -> PendingTransition? {
@@ -197,8 +200,7 @@ public final class SQLiteResourceStore: ResourceStore {
     {
         let statement = try db.cachedStatement(
             sql: "SELECT \(columns) FROM resources WHERE kind = ? AND account = ? AND region = ? AND id = ?")
-        let row = try Row.fetchOne(statement, arguments: [kind.rawValue, scope.account, scope.region, id])
-        return row.flatMap(resource)
+        return try resources(statement, [kind.rawValue, scope.account, scope.region, id], limit: 1).first
     }
 
     // MARK: - ResourceStore
@@ -443,9 +445,14 @@ public final class SQLiteResourceStore: ResourceStore {
         }
         sql += " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction) LIMIT ?"
         _ = arguments.append(contentsOf: [query.limit])
-        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap { row in
-            resource(row).map { ListedResource(resource: $0, position: ResourcePosition(key: row[13], sequence: row[0])) }
+        let rows = try ResourceRows(db.cachedStatement(sql: sql), arguments)
+        var listed: [ListedResource] = []
+        while let row = try rows.next() {
+            guard let resource = row.resource else { continue }
+            listed.append(
+                ListedResource(resource: resource, position: ResourcePosition(key: row.sortKey, sequence: resource.sequence)))
         }
+        return listed
     }
 
     static func insertReferences(_ db: Database, _ targets: [String], sequence: Int64, scope: ResourceScope) throws {
@@ -459,14 +466,13 @@ public final class SQLiteResourceStore: ResourceStore {
     static func referrers(_ db: Database, to target: String, scope: ResourceScope) throws -> [StoredResource] {
         let selected = columns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }
             .joined(separator: ", ")
-        return try Row.fetchAll(
+        return try resources(
             db.cachedStatement(
                 sql: """
                     SELECT \(selected) FROM resource_references x JOIN resources r ON r.seq = x.seq
                     WHERE x.account = ? AND x.region = ? AND x.target = ? ORDER BY r.seq
                     """),
-            arguments: [scope.account, scope.region, target]
-        ).compactMap(resource)
+            [scope.account, scope.region, target])
     }
 
     public func transaction<T: Sendable>(
@@ -484,11 +490,10 @@ public final class SQLiteResourceStore: ResourceStore {
 
     public func dueTransitions(at date: Date, limit: Int) async throws -> [StoredResource] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT \(Self.columns) FROM resources WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?",
-                arguments: [date.timeIntervalSince1970, limit]
-            ).compactMap(Self.resource)
+            try Self.resources(
+                db.makeStatement(
+                    sql: "SELECT \(Self.columns) FROM resources WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?"),
+                [date.timeIntervalSince1970, limit])
         }
     }
 
@@ -560,8 +565,8 @@ extension SQLiteResourceStore {
 
     public func contents() async throws -> StoreContents {
         try await writer.read { db in
-            let resources = try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM resources ORDER BY seq")
-                .compactMap(Self.resource)
+            let resources = try Self.resources(
+                db.makeStatement(sql: "SELECT \(Self.columns) FROM resources ORDER BY seq"), [])
             let counters = try Row.fetchAll(db, sql: "SELECT account, region, name, value FROM counters ORDER BY account, region, name")
                 .map { row in
                     StoredCounter(scope: ResourceScope(account: row[0], region: row[1]), name: row[2], value: row[3])

@@ -59,6 +59,24 @@ private struct Sample: WireDecodable, WireEncodable, Equatable {
         }
     }
 
+    @Test func stringsOfMalformedUTF8AreRefusedAndValidOnesKept() throws {
+        func body(_ inner: [UInt8]) -> [UInt8] { Array(#"{"Name":""#.utf8) + inner + Array("\"}".utf8) }
+        // A stray continuation byte, a truncated sequence, an overlong encoding, an encoded surrogate, 0xFF; each
+        // alone, after ASCII, and after an escape (the parser's second path).
+        let malformed: [[UInt8]] = [[0x80], [0xC3], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xFF], [0xF4, 0x90, 0x80, 0x80]]
+        for bytes in malformed {
+            for prefix in [[], Array("ab".utf8), Array(#"\n"#.utf8)] {
+                #expect(throws: AWSError.self) { _ = try WireCodec.decodeShape(Sample.self, from: body(prefix + bytes)) }
+            }
+        }
+        for text in ["é", "漢字", "🙂", "a\u{10FFFF}z"] {
+            for (source, prefix) in [("", ""), ("ab", "ab"), (#"\n"#, "\n")] {
+                let decoded = try WireCodec.decodeShape(Sample.self, from: body(Array((source + text).utf8)))
+                #expect(decoded.name == prefix + text)
+            }
+        }
+    }
+
     @Test func errorBodiesUseAWSsMemberNames() throws {
         let modelled = try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(AWSError(AWSError.Code(modelled: "ResourceNotFound"), "gone"))))
             as? [String: String]

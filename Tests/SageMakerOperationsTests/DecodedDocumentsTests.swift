@@ -20,7 +20,7 @@ import Testing
         let memo = DecodedDocuments<DescribeDomainResponse>(capacity: 1_000_000, capacityBytes: 1 << 20)
         for index in 0..<100 {
             let name = String(repeating: "n", count: 20_000)
-            _ = try memo.decode(record("{\"DomainName\":\"\(name)\(index)\"}", revision: 1), key: "k-\(index)")
+            _ = try memo.decode(record("{\"DomainName\":\"\(name)\(index)\"}", sequence: Int64(index), revision: 1))
             #expect(memo.usage.bytes <= 1 << 20)
         }
         #expect(memo.usage.keys < 100)
@@ -28,16 +28,30 @@ import Testing
 
     @Test func eachRevisionIsItsOwnState() throws {
         let memo = DecodedDocuments<DescribeDomainResponse>()
-        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, revision: 1), key: "k").domainName == "a")
-        #expect(try memo.decode(record(#"{"DomainName":"b"}"#, revision: 2), key: "k").domainName == "b")
-        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, revision: 1), key: "k").domainName == "a")
+        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, revision: 1)).domainName == "a")
+        #expect(try memo.decode(record(#"{"DomainName":"b"}"#, revision: 2)).domainName == "b")
+        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, revision: 1)).domainName == "a")
         // A committed state remembered under its revision answers without decoding (this document would not parse).
-        memo.remember(DescribeDomainResponse(domainName: "c"), key: "k", sequence: 1, revision: 3, bytes: 10)
-        #expect(try memo.decode(record("not json", revision: 3), key: "k").domainName == "c")
-        #expect(throws: (any Error).self) { try memo.decode(record("not json", revision: 4), key: "k") }
-        // The same revision of a row stored again (a reset on another replica restarts revisions at 1, under a new
-        // sequence number) is another state.
-        #expect(try memo.decode(record(#"{"DomainName":"d"}"#, sequence: 7, revision: 1), key: "k").domainName == "d")
-        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, sequence: 1, revision: 1), key: "k").domainName == "a")
+        memo.remember(DescribeDomainResponse(domainName: "c"), sequence: 1, revision: 3, bytes: 10)
+        #expect(try memo.decode(record("not json", revision: 3)).domainName == "c")
+        #expect(throws: (any Error).self) { try memo.decode(record("not json", revision: 4)) }
+        // The same revision of another row (a reset restarts revisions at 1, under a new sequence number) is another
+        // state.
+        #expect(try memo.decode(record(#"{"DomainName":"d"}"#, sequence: 7, revision: 1)).domainName == "d")
+        #expect(try memo.decode(record(#"{"DomainName":"a"}"#, sequence: 1, revision: 1)).domainName == "a")
+    }
+
+    @Test func listedDetailsKeepOneMemoPerShapeAndForgetThemAll() throws {
+        let listed = ListedDetails()
+        let domains = listed.memo(DomainDetails.self)
+        #expect(listed.memo(DomainDetails.self) === domains)
+        let profiles = listed.memo(UserProfileDetails.self)
+        _ = try domains.decode(record(#"{"DomainName":"a"}"#, revision: 1))
+        _ = try profiles.decode(record(#"{"UserProfileName":"p"}"#, sequence: 2, revision: 1))
+        #expect(domains.usage.keys == 1 && profiles.usage.keys == 1)
+        // A later revision of the row is decoded anew, not answered from the earlier one.
+        #expect(try domains.decode(record(#"{"DomainName":"b"}"#, revision: 2)).domainName == "b")
+        listed.removeAll()
+        #expect(domains.usage.keys == 0 && profiles.usage.keys == 0)
     }
 }

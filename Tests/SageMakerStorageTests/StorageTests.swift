@@ -56,7 +56,7 @@ import Testing
                         DELETE FROM grdb_migrations WHERE identifier = 'v8-sort-keys-and-references';
                         """)
             }
-            try await database.close()
+            try database.close()
             let reopened = try SQLiteResourceStore(path: path, indexer: StoreUnderTest.indexer)
             let page = try await reopened.page(ResourcePageQuery(.domain, scope: scope, order: .created, limit: 10))
             #expect(page.map(\.resource.id) == ["d-2", "d-1", "d-3"])

@@ -28,7 +28,7 @@ extension SageMakerService {
     /// One page of a listing of `kind` (of the parents `parent` passes): rows in the store's `order`, resumed after
     /// the NextToken's position, each decoded as `Details` (a subset of its Describe shape, under the same names) and
     /// kept when `include` says so.
-    func listSorted<Details: Decodable & WireDecodable>(
+    func listSorted<Details: Decodable & WireDecodable & Sendable>(
         _ kind: ResourceKind, parent: ParentFilter, as type: Details.Type, listing: String, nextToken: String?,
         maxResults: Int?, order: ResourceOrder, descending: Bool, context: OperationContext,
         include: (Details, StoredResource) -> Bool = { _, _ in true }
@@ -37,13 +37,14 @@ extension SageMakerService {
         let size = Self.pageSize(maxResults)
         var items: [(Details, ResourcePosition)] = []
         var limit = size + 1
+        let memo = listed.memo(Details.self)
         while items.count <= size {
             let rows = try await store.page(
                 ResourcePageQuery(
                     kind, scope: context.scope, parent: parent, order: order, descending: descending, after: position,
                     limit: limit))
             for row in rows where items.count <= size {
-                let details = try StoredDocument.decode(Details.self, from: row.resource.document)
+                let details = try memo.decode(row.resource)
                 if include(details, row.resource) { items.append((details, row.position)) }
             }
             guard rows.count == limit, let last = rows.last else { break }

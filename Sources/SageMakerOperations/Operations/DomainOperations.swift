@@ -77,9 +77,7 @@ extension SageMakerService {
         }
         try await SharedRStudioApp.ensure(for: stored, in: store)
         // Stored: its first revision's decoded form is known, so the first UpdateDomain need not decode it.
-        domains.remember(
-            domain, key: DecodedDocuments<DescribeDomainResponse>.key(scope, domainId), sequence: stored.sequence,
-            revision: stored.revision, bytes: document.count)
+        domains.remember(domain, sequence: stored.sequence, revision: stored.revision, bytes: document.count)
         return CreateDomainResponse(domainArn: arn, domainId: domainId, url: url)
     }
 
@@ -100,7 +98,7 @@ extension SageMakerService {
         let domainId = input.domainId ?? ""
         let step = DomainUpdate(
             input: input, now: now(), delay: controls.delays.domainUpdate, quotas: configuration.quotas,
-            documents: domains, key: DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId))
+            documents: domains)
         let notFound = ResourceKindDeclaration.domain.notFound(domainId, context)
         guard step.dependsOnOtherResources else {
             // The common case touches the domain alone: an optimistic read-modify-write of its row.
@@ -117,7 +115,7 @@ extension SageMakerService {
         // transaction, so that no app or configuration can appear or vanish in between.
         let outcome = try await store.transaction { tx in
             guard var record = try tx.fetch(.domain, scope: context.scope, id: domainId) else { throw notFound }
-            let current = try step.documents.decode(record, key: step.key)
+            let current = try step.documents.decode(record)
             if DomainRules.isUpdatable(record.status) {
                 let apps = try tx.list(.app, scope: context.scope, parent: .prefix(domainId + "/")).map(\.status)
                 try DomainRules.checkAppsAllowUpdate(input, current: current, appStatuses: apps)
@@ -178,9 +176,10 @@ extension SageMakerService {
         } ?? 0
         let rows = try await store.list(.domain, scope: scope, parentId: "", after: after, limit: pageSize + 1)
         let page = rows.prefix(pageSize)
+        let memo = listed.memo(DomainDetails.self)
         let domains = try page.map { record in
             // DomainDetails' members are a subset of the stored DescribeDomain document's, under the same names.
-            var details = try StoredDocument.decode(DomainDetails.self, from: record.document)
+            var details = try memo.decode(record)
             details.status = record.status
             return details
         }

@@ -10,7 +10,6 @@ struct DomainUpdate: Sendable {
     let delay: Double
     let quotas: Quotas
     let documents: DecodedDocuments<DescribeDomainResponse>
-    let key: String
 
     /// Whether the update must be checked against the domain's apps or the configurations it names.
     var dependsOnOtherResources: Bool {
@@ -34,7 +33,7 @@ struct DomainUpdate: Sendable {
 
     /// Changes the row.
     func apply(to record: inout StoredResource) throws -> Outcome {
-        let current = try documents.decode(record, key: key)
+        let current = try documents.decode(record)
         let arn = current.domainArn ?? ""
         guard DomainRules.isUpdatable(record.status) else {
             throw ResourceKindDeclaration.domain.refused("update", arn, status: record.status)
@@ -53,6 +52,6 @@ struct DomainUpdate: Sendable {
     /// Keeps the decoded form of a committed update, so that the next update of the domain need not decode it.
     func remember(_ outcome: Outcome) {
         documents.remember(
-            outcome.domain, key: key, sequence: outcome.sequence, revision: outcome.revision, bytes: outcome.bytes)
+            outcome.domain, sequence: outcome.sequence, revision: outcome.revision, bytes: outcome.bytes)
     }
 }

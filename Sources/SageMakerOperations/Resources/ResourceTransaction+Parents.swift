@@ -12,8 +12,7 @@ extension ResourceTransaction {
         guard let record = try fetch(.domain, scope: context.scope, id: domainId) else {
             throw ResourceKindDeclaration.domain.notFound(domainId, context)
         }
-        let key = DecodedDocuments<DescribeDomainResponse>.key(context.scope, domainId)
-        return (record, try documents.decode(record, key: key))
+        return (record, try documents.decode(record))
     }
 
     /// The domain a new user profile, space or app goes into, which must exist and be InService; its row (for its
