@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Synchronization
 
@@ -6,6 +7,10 @@ import Synchronization
 /// savepoint: one that throws is rolled back alone and gets its error; the others commit. A write of a single
 /// statement can skip the savepoint (SQLite already undoes a failed statement alone). A write's caller
 /// resumes only after the commit that holds it is durable.
+///
+/// The batches are committed by a thread of the committer's own, which GRDB's synchronous write runs on (a serial
+/// queue's `sync` runs on its caller): a batch costs no task to create, no hop to GRDB's queue and none back. The
+/// thread starts with the first write and ends after `linger` without one.
 final class GroupCommitter: Sendable {
     private struct Job: Sendable {
         /// Runs in its own savepoint.
@@ -16,13 +21,19 @@ final class GroupCommitter: Sendable {
 
     private struct Queue {
         var jobs: [Job] = []
-        var draining = false
+        /// The committing thread exists.
+        var running = false
+        /// It waits for `wakeup`, and the next job must signal it.
+        var waiting = false
     }
 
     private let writer: any DatabaseWriter
     private let queue = Mutex(Queue())
+    private let wakeup = DispatchSemaphore(value: 0)
     /// Upper bound of writes in one transaction.
     private let maxBatch = 256
+    /// How long the committing thread waits for a write before it ends.
+    private let linger: DispatchTimeInterval = .milliseconds(250)
     /// Told of every commit: how many writes it held and how long it took (metrics).
     private let observer: CommitObserver?
 
@@ -44,65 +55,100 @@ final class GroupCommitter: Sendable {
                 finish: { error in
                     if let error {
                         continuation.resume(throwing: error)
+                    } else if let value = result.value {
+                        continuation.resume(returning: value)
                     } else {
-                        continuation.resume(returning: result.value!)
+                        continuation.resume(throwing: CancellationError())  // unreachable: a job ran or threw
                     }
                 })
-            let startDraining = queue.withLock { state in
-                state.jobs.append(job)
-                if state.draining { return false }
-                state.draining = true
-                return true
-            }
-            if startDraining {
-                Task.detached { await self.drain() }
-            }
+            enqueue(job)
         }
     }
 
-    private func drain() async {
+    private func enqueue(_ job: Job) {
+        enum Wake { case none, signal, start }
+        let wake = queue.withLock { state -> Wake in
+            state.jobs.append(job)
+            if !state.running {
+                state.running = true
+                return .start
+            }
+            if state.waiting {
+                state.waiting = false
+                return .signal
+            }
+            return .none
+        }
+        switch wake {
+        case .none: break
+        case .signal: wakeup.signal()
+        case .start:
+            let thread = Thread { [self] in run() }
+            thread.name = "sagemaker-commit"
+            thread.start()
+        }
+    }
+
+    /// The committing thread: batches until none has come for `linger`.
+    private func run() {
         while true {
             let batch: [Job] = queue.withLock { state in
                 let batch = Array(state.jobs.prefix(maxBatch))
                 state.jobs.removeFirst(batch.count)
-                if batch.isEmpty { state.draining = false }
+                if batch.isEmpty { state.waiting = true }
                 return batch
             }
-            if batch.isEmpty { return }
-            var outcomes: [(any Error)?]
-            let started = ContinuousClock.now
-            do {
-                outcomes = try await writer.writeWithoutTransaction { db in
-                    var outcomes = [(any Error)?](repeating: nil, count: batch.count)
-                    try db.inTransaction(.immediate) {
-                        for (index, job) in batch.enumerated() {
-                            do {
-                                if job.isolated {
-                                    try db.inSavepoint {
-                                        try job.run(db)
-                                        return .commit
-                                    }
-                                } else {
+            if !batch.isEmpty {
+                commit(batch)
+                continue
+            }
+            if wakeup.wait(timeout: .now() + linger) == .success { continue }
+            let ends = queue.withLock { state in
+                // Still waiting: no job came, so none will signal; the next one starts a thread.
+                guard state.waiting else { return false }
+                state.waiting = false
+                state.running = false
+                return true
+            }
+            if ends { return }
+            wakeup.wait()  // a job came and signals (or has signalled) after the time-out: take its signal
+        }
+    }
+
+    private func commit(_ batch: [Job]) {
+        var outcomes: [(any Error)?]
+        let started = ContinuousClock.now
+        do {
+            outcomes = try writer.writeWithoutTransaction { db in
+                var outcomes = [(any Error)?](repeating: nil, count: batch.count)
+                try db.inTransaction(.immediate) {
+                    for (index, job) in batch.enumerated() {
+                        do {
+                            if job.isolated {
+                                try db.inSavepoint {
                                     try job.run(db)
+                                    return .commit
                                 }
-                            } catch {
-                                outcomes[index] = error
-                                // A failure that ended the transaction itself (disk full, I/O error) fails the batch.
-                                if !db.isInsideTransaction { throw error }
+                            } else {
+                                try job.run(db)
                             }
+                        } catch {
+                            outcomes[index] = error
+                            // A failure that ended the transaction itself (disk full, I/O error) fails the batch.
+                            if !db.isInsideTransaction { throw error }
                         }
-                        return .commit
                     }
-                    return outcomes
+                    return .commit
                 }
-            } catch {
-                // The commit itself failed: nothing of the batch was written.
-                outcomes = [(any Error)?](repeating: error, count: batch.count)
+                return outcomes
             }
-            observer?(batch.count, ContinuousClock.now - started)
-            for (job, outcome) in zip(batch, outcomes) {
-                job.finish(outcome)
-            }
+        } catch {
+            // The commit itself failed: nothing of the batch was written.
+            outcomes = [(any Error)?](repeating: error, count: batch.count)
+        }
+        observer?(batch.count, ContinuousClock.now - started)
+        for (job, outcome) in zip(batch, outcomes) {
+            job.finish(outcome)
         }
     }
 }

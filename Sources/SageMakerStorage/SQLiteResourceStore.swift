@@ -297,9 +297,6 @@ public final class SQLiteResourceStore: ResourceStore {
         return try await mutateInWriter(kind, scope: scope, id: id, body)
     }
 
-    /// What a write of `after` over `before` stores beside the document: its fields, and whether the references
-    /// change (nil when there is nothing to write).
-
     /// Writes `after` over the row if it is still `before`; false when it changed meanwhile.
     private func write(
         _ kind: ResourceKind, _ scope: ResourceScope, _ id: String, expecting before: StoredResource,
@@ -320,20 +317,20 @@ public final class SQLiteResourceStore: ResourceStore {
         // One conditional UPDATE: it changes the row only if it is still at the revision the body saw.
         let after = indexed.resource
         let (written, stamp) = try await committer.write(singleStatement: true) { db -> (Bool, UInt64) in
-            let (transition, dueAt) = Self.transitionColumns(after.transition)
-            var arguments: StatementArguments = [after.nameKey, after.status, transition, dueAt, after.document, after.tags]
-            if indexed.keysChange {
+            let changed = ChangedColumns(before, indexed)
+            var arguments: StatementArguments = [after.document]
+            if changed.contains(.name) { _ = arguments.append(contentsOf: [after.nameKey]) }
+            if changed.contains(.status) { _ = arguments.append(contentsOf: [after.status]) }
+            if changed.contains(.transition) {
+                let (transition, dueAt) = Self.transitionColumns(after.transition)
+                _ = arguments.append(contentsOf: [transition, dueAt])
+            }
+            if changed.contains(.tags) { _ = arguments.append(contentsOf: [after.tags]) }
+            if changed.contains(.keys) {
                 _ = arguments.append(contentsOf: [indexed.fields.created, indexed.fields.modified, indexed.fields.name])
             }
             _ = arguments.append(contentsOf: [before.sequence, before.revision])
-            // A write that changes no sort key does not set the key columns, so the indexes on them are not touched.
-            try db.cachedStatement(
-                sql: """
-                    UPDATE resources SET name_key = ?, status = ?, transition = ?, due_at = ?, document = ?, tags = ?,
-                        revision = revision + 1\(indexed.keysChange ? ", created_key = ?, modified_key = ?, sort_name = ?" : "")
-                    WHERE seq = ? AND revision = ?
-                    """
-            ).execute(arguments: arguments)
+            try db.cachedStatement(sql: ChangedColumns.updates[Int(changed.rawValue)]).execute(arguments: arguments)
             return db.changesCount == 1 ? (true, cache.nextStamp()) : (false, 0)
         }
         if written {
@@ -660,6 +657,45 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
 }
 
 /// What a write stores beside a document: its indexed fields, and whether its references must be rewritten.
+/// The columns beside the document that an optimistic write changes. Its UPDATE sets only those (with the document
+/// and the revision): SQLite rewrites the entries of every index on a column a statement sets, changed or not, and
+/// most writes (an UpdateDomain) change none of the indexed columns.
+struct ChangedColumns: OptionSet {
+    let rawValue: UInt8
+    static let name = ChangedColumns(rawValue: 1)
+    static let status = ChangedColumns(rawValue: 2)
+    static let transition = ChangedColumns(rawValue: 4)
+    static let tags = ChangedColumns(rawValue: 8)
+    static let keys = ChangedColumns(rawValue: 16)
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init(_ before: StoredResource, _ write: IndexedWrite) {
+        let after = write.resource
+        var changed: ChangedColumns = []
+        if after.nameKey != before.nameKey { changed.insert(.name) }
+        if after.status != before.status { changed.insert(.status) }
+        if after.transition != before.transition { changed.insert(.transition) }
+        if after.tags != before.tags { changed.insert(.tags) }
+        if write.keysChange { changed.insert(.keys) }
+        self = changed
+    }
+
+    /// The UPDATE statement of each set of changed columns, by raw value; arguments in the order of the SET list,
+    /// then the row's sequence number and the revision the write expects.
+    static let updates: [String] = (0..<32).map { raw in
+        let changed = ChangedColumns(rawValue: UInt8(raw))
+        var set = ["document = ?"]
+        if changed.contains(.name) { set.append("name_key = ?") }
+        if changed.contains(.status) { set.append("status = ?") }
+        if changed.contains(.transition) { set += ["transition = ?", "due_at = ?"] }
+        if changed.contains(.tags) { set.append("tags = ?") }
+        if changed.contains(.keys) { set += ["created_key = ?", "modified_key = ?", "sort_name = ?"] }
+        set.append("revision = revision + 1")
+        return "UPDATE resources SET \(set.joined(separator: ", ")) WHERE seq = ? AND revision = ?"
+    }
+}
+
 struct IndexedWrite: Sendable {
     var resource: StoredResource
     var fields: IndexedFields

@@ -55,3 +55,22 @@ import Testing
         #expect(domains.usage.keys == 0 && profiles.usage.keys == 0)
     }
 }
+
+/// The byte search that decides whether a stored document is decoded for its references.
+@Suite struct ContainsBytesTests {
+    @Test func findsANeedleAnywhereAndOnlyWhole() {
+        let marker = Data("-lifecycle-config/".utf8)
+        let cases: [(String, Bool)] = [
+            ("-lifecycle-config/x", true), ("x-lifecycle-config/", true), ("-lifecycle-config/", true),
+            ("--lifecycle-config-lifecycle-config/", true), ("-lifecycle-config", false), ("", false),
+            ("-lifecycle-confi/-lifecycle-conf", false), (String(repeating: "-", count: 5000) + "-lifecycle-config/", true),
+        ]
+        for (text, expected) in cases {
+            #expect(Data(text.utf8).containsBytes(marker) == expected, "\(text.prefix(40))")
+            // The same bytes inside a larger buffer, as a slice whose indices do not start at zero.
+            let padded = Data(("ab" + text + "cd").utf8)
+            #expect(padded[2..<(padded.count - 2)].containsBytes(marker) == expected)
+        }
+        #expect(Data("abc".utf8).containsBytes(Data()))
+    }
+}

@@ -133,6 +133,49 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await store.fetch(.domain, scope: scope, id: "d-1")?.status == "Updating")
     }
 
+    @Test(arguments: StoreUnderTest.allCases) func eachColumnAMutationChangesIsStoredAndIndexed(
+        _ backend: StoreUnderTest
+    ) async throws {
+        try await run(backend) { store in try await changedColumns(store) }
+    }
+
+    /// A mutation writes only what changed (an UPDATE of the changed columns on SQLite): each column alone, and the
+    /// document alone, must still reach the stored row (read back by `contents`, not a cache) and its indexes.
+    func changedColumns(_ store: some ResourceStore) async throws {
+        _ = try await store.insert(record("d-1", name: "a", document: #"{"c":"k1","n":"x"}"#), limit: nil)
+        func stored() async throws -> StoredResource {
+            try #require(try await store.contents().resources.first { $0.id == "d-1" })
+        }
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.document = Data(#"{"c":"k1","n":"y"}"#.utf8) }
+        #expect(try await stored().document == Data(#"{"c":"k1","n":"y"}"#.utf8))
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.nameKey = "b" }
+        #expect(try await stored().nameKey == "b")
+        _ = try await store.insert(record("d-2", name: "a"), limit: nil)  // the old name is free again
+        await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(record("d-3", name: "b"), limit: nil) }
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.status = "InService" }
+        #expect(try await stored().status == "InService")
+        let due = PendingTransition(.status("Failed"), dueAt: Date(timeIntervalSince1970: 500))
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.transition = due }
+        #expect(try await stored().transition == due)
+        #expect(try await store.dueTransitions(at: Date(timeIntervalSince1970: 600), limit: 10).map(\.id) == ["d-1"])
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.transition = nil }
+        #expect(try await stored().transition == nil)
+        #expect(try await store.dueTransitions(at: Date(timeIntervalSince1970: 600), limit: 10).isEmpty)
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.tags = Data("[]".utf8) }
+        #expect(try await stored().tags == Data("[]".utf8))
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.tags = nil }
+        #expect(try await stored().tags == nil)
+        // A sort key changed by the document: the page by name follows it.
+        func byName() async throws -> [String] {
+            try await store.page(ResourcePageQuery(.domain, scope: scope, order: .name, limit: 10)).map(\.resource.id)
+        }
+        _ = try await store.insert(record("d-4", document: #"{"n":"m"}"#), limit: nil)
+        #expect(try await byName() == ["d-2", "d-4", "d-1"])
+        try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.document = Data(#"{"c":"k1","n":"a"}"#.utf8) }
+        #expect(try await byName() == ["d-2", "d-1", "d-4"])
+        #expect(try await stored().revision == 9)
+    }
+
     @Test(arguments: StoreUnderTest.allCases) func aThrowingMutationChangesNothing(_ backend: StoreUnderTest) async throws {
         try await run(backend) { store in try await throwingMutation(store) }
     }

@@ -82,23 +82,20 @@ public enum ResourceIndexing {
 }
 
 extension Data {
-    /// Whether `needle` occurs in these bytes: a plain scan for its first byte, then a compare. Several times faster
-    /// than `Data.range(of:)`, which showed as 4.6% of UpdateDomain's CPU in a profile (called four times per update on
-    /// ~1 KB documents).
+    /// Whether `needle` occurs in these bytes. `Data.range(of:)` showed as 4.6% of UpdateDomain's CPU in a profile
+    /// (called four times per update on ~1 KB documents), a byte loop as 1.7%.
     func containsBytes(_ needle: Data) -> Bool {
         withUnsafeBytes { haystack in
             needle.withUnsafeBytes { pattern in
                 guard let first = pattern.first else { return true }
-                guard haystack.count >= pattern.count, let start = haystack.baseAddress,
-                      let wanted = pattern.baseAddress
+                guard haystack.count >= pattern.count, let base = haystack.baseAddress, let wanted = pattern.baseAddress
                 else { return false }
-                var index = 0
-                let last = haystack.count - pattern.count
-                while index <= last {
-                    if haystack[index] == first, memcmp(start + index, wanted, pattern.count) == 0 {
-                        return true
-                    }
-                    index += 1
+                // memchr finds the first byte many bytes at a time; the markers' first bytes are rare in JSON.
+                let end = base + (haystack.count - pattern.count + 1)
+                var cursor = base
+                while cursor < end, let found = memchr(cursor, Int32(first), end - cursor) {
+                    if memcmp(found, wanted, pattern.count) == 0 { return true }
+                    cursor = UnsafeRawPointer(found) + 1
                 }
                 return false
             }
