@@ -40,6 +40,10 @@ public final class SQLiteResourceStore: ResourceStore {
         // the pool is open, because opening a pool switches the writer to WAL and `synchronous = NORMAL` (GRDB),
         // which would override a value set while the connection is prepared.
         try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // Each write of a batch runs in a savepoint, whose undo journal SQLite keeps in a temporary file unless
+        // told otherwise: a CreateDomain wrote more pages there than to the WAL. It only ever undoes a savepoint
+        // inside an open transaction, so memory loses nothing durable.
+        try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         writer = pool
         self.owner = owner
         committer = GroupCommitter(writer: writer, observer: commitObserver)
@@ -61,7 +65,12 @@ public final class SQLiteResourceStore: ResourceStore {
 
     /// `PRAGMA synchronous` as the writer connection has it (2 = FULL), for the tests of durability.
     public func writerSynchronousSetting() async throws -> Int {
-        try await writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try await writerSetting("synchronous")
+    }
+
+    /// A `PRAGMA` as the writer connection has it, for tests.
+    func writerSetting(_ pragma: String) async throws -> Int {
+        try await writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA \(pragma)") ?? -1 }
     }
 
     static func migrator(indexer: @escaping ResourceIndexer) -> DatabaseMigrator {

@@ -25,6 +25,8 @@ import Testing
         #expect(try await store.writerSynchronousSetting() == 2)
         _ = try await store.insert(resource("d-1", bytes: 10), limit: nil)
         #expect(try await store.writerSynchronousSetting() == 2)
+        // Savepoints' undo journals in memory (2 = MEMORY), not in a temporary file written at every write.
+        #expect(try await store.writerSetting("temp_store") == 2)
     }
 
     @Test func aDataDirectoryHasOneOwnerAndIsPrivate() throws {
