@@ -6,6 +6,8 @@ public final class SQLiteResourceStore: ResourceStore {
     private let writer: any DatabaseWriter
     private let committer: GroupCommitter
     private let cache = ResourceCache(capacity: 20_000, capacityBytes: 64 << 20)
+    /// Optimistic writes of one row take turns.
+    private let turns = KeyedTurns<ResourceCache.Key>()
     /// The largest document (with its tags) a resource may be stored with.
     public let maxDocumentBytes: Int
     /// What must live as long as the store (the lock of its data directory).
@@ -291,7 +293,18 @@ public final class SQLiteResourceStore: ResourceStore {
         // Optimistic: run the body on the current state outside the single writer, so that concurrent requests
         // decode, merge and encode in parallel; the writer only checks that the row is still the one the body
         // saw, and writes. A row changed in between means the body runs again on the new state, so every change
-        // applies whole to the latest state, exactly as if the calls had run one after the other.
+        // applies whole to the latest state, exactly as if the calls had run one after the other. Writes of one
+        // row through here take turns: the next one reads the row once the previous one has committed, so only
+        // a transaction or the scheduler can change the row under a body.
+        try await turns.withTurn(ResourceCache.Key(kind: kind, scope: scope, id: id)) {
+            try await optimisticMutate(kind, scope: scope, id: id, body)
+        }
+    }
+
+    private func optimisticMutate<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+    ) async throws -> T {
         for _ in 0..<8 {
             let before = try await fetch(kind, scope: scope, id: id)
             var after = before
