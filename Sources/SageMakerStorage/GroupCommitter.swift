@@ -33,12 +33,16 @@ final class GroupCommitter: Sendable {
     /// Upper bound of writes in one transaction.
     private let maxBatch = 256
     /// How long the committing thread waits for a write before it ends.
-    private let linger: DispatchTimeInterval = .milliseconds(250)
+    private let linger: DispatchTimeInterval
     /// Told of every commit: how many writes it held and how long it took (metrics).
     private let observer: CommitObserver?
 
-    init(writer: any DatabaseWriter, observer: CommitObserver? = nil) {
+    /// Whether the committing thread exists (for tests).
+    var isRunning: Bool { queue.withLock { $0.running } }
+
+    init(writer: any DatabaseWriter, observer: CommitObserver? = nil, linger: DispatchTimeInterval = .milliseconds(250)) {
         self.writer = writer
+        self.linger = linger
         self.observer = observer
     }
 
