@@ -25,6 +25,8 @@ final class GroupCommitter: Sendable {
         var running = false
         /// It waits for `wakeup`, and the next job must signal it.
         var waiting = false
+        /// Committing threads started so far (for tests).
+        var started = 0
     }
 
     private let writer: any DatabaseWriter
@@ -37,8 +39,8 @@ final class GroupCommitter: Sendable {
     /// Told of every commit: how many writes it held and how long it took (metrics).
     private let observer: CommitObserver?
 
-    /// Whether the committing thread exists (for tests).
-    var isRunning: Bool { queue.withLock { $0.running } }
+    /// Whether the committing thread exists, and how many were started (for tests).
+    var threads: (running: Bool, started: Int) { queue.withLock { ($0.running, $0.started) } }
 
     init(writer: any DatabaseWriter, observer: CommitObserver? = nil, linger: DispatchTimeInterval = .milliseconds(250)) {
         self.writer = writer
@@ -75,6 +77,7 @@ final class GroupCommitter: Sendable {
             state.jobs.append(job)
             if !state.running {
                 state.running = true
+                state.started += 1
                 return .start
             }
             if state.waiting {

@@ -16,13 +16,14 @@ import Testing
     @Test func theThreadEndsWhenIdleAndTheNextWriteStartsAnother() async throws {
         let database = try database()
         let committer = GroupCommitter(writer: database, linger: .milliseconds(50))
-        #expect(!committer.isRunning)
+        #expect(committer.threads.started == 0)
         try await committer.write(singleStatement: true) { db in try db.execute(sql: "INSERT INTO t VALUES (1)") }
-        #expect(committer.isRunning)
+        #expect(committer.threads.started == 1)
         let deadline = ContinuousClock.now + .seconds(5)
-        while committer.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(!committer.isRunning)
+        while committer.threads.running, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!committer.threads.running)
         try await committer.write(singleStatement: true) { db in try db.execute(sql: "INSERT INTO t VALUES (2)") }
+        #expect(committer.threads.started == 2)
         #expect(try await database.read { db in try Int.fetchAll(db, sql: "SELECT v FROM t ORDER BY v") } == [1, 2])
     }
 
