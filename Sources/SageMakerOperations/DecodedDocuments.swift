@@ -89,14 +89,18 @@ protocol ForgettingMemo: AnyObject, Sendable {
 }
 
 /// The decoded list items of each kind (its `Details` shape, a subset of the stored document), one memo per shape, so
-/// that a List page decodes only the rows that changed since an earlier page showed them.
+/// that a List page decodes only the rows that changed since an earlier page showed them. Each memo has a small
+/// budget (pages people poll are a few hundred rows): with a memo per listed shape, the default one of
+/// `DecodedDocuments` would let list items alone grow past the emulator's memory target at scale.
 final class ListedDetails: Sendable {
     private let memos = Mutex<[ObjectIdentifier: any ForgettingMemo]>([:])
+    static let capacity = 2_000
+    static let capacityBytes = 8 << 20
 
     func memo<Details: Decodable & WireDecodable & Sendable>(_ type: Details.Type) -> DecodedDocuments<Details> {
         memos.withLock { memos in
             if let memo = memos[ObjectIdentifier(type)] { return unsafeDowncast(memo, to: DecodedDocuments<Details>.self) }
-            let memo = DecodedDocuments<Details>()
+            let memo = DecodedDocuments<Details>(capacity: Self.capacity, capacityBytes: Self.capacityBytes)
             memos[ObjectIdentifier(type)] = memo
             return memo
         }

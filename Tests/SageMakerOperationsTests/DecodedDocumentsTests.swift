@@ -53,6 +53,11 @@ import Testing
         #expect(try domains.decode(record(#"{"DomainName":"b"}"#, revision: 2)).domainName == "b")
         listed.removeAll()
         #expect(domains.usage.keys == 0 && profiles.usage.keys == 0)
+        // Each shape's memo stays within the listing budget, however many rows pages show.
+        for sequence in 1...Int64(ListedDetails.capacity + 500) {
+            _ = try domains.decode(record(#"{"DomainName":"d\#(sequence)"}"#, sequence: sequence, revision: 1))
+            #expect(domains.usage.keys <= ListedDetails.capacity)
+        }
     }
 }
 
