@@ -179,8 +179,7 @@ public final class SQLiteResourceStore: ResourceStore {
     static let columns =
         "seq, kind, account, region, parent, id, name_key, status, transition, due_at, document, tags, revision"
 
-    /// The resources a statement selecting `columns` (and, for `ResourceRows.withSortKey`, a sort key after them)
-    /// returns, read straight from SQLite's columns.
+    /// The resources a statement selecting `columns` returns (at most `limit`), read straight from SQLite's columns.
     static func resources(_ statement: Statement, _ arguments: StatementArguments, limit: Int = .max) throws
         -> [StoredResource]
     {
@@ -438,73 +437,32 @@ public final class SQLiteResourceStore: ResourceStore {
         }
     }
 
-    /// What decides a page query's SQL text: 48 statements in all, written once (building and hashing the text
-    /// per page showed in profiles).
-    struct PageShape: Hashable, CaseIterable {
-        enum Parent: CaseIterable { case any, exactly, prefix }
-        let order: ResourceOrder
-        let parent: Parent
-        let descending: Bool
-        let resumes: Bool
-
-        init(order: ResourceOrder, parent: Parent, descending: Bool, resumes: Bool) {
-            (self.order, self.parent, self.descending, self.resumes) = (order, parent, descending, resumes)
-        }
-
-        init(_ query: ResourcePageQuery) {
-            let parent: Parent = switch query.parent {
-            case .any: .any
-            case .exactly: .exactly
-            case .prefix: .prefix
-            }
-            self.init(order: query.order, parent: parent, descending: query.descending, resumes: query.after != nil)
-        }
-
-        static let allCases: [PageShape] = [ResourceOrder.insertion, .created, .modified, .name].flatMap { order in
-            Parent.allCases.flatMap { parent in
-                [false, true].flatMap { descending in
-                    [false, true].map { PageShape(order: order, parent: parent, descending: descending, resumes: $0) }
-                }
-            }
-        }
-
-        /// Arguments: kind, account, region; the parent (or the prefix's two bounds); the position resumed after
-        /// (key and sequence, or the sequence alone in insertion order); the limit.
-        var sql: String {
-            let column = sortColumn(order)
-            var sql = "SELECT \(columns), \(column ?? "''") FROM resources WHERE kind = ? AND account = ? AND region = ?"
-            switch parent {
-            case .any: break
-            case .exactly: sql += " AND parent = ?"
-            case .prefix: sql += " AND parent >= ? AND parent < ?"
-            }
-            let (comparison, direction) = descending ? ("<", " DESC") : (">", "")
-            if resumes {
-                sql += column.map { " AND (\($0), seq) \(comparison) (?, ?)" } ?? " AND seq \(comparison) ?"
-            }
-            return sql + " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction) LIMIT ?"
-        }
-
-        static let statements = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.sql) })
-    }
-
     static func pageRows(_ db: Database, _ query: ResourcePageQuery) throws -> [ListedResource] {
+        let column = sortColumn(query.order)
+        var sql = "SELECT \(columns), \(column ?? "''") FROM resources WHERE kind = ? AND account = ? AND region = ?"
         var arguments: StatementArguments = [query.kind.rawValue, query.scope.account, query.scope.region]
         switch query.parent {
         case .any:
             break
         case .exactly(let parent):
+            sql += " AND parent = ?"
             _ = arguments.append(contentsOf: [parent])
         case .prefix(let prefix):
+            sql += " AND parent >= ? AND parent < ?"
             _ = arguments.append(contentsOf: [prefix, upperBound(ofPrefix: prefix)])
         }
+        let (comparison, direction) = query.descending ? ("<", " DESC") : (">", "")
         if let after = query.after {
-            if sortColumn(query.order) != nil { _ = arguments.append(contentsOf: [after.key]) }
-            _ = arguments.append(contentsOf: [after.sequence])
+            if let column {
+                sql += " AND (\(column), seq) \(comparison) (?, ?)"
+                _ = arguments.append(contentsOf: [after.key, after.sequence])
+            } else {
+                sql += " AND seq \(comparison) ?"
+                _ = arguments.append(contentsOf: [after.sequence])
+            }
         }
+        sql += " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction) LIMIT ?"
         _ = arguments.append(contentsOf: [query.limit])
-        let shape = PageShape(query)
-        let sql = PageShape.statements[shape] ?? shape.sql
         let rows = try ResourceRows(db.cachedStatement(sql: sql), arguments)
         var listed: [ListedResource] = []
         while let row = try rows.next() {
@@ -719,7 +677,6 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     }
 }
 
-/// What a write stores beside a document: its indexed fields, and whether its references must be rewritten.
 /// The columns beside the document that an optimistic write changes. Its UPDATE sets only those (with the document
 /// and the revision): SQLite rewrites the entries of every index on a column a statement sets, changed or not, and
 /// most writes (an UpdateDomain) change none of the indexed columns.
@@ -759,6 +716,7 @@ struct ChangedColumns: OptionSet {
     }
 }
 
+/// What a write stores beside a document: its indexed fields, and whether its references must be rewritten.
 struct IndexedWrite: Sendable {
     var resource: StoredResource
     var fields: IndexedFields
