@@ -235,7 +235,8 @@ def mutate(value, rng):
         if choice < 0.2:
             value.pop(key)
         elif choice < 0.4:
-            value[key + rng.choice(["", "x", "Arn"])] = rng.choice(JUNK)
+            # A copy: JUNK's own lists and dicts must never enter a body, where a later change could put one in itself.
+            value[key + rng.choice(["", "x", "Arn"])] = copy.deepcopy(rng.choice(JUNK))
         else:
             value[key] = mutate(value[key], rng)
         return value

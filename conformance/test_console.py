@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -25,6 +26,25 @@ def browser():
     driver.quit()
 
 
+def retried(action):
+    """A page showing a status in motion reloads itself every second: an element found just before a reload is stale
+    when read. Find and read again (the content is the same while the status is held)."""
+    for _ in range(20):
+        try:
+            return action()
+        except StaleElementReferenceException:
+            continue
+    return action()
+
+
+def text_of(browser, element_id):
+    return retried(lambda: browser.find_element(By.ID, element_id).text)
+
+
+def click_link(browser, text):
+    retried(lambda: browser.find_element(By.LINK_TEXT, text).click())
+
+
 def screenshot(browser, name):
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         browser.save_screenshot(str(DOCS / f"console-{name}.png"))
@@ -43,25 +63,25 @@ def test_the_console_shows_what_the_api_made_and_follows_a_status_change(make_em
 
     browser.get(emulator.url + "/_emulator/console")
     assert "Accounts and regions" in browser.title
-    rows = browser.find_elements(By.CSS_SELECTOR, "#scopes tr")
-    assert any("111122223333" in row.text and "us-east-1" in row.text for row in rows)
+    rows = retried(lambda: [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#scopes tr")])
+    assert any("111122223333" in row and "us-east-1" in row for row in rows)
     screenshot(browser, "accounts")
-    browser.find_element(By.LINK_TEXT, "111122223333").click()
-    domains = browser.find_element(By.ID, "domains").text
+    click_link(browser, "111122223333")
+    domains = text_of(browser, "domains")
     assert "platform" in domains and domain_id in domains and "Updating" in domains
-    browser.find_element(By.LINK_TEXT, "platform").click()
+    click_link(browser, "platform")
 
-    assert browser.find_element(By.ID, "status").text == "Updating"
-    assert "alice" in browser.find_element(By.ID, "profiles").text
-    history = browser.find_element(By.ID, "history").text
+    assert text_of(browser, "status") == "Updating"
+    assert "alice" in text_of(browser, "profiles")
+    history = text_of(browser, "history")
     assert "UpdateDomain" in history and "DefaultUserSettings.ExecutionRole" in history and ROLE + "3" in history
-    assert '"ExecutionRole" : "' + ROLE + '3"' in browser.find_element(By.ID, "settings").text
+    assert '"ExecutionRole" : "' + ROLE + '3"' in text_of(browser, "settings")
     screenshot(browser, "domain")
 
     # The page refreshes itself while a status moves: released, the domain becomes InService on screen.
     emulator.control("DELETE", "holds?resource=" + domain_id)
-    WebDriverWait(browser, 15).until(lambda page: page.find_element(By.ID, "status").text == "InService")
-    assert "Updating → InService" in browser.find_element(By.ID, "history").text
+    WebDriverWait(browser, 15).until(lambda page: text_of(page, "status") == "InService")
+    assert "Updating → InService" in text_of(browser, "history")
 
 
 def test_the_console_lists_fault_rules_and_requests(make_emulator, browser):
