@@ -108,6 +108,15 @@ enum PostgresMigrations {
                 "CREATE INDEX resources_by_name_in_parent ON resources (kind, account, region, parent, sort_name, seq)",
             ]
         ),
+        (
+            // A resource without a key for an order has no entry in that order's indexes (as SQLite's
+            // v9-partial-sort-indexes); sorted pages carry the same condition.
+            3, "partial-sort-indexes",
+            SQLiteResourceStore.sortIndexes.map { "DROP INDEX \($0.name)" }
+                + SQLiteResourceStore.sortIndexes.map { index in
+                    "CREATE INDEX \(index.name) ON resources (\(index.columns)) WHERE \(index.key) <> ''"
+                }
+        ),
     ]
 
     /// Fills in what a version adds to the rows already there (computed in Swift), inside its transaction.
@@ -236,6 +245,7 @@ enum PostgresRows {
             WHERE kind = \(bind(query.kind.rawValue)) AND account = \(bind(query.scope.account))
                 AND region = \(bind(query.scope.region))
             """
+        if let column { sql += " AND \(column) <> ''" }
         switch query.parent {
         case .any: break
         case .exactly(let parent): sql += " AND parent = \(bind(parent))"

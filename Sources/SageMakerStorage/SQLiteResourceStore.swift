@@ -171,8 +171,27 @@ public final class SQLiteResourceStore: ResourceStore {
                     CREATE INDEX resources_by_name_in_parent ON resources(kind, account, region, parent, sort_name, seq);
                     """)
         }
+        migrator.registerMigration("v9-partial-sort-indexes") { db in
+            // A resource without a key for an order (a domain: ListDomains never sorts; an app: ListApps sorts by
+            // creation only) has no entry in that order's indexes, so writing it touches fewer index pages. Sorted
+            // pages carry the same condition (`pageRows`), which lets SQLite use these indexes.
+            try db.execute(sql: sortIndexes.map { "DROP INDEX \($0.name);" }.joined())
+            try db.execute(
+                sql: sortIndexes.map { index in
+                    "CREATE INDEX \(index.name) ON resources(\(index.columns)) WHERE \(index.key) <> '';"
+                }.joined())
+        }
         return migrator
     }
+
+    /// The indexes sorted pages walk, each holding only the rows that have its key (`v9-partial-sort-indexes`).
+    static let sortIndexes: [(name: String, columns: String, key: String)] = [
+        ("resources_by_created", "kind, account, region, created_key, seq", "created_key"),
+        ("resources_by_created_in_parent", "kind, account, region, parent, created_key, seq", "created_key"),
+        ("resources_by_modified", "kind, account, region, modified_key, seq", "modified_key"),
+        ("resources_by_modified_in_parent", "kind, account, region, parent, modified_key, seq", "modified_key"),
+        ("resources_by_name_in_parent", "kind, account, region, parent, sort_name, seq", "sort_name"),
+    ]
 
     // MARK: - Row mapping
 
@@ -438,9 +457,26 @@ public final class SQLiteResourceStore: ResourceStore {
     }
 
     static func pageRows(_ db: Database, _ query: ResourcePageQuery) throws -> [ListedResource] {
+        let (sql, arguments) = pageStatement(query)
+        let rows = try ResourceRows(db.cachedStatement(sql: sql), arguments)
+        var listed: [ListedResource] = []
+        while let row = try rows.next() {
+            guard let resource = row.resource else { continue }
+            listed.append(
+                ListedResource(resource: resource, position: ResourcePosition(key: row.sortKey, sequence: resource.sequence)))
+        }
+        return listed
+    }
+
+    /// A page's query: the rows of a kind in a scope (and parent), in an order, after a position.
+    static func pageStatement(_ query: ResourcePageQuery) -> (sql: String, arguments: StatementArguments) {
         let column = sortColumn(query.order)
         var sql = "SELECT \(columns), \(column ?? "''") FROM resources WHERE kind = ? AND account = ? AND region = ?"
         var arguments: StatementArguments = [query.kind.rawValue, query.scope.account, query.scope.region]
+        if let column {
+            // The sort indexes hold only rows with a key; SQLite uses such an index when the query says as much.
+            sql += " AND \(column) <> ''"
+        }
         switch query.parent {
         case .any:
             break
@@ -463,14 +499,7 @@ public final class SQLiteResourceStore: ResourceStore {
         }
         sql += " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction) LIMIT ?"
         _ = arguments.append(contentsOf: [query.limit])
-        let rows = try ResourceRows(db.cachedStatement(sql: sql), arguments)
-        var listed: [ListedResource] = []
-        while let row = try rows.next() {
-            guard let resource = row.resource else { continue }
-            listed.append(
-                ListedResource(resource: resource, position: ResourcePosition(key: row.sortKey, sequence: resource.sequence)))
-        }
-        return listed
+        return (sql, arguments)
     }
 
     static func insertReferences(_ db: Database, _ targets: [String], sequence: Int64, scope: ResourceScope) throws {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SageMakerStorage
+@testable import SageMakerStorage
 import Testing
 
 /// What the SQLite store adds to the contract (`ResourceStoreContractTests`): what it wrote is there after a reopen.
@@ -53,7 +53,8 @@ import Testing
                         ALTER TABLE resources DROP COLUMN created_key;
                         ALTER TABLE resources DROP COLUMN modified_key;
                         ALTER TABLE resources DROP COLUMN sort_name;
-                        DELETE FROM grdb_migrations WHERE identifier = 'v8-sort-keys-and-references';
+                        DELETE FROM grdb_migrations
+                        WHERE identifier IN ('v8-sort-keys-and-references', 'v9-partial-sort-indexes');
                         """)
             }
             try database.close()
@@ -63,6 +64,49 @@ import Testing
             let scope = self.scope
             let users = try await reopened.transaction { tx in try tx.referrers(to: "lcc-d-3", scope: scope).map(\.id) }
             #expect(users == ["d-3"])
+        }
+    }
+
+    @Test func sortedPagesWalkAnIndexThatHoldsOnlyRowsWithTheirKey() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sm-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("db.sqlite").path
+        let store = try SQLiteResourceStore(path: path, indexer: StoreUnderTest.indexer)
+        // 200 domains without keys (as ListDomains' are), 50 profiles with every key.
+        for index in 0..<200 { _ = try await store.insert(resource("d-\(index)"), limit: nil) }
+        for index in 0..<50 {
+            var profile = resource("d-\(index % 5)/p\(index)", document: #"{"c":"k\#(index)","m":"m\#(index)","n":"n\#(index)"}"#)
+            profile.kind = .userProfile
+            profile.parentId = "d-\(index % 5)"
+            _ = try await store.insert(profile, limit: nil)
+        }
+        let database = try DatabaseQueue(path: path)
+        defer { try? database.close() }
+        try await database.read { db in
+            for index in SQLiteResourceStore.sortIndexes {
+                let entries = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM resources INDEXED BY \(index.name) WHERE \(index.key) <> ''")
+                #expect(entries == 50, "\(index.name) holds the 50 profiles, not the domains")
+            }
+            for order in [ResourceOrder.created, .modified, .name] {
+                for parent in [ParentFilter.any, .exactly("d-1"), .prefix("d-1")] {
+                    for after in [nil, ResourcePosition(key: "k1", sequence: 3)] {
+                        let query = ResourcePageQuery(
+                            .userProfile, scope: scope, parent: parent, order: order, descending: after == nil, after: after,
+                            limit: 10)
+                        let (sql, arguments) = SQLiteResourceStore.pageStatement(query)
+                        let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
+                            .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
+                        let walked = SQLiteResourceStore.sortIndexes.map(\.name).contains { plan.contains("INDEX \($0) ") }
+                        #expect(walked, "\(order) \(parent): \(plan)")
+                        if case .prefix = parent { continue }  // parents in a range: sorted after the walk
+                        // Name order is only asked within one parent (top-level kinds have the parent "").
+                        if order == .name, parent == .any { continue }
+                        #expect(!plan.contains("TEMP B-TREE"), "\(order) \(parent): \(plan)")
+                    }
+                }
+            }
         }
     }
 
