@@ -3,6 +3,7 @@ replica in turn, and kill -9 of one of them under load. Needs the server `script
 (SAGEMAKER_EMULATOR_TEST_DATABASE_URL); `scripts/test` starts one."""
 import random
 import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -219,3 +220,26 @@ def test_kill_9_of_one_replica_under_load_loses_no_acknowledged_write(replicas):
     assert len(snapshot) > 9
     # Read on a survivor: what the killed replica acknowledged is there, and the transitions it scheduled complete.
     check_acknowledged_writes(servers[1].client(account=CAMPAIGN_ACCOUNT), snapshot, in_flight)
+
+
+def test_connections_the_database_closes_are_replaced_without_a_failed_request(make_emulator):
+    """A database restarted, or an administrator's pg_terminate_backend: every kept connection of the pool is closed
+    by the server while idle. The requests after it are answered (the pool opens new connections), none fails."""
+    url = postgres_database(f"closed-{uuid.uuid4()}")
+    server = make_emulator("--database-url", url, "--domain-create-delay", "0", "--domain-update-delay", "0")
+    sm = server.client(account=ACCOUNT)
+    domain = create_domain(sm)["DomainId"]
+    database = url.rsplit("/", 1)[1]
+    for round_ in range(2):
+        closed = subprocess.run(
+            ["psql", POSTGRES_SERVER, "-tAc", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                              f"WHERE datname = '{database}'"],
+            check=True, capture_output=True, text=True).stdout.strip()
+        assert int(closed) >= 1
+        time.sleep(0.2)
+        for step in range(40):
+            assert sm.describe_domain(DomainId=domain)["DomainId"] == domain
+            role = f"arn:aws:iam::111111111111:role/Closed{round_}x{step}"
+            sm.update_domain(DomainId=domain, DefaultUserSettings={"ExecutionRole": role})
+            assert sm.describe_domain(DomainId=domain)["DefaultUserSettings"]["ExecutionRole"] == role
+        assert len(sm.list_domains()["Domains"]) == 1
