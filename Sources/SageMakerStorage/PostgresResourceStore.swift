@@ -33,7 +33,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
         // Every connection is opened at start and kept, with no keep-alive query: the pool (postgres-nio 1.33)
         // schedules a timer each time a connection goes idle, and a cancelled timer's sleeping task is freed only at
         // its deadline (30 s for keep-alive, 60 s for idle close), so at a few thousand queries per second the timers
-        // held about 200 MB (heaptrack, 2026-11-26). A broken connection is found by the next query that uses it.
+        // held about 200 MB (heaptrack, 2026-11-26). A connection the server closes is replaced by the pool.
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = maximumConnections
         configuration.options.keepAliveBehavior = nil

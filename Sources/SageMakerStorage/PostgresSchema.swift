@@ -6,8 +6,12 @@ import PostgresNIO
 struct PostgresLocation {
     let clientConfiguration: PostgresClient.Configuration
 
-    /// `postgres://user[:password]@host[:port]/database[?sslmode=disable|require]` (also `postgresql://`); the user
-    /// defaults to `postgres`, the port to 5432, the database to the user's name.
+    /// `postgres://user[:password]@host[:port]/database[?sslmode=...&sslrootcert=...]` (also `postgresql://`); the
+    /// user defaults to `postgres`, the port to 5432, the database to the user's name.
+    ///
+    /// `sslmode` as libpq reads it: `disable` (the default here), `allow` and `prefer` (TLS when the server offers it),
+    /// `require` (TLS or nothing; the certificate is not checked), `verify-ca` (checked against `sslrootcert`, a PEM
+    /// file, or the system's roots) and `verify-full` (that, and the host name or address in the URL).
     init(url: String) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
               let host = components.host, !host.isEmpty
@@ -19,13 +23,21 @@ struct PostgresLocation {
         let password = components.password?.removingPercentEncoding
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         let database = path.isEmpty ? username : (path.removingPercentEncoding ?? path)
-        let mode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
+        func parameter(_ name: String) -> String? { components.queryItems?.first(where: { $0.name == name })?.value }
+        func tlsConfiguration(_ verification: CertificateVerification) -> TLSConfiguration {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = verification
+            if let rootCertificate = parameter("sslrootcert") { configuration.trustRoots = .file(rootCertificate) }
+            return configuration
+        }
         let tls: PostgresClient.Configuration.TLS
-        switch mode {
+        switch parameter("sslmode") ?? "disable" {
         case "disable": tls = .disable
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
-        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
-        default: throw PostgresStoreFailure(description: "unknown sslmode \(mode) in the PostgreSQL URL")
+        case "allow", "prefer": tls = .prefer(tlsConfiguration(.none))
+        case "require": tls = .require(tlsConfiguration(.none))
+        case "verify-ca": tls = .require(tlsConfiguration(.noHostnameVerification))
+        case "verify-full": tls = .require(tlsConfiguration(.fullVerification))
+        case let mode: throw PostgresStoreFailure(description: "unknown sslmode \(mode) in the PostgreSQL URL")
         }
         clientConfiguration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: username, password: password, database: database,

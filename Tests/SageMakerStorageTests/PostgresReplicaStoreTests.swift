@@ -176,6 +176,49 @@ struct PostgresReplicaStoreTests {
         #expect(versions == ["1", "2", "3"])
     }
 
+    /// What the store's connections to `url`'s database say of TLS: one value per connection (`true` when encrypted).
+    static func encryption(of url: String) async throws -> [String] {
+        try await TestPostgres.execute(
+            """
+            SELECT s.ssl::text FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+            WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+            """, on: url)
+    }
+
+    @Test(.enabled(if: TestPostgres.serverCertificate != nil, "needs the TLS certificate of scripts/postgres"))
+    func sslModesAreReadAsLibpqReadsThem() async throws {
+        let certificate = try #require(TestPostgres.serverCertificate)
+        // Encrypted, the certificate unchecked (require), checked against the server's own certificate as root, with
+        // (verify-full: the URL's 127.0.0.1 is in it) and without the host (verify-ca); plain with disable.
+        for (query, encrypted) in [
+            ("sslmode=require", "true"), ("sslmode=prefer", "true"),
+            ("sslmode=verify-ca&sslrootcert=\(certificate)", "true"),
+            ("sslmode=verify-full&sslrootcert=\(certificate)", "true"), ("sslmode=disable", "false"),
+        ] {
+            let url = try await TestPostgres.newDatabase()
+            let store = try await PostgresResourceStore.open(
+                url: url + "?" + query, maximumConnections: 2, timeout: 10, logger: TestPostgres.logger)
+            defer { store.close() }
+            _ = try await store.insert(record("d-1"), limit: nil)
+            #expect(try await store.fetch(.domain, scope: Self.scope, id: "d-1")?.id == "d-1", "\(query)")
+            let connections = try await Self.encryption(of: url)
+            #expect(!connections.isEmpty && connections.allSatisfy { $0 == encrypted }, "\(query): \(connections)")
+        }
+        // A self-signed certificate is not trusted without it as root: verify-full (and verify-ca) refuse the server.
+        let url = try await TestPostgres.newDatabase()
+        for mode in ["verify-full", "verify-ca"] {
+            do {
+                let store = try await PostgresResourceStore.open(
+                    url: url + "?sslmode=" + mode, maximumConnections: 1, timeout: 2, logger: TestPostgres.logger)
+                store.close()
+                Issue.record("\(mode) accepted a certificate no root vouches for")
+            } catch let error as PostgresStoreFailure {
+                #expect(error.description.contains("no answer from the database"), "\(error)")
+            }
+        }
+        #expect(try await Self.encryption(of: url).isEmpty)
+    }
+
     @Test func aSchemaNewerThanTheEmulatorIsRefused() async throws {
         let url = try await TestPostgres.newDatabase()
         let store = try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)

@@ -10,6 +10,12 @@ enum TestPostgres {
 
     static let logger = Logger(label: "test-postgres")
 
+    /// The certificate of the server `scripts/postgres` started, which offers TLS with it (nil for another server).
+    static var serverCertificate: String? {
+        ProcessInfo.processInfo.environment["SAGEMAKER_EMULATOR_TEST_POSTGRES_DIR"].map { $0 + "/server.crt" }
+            .flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+    }
+
     struct NoServer: Error {}
 
     /// Creates an empty database on the server and returns its URL.
