@@ -23,13 +23,15 @@ public final class PostgresResourceStore: ResourceStore, Service {
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations it lacks, and returns
     /// the store. The pool opens `maximumConnections` connections and keeps them. A database that cannot be reached (or
-    /// migrated) within `timeout` seconds is a `PostgresStoreFailure`.
+    /// migrated) within `timeout` seconds is a `PostgresStoreFailure`; one that refuses the connection (no such
+    /// database, authentication, TLS) is one at once, with the reason.
     public static func open(
         url: String, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes, maximumConnections: Int = 16,
         timeout: Double = 30, commitObserver: CommitObserver? = nil,
         indexer: @escaping ResourceIndexer = { _, _ in .none }, logger: Logger
     ) async throws -> PostgresResourceStore {
-        var configuration = try PostgresLocation(url: url).clientConfiguration
+        let location = try PostgresLocation(url: url)
+        var configuration = location.clientConfiguration
         // Every connection is opened at start and kept, with no keep-alive query: the pool (postgres-nio 1.33)
         // schedules a timer each time a connection goes idle, and a cancelled timer's sleeping task is freed only at
         // its deadline (30 s for keep-alive, 60 s for idle close), so at a few thousand queries per second the timers
@@ -46,7 +48,10 @@ public final class PostgresResourceStore: ResourceStore, Service {
         await Task.yield()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await PostgresMigrations.migrate(store.client, indexer: indexer, logger: logger) }
+                group.addTask {
+                    try await location.waitForAnswer(logger: logger)
+                    try await PostgresMigrations.migrate(store.client, indexer: indexer, logger: logger)
+                }
                 group.addTask {
                     try await Task.sleep(for: .seconds(timeout))
                     throw PostgresStoreFailure(

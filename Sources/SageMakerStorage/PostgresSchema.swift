@@ -5,6 +5,8 @@ import PostgresNIO
 /// Where the database is: a `postgres://` URL turned into the client's configuration.
 struct PostgresLocation {
     let clientConfiguration: PostgresClient.Configuration
+    /// The same place and credentials for a single connection (`waitForAnswer`).
+    let connectionConfiguration: PostgresConnection.Configuration
 
     /// `postgres://user[:password]@host[:port]/database[?sslmode=...&sslrootcert=...]` (also `postgresql://`); the
     /// user defaults to `postgres`, the port to 5432, the database to the user's name.
@@ -31,17 +33,68 @@ struct PostgresLocation {
             return configuration
         }
         let tls: PostgresClient.Configuration.TLS
-        switch parameter("sslmode") ?? "disable" {
-        case "disable": tls = .disable
-        case "allow", "prefer": tls = .prefer(tlsConfiguration(.none))
-        case "require": tls = .require(tlsConfiguration(.none))
-        case "verify-ca": tls = .require(tlsConfiguration(.noHostnameVerification))
-        case "verify-full": tls = .require(tlsConfiguration(.fullVerification))
-        case let mode: throw PostgresStoreFailure(description: "unknown sslmode \(mode) in the PostgreSQL URL")
+        let connectionTLS: PostgresConnection.Configuration.TLS
+        do {
+            switch parameter("sslmode") ?? "disable" {
+            case "disable":
+                (tls, connectionTLS) = (.disable, .disable)
+            case "allow", "prefer":
+                let configuration = tlsConfiguration(.none)
+                (tls, connectionTLS) = (.prefer(configuration), .prefer(try NIOSSLContext(configuration: configuration)))
+            case let mode:
+                let verification: CertificateVerification
+                switch mode {
+                case "require": verification = .none
+                case "verify-ca": verification = .noHostnameVerification
+                case "verify-full": verification = .fullVerification
+                default: throw PostgresStoreFailure(description: "unknown sslmode \(mode) in the PostgreSQL URL")
+                }
+                let configuration = tlsConfiguration(verification)
+                (tls, connectionTLS) = (.require(configuration), .require(try NIOSSLContext(configuration: configuration)))
+            }
+        } catch let error as NIOSSLError {
+            throw PostgresStoreFailure(description: "TLS settings of the PostgreSQL URL not usable: \(error)")
         }
+        let port = components.port ?? 5432
         clientConfiguration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: username, password: password, database: database,
-            tls: tls)
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+        connectionConfiguration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: connectionTLS)
+    }
+
+    /// Connects once, again and again while nothing answers (a database still starting), until one connection opens.
+    /// A server that answers with a refusal (no such database, authentication failed, no TLS when it is required) or
+    /// a certificate that fails its check is a `PostgresStoreFailure` at once, with the reason: waiting would not
+    /// change it. The caller bounds the wait (`--database-timeout`).
+    func waitForAnswer(logger: Logger) async throws {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: connectionConfiguration, id: attempt, logger: logger)
+                try await connection.close()
+                return
+            } catch let error as PSQLError {
+                if let refusal = Self.refusal(error) { throw PostgresStoreFailure(description: refusal) }
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// Why a failed connection will fail again, or nil when it may succeed later (nothing listening yet).
+    static func refusal(_ error: PSQLError) -> String? {
+        switch error.code {
+        case .server:
+            let message = error.serverInfo?[.message] ?? "\(error)"
+            return "the database refused the connection: \(message)"
+        case .sslUnsupported:
+            return "the database does not offer TLS, which the URL's sslmode requires"
+        default:
+            if let tls = error.underlying as? NIOSSLError { return "TLS with the database failed: \(tls)" }
+            if let tls = error.underlying as? BoringSSLError { return "TLS with the database failed: \(tls)" }
+            return nil
+        }
     }
 }
 

@@ -204,19 +204,34 @@ struct PostgresReplicaStoreTests {
             let connections = try await Self.encryption(of: url)
             #expect(!connections.isEmpty && connections.allSatisfy { $0 == encrypted }, "\(query): \(connections)")
         }
-        // A self-signed certificate is not trusted without it as root: verify-full (and verify-ca) refuse the server.
+        // A self-signed certificate is not trusted without it as root: verify-full (and verify-ca) refuse the server,
+        // at once and saying why (the timeout is far off: waiting for it would give "no answer").
         let url = try await TestPostgres.newDatabase()
         for mode in ["verify-full", "verify-ca"] {
             do {
                 let store = try await PostgresResourceStore.open(
-                    url: url + "?sslmode=" + mode, maximumConnections: 1, timeout: 2, logger: TestPostgres.logger)
+                    url: url + "?sslmode=" + mode, maximumConnections: 1, timeout: 120, logger: TestPostgres.logger)
                 store.close()
                 Issue.record("\(mode) accepted a certificate no root vouches for")
             } catch let error as PostgresStoreFailure {
-                #expect(error.description.contains("no answer from the database"), "\(error)")
+                #expect(error.description.contains("TLS with the database failed"), "\(error)")
             }
         }
         #expect(try await Self.encryption(of: url).isEmpty)
+    }
+
+    @Test func aDatabaseThatRefusesTheConnectionFailsTheOpeningAtOnceWithItsReason() async throws {
+        var components = try #require(TestPostgres.serverURL.flatMap { URLComponents(string: $0) })
+        components.path = "/sm_no_such_database"
+        let missing = try #require(components.string)
+        do {
+            let store = try await PostgresResourceStore.open(
+                url: missing, maximumConnections: 1, timeout: 120, logger: TestPostgres.logger)
+            store.close()
+            Issue.record("a database that does not exist was opened")
+        } catch let error as PostgresStoreFailure {
+            #expect(error.description == #"the database refused the connection: database "sm_no_such_database" does not exist"#)
+        }
     }
 
     @Test func aSchemaNewerThanTheEmulatorIsRefused() async throws {
