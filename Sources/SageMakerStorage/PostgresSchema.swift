@@ -299,6 +299,17 @@ enum PostgresRows {
     static func page(_ connection: PostgresConnection, _ query: ResourcePageQuery, logger: Logger) async throws
         -> [ListedResource]
     {
+        var listed: [ListedResource] = []
+        for try await row in try await connection.query(pageQuery(query), logger: logger) {
+            guard let resource = try resource(row) else { continue }
+            let key = try row.makeRandomAccess()[13].decode(String.self)
+            listed.append(ListedResource(resource: resource, position: ResourcePosition(key: key, sequence: resource.sequence)))
+        }
+        return listed
+    }
+
+    /// A page's statement: the rows of a kind in a scope (and parent), in an order, after a position.
+    static func pageQuery(_ query: ResourcePageQuery) -> PostgresQuery {
         let column = SQLiteResourceStore.sortColumn(query.order)
         var binds = PostgresBindings()
         func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
@@ -326,13 +337,7 @@ enum PostgresRows {
         }
         sql += " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction)"
         sql += " LIMIT \(bind(Int64(min(query.limit, Int(Int64.max)))))"
-        var listed: [ListedResource] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-            guard let resource = try resource(row) else { continue }
-            let key = try row.makeRandomAccess()[13].decode(String.self)
-            listed.append(ListedResource(resource: resource, position: ResourcePosition(key: key, sequence: resource.sequence)))
-        }
-        return listed
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     static func insertReferences(

@@ -1,5 +1,6 @@
 import Foundation
-import SageMakerStorage
+import PostgresNIO
+@testable import SageMakerStorage
 import Testing
 
 /// Two stores on one PostgreSQL database act as two replicas: what one guarantees alone holds across both.
@@ -231,6 +232,41 @@ struct PostgresReplicaStoreTests {
             Issue.record("a database that does not exist was opened")
         } catch let error as PostgresStoreFailure {
             #expect(error.description == #"the database refused the connection: database "sm_no_such_database" does not exist"#)
+        }
+    }
+
+    @Test func sortedPagesWalkAPartialSortIndex() async throws {
+        let url = try await TestPostgres.newDatabase()
+        let store = try await PostgresResourceStore.open(url: url, maximumConnections: 2, logger: TestPostgres.logger)
+        store.close()
+        // The plan of every sorted page (a table this small would be scanned whole: sequential scans are ruled out so
+        // that the plan shows which indexes the statement can use). Without its `<key> <> ''` condition a partial
+        // sort index cannot serve it, and the plan sorts.
+        let plans = try await TestPostgres.withConnection(to: url) { connection in
+            try await connection.query("SET enable_seqscan = off", logger: TestPostgres.logger)
+            var plans: [String: String] = [:]
+            for order in [ResourceOrder.created, .modified, .name] {
+                for parent in [ParentFilter.any, .exactly("d-1")] where order != .name || parent != .any {
+                    let statement = PostgresRows.pageQuery(
+                        ResourcePageQuery(
+                            .userProfile, scope: Self.scope, parent: parent, order: order,
+                            after: ResourcePosition(key: "k", sequence: 1), limit: 10))
+                    var lines: [String] = []
+                    for try await row in try await connection.query(
+                        PostgresQuery(unsafeSQL: "EXPLAIN " + statement.sql, binds: statement.binds),
+                        logger: TestPostgres.logger)
+                    {
+                        lines.append(try row.decode(String.self))
+                    }
+                    plans["\(order) \(parent)"] = lines.joined(separator: "\n")
+                }
+            }
+            return plans
+        }
+        #expect(plans.count == 5)
+        for (page, plan) in plans {
+            let walked = SQLiteResourceStore.sortIndexes.map(\.name).contains { plan.contains("using \($0) on") }
+            #expect(walked && !plan.contains("Sort"), "\(page): \(plan)")
         }
     }
 

@@ -42,24 +42,34 @@ enum TestPostgres {
     /// Runs `sql` on the database at `url`; returns the first column of its rows, as text.
     @discardableResult
     static func execute(_ sql: String, on url: String) async throws -> [String] {
+        try await withConnection(to: url) { connection in
+            var values: [String] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                if let cell = row.makeRandomAccess().first { values.append(try cell.decode(String?.self) ?? "") }
+            }
+            return values
+        }
+    }
+
+    /// Runs `body` with one connection to the database at `url` (statements that must share a session).
+    static func withConnection<T: Sendable>(
+        to url: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         guard let components = URLComponents(string: url), let host = components.host else { throw NoServer() }
         let client = PostgresClient(
             configuration: .init(
                 host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
                 password: components.password, database: String(components.path.dropFirst()), tls: .disable),
             backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: [String].self) { group in
+        return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()
-                return []
+                return nil
             }
             try await Task.sleep(for: .milliseconds(20))  // its run() must have begun before the first lease
-            var values: [String] = []
-            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-                if let cell = row.makeRandomAccess().first { values.append(try cell.decode(String?.self) ?? "") }
-            }
+            let result = try await client.withConnection(body)
             group.cancelAll()
-            return values
+            return result
         }
     }
 }
