@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -286,6 +287,36 @@ def create_app(client, domain_id, app_type="JupyterLab", name="default", wait=Tr
 TERRAFORM_PLUGIN_CACHE = Path(tempfile.gettempdir()) / f"sm-conformance-terraform-plugins-{STORE}"
 
 
+class _InitExcludesTheRest:
+    """An `init` whose working directory has no lock file yet links the provider into the plugin cache anew (removes
+    the cache's entry and makes it again), and a command starting in another directory at that moment finds no
+    provider ("Required plugins are not installed"). So an `init` runs alone; other commands run side by side."""
+
+    def __init__(self):
+        self.changed = threading.Condition()
+        self.running = 0
+        self.initialising = False
+
+    def hold(self, exclusive):
+        with self.changed:
+            self.changed.wait_for(lambda: not self.initialising and (not exclusive or self.running == 0))
+            if exclusive:
+                self.initialising = True
+            else:
+                self.running += 1
+
+    def release(self, exclusive):
+        with self.changed:
+            if exclusive:
+                self.initialising = False
+            else:
+                self.running -= 1
+            self.changed.notify_all()
+
+
+TERRAFORM_COMMANDS = _InitExcludesTheRest()
+
+
 class Terraform:
     """The real Terraform CLI in one working directory, with the AWS provider from the machine's filesystem mirror
     (/opt/tf-plugins) through a shared plugin cache, so that each working directory links the provider instead of
@@ -315,8 +346,13 @@ class Terraform:
                     options += ["-var", f"{name}={value}"]
             # Options before the positional arguments (import's address and id).
             command = ["terraform", args[0], *options, *args[1:]]
-        return subprocess.run(command, cwd=self.work, env=self.env, capture_output=True, text=True,
-                              timeout=self.timeout)
+        exclusive = args[0] == "init"
+        TERRAFORM_COMMANDS.hold(exclusive)
+        try:
+            return subprocess.run(command, cwd=self.work, env=self.env, capture_output=True, text=True,
+                                  timeout=self.timeout)
+        finally:
+            TERRAFORM_COMMANDS.release(exclusive)
 
     def check(self, *args, variables=None):
         """Runs one command and fails the test with its output unless it succeeds."""
