@@ -63,7 +63,8 @@ struct PostgresLocation {
     }
 
     /// Connects once, again and again while nothing answers (a database still starting), until one connection opens.
-    /// A server that answers with a refusal (no such database, authentication failed, no TLS when it is required) or
+    /// A server that answers with a refusal (no such database, authentication failed or a password it needs missing
+    /// from the URL, no TLS when it is required) or
     /// a certificate that fails its check is a `PostgresStoreFailure` at once, with the reason: waiting would not
     /// change it. The caller bounds the wait (`--database-timeout`).
     func waitForAnswer(logger: Logger) async throws {
@@ -90,6 +91,10 @@ struct PostgresLocation {
             return "the database refused the connection: \(message)"
         case .sslUnsupported:
             return "the database does not offer TLS, which the URL's sslmode requires"
+        case .authMechanismRequiresPassword:
+            return "the database asks for a password, and the URL has none"
+        case .unsupportedAuthMechanism:
+            return "the database asks for a way of signing in that the emulator does not speak: \(error)"
         default:
             if let tls = error.underlying as? NIOSSLError { return "TLS with the database failed: \(tls)" }
             if let tls = error.underlying as? BoringSSLError { return "TLS with the database failed: \(tls)" }

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import PostgresNIO
 @testable import SageMakerStorage
 import Testing
@@ -232,6 +234,81 @@ struct PostgresReplicaStoreTests {
             Issue.record("a database that does not exist was opened")
         } catch let error as PostgresStoreFailure {
             #expect(error.description == #"the database refused the connection: database "sm_no_such_database" does not exist"#)
+        }
+    }
+
+    /// The test server (scripts/postgres) signs sm_password_user in with a password (SCRAM), every other role as
+    /// trusted: a wrong password and a missing one fail the opening at once, the right one opens the store.
+    @Test(.enabled(if: TestPostgres.signsInWithPasswords, "needs the sign-in rules of scripts/postgres"))
+    func aPasswordTheDatabaseRefusesFailsTheOpeningAtOnce() async throws {
+        let url = try await TestPostgres.newDatabase()
+        var components = try #require(URLComponents(string: url))
+        let database = String(components.path.dropFirst())
+        try await TestPostgres.execute(
+            """
+            DO $$ BEGIN CREATE ROLE sm_password_user LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$
+            """, on: url)
+        try await TestPostgres.execute("ALTER ROLE sm_password_user PASSWORD 'the-right-one'", on: url)
+        try await TestPostgres.execute("ALTER DATABASE \(database) OWNER TO sm_password_user", on: url)
+        components.user = "sm_password_user"
+        let refusals = [
+            ("wrong-one", #"the database refused the connection: password authentication failed for user "sm_password_user""#),
+            (nil, "the database asks for a password, and the URL has none"),
+        ]
+        for (password, reason) in refusals {
+            components.password = password
+            let started = ContinuousClock.now
+            do {
+                let store = try await PostgresResourceStore.open(
+                    url: try #require(components.string), maximumConnections: 1, timeout: 120,
+                    logger: TestPostgres.logger)
+                store.close()
+                Issue.record("opened with the password \(password ?? "(none)")")
+            } catch let error as PostgresStoreFailure {
+                #expect(error.description == reason)
+            }
+            #expect(ContinuousClock.now - started < .seconds(30), "\(password ?? "(none)") waited for the time-out")
+        }
+        components.password = "the-right-one"
+        let store = try await PostgresResourceStore.open(
+            url: try #require(components.string), maximumConnections: 1, timeout: 30, logger: TestPostgres.logger)
+        defer { store.close() }
+        _ = try await store.insert(record("d-1"), limit: nil)
+        #expect(try await store.fetch(.domain, scope: Self.scope, id: "d-1")?.id == "d-1")
+    }
+
+    /// A server without TLS (`ssl = off`) answers a client's TLS request with `N`; under sslmode=require the opening
+    /// fails at once saying so. (The test server offers TLS, so a listener answers as one without it does.)
+    @Test func aServerWithoutTLSFailsTheOpeningAtOnceWhenTheURLRequiresIt() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.pipeline.addHandler(NoTLSAnswer()) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        let port = try #require(server.localAddress?.port)
+        let started = ContinuousClock.now
+        do {
+            let store = try await PostgresResourceStore.open(
+                url: "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=require", maximumConnections: 1,
+                timeout: 120, logger: TestPostgres.logger)
+            store.close()
+            Issue.record("a server without TLS was used under sslmode=require")
+        } catch let error as PostgresStoreFailure {
+            #expect(error.description == "the database does not offer TLS, which the URL's sslmode requires")
+        }
+        #expect(ContinuousClock.now - started < .seconds(30), "waited for the time-out")
+    }
+
+    /// Answers the 8 bytes of a TLS request (length 8, code 80877103) with `N`, as PostgreSQL with `ssl = off` does.
+    private final class NoTLSAnswer: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var request = unwrapInboundIn(data)
+            guard request.readInteger(as: Int32.self) == 8, request.readInteger(as: Int32.self) == 80_877_103 else {
+                context.close(promise: nil)
+                return
+            }
+            context.writeAndFlush(NIOAny(ByteBuffer(string: "N")), promise: nil)
         }
     }
 

@@ -16,6 +16,12 @@ enum TestPostgres {
             .flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
     }
 
+    /// The server is the one `scripts/postgres` started, whose rules sign sm_password_user in with a password.
+    static var signsInWithPasswords: Bool {
+        ProcessInfo.processInfo.environment["SAGEMAKER_EMULATOR_TEST_POSTGRES_DIR"]
+            .map { FileManager.default.fileExists(atPath: $0 + "/data/pg_hba.conf") } ?? false
+    }
+
     struct NoServer: Error {}
 
     /// Creates an empty database on the server and returns its URL.
