@@ -44,7 +44,8 @@ struct AWSProtocolMiddleware: RouterMiddleware {
         // A request a fault rule acted on is logged a level higher, so that it shows above the request lines.
         context.logger.log(
             level: record.fault == nil ? .info : .notice, "request",
-            metadata: Self.logMetadata(record, status: response.status.code, elapsed: elapsed))
+            metadata: Self.logMetadata(record, status: response.status.code, elapsed: elapsed),
+            source: "SageMakerServer")  // given, not derived from the file's id for every line
         metrics?.request(
             target: record.operation, status: response.status.code, errorCode: record.errorCode, duration: elapsed)
         if let journal {

@@ -33,45 +33,74 @@ public struct EmulatorLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let explicit = event.metadata {
-            merged.merge(explicit) { _, explicit in explicit }
-        }
-        if let error = event.error {
-            merged["error.message"] = "\(error)"
-            merged["error.type"] = "\(String(reflecting: type(of: error)))"
-        }
-        let line = Self.line(
-            format, time: Self.timestamp(), level: event.level, label: label, metadata: merged,
-            source: event.source, message: "\(event.message)")
         // Lines are batched: a request's line costs an append; warnings and worse are written at once.
-        LogOutput.standardError.append(line, now: event.level >= .warning)
+        LogOutput.standardError.append(line(for: event, time: Self.timestamp()), now: event.level >= .warning)
     }
 
-    /// The line as written, newline included.
+    /// The line of `event`: the handler's metadata and the event's (which wins), and its error's, by key. Built
+    /// without a merged dictionary: a request's line is written for every request at the default level.
+    func line(for event: LogEvent, time: String) -> String {
+        let explicit = event.metadata
+        var errorFields: [(key: String, value: Logger.Metadata.Value)] = []
+        if let error = event.error {
+            errorFields = [
+                ("error.message", .string("\(error)")), ("error.type", .string(String(reflecting: type(of: error)))),
+            ]
+        }
+        var fields: [(key: String, value: Logger.Metadata.Value)] = []
+        fields.reserveCapacity(metadata.count + (explicit?.count ?? 0) + errorFields.count)
+        for (key, value) in metadata
+        where explicit?[key] == nil && !errorFields.contains(where: { $0.key == key }) {
+            fields.append((key, value))
+        }
+        for (key, value) in explicit ?? [:] where !errorFields.contains(where: { $0.key == key }) {
+            fields.append((key, value))
+        }
+        fields += errorFields
+        fields.sort { $0.key < $1.key }
+        return Self.line(
+            format, time: time, level: event.level, label: label, fields: fields, source: event.source,
+            message: event.message.description)
+    }
+
+    /// A line of `fields`, in their order.
     static func line(
-        _ format: Format, time: String, level: Logger.Level, label: String, metadata: Logger.Metadata, source: String,
-        message: String
+        _ format: Format, time: String, level: Logger.Level, label: String,
+        fields: [(key: String, value: Logger.Metadata.Value)], source: String, message: String
     ) -> String {
         var line = ""
         line.reserveCapacity(256)
         switch format {
         case .text:
-            line += time + " \(level) " + label + ":"
-            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-                line += " " + key + "=" + Self.textValue(value)
+            line += time
+            line += " "
+            line += level.rawValue
+            line += " "
+            line += label
+            line += ":"
+            for (key, value) in fields {
+                line += " "
+                line += key
+                line += "="
+                appendText(value, to: &line)
             }
-            line += " [" + source + "] " + message + "\n"
+            line += " ["
+            line += source
+            line += "] "
+            line += message
+            line += "\n"
         case .json:
             line += "{\"time\":"
             JSONText.append(time, to: &line)
-            line += ",\"level\":\"\(level)\",\"label\":"
+            line += ",\"level\":\""
+            line += level.rawValue
+            line += "\",\"label\":"
             JSONText.append(label, to: &line)
             line += ",\"source\":"
             JSONText.append(source, to: &line)
             line += ",\"message\":"
             JSONText.append(message, to: &line)
-            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            for (key, value) in fields {
                 line += ","
                 JSONText.append(key, to: &line)
                 line += ":"
@@ -82,19 +111,29 @@ public struct EmulatorLogHandler: LogHandler {
         return line
     }
 
-    /// A value as the text format shows it: bare when it is plain (letters, digits, `.-_:/`), else quoted and
-    /// escaped, so that a value from a request can never forge a field or a line.
-    static func textValue(_ value: Logger.Metadata.Value) -> String {
-        let text = "\(value)"
-        let plain = !text.isEmpty && text.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".")
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
-                || byte == UInt8(ascii: "/")
+    /// A value of a text line: as it is when plain (letters, digits and `.-_:/`), else quoted as Swift quotes it.
+    static func appendText(_ value: Logger.Metadata.Value, to line: inout String) {
+        switch value {
+        case .string(let text): appendText(text, to: &line)
+        case .stringConvertible(let convertible):
+            appendText(convertible.description, to: &line)
+        case .array, .dictionary: line += value.description
         }
-        if case .string = value, !plain { return String(reflecting: text) }
-        if case .stringConvertible = value, !plain { return String(reflecting: text) }
-        return text
+    }
+
+    private static func appendText(_ text: String, to line: inout String) {
+        if text.isEmpty || !text.utf8.allSatisfy(isPlain) {
+            line += String(reflecting: text)
+        } else {
+            line += text
+        }
+    }
+
+    private static func isPlain(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
+            || byte == UInt8(ascii: "/")
     }
 
     private struct CachedTime {
