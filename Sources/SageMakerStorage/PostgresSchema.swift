@@ -64,9 +64,8 @@ struct PostgresLocation {
 
     /// Connects once, again and again while nothing answers (a database still starting), until one connection opens.
     /// A server that answers with a refusal (no such database, authentication failed or a password it needs missing
-    /// from the URL, no TLS when it is required) or
-    /// a certificate that fails its check is a `PostgresStoreFailure` at once, with the reason: waiting would not
-    /// change it. The caller bounds the wait (`--database-timeout`).
+    /// from the URL, no TLS when it is required) or a certificate that fails its check is a `PostgresStoreFailure`
+    /// at once, with the reason: waiting would not change it. The caller bounds the wait (`--database-timeout`).
     func waitForAnswer(logger: Logger) async throws {
         var attempt = 0
         while true {
