@@ -1,9 +1,12 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The default store: one SQLite file under the data directory (WAL, synchronous=FULL), or memory for tests.
 public final class SQLiteResourceStore: ResourceStore {
     private let writer: any DatabaseWriter
+    /// Read-only connections of the file for the reads of one statement (nil for memory: they use `writer`).
+    private let readers: ReaderConnections?
     private let committer: GroupCommitter
     private let cache = ResourceCache(capacity: 20_000, capacityBytes: 64 << 20)
     /// Optimistic writes of one row take turns.
@@ -50,6 +53,7 @@ public final class SQLiteResourceStore: ResourceStore {
         self.owner = owner
         committer = GroupCommitter(writer: writer, observer: commitObserver)
         try Self.migrator(indexer: indexer).migrate(writer)
+        readers = try ReaderConnections(path: path, count: 4)
     }
 
     /// An in-memory database, for tests.
@@ -60,6 +64,7 @@ public final class SQLiteResourceStore: ResourceStore {
         self.maxDocumentBytes = maxDocumentBytes
         self.indexer = indexer
         writer = try DatabaseQueue()
+        readers = nil
         owner = nil
         committer = GroupCommitter(writer: writer, observer: commitObserver)
         try Self.migrator(indexer: indexer).migrate(writer)
@@ -301,7 +306,8 @@ public final class SQLiteResourceStore: ResourceStore {
     /// A read of one SELECT statement, on the calling thread: no hop to a reader queue's thread and back, and no
     /// explicit transaction around it (a single statement is already a consistent snapshot in WAL mode).
     private func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.unsafeReentrantRead(body)
+        if let readers, let read = try readers.read(body) { return read }
+        return try writer.unsafeReentrantRead(body)
     }
 
     public func mutate<T: Sendable>(
@@ -761,5 +767,27 @@ struct IndexedWrite: Sendable {
         referencesChange = fields.references != previous.references
         keysChange = fields.created != previous.created || fields.modified != previous.modified
             || fields.name != previous.name
+    }
+}
+
+/// A few read-only connections of the database file, each a `DatabaseQueue`, taken from a free list for one read
+/// of one statement on the calling thread. Cheaper than a read from GRDB's pool, which takes its reader through a
+/// semaphore and runs `PRAGMA schema_version` before each read (a second read transaction) to drop a schema cache
+/// this store never needs dropped: the schema changes only in migrations, which run before these open.
+final class ReaderConnections: Sendable {
+    private let free: Mutex<[DatabaseQueue]>
+
+    init(path: String, count: Int) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)  // as the writer: only a recovery of the WAL makes a read wait
+        free = Mutex(try (0..<count).map { _ in try DatabaseQueue(path: path, configuration: configuration) })
+    }
+
+    /// `body`'s result, or nil when every connection is in use (the caller reads elsewhere).
+    func read<T>(_ body: (Database) throws -> T) throws -> T? {
+        guard let connection = free.withLock({ $0.popLast() }) else { return nil }
+        defer { free.withLock { $0.append(connection) } }
+        return try connection.unsafeReentrantRead(body)
     }
 }
