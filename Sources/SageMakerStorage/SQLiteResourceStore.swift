@@ -304,7 +304,9 @@ public final class SQLiteResourceStore: ResourceStore {
     }
 
     /// A read of one SELECT statement, on the calling thread: no hop to a reader queue's thread and back, and no
-    /// explicit transaction around it (a single statement is already a consistent snapshot in WAL mode).
+    /// explicit transaction around it (a single statement is already a consistent snapshot in WAL mode). Its callers
+    /// are async (`fetch`, `page`), so it never runs inside a write, whose open transaction another connection
+    /// could not see: GRDB's pool would read on the writer there, `ReaderConnections` would not.
     private func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
         if let readers, let read = try readers.read(body) { return read }
         return try writer.unsafeReentrantRead(body)
