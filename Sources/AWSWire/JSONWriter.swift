@@ -85,15 +85,62 @@ public struct JSONWriter: Sendable {
 
     public mutating func number(_ value: some BinaryInteger) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        if let value = Int64(exactly: value) {
+            appendInteger(value)
+        } else {
+            bytes.append(contentsOf: String(value).utf8)
+        }
     }
 
+    /// Integral values as integers; thousandths (every timestamp, see `WireCodec.epochMilliseconds`) written
+    /// digit by digit, exactly as `description` would write them; anything else by `description`.
     public mutating func number(_ value: Double) {
         separate()
         if value.rounded() == value, abs(value) < 1e15 {
-            bytes.append(contentsOf: String(Int64(value)).utf8)
+            appendInteger(Int64(value))
+            return
+        }
+        let thousandths = (value * 1000).rounded()
+        // Below 2^52 thousandths apart from zero, adjacent doubles are closer than 0.001, so the decimal with at
+        // most three places that rounds to `value` is also the shortest one that does: `description`'s digits.
+        if abs(thousandths) < 4e15, thousandths / 1000 == value {
+            let magnitude = Int64(abs(thousandths))
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            appendDigits(UInt64(magnitude / 1000))
+            var fraction = magnitude % 1000
+            var places = 3
+            while fraction != 0, fraction % 10 == 0 {
+                fraction /= 10
+                places -= 1
+            }
+            bytes.append(UInt8(ascii: "."))
+            var divisor: Int64 = places == 3 ? 100 : places == 2 ? 10 : 1
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                divisor /= 10
+            }
         } else {
             bytes.append(contentsOf: value.description.utf8)
+        }
+    }
+
+    private mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(value.magnitude)
+    }
+
+    /// The decimal digits of `value`, without a String in between.
+    private mutating func appendDigits(_ value: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64.max's 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            var rest = value
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest != 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
         }
     }
 

@@ -13,6 +13,19 @@ extension HTTPField.Name {
     static let amznErrorType = Self("x-amzn-ErrorType")!
 }
 
+extension HTTPFields {
+    /// What `self[name]` gives (a repeated field's values joined by ", "), without the lazy filter and join that
+    /// subscript runs for every lookup: a field sent once, as on every request, is returned as it is.
+    func value(of name: HTTPField.Name) -> String? {
+        var found: String?
+        for field in self where field.name == name {
+            if found != nil { return self[name] }
+            found = field.value
+        }
+        return found
+    }
+}
+
 /// Gives every response an `x-amzn-RequestId`, turns every error into an AWS JSON error body
 /// (anything unexpected becomes a logged 500 `InternalFailure`), and logs one line per request.
 struct AWSProtocolMiddleware: RouterMiddleware {

@@ -47,7 +47,7 @@ struct CallerMiddleware: RouterMiddleware {
         if let verification {
             caller = try await verifiedCaller(&request, verification.verifier, verification.credentials)
         } else {
-            caller = try unverifiedCaller(authorization: request.headers[.authorization])
+            caller = try unverifiedCaller(authorization: request.headers.value(of: .authorization))
         }
         context.caller = caller
         context.record.account = caller.account

@@ -15,7 +15,7 @@ struct OperationResponder<Handler: SageMakerHandler>: Sendable {
 
     func respond(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
         var request = request
-        let target = request.headers[.amzTarget] ?? ""
+        let target = request.headers.value(of: .amzTarget) ?? ""
         context.record.operation = target.isEmpty ? "-" : target
         let operation = try Self.operation(target: target)
         let body = try await request.collectBody(limit: maxBodyBytes)
@@ -67,7 +67,7 @@ extension Request {
     /// The body, read whole up to `limit` bytes (and kept, so a second call costs nothing); a larger one is
     /// `RequestEntityTooLargeException` (HTTP 413), refused from its Content-Length before it is read.
     mutating func collectBody(limit: Int) async throws -> ByteBuffer {
-        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+        if let length = headers.value(of: .contentLength).flatMap(Int.init), length > limit {
             throw AWSError.requestEntityTooLarge(limit: limit)
         }
         do {

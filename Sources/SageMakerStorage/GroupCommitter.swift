@@ -90,8 +90,12 @@ final class GroupCommitter: Sendable {
         case .none: break
         case .signal: wakeup.signal()
         case .start:
-            let thread = Thread { [self] in run() }
-            thread.name = "sagemaker-commit"
+            let thread = Thread { [self] in
+                // Named for profiles and `top -H` (Foundation's `Thread.name` does not always reach Linux, and
+                // Linux refuses a name longer than 15 bytes).
+                try? Data("sm-commit".utf8).write(to: URL(fileURLWithPath: "/proc/thread-self/comm"))
+                run()
+            }
             thread.start()
         }
     }

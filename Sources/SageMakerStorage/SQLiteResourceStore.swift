@@ -479,36 +479,74 @@ public final class SQLiteResourceStore: ResourceStore {
     /// A page's query: the rows of a kind in a scope (and parent), in an order, after a position.
     static func pageStatement(_ query: ResourcePageQuery) -> (sql: String, arguments: StatementArguments) {
         let column = sortColumn(query.order)
-        var sql = "SELECT \(columns), \(column ?? "''") FROM resources WHERE kind = ? AND account = ? AND region = ?"
         var arguments: StatementArguments = [query.kind.rawValue, query.scope.account, query.scope.region]
-        if let column {
-            // The sort indexes hold only rows with a key; SQLite uses such an index when the query says as much.
-            sql += " AND \(column) <> ''"
-        }
+        let parent: PageShape.Parent
         switch query.parent {
         case .any:
-            break
-        case .exactly(let parent):
-            sql += " AND parent = ?"
-            _ = arguments.append(contentsOf: [parent])
+            parent = .any
+        case .exactly(let id):
+            parent = .exactly
+            _ = arguments.append(contentsOf: [id])
         case .prefix(let prefix):
-            sql += " AND parent >= ? AND parent < ?"
+            parent = .prefix
             _ = arguments.append(contentsOf: [prefix, upperBound(ofPrefix: prefix)])
         }
-        let (comparison, direction) = query.descending ? ("<", " DESC") : (">", "")
         if let after = query.after {
-            if let column {
-                sql += " AND (\(column), seq) \(comparison) (?, ?)"
-                _ = arguments.append(contentsOf: [after.key, after.sequence])
-            } else {
-                sql += " AND seq \(comparison) ?"
-                _ = arguments.append(contentsOf: [after.sequence])
+            _ = arguments.append(contentsOf: column == nil ? [after.sequence] : [after.key, after.sequence])
+        }
+        _ = arguments.append(contentsOf: [query.limit])
+        let shape = PageShape(order: query.order, parent: parent, after: query.after != nil, descending: query.descending)
+        return (pageSQL[shape.index], arguments)
+    }
+
+    /// What a page's SQL text depends on (its arguments aside); each shape's text is written once.
+    struct PageShape {
+        enum Parent: Int, CaseIterable { case any, exactly, prefix }
+        static let orders: [ResourceOrder] = [.insertion, .created, .modified, .name]
+
+        var order: ResourceOrder
+        var parent: Parent
+        var after: Bool
+        var descending: Bool
+
+        var index: Int {
+            let orderIndex = Self.orders.firstIndex(of: order) ?? 0
+            return ((orderIndex * Parent.allCases.count + parent.rawValue) * 2 + (after ? 1 : 0)) * 2 + (descending ? 1 : 0)
+        }
+
+        static var all: [PageShape] {
+            orders.flatMap { order in
+                Parent.allCases.flatMap { parent in
+                    [false, true].flatMap { after in
+                        [false, true].map { PageShape(order: order, parent: parent, after: after, descending: $0) }
+                    }
+                }
             }
         }
-        sql += " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction) LIMIT ?"
-        _ = arguments.append(contentsOf: [query.limit])
-        return (sql, arguments)
+
+        var sql: String {
+            let column = sortColumn(order)
+            var sql = "SELECT \(columns), \(column ?? "''") FROM resources WHERE kind = ? AND account = ? AND region = ?"
+            if let column {
+                // The sort indexes hold only rows with a key; SQLite uses such an index when the query says as much.
+                sql += " AND \(column) <> ''"
+            }
+            switch parent {
+            case .any: break
+            case .exactly: sql += " AND parent = ?"
+            case .prefix: sql += " AND parent >= ? AND parent < ?"
+            }
+            let (comparison, direction) = descending ? ("<", " DESC") : (">", "")
+            if after {
+                sql += column.map { " AND (\($0), seq) \(comparison) (?, ?)" } ?? " AND seq \(comparison) ?"
+            }
+            sql += " ORDER BY " + (column.map { "\($0)\(direction), " } ?? "") + "seq\(direction) LIMIT ?"
+            return sql
+        }
     }
+
+    /// Every page shape's SQL text, at its shape's index.
+    static let pageSQL: [String] = PageShape.all.map(\.sql)
 
     static func insertReferences(_ db: Database, _ targets: [String], sequence: Int64, scope: ResourceScope) throws {
         for target in Set(targets) {

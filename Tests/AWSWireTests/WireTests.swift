@@ -46,6 +46,38 @@ private struct Sample: WireDecodable, WireEncodable, Equatable {
         }
     }
 
+    /// Numbers are written digit by digit; what they say must not change: integers as `String(value)` says them,
+    /// doubles (timestamps above all) as `description` does.
+    @Test func numbersAreWrittenAsSwiftDescribesThem() {
+        func written(_ write: (inout JSONWriter) -> Void) -> String {
+            var writer = JSONWriter()
+            write(&writer)
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let integers: [Int64] = [0, 1, -1, 9, 10, 99, 100, Int64.max, Int64.min, 1_764_201_234, -42]
+            + (0..<1000).map { _ in Int64.random(in: .min ... .max, using: &generator) }
+        for value in integers {
+            #expect(written { $0.number(value) } == String(value))
+        }
+        #expect(written { $0.number(UInt64.max) } == String(UInt64.max))
+        #expect(written { $0.number(Int32.min) } == String(Int32.min))
+        var doubles: [Double] = [0, -0.0, 0.5, -0.5, 0.001, 0.01, 0.1, 0.05, 0.007, 1.25, 1e15, 1e16, 123.456, 3.14159,
+                                 .infinity, -.infinity, 1e-7, 4e12 + 0.5, 1e13 + 0.125, 4503599627370.495]
+        for _ in 0..<20_000 {
+            // Timestamps as WireCodec writes them: a millisecond instant in the years 1970-2100, and any thousandth.
+            let milliseconds = Double(Int64.random(in: 0...4_102_444_800_000, using: &generator))
+            doubles.append(WireCodec.epochMilliseconds(Date(timeIntervalSince1970: milliseconds / 1000)))
+            doubles.append(Double(Int64.random(in: -9_999_999 ... 9_999_999, using: &generator)) / 1000)
+            doubles.append(Double.random(in: -1e6...1e6, using: &generator))
+        }
+        for value in doubles {
+            let expected = value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : value.description
+            #expect(written { $0.number(value) } == expected, "\(value)")
+        }
+        #expect(written { $0.number(Double.nan) } == "nan")
+    }
+
     @Test func malformedBodiesAreSerializationErrorsNotCrashes() {
         let bodies = ["{", "[1]", "{\"Name\":5}", "{\"Count\":\"x\"}", "{\"Name\":\"\\x\"}", "{\"a\":1,}",
                       String(repeating: "[", count: 100_000), "\u{FF}"]

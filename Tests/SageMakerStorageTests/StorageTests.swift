@@ -110,6 +110,17 @@ import Testing
         }
     }
 
+    /// Page SQL is written once per shape and looked up by the shape's index: every shape must find its own text.
+    @Test func everyPageShapeHasItsOwnSQLText() {
+        let shapes = SQLiteResourceStore.PageShape.all
+        #expect(Set(shapes.map(\.index)) == Set(0..<shapes.count))
+        #expect(SQLiteResourceStore.pageSQL.count == shapes.count)
+        for shape in shapes {
+            #expect(SQLiteResourceStore.pageSQL[shape.index] == shape.sql)
+        }
+        #expect(Set(SQLiteResourceStore.pageSQL).count == shapes.count)
+    }
+
     @Test func aFailingWriteInAGroupCommitLeavesTheOthersCommitted() async throws {
         struct Refused: Error {}
         try await withFileStore { store, path in
