@@ -3,9 +3,11 @@ replica in turn, and kill -9 of one of them under load. Needs the server `script
 (SAGEMAKER_EMULATOR_TEST_DATABASE_URL); `scripts/test` starts one."""
 import random
 import signal
+import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -243,3 +245,105 @@ def test_connections_the_database_closes_are_replaced_without_a_failed_request(m
             sm.update_domain(DomainId=domain, DefaultUserSettings={"ExecutionRole": role})
             assert sm.describe_domain(DomainId=domain)["DefaultUserSettings"]["ExecutionRole"] == role
         assert len(sm.list_domains()["Domains"]) == 1
+
+
+class SilentNetwork:
+    """A TCP proxy to the test database that can stop carrying bytes without closing anything, as a network that drops
+    packets silently: what is sent is swallowed, nothing comes back, no connection is reset or closed."""
+
+    def __init__(self, host, port):
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.dropping = threading.Event()
+        self.links = []
+        self.sockets = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.sockets.append(client)
+            link = {"dead": self.dropping.is_set()}
+            self.links.append(link)
+            upstream = None if link["dead"] else socket.create_connection(self.target)
+            if upstream is not None:
+                self.sockets.append(upstream)
+            threading.Thread(target=self._pump, args=(client, upstream, link), daemon=True).start()
+            if upstream is not None:
+                threading.Thread(target=self._pump, args=(upstream, client, link), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink, link):
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                return
+            if not data:  # a real close (the emulator giving a connection up) is passed on
+                if sink is not None:
+                    sink.close()
+                return
+            if link["dead"] or sink is None:
+                continue
+            try:
+                sink.sendall(data)
+            except OSError:
+                return
+
+    def drop(self):
+        """Every open connection goes silent for good, and every new one until `heal`."""
+        self.dropping.set()
+        for link in self.links:
+            link["dead"] = True
+
+    def heal(self):
+        """New connections carry bytes again; those that went silent stay silent (their state was lost)."""
+        self.dropping.clear()
+
+    def close(self):
+        self.listener.close()
+        for each in self.sockets:
+            each.close()
+
+
+def test_a_connection_lost_silently_fails_its_request_in_time_and_is_replaced(make_emulator):
+    """A network that drops packets silently (no reset, no close): the request whose connection gets no answer fails
+    after --database-timeout (a 500), not when the kernel gives up on the socket minutes later; the connection is
+    closed, the pool opens another once the network carries bytes again, and requests are answered again."""
+    database = urllib.parse.urlsplit(postgres_database(f"silent-{uuid.uuid4()}"))
+    network = SilentNetwork(database.hostname, database.port)
+    try:
+        credentials = database.netloc.rsplit("@", 1)[0] + "@" if "@" in database.netloc else ""
+        url = database._replace(netloc=f"{credentials}127.0.0.1:{network.port}").geturl()
+        server = make_emulator("--database-url", url, "--database-connections", "4", "--database-timeout", "2",
+                               "--domain-create-delay", "0", "--domain-update-delay", "0")
+        sm = server.client(account=ACCOUNT)
+        domain = create_domain(sm)["DomainId"]
+        assert sm.describe_domain(DomainId=domain)["DomainId"] == domain
+        network.drop()
+        started = time.monotonic()
+        with pytest.raises(ClientError) as failure:
+            sm.describe_domain(DomainId=domain)
+        elapsed = time.monotonic() - started
+        assert failure.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert 1.9 <= elapsed < 10, elapsed
+        network.heal()
+        # Each of the four connections that went silent fails at most one request (the scheduler's polls take some of
+        # them), then is replaced.
+        answered, failed, deadline = 0, 0, time.monotonic() + 60
+        while answered < 20 and time.monotonic() < deadline:
+            try:
+                assert sm.describe_domain(DomainId=domain)["DomainId"] == domain
+                answered += 1
+            except ClientError:
+                failed += 1
+        assert (answered, failed <= 4) == (20, True), (answered, failed)
+        role = "arn:aws:iam::111111111111:role/AfterTheSilence"
+        sm.update_domain(DomainId=domain, DefaultUserSettings={"ExecutionRole": role})
+        assert sm.describe_domain(DomainId=domain)["DefaultUserSettings"]["ExecutionRole"] == role
+    finally:
+        network.close()

@@ -112,7 +112,9 @@ public enum EmulatorOptions {
             + "replicas may share it")
     public static let databaseTimeout = Setting(
         "database-timeout", default: 30.0,
-        help: "seconds `--database-url`'s database has at start-up to answer (and be migrated) before start-up fails")
+        help: "seconds `--database-url`'s database has to answer: at start-up (migrations included) before start-up "
+            + "fails, and afterwards on each connection a request uses before that connection is closed and the "
+            + "request fails")
     public static let databaseConnections = Setting(
         "database-connections", default: 16,
         help: "connections to `--database-url`'s database this process opens at start-up and keeps (1 to 1000)")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The store for several replicas: one PostgreSQL database that every `serve` process shares. No cache: every read
 /// goes to the database, so a write acknowledged by one replica is what the next read on any replica sees.
@@ -20,6 +21,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
     let commitObserver: CommitObserver?
     /// Computes the sort keys and references stored beside each document.
     let indexer: ResourceIndexer
+    /// Seconds a request's use of a connection may take before the connection is given up (`--database-timeout`).
+    let answerTimeout: Double
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations it lacks, and returns
     /// the store. The pool opens `maximumConnections` connections and keeps them. A database that cannot be reached (or
@@ -42,7 +45,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
         let (started, signal) = AsyncStream<Void>.makeStream()
         let store = PostgresResourceStore(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger), maxDocumentBytes: maxDocumentBytes,
-            commitObserver: commitObserver, indexer: indexer, started: signal, logger: logger)
+            commitObserver: commitObserver, indexer: indexer, answerTimeout: timeout, started: signal, logger: logger)
         // The client refuses (with a warning) to lease before its run() began: wait for the task that calls it.
         for await _ in started { break }
         await Task.yield()
@@ -69,10 +72,12 @@ public final class PostgresResourceStore: ResourceStore, Service {
 
     private init(
         client: PostgresClient, maxDocumentBytes: Int, commitObserver: CommitObserver?,
-        indexer: @escaping ResourceIndexer, started: AsyncStream<Void>.Continuation, logger: Logger
+        indexer: @escaping ResourceIndexer, answerTimeout: Double, started: AsyncStream<Void>.Continuation,
+        logger: Logger
     ) {
         self.client = client
         self.indexer = indexer
+        self.answerTimeout = answerTimeout
         self.maxDocumentBytes = maxDocumentBytes
         self.commitObserver = commitObserver
         self.logger = logger
@@ -98,33 +103,65 @@ public final class PostgresResourceStore: ResourceStore, Service {
 
     /// A server setting as the store's connections have it (`fsync`, `synchronous_commit`), for the durability tests.
     public func databaseSetting(_ name: String) async throws -> String? {
-        for try await value in try await client.query("SELECT current_setting(\(name))", logger: logger).decode(String.self) {
-            return value
+        try await withConnection { connection in
+            for try await value in try await connection.query("SELECT current_setting(\(name))", logger: self.logger)
+                .decode(String.self)
+            {
+                return value
+            }
+            return nil
         }
-        return nil
     }
 
     /// The newest migration applied to the database.
     public func schemaVersion() async throws -> Int {
-        for try await version in try await client.query(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: logger
-        ).decode(Int.self) {
-            return version
+        try await withConnection { connection in
+            for try await version in try await connection.query(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", logger: self.logger
+            ).decode(Int.self) {
+                return version
+            }
+            return 0
         }
-        return 0
+    }
+
+    /// `client.withConnection`, bounded by `answerTimeout`: a connection that has not answered by then (lost without
+    /// its socket closing, as when a network drops packets silently) is closed, so that the pool opens a new one,
+    /// and the call fails then instead of when the kernel gives up on the socket (many minutes). The deadline is a
+    /// timer of the connection's event loop, cancelled as soon as the body ends: no task or sleep is left behind
+    /// (performance.md step 25). Bulk work (`contents`, `replaceAll`, `removeAll`) is not bounded.
+    func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let timeout = answerTimeout
+        return try await client.withConnection { connection in
+            let expired = ExpiryFlag()
+            let deadline = connection.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) {
+                expired.set()
+                _ = connection.close() as EventLoopFuture<Void>  // the query waiting on it fails at once
+            }
+            defer { deadline.cancel() }
+            do {
+                return try await body(connection)
+            } catch {
+                guard expired.isSet else { throw error }
+                throw PostgresStoreFailure(
+                    description: "no answer from the database within \(timeout) s; its connection was closed")
+            }
+        }
     }
 
     // MARK: - Reads outside transactions
 
     public func fetch(_ kind: ResourceKind, scope: ResourceScope, id: String) async throws -> StoredResource? {
-        try await client.withConnection { connection in
-            try await PostgresRows.fetch(connection, kind, scope, id, lock: false, logger: logger)
+        try await withConnection { connection in
+            try await PostgresRows.fetch(connection, kind, scope, id, lock: false, logger: self.logger)
         }
     }
 
     public func page(_ query: ResourcePageQuery) async throws -> [ListedResource] {
-        try await client.withConnection { connection in
-            try await PostgresRows.page(connection, query, logger: logger)
+        try await withConnection { connection in
+            try await PostgresRows.page(connection, query, logger: self.logger)
         }
     }
 
@@ -135,8 +172,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
             SELECT \(unescaped: PostgresRows.columns) FROM resources
             WHERE due_at IS NOT NULL AND due_at <= \(date.timeIntervalSince1970) ORDER BY due_at LIMIT \(limit)
             """
-        return try await client.withConnection { connection in
-            try await PostgresRows.resources(connection.query(query, logger: logger))
+        return try await withConnection { connection in
+            try await PostgresRows.resources(connection.query(query, logger: self.logger))
         }
     }
 
@@ -146,51 +183,62 @@ public final class PostgresResourceStore: ResourceStore, Service {
         // The first replica to ask creates it; every other one reads that same value. A statement that lost the
         // race to another replica's insert sees neither row (its snapshot predates that commit): it asks again.
         for _ in 0..<3 {
-            let rows = try await client.query(
-                try """
-                WITH created AS (
-                    INSERT INTO secrets (name, value) VALUES (\(name), \(candidate)) ON CONFLICT (name) DO NOTHING
-                    RETURNING value)
-                SELECT value FROM created UNION ALL SELECT value FROM secrets WHERE name = \(name)
-                """, logger: logger)
-            for try await value in rows.decode(Data.self) { return Array(value) }
+            let found = try await withConnection { connection -> [UInt8]? in
+                let rows = try await connection.query(
+                    try """
+                    WITH created AS (
+                        INSERT INTO secrets (name, value) VALUES (\(name), \(candidate)) ON CONFLICT (name) DO NOTHING
+                        RETURNING value)
+                    SELECT value FROM created UNION ALL SELECT value FROM secrets WHERE name = \(name)
+                    """, logger: self.logger)
+                for try await value in rows.decode(Data.self) { return Array(value) }
+                return nil
+            }
+            if let found { return found }
         }
         throw PostgresStoreFailure(description: "the secret \(name) was neither created nor found")
     }
 
     public func countsByScope() async throws -> [ResourceScope: Int] {
-        let rows = try await client.query(
-            """
-            SELECT account, region, SUM(count)::BIGINT FROM resource_counts GROUP BY account, region
-            HAVING SUM(count) > 0
-            """, logger: logger)
-        var counts: [ResourceScope: Int] = [:]
-        for try await (account, region, count) in rows.decode((String, String, Int).self) {
-            counts[ResourceScope(account: account, region: region)] = count
+        try await withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT account, region, SUM(count)::BIGINT FROM resource_counts GROUP BY account, region
+                HAVING SUM(count) > 0
+                """, logger: self.logger)
+            var counts: [ResourceScope: Int] = [:]
+            for try await (account, region, count) in rows.decode((String, String, Int).self) {
+                counts[ResourceScope(account: account, region: region)] = count
+            }
+            return counts
         }
-        return counts
     }
 
     public func countsByKind() async throws -> [ResourceKind: Int] {
-        let rows = try await client.query(
-            "SELECT kind, SUM(count)::BIGINT FROM resource_counts GROUP BY kind HAVING SUM(count) > 0", logger: logger)
-        var counts: [ResourceKind: Int] = [:]
-        for try await (kind, count) in rows.decode((String, Int).self) {
-            if let kind = ResourceKind(rawValue: kind) { counts[kind] = count }
+        try await withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT kind, SUM(count)::BIGINT FROM resource_counts GROUP BY kind HAVING SUM(count) > 0",
+                logger: self.logger)
+            var counts: [ResourceKind: Int] = [:]
+            for try await (kind, count) in rows.decode((String, Int).self) {
+                if let kind = ResourceKind(rawValue: kind) { counts[kind] = count }
+            }
+            return counts
         }
-        return counts
     }
 
     public func countsByStatus() async throws -> [ResourceStatusCount] {
-        let rows = try await client.query(
-            "SELECT kind, status, COUNT(*) FROM resources GROUP BY kind, status", logger: logger)
-        var counts: [ResourceStatusCount] = []
-        for try await (kind, status, count) in rows.decode((String, String, Int).self) {
-            if let kind = ResourceKind(rawValue: kind) {
-                counts.append(ResourceStatusCount(kind: kind, status: status, count: count))
+        try await withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT kind, status, COUNT(*) FROM resources GROUP BY kind, status", logger: self.logger)
+            var counts: [ResourceStatusCount] = []
+            for try await (kind, status, count) in rows.decode((String, String, Int).self) {
+                if let kind = ResourceKind(rawValue: kind) {
+                    counts.append(ResourceStatusCount(kind: kind, status: status, count: count))
+                }
             }
+            return counts
         }
-        return counts
     }
 
     public func contents() async throws -> StoreContents {
@@ -248,11 +296,10 @@ public final class PostgresResourceStore: ResourceStore, Service {
         while true {
             attempt += 1
             do {
-                return try await client.withConnection { connection in
+                return try await withConnection { connection in
                     try await PostgresTransaction.run(
-                        body, on: connection, maxDocumentBytes: maxDocumentBytes, indexer: indexer,
-                        observer: commitObserver,
-                        logger: logger)
+                        body, on: connection, maxDocumentBytes: self.maxDocumentBytes, indexer: self.indexer,
+                        observer: self.commitObserver, logger: self.logger)
                 }
             } catch let error where PostgresTransaction.isWorthRetrying(error) {
                 // Another replica's write got in between (a unique name, a changed row, a deadlock): run it again on
@@ -340,6 +387,15 @@ public final class PostgresResourceStore: ResourceStore, Service {
             }
         }
     }
+}
+
+/// Set once by a connection's deadline, read by the request that used the connection.
+private final class ExpiryFlag: Sendable {
+    private let expired = Mutex(false)
+
+    var isSet: Bool { expired.withLock { $0 } }
+
+    func set() { expired.withLock { $0 = true } }
 }
 
 /// A failure of the PostgreSQL store that is not a conflict of the contract (a broken invariant, a bad URL).
