@@ -268,7 +268,7 @@ public struct IndexedFields: Sendable, Equatable {
 public typealias ResourceIndexer = @Sendable (ResourceKind, Data) -> IndexedFields
 
 /// The order of a page of resources: insertion, or one of the indexed sort keys (then insertion among equal keys).
-public enum ResourceOrder: Sendable, Hashable {
+public enum ResourceOrder: Sendable, Hashable, CaseIterable {
     case insertion, created, modified, name
 }
 

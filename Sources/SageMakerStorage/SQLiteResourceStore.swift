@@ -496,32 +496,30 @@ public final class SQLiteResourceStore: ResourceStore {
         }
         _ = arguments.append(contentsOf: [query.limit])
         let shape = PageShape(order: query.order, parent: parent, after: query.after != nil, descending: query.descending)
-        return (pageSQL[shape.index], arguments)
+        return (pageSQL[shape] ?? shape.sql, arguments)
     }
 
     /// What a page's SQL text depends on (its arguments aside); each shape's text is written once.
-    struct PageShape {
-        enum Parent: Int, CaseIterable { case any, exactly, prefix }
-        static let orders: [ResourceOrder] = [.insertion, .created, .modified, .name]
+    struct PageShape: Hashable {
+        enum Parent: CaseIterable { case any, exactly, prefix }
 
         var order: ResourceOrder
         var parent: Parent
         var after: Bool
         var descending: Bool
 
-        var index: Int {
-            let orderIndex = Self.orders.firstIndex(of: order) ?? 0
-            return ((orderIndex * Parent.allCases.count + parent.rawValue) * 2 + (after ? 1 : 0)) * 2 + (descending ? 1 : 0)
-        }
-
         static var all: [PageShape] {
-            orders.flatMap { order in
-                Parent.allCases.flatMap { parent in
-                    [false, true].flatMap { after in
-                        [false, true].map { PageShape(order: order, parent: parent, after: after, descending: $0) }
+            var shapes: [PageShape] = []
+            for order in ResourceOrder.allCases {
+                for parent in Parent.allCases {
+                    for after in [false, true] {
+                        for descending in [false, true] {
+                            shapes.append(PageShape(order: order, parent: parent, after: after, descending: descending))
+                        }
                     }
                 }
             }
+            return shapes
         }
 
         var sql: String {
@@ -545,8 +543,8 @@ public final class SQLiteResourceStore: ResourceStore {
         }
     }
 
-    /// Every page shape's SQL text, at its shape's index.
-    static let pageSQL: [String] = PageShape.all.map(\.sql)
+    /// Every page shape's SQL text.
+    static let pageSQL = Dictionary(uniqueKeysWithValues: PageShape.all.map { ($0, $0.sql) })
 
     static func insertReferences(_ db: Database, _ targets: [String], sequence: Int64, scope: ResourceScope) throws {
         for target in Set(targets) {
