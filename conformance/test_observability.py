@@ -1,5 +1,6 @@
 """Prometheus /metrics and the structured log (--log-format json), against the real binary."""
 import json
+import os
 import re
 import urllib.request
 
@@ -70,6 +71,35 @@ def test_json_log_lines_are_json_whatever_the_request_sends(make_emulator):
     assert not any(record.get("level") == "forged" for record in records)
     started = [record for record in records if record["message"] == "sagemaker-emulator listening"]
     assert started and started[0]["store"].startswith("sqlite:" if STORE == "sqlite" else "postgres://")
+
+
+def event_loop_threads(emulator):
+    names = []
+    for task in os.listdir(f"/proc/{emulator.process.pid}/task"):
+        with open(f"/proc/{emulator.process.pid}/task/{task}/comm") as comm:
+            names.append(comm.read().strip())
+    return sum(1 for name in names if name.startswith("NIO-ELT-"))
+
+
+@pytest.mark.parametrize("asked", [None, "3"])
+def test_event_loops_are_the_threads_the_option_asks_for_and_the_start_up_line_names(make_emulator, asked):
+    emulator = make_emulator("--log-level", "info", "--log-format", "json",
+                             *(["--event-loops", asked] if asked else []))
+    emulator.client().list_domains()
+    threads = event_loop_threads(emulator)
+    emulator.stop()
+    records = [json.loads(line) for line in emulator.process.stderr.read().decode().splitlines()]
+    (started,) = [record for record in records if record["message"] == "sagemaker-emulator listening"]
+    expected = int(asked) if asked else max(1, len(os.sched_getaffinity(0)) // 2)
+    assert threads == expected
+    assert started["event_loops"] == str(expected)
+
+
+@pytest.mark.parametrize("value", ["0", "257", "two"])
+def test_an_event_loop_count_out_of_range_is_refused(make_emulator, value):
+    with pytest.raises(RuntimeError) as caught:
+        make_emulator("--event-loops", value)
+    assert f"--event-loops {value} is not a valid value" in str(caught.value)
 
 
 def test_an_unknown_log_format_is_refused(make_emulator):

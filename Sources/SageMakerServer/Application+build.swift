@@ -1,12 +1,14 @@
 import Foundation
 import HummingbirdCore
 import NIOCore
+import NIOPosix
 import Hummingbird
 import Logging
 import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage
 import ServiceLifecycle
+import Synchronization
 
 /// Assembles the emulator: picks the store, opens the service, wires middleware, routes and the scheduler.
 /// `@main` and the tests both call this.
@@ -89,10 +91,27 @@ private func assemble<Base: ResourceStore>(
                     "address": .string(channel.localAddress?.description ?? "?"),
                     "store": .string(configuration.storage.logDescription),
                     "max_connections": .stringConvertible(maxConnections),
+                    "event_loops": .stringConvertible(configuration.eventLoopThreads),
                     "file_descriptor_limit": .stringConvertible(softLimit),
                 ])
         },
+        eventLoopGroupProvider: .shared(EventLoops.group(threads: configuration.eventLoopThreads)),
         logger: logger)
+}
+
+/// The event loop groups of this process, one per thread count, made once and kept for its life (like NIO's
+/// singleton), so that building the application again (tests do, many times) starts no new threads.
+enum EventLoops {
+    private static let groups = Mutex<[Int: MultiThreadedEventLoopGroup]>([:])
+
+    static func group(threads: Int) -> MultiThreadedEventLoopGroup {
+        groups.withLock { groups in
+            if let group = groups[threads] { return group }
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+            groups[threads] = group
+            return group
+        }
+    }
 }
 
 extension EmulatorConfiguration.Storage {

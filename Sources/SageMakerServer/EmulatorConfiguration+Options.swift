@@ -45,6 +45,7 @@ extension EmulatorConfiguration {
         guard (1...1000).contains(databaseConnections) else {
             throw OptionError(description: "--database-connections must be between 1 and 1000")
         }
+        eventLoops = try values.value(Options.eventLoops)
         stateFile = try values.value(Options.state)
         adminKey = try values.value(Options.adminKey)
         if let adminKey, adminKey.utf8.count < 16 {

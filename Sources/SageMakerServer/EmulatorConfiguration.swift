@@ -1,3 +1,4 @@
+import NIOCore
 import SageMakerOperations
 
 /// Everything `buildApplication` needs; the executable fills it from the options (`EmulatorOptions`).
@@ -44,6 +45,12 @@ public struct EmulatorConfiguration: Sendable {
     public var databaseTimeout: Double = EmulatorOptions.databaseTimeout.defaultValue
     /// Connections the PostgreSQL store opens and keeps.
     public var databaseConnections: Int = EmulatorOptions.databaseConnections.defaultValue
+    /// NIO event loop threads; `nil` is half the cores, at least one.
+    public var eventLoops: Int? = EmulatorOptions.eventLoops.defaultValue
+
+    /// The event loop threads `eventLoops` asks for: half the cores by default (the requests themselves run on
+    /// Swift's cooperative pool, one thread per core; on 2 cores one loop wakes less often and serves more).
+    public var eventLoopThreads: Int { eventLoops ?? max(1, System.coreCount / 2) }
     /// Requests the request journal keeps.
     public var journalSize: Int = EmulatorOptions.journalSize.defaultValue
 

@@ -175,6 +175,15 @@ public enum EmulatorOptions {
         "max-connections", default: 4096,
         help: "connections served at once; lowered to the file descriptor limit (raised to its hard limit at "
             + "start-up) less 64")
+    public static let eventLoops = Setting<Int?>(
+        "event-loops", default: nil, shown: "half the cores",
+        help: "threads that read and write the connections (1 to 256); the requests themselves are served on "
+            + "Swift's pool of one thread per core"
+    ) { text -> Int?? in
+        // A count outside 1...256 is no value at all (refused), not a value of nil (the default).
+        guard let count = Int(text), (1...256).contains(count) else { return .none }
+        return .some(count)
+    }
     public static let maxDocumentBytes = Setting(
         "max-document-bytes", default: SQLiteResourceStore.defaultMaxDocumentBytes,
         help: "largest stored resource (its Describe form with tags); a larger one is a `ValidationException`")
@@ -204,7 +213,7 @@ public enum EmulatorOptions {
         maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,
         maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
         maxBodyBytes.option, logLevel.option, logFormat.option, auth.option, credentialsFile.option, allowUnauthenticated.option,
-        idleTimeout.option, requestTimeout.option, maxConnections.option, maxDocumentBytes.option, state.option,
+        idleTimeout.option, requestTimeout.option, maxConnections.option, eventLoops.option, maxDocumentBytes.option, state.option,
         adminKey.option, journalSize.option, domains.option,
         userProfilesPerDomain.option, account.option, region.option, prefix.option,
     ]

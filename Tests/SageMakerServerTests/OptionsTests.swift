@@ -1,3 +1,4 @@
+import NIOCore
 import Foundation
 import SageMakerOperations
 import Testing
@@ -10,7 +11,7 @@ import Testing
     static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("README.md")
 
-    /// `UPDATE_README=1 swift test --filter OptionsTests` writes the tables from the declarations.
+    /// `UPDATE_README=1 swift test --no-parallel --filter OptionsTests` writes the tables from the declarations.
     @Test(arguments: EmulatorOption.Command.allCases) func theReadmeTableIsTheDeclaredOptions(command: EmulatorOption.Command) throws {
         var text = try String(contentsOf: Self.readme, encoding: .utf8)
         let start = "<!-- options: \(command.rawValue) -->\n"
@@ -75,6 +76,17 @@ import Testing
         }
         #expect(try EmulatorConfiguration(
             OptionValues(.serve, arguments: ["--database-connections", "3"], environment: [:])).databaseConnections == 3)
+        for count in ["0", "257", "-1", "x"] {
+            let loops = #expect(throws: OptionError.self) {
+                try EmulatorConfiguration(OptionValues(.serve, arguments: ["--event-loops", count], environment: [:]))
+            }
+            #expect(loops?.description == "--event-loops \(count) is not a valid value")
+        }
+        let loops = try EmulatorConfiguration(
+            OptionValues(.serve, arguments: [], environment: ["SAGEMAKER_EMULATOR_EVENT_LOOPS": "5"]))
+        #expect(loops.eventLoops == 5 && loops.eventLoopThreads == 5)
+        let byDefault = try EmulatorConfiguration(OptionValues(.serve, arguments: [], environment: [:]))
+        #expect(byDefault.eventLoops == nil && byDefault.eventLoopThreads == max(1, System.coreCount / 2))
     }
 
     @Test func theConfigurationFollowsTheOptions() throws {
