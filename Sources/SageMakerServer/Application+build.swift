@@ -26,7 +26,9 @@ public func buildApplication(
     let base = try await openStore(
         configuration.storage, maxDocumentBytes: configuration.maxDocumentBytes,
         databaseTimeout: configuration.databaseTimeout, databaseConnections: configuration.databaseConnections,
-        commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) }, logger: logger)
+        commitObserver: { writes, duration in metrics.commit(writes: writes, duration: duration) },
+        // The database connections' I/O runs on the server's own event loops: no threads of their own to wake.
+        eventLoopGroup: EventLoops.group(threads: configuration.eventLoopThreads), logger: logger)
     do {
         if let stateFile = configuration.stateFile { try await loadState(stateFile, into: base) }
         return try await assemble(configuration, store: base, clock: clock, metrics: metrics, logger: logger)
@@ -145,7 +147,7 @@ func openStore(
     _ storage: EmulatorConfiguration.Storage, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes,
     databaseTimeout: Double = EmulatorOptions.databaseTimeout.defaultValue,
     databaseConnections: Int = EmulatorOptions.databaseConnections.defaultValue, commitObserver: CommitObserver? = nil,
-    logger: Logger
+    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
 ) async throws -> any ResourceStore {
     switch storage {
     case .memory:
@@ -160,7 +162,7 @@ func openStore(
             return try await PostgresResourceStore.open(
                 url: url, maxDocumentBytes: maxDocumentBytes, maximumConnections: databaseConnections,
                 timeout: databaseTimeout, commitObserver: commitObserver,
-                indexer: ResourceIndexing.indexer, logger: logger)
+                indexer: ResourceIndexing.indexer, eventLoopGroup: eventLoopGroup, logger: logger)
         } catch let error as PostgresStoreFailure {
             throw UnsafeConfiguration(description: "--database-url \(storage.logDescription): \(error.description)")
         } catch {

@@ -8,8 +8,9 @@ import Synchronization
 /// goes to the database, so a write acknowledged by one replica is what the next read on any replica sees.
 ///
 /// Transactions run on one pooled connection at READ COMMITTED. A resource a transaction fetches is read `FOR UPDATE`,
-/// so two transactions that touch the same resource (an UpdateDomain and another, a CreateUserProfile and the
-/// DeleteDomain of its domain) apply one after the other, on any replica. Quotas lock the scope's count row; names are
+/// so two transactions that touch the same resource (a CreateUserProfile and the DeleteDomain of its domain) apply
+/// one after the other, on any replica. A change of one resource (`mutate`) is optimistic: a conditional UPDATE at
+/// the revision read, run again on the new state when another write got in between. Quotas lock the scope's count row; names are
 /// held by unique indexes. See `PostgresTransaction` for how a synchronous body reads from an asynchronous database.
 public final class PostgresResourceStore: ResourceStore, Service {
     let client: PostgresClient
@@ -23,6 +24,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
     let indexer: ResourceIndexer
     /// Seconds a request's use of a connection may take before the connection is given up (`--database-timeout`).
     let answerTimeout: Double
+    /// Optimistic writes of one row take turns.
+    private let turns = KeyedTurns<ResourceCache.Key>()
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), runs the migrations it lacks, and returns
     /// the store. The pool opens `maximumConnections` connections and keeps them. A database that cannot be reached (or
@@ -31,7 +34,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
     public static func open(
         url: String, maxDocumentBytes: Int = SQLiteResourceStore.defaultMaxDocumentBytes, maximumConnections: Int = 16,
         timeout: Double = 30, commitObserver: CommitObserver? = nil,
-        indexer: @escaping ResourceIndexer = { _, _ in .none }, logger: Logger
+        indexer: @escaping ResourceIndexer = { _, _ in .none },
+        eventLoopGroup: any EventLoopGroup = PostgresClient.defaultEventLoopGroup, logger: Logger
     ) async throws -> PostgresResourceStore {
         let location = try PostgresLocation(url: url)
         var configuration = location.clientConfiguration
@@ -44,7 +48,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
         configuration.options.keepAliveBehavior = nil
         let (started, signal) = AsyncStream<Void>.makeStream()
         let store = PostgresResourceStore(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger), maxDocumentBytes: maxDocumentBytes,
+            client: PostgresClient(configuration: configuration, eventLoopGroup: eventLoopGroup, backgroundLogger: logger),
+            maxDocumentBytes: maxDocumentBytes,
             commitObserver: commitObserver, indexer: indexer, answerTimeout: timeout, started: signal, logger: logger)
         // The client refuses (with a warning) to lease before its run() began: wait for the task that calls it.
         for await _ in started { break }
@@ -272,6 +277,68 @@ public final class PostgresResourceStore: ResourceStore, Service {
     }
 
     public func mutate<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+    ) async throws -> T {
+        // Optimistic first, as on SQLite: read the row, run the body, and write only if the row is still at the
+        // revision the body saw. Two statements and no transaction, instead of BEGIN, a locked read, the write and
+        // COMMIT; the conditional UPDATE applies whole or not at all, as the locked read did. A row changed in
+        // between (another request, another replica, the scheduler) means the body runs again on the new state;
+        // under steady contention, and for a removal or a change of references (several statements), the body
+        // runs in a transaction on the row locked.
+        // Writes of one row through this replica take turns (as on SQLite), so that they queue instead of racing
+        // each other; only another replica, a transaction or the scheduler can change the row under a body.
+        try await turns.withTurn(ResourceCache.Key(kind: kind, scope: scope, id: id)) {
+            for _ in 0..<Self.optimisticAttempts {
+                switch try await optimisticMutate(kind, scope: scope, id: id, body) {
+                case .done(let result): return result
+                case .changed: continue
+                case .needsTransaction: break
+                }
+                break
+            }
+            return try await lockedMutate(kind, scope: scope, id: id, body)
+        }
+    }
+
+    /// Tries of `optimisticMutate` before the body runs on the locked row.
+    static let optimisticAttempts = 4
+
+    private enum OptimisticOutcome<T: Sendable>: Sendable {
+        case done(T)
+        /// The row changed between the read and the write.
+        case changed
+        /// The write is more than one statement.
+        case needsTransaction
+    }
+
+    private func optimisticMutate<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+    ) async throws -> OptimisticOutcome<T> {
+        let (indexer, maxDocumentBytes, logger) = (self.indexer, self.maxDocumentBytes, self.logger)
+        return try await withConnection { connection in
+            let before = try await PostgresRows.fetch(connection, kind, scope, id, lock: false, logger: logger)
+            var after = before
+            let result = try body(&after)
+            guard let before else { return .done(result) }  // mutate never inserts
+            guard var after else { return .needsTransaction }  // a removal also changes the counts
+            if !after.hasChanges { return .done(result) }
+            let indexed = IndexedWrite(indexer, before, after)
+            if indexed.referencesChange { return .needsTransaction }
+            try StoreConflict.checkSize(after, limit: maxDocumentBytes)
+            after.revision = before.revision
+            after = after.written()
+            let started = ContinuousClock.now
+            let update = PostgresRows.Update(before: before, after: after, fields: indexed.fields)
+            guard try await PostgresRows.Update.run(update, on: connection, logger: logger) else { return .changed }
+            self.commitObserver?(1, ContinuousClock.now - started)
+            return .done(result)
+        }
+    }
+
+    /// The body on the row locked, in a transaction.
+    private func lockedMutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping @Sendable (inout StoredResource?) throws -> T
     ) async throws -> T {

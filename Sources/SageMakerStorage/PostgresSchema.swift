@@ -291,12 +291,92 @@ enum PostgresRows {
         _ connection: PostgresConnection, _ kind: ResourceKind, _ scope: ResourceScope, _ id: String, lock: Bool,
         logger: Logger
     ) async throws -> StoredResource? {
-        let query: PostgresQuery = """
-            SELECT \(unescaped: columns) FROM resources
-            WHERE kind = \(kind.rawValue) AND account = \(scope.account) AND region = \(scope.region) AND id = \(id)
-            \(unescaped: lock ? "FOR UPDATE" : "")
+        let key = ResourceKey(kind: kind, scope: scope, id: id)
+        let rows =
+            lock
+            ? try await connection.execute(FetchLocked(key: key), logger: logger)
+            : try await connection.execute(Fetch(key: key), logger: logger)
+        for try await resource in rows { return resource }
+        return nil
+    }
+
+    /// The key of one resource, bound as `$1`-`$4` of the statements that look it up.
+    struct ResourceKey: Sendable {
+        var kind: ResourceKind
+        var scope: ResourceScope
+        var id: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(kind.rawValue)
+            bindings.append(scope.account)
+            bindings.append(scope.region)
+            bindings.append(id)
+            return bindings
+        }
+    }
+
+    // The statements of every DescribeX and UpdateX, prepared on each connection at its first use (PostgreSQL parses
+    // and plans them once, not at every call; performance.md step 37).
+
+    /// A resource by its key.
+    struct Fetch: PostgresPreparedStatement {
+        static let name = "sagemaker_fetch"
+        static let sql = "SELECT \(columns) FROM resources WHERE kind = $1 AND account = $2 AND region = $3 AND id = $4"
+        let key: ResourceKey
+        func makeBindings() -> PostgresBindings { key.makeBindings() }
+        func decodeRow(_ row: PostgresRow) throws -> StoredResource? { try resource(row) }
+    }
+
+    /// A resource by its key, locked until the transaction ends.
+    struct FetchLocked: PostgresPreparedStatement {
+        static let name = "sagemaker_fetch_locked"
+        static let sql = Fetch.sql + " FOR UPDATE"
+        let key: ResourceKey
+        func makeBindings() -> PostgresBindings { key.makeBindings() }
+        func decodeRow(_ row: PostgresRow) throws -> StoredResource? { try resource(row) }
+    }
+
+    /// Writes `after` (and its indexed fields) over the row of `before`, if the row is still at `before`'s revision;
+    /// answers a row when it did.
+    struct Update: PostgresPreparedStatement {
+        static let name = "sagemaker_update"
+        static let sql = """
+            UPDATE resources SET name_key = $1, status = $2, transition = $3, due_at = $4, document = $5, tags = $6,
+                revision = $7, created_key = $8, modified_key = $9, sort_name = $10
+            WHERE seq = $11 AND revision = $12
+            RETURNING seq
             """
-        return try await resources(connection.query(query, logger: logger)).first
+        let before: StoredResource
+        let after: StoredResource
+        let fields: IndexedFields
+
+        func makeBindings() throws -> PostgresBindings {
+            let (transition, dueAt) = SQLiteResourceStore.transitionColumns(after.transition)
+            var bindings = PostgresBindings(capacity: 12)
+            bindings.append(after.nameKey)
+            bindings.append(after.status)
+            bindings.append(transition)
+            bindings.append(dueAt)
+            try bindings.append(after.document)
+            try bindings.append(after.tags)
+            bindings.append(after.revision)
+            bindings.append(fields.created)
+            bindings.append(fields.modified)
+            bindings.append(fields.name)
+            bindings.append(before.sequence)
+            bindings.append(before.revision)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+
+        /// Whether the row was still at `before`'s revision, and now holds `after`.
+        static func run(_ statement: Update, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+            var written = false
+            for try await _ in try await connection.execute(statement, logger: logger) { written = true }
+            return written
+        }
     }
 
     /// One page in the query's order (see `SQLiteResourceStore.pageRows`, the same statement in SQLite's dialect).

@@ -385,18 +385,10 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
             case .insert(let resource):
                 try await PostgresRows.insert(connection, resource, indexer(resource.kind, resource.document), logger: logger)
             case .update(let before, let after):
-                let (transition, dueAt) = SQLiteResourceStore.transitionColumns(after.transition)
                 let indexed = IndexedWrite(indexer, before, after)
                 let fields = indexed.fields
-                let query: PostgresQuery = try """
-                    UPDATE resources SET name_key = \(after.nameKey), status = \(after.status),
-                        transition = \(transition), due_at = \(dueAt), document = \(after.document),
-                        tags = \(after.tags), revision = \(after.revision), created_key = \(fields.created),
-                        modified_key = \(fields.modified), sort_name = \(fields.name)
-                    WHERE seq = \(before.sequence) AND revision = \(before.revision)
-                    RETURNING seq
-                    """
-                try await Self.expectOneRow(connection.query(query, logger: logger))
+                let update = PostgresRows.Update(before: before, after: after, fields: fields)
+                guard try await PostgresRows.Update.run(update, on: connection, logger: logger) else { throw StaleRow() }
                 if indexed.referencesChange {
                     try await connection.query(
                         "DELETE FROM resource_references WHERE seq = \(before.sequence)", logger: logger)
