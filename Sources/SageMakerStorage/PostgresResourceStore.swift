@@ -289,7 +289,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
         // Writes of one row through this replica take turns (as on SQLite), so that they queue instead of racing
         // each other; only another replica, a transaction or the scheduler can change the row under a body.
         try await turns.withTurn(ResourceCache.Key(kind: kind, scope: scope, id: id)) {
-            for _ in 0..<Self.optimisticAttempts {
+            for _ in 0..<optimisticAttempts.load(ordering: .relaxed) {
                 switch try await optimisticMutate(kind, scope: scope, id: id, body) {
                 case .done(let result): return result
                 case .changed: continue
@@ -301,8 +301,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
         }
     }
 
-    /// Tries of `optimisticMutate` before the body runs on the locked row.
-    static let optimisticAttempts = 4
+    /// Tries of `optimisticMutate` before the body runs on the locked row (tests set 0 to take that path at once).
+    let optimisticAttempts = Atomic<Int>(4)
 
     private enum OptimisticOutcome<T: Sendable>: Sendable {
         case done(T)
