@@ -10,8 +10,9 @@ import Synchronization
 /// Transactions run on one pooled connection at READ COMMITTED. A resource a transaction fetches is read `FOR UPDATE`,
 /// so two transactions that touch the same resource (a CreateUserProfile and the DeleteDomain of its domain) apply
 /// one after the other, on any replica. A change of one resource (`mutate`) is optimistic: a conditional UPDATE at
-/// the revision read, run again on the new state when another write got in between. Quotas lock the scope's count row; names are
-/// held by unique indexes. See `PostgresTransaction` for how a synchronous body reads from an asynchronous database.
+/// the revision read, run again on the new state when another write got in between. Quotas lock the scope's count
+/// row; names are held by unique indexes. See `PostgresTransaction` for how a synchronous body reads from an
+/// asynchronous database.
 public final class PostgresResourceStore: ResourceStore, Service {
     let client: PostgresClient
     private let runner: Task<Void, Never>
@@ -48,9 +49,10 @@ public final class PostgresResourceStore: ResourceStore, Service {
         configuration.options.keepAliveBehavior = nil
         let (started, signal) = AsyncStream<Void>.makeStream()
         let store = PostgresResourceStore(
-            client: PostgresClient(configuration: configuration, eventLoopGroup: eventLoopGroup, backgroundLogger: logger),
-            maxDocumentBytes: maxDocumentBytes,
-            commitObserver: commitObserver, indexer: indexer, answerTimeout: timeout, started: signal, logger: logger)
+            client: PostgresClient(
+                configuration: configuration, eventLoopGroup: eventLoopGroup, backgroundLogger: logger),
+            maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver, indexer: indexer, answerTimeout: timeout,
+            started: signal, logger: logger)
         // The client refuses (with a warning) to lease before its run() began: wait for the task that calls it.
         for await _ in started { break }
         await Task.yield()
