@@ -193,6 +193,40 @@ def sm(emulator):
     return emulator.client()
 
 
+class SlowTransitions:
+    """Long delays on the shared emulator, so that a status read right after a change is the transition's own however
+    slow the machine is; `complete()` ends the pending transitions, as `/_emulator/transitions/complete` does."""
+
+    ALL = ("domainCreate", "domainUpdate", "domainDelete", "userProfile", "space", "appCreate", "appDelete", "image")
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        status, self.before = emulator.control("GET", "delays")
+        assert status == 200, self.before
+
+    def __call__(self, **delays):
+        """Sets the named delays (seconds); with none, every delay to an hour."""
+        status, answer = self.emulator.control("PUT", "delays", delays or {name: 3600 for name in self.ALL})
+        assert status == 200, answer
+
+    def complete(self):
+        status, answer = self.emulator.control("POST", "transitions/complete")
+        assert status == 200, answer
+
+    def restore(self):
+        self.complete()
+        self.emulator.control("PUT", "delays", self.before)
+
+
+@pytest.fixture
+def slow_transitions(emulator):
+    """`slow_transitions()` holds every transition of the shared emulator until `slow_transitions.complete()`; the
+    delays in force before are put back after the test."""
+    slow = SlowTransitions(emulator)
+    yield slow
+    slow.restore()
+
+
 @pytest.fixture
 def raw_sm(emulator):
     """A boto3 client that sends whatever it is given (parameter_validation=False)."""
@@ -232,6 +266,19 @@ def create_domain(client, name=None, wait=True, **extra):
     if wait:
         assert wait_for_status(client, response["DomainId"], "InService") == "InService"
     return response
+
+
+def presigned_claims(url, domain_id, region="us-east-1"):
+    """The claims inside a presigned domain URL's token, after checking the URL has AWS's form: the domain's Studio
+    URL, `/auth`, and `token` as its only parameter."""
+    import base64
+    import json
+    import re
+    match = re.fullmatch(rf"https://{domain_id}\.studio\.{region}\.sagemaker\.aws/auth\?token=([A-Za-z0-9_-]+)\.[a-z0-9]{{43}}",
+                         url)
+    assert match, url
+    encoded = match.group(1)
+    return json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
 
 
 def wait_for(read, wanted, timeout=10):
@@ -328,6 +375,7 @@ class Terraform:
         self.variables = dict(variables or {})
         self.timeout = timeout
         TERRAFORM_PLUGIN_CACHE.mkdir(exist_ok=True)
+        self.plugin_cache = TERRAFORM_PLUGIN_CACHE
         cli_config = self.work / ".terraformrc"
         cli_config.write_text(f'plugin_cache_dir = "{TERRAFORM_PLUGIN_CACHE}"\n'
                               'provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n'

@@ -67,11 +67,13 @@ def test_wire_has_no_nulls_and_millisecond_timestamps(emulator, sm):
 
 
 def test_status_goes_pending_then_in_service(make_emulator):
-    emulator = make_emulator("--domain-create-delay", "0.6")
+    # An hour's delay, ended by the control API: the reads of Pending cannot race the machine's speed.
+    emulator = make_emulator("--domain-create-delay", "3600")
     client = emulator.client()
     domain_id = create_domain(client, wait=False)["DomainId"]
     assert client.describe_domain(DomainId=domain_id)["Status"] == "Pending"
     assert [d["Status"] for d in client.list_domains()["Domains"]] == ["Pending"]
+    assert emulator.control("POST", "transitions/complete") == (200, {"completed": 1})
     assert wait_for_status(client, domain_id, "InService") == "InService"
 
 
@@ -99,12 +101,14 @@ def test_duplicate_name_is_resource_in_use(sm):
 
 
 def test_delete_goes_deleting_then_resource_not_found(make_emulator):
-    client = make_emulator("--domain-delete-delay", "0.5").client()
+    emulator = make_emulator("--domain-delete-delay", "3600")
+    client = emulator.client()
     domain_id = create_domain(client)["DomainId"]
     client.delete_domain(DomainId=domain_id, RetentionPolicy={"HomeEfsFileSystem": "Delete"})
     assert client.describe_domain(DomainId=domain_id)["Status"] == "Deleting"
     with pytest.raises(client.exceptions.ResourceInUse):
         client.delete_domain(DomainId=domain_id)
+    assert emulator.control("POST", "transitions/complete")[0] == 200
     assert wait_until_gone(client, domain_id)
     with pytest.raises(client.exceptions.ResourceNotFound):
         client.delete_domain(DomainId=domain_id)
@@ -219,13 +223,13 @@ def test_state_survives_a_restart(make_emulator):
 
 def test_a_transition_due_while_stopped_completes_after_restart(make_emulator):
     import time
-    emulator = make_emulator("--domain-create-delay", "1")
+    emulator = make_emulator("--domain-create-delay", "3")
     account = random_account()
     client = emulator.client(account=account)
     domain_id = create_domain(client, wait=False)["DomainId"]
     assert client.describe_domain(DomainId=domain_id)["Status"] == "Pending"
     emulator.stop()
-    time.sleep(1.2)
+    time.sleep(3.2)
     emulator.start()
     client = emulator.client(account=account)
     assert wait_for_status(client, domain_id, "InService", timeout=2) == "InService"

@@ -9,13 +9,16 @@ def error_of(excinfo):
     return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
 
 
-def test_custom_image_workflow(sm):
+def test_custom_image_workflow(sm, slow_transitions):
+    # Images and versions keep each status until the transitions are completed: no read races the machine's speed.
+    slow_transitions(image=3600)
     created = sm.create_image(ImageName="team-image", RoleArn=ROLE, DisplayName="Team", Description="ours",
                               Tags=[{"Key": "team", "Value": "platform"}])
     arn = created["ImageArn"]
     account = arn.split(":")[4]
     assert arn == f"arn:aws:sagemaker:us-east-1:{account}:image/team-image"
     assert sm.describe_image(ImageName="team-image")["ImageStatus"] == "CREATING"
+    slow_transitions.complete()
     assert wait_for(lambda: sm.describe_image(ImageName="team-image")["ImageStatus"], "CREATED") == "CREATED"
     assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "platform"}]
     with pytest.raises(sm.exceptions.ResourceInUse):
@@ -24,6 +27,7 @@ def test_custom_image_workflow(sm):
     for number in (1, 2, 3):
         version = sm.create_image_version(ImageName="team-image", BaseImage=f"123456789012.dkr.ecr.us-east-1.amazonaws.com/team:{number}",
                                           Aliases=[f"v{number}"] if number < 3 else ["latest", "v3"])
+        slow_transitions.complete()
         assert version["ImageVersionArn"] == f"arn:aws:sagemaker:us-east-1:{account}:image-version/team-image/{number}"
         wait_for(lambda: sm.describe_image_version(ImageName="team-image", Version=number)["ImageVersionStatus"],
                  "CREATED")
@@ -42,6 +46,7 @@ def test_custom_image_workflow(sm):
     assert sm.list_aliases(ImageName="team-image", Version=1)["SageMakerImageVersionAliases"] == ["old"]
     sm.update_image(ImageName="team-image", DisplayName="Team image", DeleteProperties=["Description"])
     assert sm.describe_image(ImageName="team-image")["ImageStatus"] == "UPDATING"
+    slow_transitions.complete()
     wait_for(lambda: sm.describe_image(ImageName="team-image")["ImageStatus"], "CREATED")
     image = sm.describe_image(ImageName="team-image")
     assert image["DisplayName"] == "Team image" and "Description" not in image
@@ -73,9 +78,11 @@ def test_custom_image_workflow(sm):
     # Deleting a version, then the image with the rest of its versions.
     sm.delete_image_version(ImageName="team-image", Version=1)
     assert sm.describe_image_version(ImageName="team-image", Version=1)["ImageVersionStatus"] == "DELETING"
+    slow_transitions.complete()
     wait_for(lambda: [v["Version"] for v in sm.list_image_versions(ImageName="team-image")["ImageVersions"]], [3, 2])
     sm.delete_image(ImageName="team-image")
     assert sm.describe_image(ImageName="team-image")["ImageStatus"] == "DELETING"
+    slow_transitions.complete()
     assert wait_for(lambda: sm.list_images()["Images"], []) == []
     with pytest.raises(sm.exceptions.ResourceNotFound):
         sm.describe_image_version(ImageName="team-image", Version=2)

@@ -27,6 +27,14 @@ def test_the_readme_terraform_example_applies_with_no_drift(make_emulator, tmp_p
     configuration = readme_block("hcl")
     assert '"http://127.0.0.1:9090"' in configuration
     terraform = Terraform(tmp_path / "tf")
+    # The README's offline set-up, run as pasted in a home of its own; the test adds only the shared plugin cache.
+    [offline] = [block for block in readme_blocks("sh") if ".terraformrc" in block]
+    home = tmp_path / "home"
+    home.mkdir()
+    subprocess.run(["sh", "-c", offline], env=dict(os.environ, HOME=str(home)), check=True)
+    cli_config = home / ".terraformrc"
+    cli_config.write_text(cli_config.read_text() + f'plugin_cache_dir = "{terraform.plugin_cache}"\n')
+    terraform.env["TF_CLI_CONFIG_FILE"] = str(cli_config)
     (terraform.work / "main.tf").write_text(configuration.replace('"http://127.0.0.1:9090"', f'"{emulator.url}"'))
     terraform.check("init")
     terraform.check("apply", "-auto-approve")

@@ -1,17 +1,19 @@
 """User profiles, spaces, apps, lifecycle configs, app image configs, tags and presigned URLs through boto3."""
 import re
+import time
 
 import pytest
 
-from conftest import ROLE, create_app, create_domain, create_profile, wait_for, wait_for_error
+from conftest import ROLE, create_app, create_domain, create_profile, presigned_claims, wait_for, wait_for_error
 
 
 def error_of(excinfo):
     return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
 
 
-def test_user_profile_lifecycle(sm):
+def test_user_profile_lifecycle(sm, slow_transitions):
     domain = create_domain(sm, DefaultUserSettings={"ExecutionRole": ROLE, "SecurityGroups": ["sg-domain"]})
+    slow_transitions(userProfile=3600)
     domain_id = domain["DomainId"]
     account = domain["DomainArn"].split(":")[4]
     created = sm.create_user_profile(DomainId=domain_id, UserProfileName="Alice",
@@ -26,6 +28,7 @@ def test_user_profile_lifecycle(sm):
     assert profile["UserSettings"] == {"SecurityGroups": ["sg-alice"]}
     assert "FailureReason" not in profile and "SingleSignOnUserValue" not in profile
     read = lambda: sm.describe_user_profile(DomainId=domain_id, UserProfileName="ALICE")["Status"]
+    slow_transitions.complete()
     assert wait_for(read, "InService") == "InService"
     assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "ml"}]
 
@@ -35,6 +38,7 @@ def test_user_profile_lifecycle(sm):
     assert read() == "Updating"
     with pytest.raises(sm.exceptions.ResourceInUse):
         sm.update_user_profile(DomainId=domain_id, UserProfileName="alice", UserSettings={"ExecutionRole": ROLE})
+    slow_transitions.complete()
     assert wait_for(read, "InService") == "InService"
     settings = sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")["UserSettings"]
     # The refused update changed nothing; the accepted one merged onto what was sent.
@@ -45,6 +49,7 @@ def test_user_profile_lifecycle(sm):
         sm.create_user_profile(DomainId=domain_id, UserProfileName="ALICE")
     sm.delete_user_profile(DomainId=domain_id, UserProfileName="alice")
     assert read() == "Deleting"
+    slow_transitions.complete()
     assert wait_for_error(read, "ResourceNotFound")
     with pytest.raises(sm.exceptions.ResourceNotFound) as excinfo:
         sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
@@ -114,18 +119,20 @@ def test_spaces(sm):
     assert wait_for_error(read, "ResourceNotFound")
 
 
-def test_apps(sm):
+def test_apps(sm, slow_transitions):
     domain_id = create_domain(sm, DefaultUserSettings={"ExecutionRole": ROLE, "KernelGatewayAppSettings": {
         "DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}})["DomainId"]
     account = sm.describe_domain(DomainId=domain_id)["DomainArn"].split(":")[4]
     create_profile(sm, domain_id, "alice")
     assert sm.list_apps(DomainIdEquals=domain_id)["Apps"] == []
+    slow_transitions(appCreate=3600, appDelete=3600)
     created = sm.create_app(DomainId=domain_id, UserProfileName="alice", AppType="KernelGateway", AppName="kg",
                             Tags=[{"Key": "k", "Value": "v"}])
     arn = f"arn:aws:sagemaker:us-east-1:{account}:app/{domain_id}/alice/kernelgateway/kg"
     assert created["AppArn"] == arn
     read = lambda: sm.describe_app(DomainId=domain_id, UserProfileName="alice", AppType="KernelGateway", AppName="kg")["Status"]
     assert read() == "Pending"
+    slow_transitions.complete()
     assert wait_for(read, "InService") == "InService"
     app = sm.describe_app(DomainId=domain_id, UserProfileName="alice", AppType="KernelGateway", AppName="kg")
     assert app["ResourceSpec"] == {"InstanceType": "ml.m5.large"}
@@ -141,6 +148,7 @@ def test_apps(sm):
                                     f"{domain_id}/alice] because App(s) are associated with it.")
     sm.delete_app(DomainId=domain_id, UserProfileName="alice", AppType="KernelGateway", AppName="kg")
     assert read() == "Deleting"
+    slow_transitions.complete()
     assert wait_for(read, "Deleted") == "Deleted"
     assert [a["Status"] for a in sm.list_apps(DomainIdEquals=domain_id)["Apps"]] == ["Deleted"]
     # Deleting it again: the refusal Terraform's provider reads as "already gone" (its app.go matches these words).
@@ -252,21 +260,66 @@ def test_app_image_configs(sm):
 
 
 def test_tags_on_every_arn(sm):
+    """Every kind's ARN: tag, list, untag, and the kind's own reads stay what they were (an image version's aliases
+    were once kept where its tags are, so tagging it answered 500 and lost them)."""
     domain = create_domain(sm, Tags=[{"Key": "created", "Value": "yes"}])
     domain_id, domain_arn = domain["DomainId"], domain["DomainArn"]
     profile_arn = create_profile(sm, domain_id, "tagger")["UserProfileArn"]
     space_arn = sm.create_space(DomainId=domain_id, SpaceName="tagged")["SpaceArn"]
     lcc_arn = sm.create_studio_lifecycle_config(StudioLifecycleConfigName="tags", StudioLifecycleConfigAppType="JupyterLab",
                                                 StudioLifecycleConfigContent="ZWNobw==")["StudioLifecycleConfigArn"]
-    image_arn = sm.create_app_image_config(AppImageConfigName="tags")["AppImageConfigArn"]
+    config_arn = sm.create_app_image_config(AppImageConfigName="tags")["AppImageConfigArn"]
     app_arn = create_app(sm, domain_id, UserProfileName="tagger")["AppArn"]
+    image_arn = sm.create_image(ImageName="tagged-image", RoleArn=ROLE)["ImageArn"]
+    wait_for(lambda: sm.describe_image(ImageName="tagged-image")["ImageStatus"], "CREATED")
+    ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team"
+    aliased_arn = sm.create_image_version(ImageName="tagged-image", BaseImage=ecr + ":1",
+                                          Aliases=["stable", "v1"])["ImageVersionArn"]
+    plain_arn = sm.create_image_version(ImageName="tagged-image", BaseImage=ecr + ":2")["ImageVersionArn"]
+    for version in (1, 2):
+        wait_for(lambda: sm.describe_image_version(ImageName="tagged-image", Version=version)["ImageVersionStatus"],
+                 "CREATED")
+
+    def reads():
+        """What each kind's own operations answer, without the request metadata."""
+        answers = {
+            domain_arn: sm.describe_domain(DomainId=domain_id),
+            profile_arn: sm.describe_user_profile(DomainId=domain_id, UserProfileName="tagger"),
+            space_arn: sm.describe_space(DomainId=domain_id, SpaceName="tagged"),
+            lcc_arn: sm.describe_studio_lifecycle_config(StudioLifecycleConfigName="tags"),
+            config_arn: sm.describe_app_image_config(AppImageConfigName="tags"),
+            app_arn: sm.describe_app(DomainId=domain_id, UserProfileName="tagger", AppType="JupyterLab",
+                                     AppName="default"),
+            image_arn: sm.describe_image(ImageName="tagged-image"),
+            aliased_arn: [sm.describe_image_version(ImageName="tagged-image", Version=1),
+                          sm.describe_image_version(ImageName="tagged-image", Alias="stable"),
+                          sm.list_aliases(ImageName="tagged-image", Version=1)],
+            plain_arn: [sm.describe_image_version(ImageName="tagged-image", Version=2),
+                        sm.list_aliases(ImageName="tagged-image", Version=2)],
+        }
+        for answer in answers.values():
+            for one in answer if isinstance(answer, list) else [answer]:
+                one.pop("ResponseMetadata")
+                one.pop("LastModifiedTime", None)
+        return answers
+
     assert sm.list_tags(ResourceArn=domain_arn)["Tags"] == [{"Key": "created", "Value": "yes"}]
-    for arn in [domain_arn, profile_arn, space_arn, lcc_arn, image_arn, app_arn]:
+    before = reads()
+    assert before[aliased_arn][2]["SageMakerImageVersionAliases"] == ["stable", "v1"]
+    for arn in before:
         response = sm.add_tags(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "me"}, {"Key": "tmp", "Value": "1"}])
         assert {"Key": "owner", "Value": "me"} in response["Tags"]
         sm.delete_tags(ResourceArn=arn, TagKeys=["tmp"])
         tags = sm.list_tags(ResourceArn=arn)["Tags"]
-        assert {"Key": "owner", "Value": "me"} in tags and all(tag["Key"] != "tmp" for tag in tags)
+        assert {"Key": "owner", "Value": "me"} in tags and all(tag["Key"] != "tmp" for tag in tags), arn
+    assert reads() == before
+    # Aliases changed after tagging leave the tags as they are, and the other way round.
+    sm.update_image_version(ImageName="tagged-image", Version=2, AliasesToAdd=["latest"])
+    sm.update_image_version(ImageName="tagged-image", Version=1, AliasesToDelete=["v1"])
+    assert sm.list_tags(ResourceArn=plain_arn)["Tags"] == [{"Key": "owner", "Value": "me"}]
+    assert sm.list_tags(ResourceArn=aliased_arn)["Tags"] == [{"Key": "owner", "Value": "me"}]
+    assert sm.list_aliases(ImageName="tagged-image")["SageMakerImageVersionAliases"] == ["stable", "latest"]
+    assert sm.describe_image_version(ImageName="tagged-image", Alias="latest")["Version"] == 2
     # 50 tags at most: they fit one page of ListTags (MaxResults is at least 50).
     many = [{"Key": f"k{i}", "Value": str(i)} for i in range(49)]
     sm.add_tags(ResourceArn=profile_arn, Tags=many)
@@ -281,8 +334,15 @@ def test_presigned_domain_url(sm, raw_sm):
     domain = create_domain(sm)
     domain_id = domain["DomainId"]
     create_profile(sm, domain_id, "alice")
+    before = time.time()
     url = sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="alice", ExpiresInSeconds=60)["AuthorizedUrl"]
     assert url.startswith(sm.describe_domain(DomainId=domain_id)["Url"] + "/auth?token=")
+    # AWS's form: `token` is the only parameter; the expiry is inside it.
+    claims = presigned_claims(url, domain_id)
+    assert claims["domainId"] == domain_id and claims["userProfileName"] == "alice"
+    assert before + 60 - 1 <= claims["exp"] <= time.time() + 60 + 1
+    assert presigned_claims(sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="alice")["AuthorizedUrl"],
+                            domain_id)["exp"] >= before + 300 - 1
     with pytest.raises(sm.exceptions.ResourceNotFound):
         sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="bob")
     with pytest.raises(raw_sm.exceptions.ClientError) as excinfo:

@@ -12,8 +12,11 @@ PYTHON = Path(os.environ.get("SAGEMAKER_CORE_VENV", ROOT / ".venvs" / "sagemaker
 WORKFLOW = ROOT / "conformance" / "clients" / "sagemaker-core" / "workflow.py"
 
 
-def test_sagemaker_core_resource_lifecycles(emulator):
+def test_sagemaker_core_resource_lifecycles(emulator, slow_transitions):
     assert PYTHON.exists(), f"{PYTHON} is missing: run scripts/install-test-deps"
+    # The domain stays Pending, then Updating, until the workflow completes the transitions itself: the statuses it
+    # reads right after create() and update() do not depend on the machine's speed.
+    slow_transitions(domainCreate=3600, domainUpdate=3600)
     account = random_account()
     env = dict(os.environ, AWS_ENDPOINT_URL_SAGEMAKER=emulator.url, AWS_ACCESS_KEY_ID=account,
                AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1", COLUMNS="80")

@@ -18,6 +18,8 @@ CONFIGURATIONS = Path(__file__).resolve().parent / "terraform"
 GROUPS = {
     "domain-settings": (1, True, None),
     "domain-vpc-only": (1, True, "VpcId and Subnet IDs are required for updating domains to VpcOnly mode."),
+    # AWS's own VpcOnly sample's shape: no security groups in the domain's defaults (docs/behaviour.md).
+    "vpc-only-sample": (1, False, None),
     "spaces-apps": (3, False, None),
     "lifecycle-images": (3, False, None),
 }

@@ -27,6 +27,30 @@ def test_operations_we_do_not_serve_are_501_not_implemented(emulator, sm):
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 
+def test_every_operation_of_the_model_is_served_or_501(emulator):
+    """Every SageMaker operation of the committed model (botocore 1.44.18: leaderboards, candidates, model monitor
+    configs and capacity reservations among the newest) is known: 501 NotImplemented, never UnknownOperationException."""
+    import json
+    from pathlib import Path
+    model = json.loads((Path(__file__).resolve().parents[1] / "model" / "sagemaker-2017-07-24.json").read_text())
+    others = model["x-emulator"]["otherOperations"]
+    for newest in ("CreateLeaderboard", "AddCandidate", "CreateModelMonitorConfig", "DescribeCapacityReservation"):
+        assert newest in others
+    for operation in others:
+        status, _, body = emulator.raw("SageMaker." + operation, "{}")
+        assert (status, body["__type"]) == (501, "NotImplemented"), operation
+
+
+def test_the_newest_enum_values_are_accepted(raw_sm):
+    """`Optimizer` joined MlTools in botocore 1.44.18 (StudioWebPortalSettings.HiddenMlTools)."""
+    from conftest import create_domain
+    domain_id = create_domain(raw_sm)["DomainId"]
+    raw_sm.update_domain(DomainId=domain_id, DefaultUserSettings={
+        "StudioWebPortalSettings": {"HiddenMlTools": ["Optimizer", "Training"]}})
+    settings = raw_sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"]["StudioWebPortalSettings"]
+    assert settings["HiddenMlTools"] == ["Optimizer", "Training"]
+
+
 @pytest.mark.parametrize("body", ["{oops", "[]", '"text"', "17", '{"DomainId": 17}', '{"DomainId": ["d-1"]}',
                                   '{"DomainId": {"a": 1}}', '{"DomainId": true}'])
 def test_malformed_or_wrongly_typed_bodies_are_serialization_exceptions(emulator, body):

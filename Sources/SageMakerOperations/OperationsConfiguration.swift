@@ -40,7 +40,7 @@ public struct StatusDelays: Sendable, Equatable {
 
     /// The default: every transition completes after 100 ms, so clients see each status but never wait.
     public static let fast = StatusDelays(domainCreate: 0.1, domainUpdate: 0.1, domainDelete: 0.1)
-    /// Durations like the real service's (shared/reference/aws-behavior.md, "Statuses").
+    /// Durations like the real service's (docs/aws-facts.md, "Statuses").
     public static let realistic = StatusDelays(
         domainCreate: 300, domainUpdate: 60, domainDelete: 120, userProfile: 3, space: 12, appCreate: 120,
         appDelete: 300, image: 10)

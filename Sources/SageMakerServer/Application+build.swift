@@ -60,9 +60,11 @@ private func assemble<Base: ResourceStore>(
         faults: controls.faults, journal: journal, metrics: metrics)
     let control = Router(context: EmulatorRequestContext.self)
     if case .verify = configuration.authentication {
-        control.add(middleware: ControlAccessMiddleware(adminKey: configuration.adminKey, requiresKey: true))
+        control.add(middleware: ControlAccessMiddleware(
+            adminKey: configuration.adminKey, requiresKey: true, servedHost: configuration.host))
     } else {
-        control.add(middleware: ControlAccessMiddleware(adminKey: configuration.adminKey, requiresKey: false))
+        control.add(middleware: ControlAccessMiddleware(
+            adminKey: configuration.adminKey, requiresKey: false, servedHost: configuration.host))
     }
     ControlAPI(
         store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
@@ -91,6 +93,7 @@ private func assemble<Base: ResourceStore>(
                 "sagemaker-emulator listening",
                 metadata: [
                     "address": .string(channel.localAddress?.description ?? "?"),
+                    "console": .string(consoleURL(host: configuration.host, port: channel.localAddress?.port)),
                     "store": .string(configuration.storage.logDescription),
                     "max_connections": .stringConvertible(maxConnections),
                     "event_loops": .stringConvertible(configuration.eventLoopThreads),
@@ -99,6 +102,13 @@ private func assemble<Base: ResourceStore>(
         },
         eventLoopGroupProvider: .shared(EventLoops.group(threads: configuration.eventLoopThreads)),
         logger: logger)
+}
+
+/// Where a browser on this machine opens the console: a wildcard host is reached on loopback.
+func consoleURL(host: String, port: Int?) -> String {
+    let reachable = host == "0.0.0.0" ? "127.0.0.1" : host == "::" || host == "[::]" ? "[::1]" : host
+    let shown = reachable.contains(":") && !reachable.hasPrefix("[") ? "[\(reachable)]" : reachable
+    return "http://\(shown):\(port.map(String.init) ?? "?")/_emulator/console"
 }
 
 /// The event loop groups of this process, one per thread count, made once and kept for its life (like NIO's

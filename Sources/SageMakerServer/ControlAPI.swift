@@ -159,6 +159,10 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         guard let resource = try Self.string(body, "resource"), !resource.isEmpty else {
             throw ControlError(.badRequest, "Name the resource to hold: {\"resource\": \"<id or ARN>\"}.")
         }
+        guard try await service.resourceExists(named: resource) else {
+            throw ControlError(
+                .notFound, "There is no resource \(resource): name one by its ARN or its id (d-..., d-.../profile).")
+        }
         controls.hold(resource)
         return Self.json(["holds": controls.holds])
     }
@@ -353,11 +357,16 @@ struct ControlError: HTTPResponseError {
 }
 
 /// Opens the control API to loopback callers, and to any caller that presents the admin key; under
-/// `--auth verify` only to the key.
+/// `--auth verify` only to the key. A loopback caller without the key may still be a web page in the user's browser
+/// (a request sent with `mode: "no-cors"`, or a name of the attacker's that resolves to 127.0.0.1): such a request
+/// is refused unless it is addressed to a loopback name or `--host` (`Host`), comes from no other page (`Origin`
+/// absent or the emulator's own), and carries JSON if it carries a body (docs/guarantees.md, "The control API").
 struct ControlAccessMiddleware: RouterMiddleware {
     typealias Context = EmulatorRequestContext
     let adminKey: String?
     let requiresKey: Bool
+    /// The `--host` the server listens on: a `Host` naming it is the emulator's own.
+    let servedHost: String
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -378,7 +387,47 @@ struct ControlAccessMiddleware: RouterMiddleware {
             throw ControlError(
                 .forbidden, "The control API answers loopback callers only, or callers presenting --admin-key.")
         }
+        if let refusal = Self.browserRefusal(request, servedHost: servedHost) { throw refusal }
         return try await next(request, context)
+    }
+
+    /// Why a request that only a web page would send is refused, or nil.
+    static func browserRefusal(_ request: Request, servedHost: String) -> ControlError? {
+        let authority = request.head.authority ?? ""
+        guard isOwnName(hostPart(of: authority), servedHost: servedHost) else {
+            return ControlError(
+                .forbidden,
+                "The control API answers requests addressed to a loopback name or to --host only, not to Host "
+                    + "'\(authority)'.")
+        }
+        if let origin = request.headers[.origin], origin.lowercased() != "http://" + authority.lowercased() {
+            return ControlError(
+                .forbidden, "The control API refuses requests from web pages of other origins (Origin '\(origin)').")
+        }
+        let length = request.headers[.contentLength]
+        let hasBody = (length != nil && length != "0") || request.headers[.transferEncoding] != nil
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        if hasBody, mediaType != "application/json" {
+            return ControlError(
+                .unsupportedMediaType, "The control API reads JSON bodies only: send Content-Type: application/json.")
+        }
+        return nil
+    }
+
+    /// The host of a `Host` value, without its port or an IPv6 address's brackets.
+    static func hostPart(of authority: String) -> String {
+        if authority.hasPrefix("["), let end = authority.firstIndex(of: "]") {
+            return String(authority[authority.index(after: authority.startIndex)..<end])
+        }
+        return String(authority.split(separator: ":", maxSplits: 1).first ?? "")
+    }
+
+    /// A loopback name or address, or the address the server was told to listen on.
+    static func isOwnName(_ host: String, servedHost: String) -> Bool {
+        let host = host.lowercased()
+        let served = hostPart(of: servedHost).lowercased()
+        return host == "localhost" || host.hasPrefix("127.") || host == "::1" || (!host.isEmpty && host == served)
     }
 
     static func isLoopback(_ address: SocketAddress?) -> Bool {
@@ -412,7 +461,21 @@ where AWS.Context == EmulatorRequestContext, Control.Context == EmulatorRequestC
         if let path = request.head.path, path.utf8.starts(with: "/_emulator".utf8) || path == "/metrics" {
             return try await control.respond(to: request, context: context)
         }
+        if let answer = Self.browserAnswer(request) { return answer }
         return try await aws.respond(to: request, context: context)
+    }
+
+    /// What a browser asks of the server's root, answered off the AWS path (no journal entry, no metric, no log
+    /// line): `GET /` from a page goes to the console; `GET /favicon.ico` is a plain 404. No AWS SDK sends either.
+    static func browserAnswer(_ request: Request) -> Response? {
+        guard request.method == .get, let path = request.head.path else { return nil }
+        if path == "/favicon.ico" { return Response(status: .notFound) }
+        if path == "/", request.headers[.accept]?.contains("text/html") == true {
+            var headers = HTTPFields()
+            headers[.location] = "/_emulator/console"
+            return Response(status: .found, headers: headers)
+        }
+        return nil
     }
 }
 

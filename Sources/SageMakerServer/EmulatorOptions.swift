@@ -224,16 +224,33 @@ public enum EmulatorOptions {
 
     /// The options of `command` as `--help` lists them.
     public static func help(_ command: EmulatorOption.Command) -> String {
-        var lines = ["Options (each can also be set by its environment variable; the command line wins):", ""]
+        var lines = wrapped("Options (each can also be set by its environment variable; the command line wins):")
+        lines.append("")
         for option in options(of: command) {
             let usage = option.isFlag ? "--\(option.name)" : "--\(option.name) <value>"
             let variable = option.isFlag ? "\(option.environmentVariable)=1" : option.environmentVariable
             let shown = option.defaultText.isEmpty ? "" : " (default: \(option.defaultText))"
             lines.append("  \(usage)")
-            lines.append("      \(option.help.replacing("`", with: ""))\(shown)")
+            lines += wrapped(option.help.replacing("`", with: "") + shown, indent: "      ")
             lines.append("      env: \(variable)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Help text broken into lines of at most `width` columns, each indented: Argument Parser would break longer
+    /// lines itself, without the indent.
+    static func wrapped(_ text: String, indent: String = "", width: Int = 78) -> [String] {
+        var lines: [String] = []
+        var line = indent
+        for word in text.split(separator: " ") {
+            if line.count > indent.count, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = indent
+            }
+            line += (line.count > indent.count ? " " : "") + word
+        }
+        lines.append(line)
+        return lines
     }
 
     /// The README's table of the options of `command`.

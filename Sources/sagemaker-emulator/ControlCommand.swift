@@ -158,7 +158,10 @@ extension Control {
         @Option var message: String?
         @Option var httpStatus: Int?
         @Option(help: "seconds to add") var latency: Double?
-        @Option(help: "the failure status of the next transition (Failed, Update_Failed, Delete_Failed, ...)")
+        @Option(help: """
+            the failure status of the next transition: default (the one AWS reports for a failure of that \
+            operation), Failed, Update_Failed, Delete_Failed, CREATE_FAILED, UPDATE_FAILED or DELETE_FAILED
+            """)
         var failTransition: String?
         @Option(help: "the FailureReason of a failed transition") var reason: String?
 

@@ -11,6 +11,8 @@ struct SageMakerEmulator: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sagemaker-emulator",
         abstract: "A local Amazon SageMaker Studio domain control plane for the AWS CLI, boto3 and every AWS SDK.",
+        discussion: "With no subcommand, or with `serve`, it serves the API; these are serve's options.\n\n"
+            + EmulatorOptions.help(.serve),
         version: EmulatorVersion.description,
         subcommands: [Serve.self, Seed.self, Control.self],
         defaultSubcommand: Serve.self)
@@ -45,9 +47,17 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         logger.logLevel = level
+        // A port already taken is said before the data directory is created or opened.
+        do {
+            try ListenAddress.checkAvailable(host: configuration.host, port: configuration.port)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
         // A refused configuration or a data directory in use is said in one line, without the usage text.
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
+        logger.notice("sagemaker-emulator stopped", metadata: ["address": "\(configuration.host):\(configuration.port)"])
     }
 }
 

@@ -3,14 +3,13 @@ import Testing
 
 @testable import AWSSigV4
 
-/// AWS's SigV4 signing test suite (`../shared/vectors/sigv4`): every signed request verifies, in the header and in the
-/// query form, and fails when any signed part changes.
+/// AWS's SigV4 signing test suite (`Vectors/sigv4` beside this file, with its LICENSE and source): every signed request
+/// verifies, in the header and in the query form, and fails when any signed part changes.
 @Suite struct SigV4TestSuiteTests {
     static let directory: URL = {
         if let path = ProcessInfo.processInfo.environment["SIGV4_VECTORS"] { return URL(fileURLWithPath: path) }
-        // Tests/AWSSigV4Tests/<this file> -> the repository -> its sibling shared/.
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/vectors/sigv4")
+        // Tests/AWSSigV4Tests/<this file> -> Tests/AWSSigV4Tests/Vectors/sigv4, inside the repository.
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/sigv4")
     }()
 
     static let cases: [String] = {

@@ -468,31 +468,40 @@ extension Harness {
 }
 
 @Suite struct VpcOnlySecurityGroupTests {
-    /// Model doc of UserSettings.SecurityGroups: required for VpcOnly unless the domain's defaults have them, and
-    /// one fewer than the maximum of 5 because SageMaker adds an NFS group.
-    @Test func vpcOnlyDomainsAndTheirProfilesNeedSecurityGroups() async throws {
+    /// AWS's own VpcOnly sample (aws-samples/sagemaker-domain-vpconly-canvas-with-terraform) creates a VpcOnly domain
+    /// whose groups are in `DomainSettings.SecurityGroupIds`, none in its defaults, and names groups in each profile:
+    /// the domain needs none in its defaults. The model doc of UserSettings.SecurityGroups keeps the rule on profiles
+    /// (their own, unless the domain's defaults have them), and one fewer than the maximum of 5 (SageMaker's NFS group).
+    @Test func vpcOnlyDomainsNeedNoDefaultGroupsTheirProfilesDo() async throws {
         let harness = try await Harness()
-        let missing = await awsError {
-            _ = try await harness.createDomain("no-groups") { $0.appNetworkAccessType = AppNetworkAccessType.vpcOnly }
+        let sample = try await harness.createDomain("aws-sample") {
+            $0.appNetworkAccessType = AppNetworkAccessType.vpcOnly
+            $0.domainSettings = DomainSettings(securityGroupIds: ["sg-domain"])
         }
-        #expect(missing?.message == "DefaultUserSettings.SecurityGroups are required for domains in VpcOnly mode.")
+        try await harness.advance(6)
+        let profileless = await awsError { try await harness.createProfile(sample, "no-groups") }
+        #expect(profileless?.message == "UserSettings.SecurityGroups are required for user profiles in a VpcOnly "
+            + "domain whose DefaultUserSettings have none.")
+        try await harness.createProfile(sample, "sample-user", settings: UserSettings(securityGroups: ["sg-user"]))
         let five = await awsError {
             _ = try await harness.createDomain("five") {
                 $0.defaultUserSettings = UserSettings(executionRole: role, securityGroups: (1...5).map { "sg-\($0)" })
             }
         }
         #expect(five?.message.hasPrefix("At most 4 SecurityGroups can be specified") == true)
+        // A domain turned VpcOnly without groups in its defaults is accepted too.
         let domainId = try await harness.readyDomain()
-        let update = await awsError {
-            try await harness.update(UpdateDomainRequest(
-                appNetworkAccessType: AppNetworkAccessType.vpcOnly, domainId: domainId, subnetIds: ["subnet-1"],
-                vpcId: "vpc-1"))
-        }
-        #expect(update?.message == "DefaultUserSettings.SecurityGroups are required for domains in VpcOnly mode.")
         try await harness.update(UpdateDomainRequest(
-            appNetworkAccessType: AppNetworkAccessType.vpcOnly,
-            defaultUserSettings: UserSettings(securityGroups: ["sg-domain"]), domainId: domainId,
-            subnetIds: ["subnet-1"], vpcId: "vpc-1"))
+            appNetworkAccessType: AppNetworkAccessType.vpcOnly, domainId: domainId, subnetIds: ["subnet-1"],
+            vpcId: "vpc-1"))
+        try await harness.advance(6)
+        let fiveOnUpdate = await awsError {
+            try await harness.update(UpdateDomainRequest(
+                defaultUserSettings: UserSettings(securityGroups: (1...5).map { "sg-\($0)" }), domainId: domainId))
+        }
+        #expect(fiveOnUpdate?.message.hasPrefix("At most 4 SecurityGroups can be specified") == true)
+        try await harness.update(UpdateDomainRequest(
+            defaultUserSettings: UserSettings(securityGroups: ["sg-domain"]), domainId: domainId))
         try await harness.advance(6)
         // The domain's defaults have groups: a profile needs none of its own.
         try await harness.createProfile(domainId, "alice")

@@ -164,4 +164,33 @@ import Testing
         #expect(try await harness.describe(id) == before)
         try await attach(CustomImage(appImageConfigName: "config", imageName: "team", imageVersionNumber: 1))
     }
+
+    /// An image version's tags and aliases share the record's tags column, each apart: tagging keeps the aliases,
+    /// aliases changed afterwards keep the tags, and a column written before 0.11 (the alias list alone) still reads.
+    @Test func tagsAndAliasesOfAVersionStayApart() async throws {
+        var record = StoredResource(
+            kind: .imageVersion, scope: alice.scope, parentId: "team", id: "team/1", nameKey: "1", status: "CREATED",
+            document: Data("{}".utf8), tags: Data(#"["stable","v1"]"#.utf8))
+        var labels = try ResourceLabels(of: record)
+        #expect(labels == ResourceLabels(aliases: ["stable", "v1"]))
+        labels.tags = [SageMakerModel.Tag(key: "team", value: "ml")]
+        try labels.write(to: &record)
+        let both = ResourceLabels(tags: [SageMakerModel.Tag(key: "team", value: "ml")], aliases: ["stable", "v1"])
+        #expect(try ResourceLabels(of: record) == both)
+        labels.aliases = []
+        try labels.write(to: &record)
+        #expect(try ResourceLabels(of: record) == ResourceLabels(tags: [SageMakerModel.Tag(key: "team", value: "ml")]))
+        labels.tags = []
+        try labels.write(to: &record)
+        #expect(record.tags == nil)
+        // Another kind's column is its tag list, as before.
+        var domain = StoredResource(
+            kind: .domain, scope: alice.scope, id: "d-1", nameKey: "d", status: "InService", document: Data("{}".utf8))
+        try ResourceLabels(tags: [SageMakerModel.Tag(key: "k", value: "v")]).write(to: &domain)
+        let stored = try JSONDecoder().decode([SageMakerModel.Tag].self, from: domain.tags ?? Data())
+        #expect(stored == [SageMakerModel.Tag(key: "k", value: "v")])
+        // A column that cannot be read is an error, never an empty list that a write would then overwrite.
+        domain.tags = Data("not json".utf8)
+        #expect(throws: (any Error).self) { _ = try ResourceLabels(of: domain) }
+    }
 }

@@ -115,3 +115,19 @@ public final class SteerableClock: EmulatorClock {
         offset.withLock { $0 = 0 }
     }
 }
+
+extension SageMakerService {
+    /// Whether a resource named as a hold names it (its ARN, or its id in any account and region: `d-...`,
+    /// `d-.../alice`) exists now.
+    public func resourceExists(named name: String) async throws -> Bool {
+        if let arn = ResourceArn(name) {
+            return try await store.fetch(arn.kind, scope: arn.scope, id: arn.id) != nil
+        }
+        for scope in try await store.countsByScope().keys {
+            for kind in ResourceKind.allCases where try await store.fetch(kind, scope: scope, id: name) != nil {
+                return true
+            }
+        }
+        return false
+    }
+}

@@ -209,9 +209,12 @@ enum DocumentDiff {
         return object.filter { !ignored.contains($0.key) }
     }
 
-    /// A tag list as an object of its keys.
+    /// A tag list as an object of its keys (an image version's column holds its tags under `Tags`, beside its aliases).
     static func tags(_ data: Data?) -> [String: Any] {
-        guard let data, let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [:] }
+        guard let data, let parsed = try? JSONSerialization.jsonObject(with: data) else { return [:] }
+        guard let list = (parsed as? [[String: Any]]) ?? ((parsed as? [String: Any])?["Tags"] as? [[String: Any]]) else {
+            return [:]
+        }
         var tags: [String: Any] = [:]
         for tag in list { if let key = tag["Key"] as? String { tags[key] = tag["Value"] ?? NSNull() } }
         return tags

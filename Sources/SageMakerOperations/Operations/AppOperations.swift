@@ -133,7 +133,7 @@ extension SageMakerService {
         try await store.mutate(.app, scope: context.scope, id: id) { resource in
             guard var record = resource else { throw notFound }
             var app = try StoredDocument.decode(DescribeAppResponse.self, from: record.document)
-            // Terraform's provider treats exactly these two refusals as "already gone" (aws-behavior.md, added
+            // Terraform's provider treats exactly these two refusals as "already gone" (aws-facts.md, added
             // 2026-11-25); the wording around the quoted words is ours.
             if record.status == AppStatus.deleted {
                 throw AWSError.validation("App [\(app.appArn ?? "")] has already been deleted.")

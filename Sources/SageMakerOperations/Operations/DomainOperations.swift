@@ -27,7 +27,7 @@ extension SageMakerService {
             domainName: input.domainName,
             domainSettings: input.domainSettings,
             homeEfsFileSystemCreation: homeFileSystem,
-            // A domain created without its home file system has none (aws-behavior.md, added 2026-11-25).
+            // A domain created without its home file system has none (aws-facts.md, added 2026-11-25).
             homeEfsFileSystemId: homeFileSystem == HomeEfsFileSystemCreation.disabled
                 ? nil : ResourceNames.newFileSystemId(),
             homeEfsFileSystemKmsKeyId: input.homeEfsFileSystemKmsKeyId ?? input.kmsKeyId,

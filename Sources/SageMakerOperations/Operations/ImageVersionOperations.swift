@@ -30,7 +30,7 @@ extension SageMakerService {
         let id = ImageVersionAliases.id(image: name, version: number)
         let importable = ImageVersionBaseImage.isImportable(input.baseImage ?? "")
         let created = try await createResource(
-            .imageVersion, id: id, parentId: name, tags: try ImageVersionAliases.encode(aliases),
+            .imageVersion, id: id, parentId: name, tags: try ResourceLabels(aliases: aliases).column(of: .imageVersion),
             endingIn: importable ? ImageVersionStatus.created : ImageVersionStatus.createFailed, context: context
         ) { tx, arn, status, now in
             // The image may have gone between the two transactions.
@@ -75,9 +75,10 @@ extension SageMakerService {
             }
             let versions = try tx.list(.imageVersion, scope: context.scope, parentId: name)
             try ImageVersionAliases.checkFree(added, among: versions, image: name, except: record.id)
-            var aliases = ImageVersionAliases.decode(record.tags).filter { !removed.contains($0) }
-            aliases += added.filter { !aliases.contains($0) }
-            record.tags = try ImageVersionAliases.encode(aliases)
+            var labels = try ResourceLabels(of: record)
+            labels.aliases = labels.aliases.filter { !removed.contains($0) }
+            labels.aliases += added.filter { !labels.aliases.contains($0) }
+            try labels.write(to: &record)
             if let value = input.horovod { version.horovod = value }
             if let value = input.jobType { version.jobType = value }
             if let value = input.mlFramework { version.mlFramework = value }
@@ -143,10 +144,10 @@ extension SageMakerService {
                 _ = try Self.image(name, tx, context)
                 return try tx.list(.imageVersion, scope: context.scope, parentId: name)
                     .sorted { ImageVersionAliases.number($0) < ImageVersionAliases.number($1) }
-                    .flatMap { ImageVersionAliases.decode($0.tags) }
+                    .flatMap { try ResourceLabels(of: $0).aliases }
             }
             let record = try Self.version(of: name, number: input.version, alias: input.alias, tx, context)
-            return ImageVersionAliases.decode(record.tags).filter { alias in input.alias.map { $0 == alias } ?? true }
+            return try ResourceLabels(of: record).aliases.filter { alias in input.alias.map { $0 == alias } ?? true }
         }
         let after = try cursor(input.nextToken, listing: "ListAliases", context: context).flatMap { Int($0) } ?? 0
         let size = Self.pageSize(input.maxResults)
@@ -182,7 +183,7 @@ extension SageMakerService {
         }
         let versions = try tx.list(.imageVersion, scope: context.scope, parentId: name)
         if let alias {
-            guard let version = versions.first(where: { ImageVersionAliases.decode($0.tags).contains(alias) }) else {
+            guard let version = try versions.first(where: { try ResourceLabels(of: $0).aliases.contains(alias) }) else {
                 throw AWSError.resourceNotFound("ImageVersion with Alias [\(alias)] of Image [\(name)] does not exist.")
             }
             return version
@@ -206,14 +207,6 @@ enum ImageVersionAliases {
         record.id.split(separator: "/").last.flatMap { Int($0) } ?? 0
     }
 
-    static func decode(_ column: Data?) -> [String] {
-        column.flatMap { try? JSONDecoder().decode([String].self, from: $0) } ?? []
-    }
-
-    static func encode(_ aliases: [String]) throws -> Data? {
-        aliases.isEmpty ? nil : try JSONEncoder().encode(aliases)
-    }
-
     static func checkDistinct(_ aliases: [String]) throws(AWSError) {
         if Set(aliases).count != aliases.count {
             throw .validation("Aliases must be unique.")
@@ -222,11 +215,11 @@ enum ImageVersionAliases {
 
     /// An alias names one version of an image.
     static func checkFree(_ aliases: [String], among versions: [StoredResource], image: String, except id: String?)
-        throws(AWSError)
+        throws
     {
         for version in versions where version.id != id {
-            if let taken = decode(version.tags).first(where: aliases.contains) {
-                throw .validation(
+            if let taken = try ResourceLabels(of: version).aliases.first(where: aliases.contains) {
+                throw AWSError.validation(
                     "Alias [\(taken)] is already associated with version \(number(version)) of Image [\(image)].")
             }
         }

@@ -28,12 +28,11 @@ extension SageMakerService {
             }
         }
         let expires = WireCodec.epochMilliseconds(clock.now()) + Double(input.expiresInSeconds ?? 300)
+        let token = ResourceNames.newPresignedToken(
+            domainId: domainId, userProfileName: input.userProfileName ?? "", spaceName: input.spaceName,
+            landingUri: input.landingUri, session: input.sessionExpirationDurationInSeconds, expires: Int64(expires))
         // Built as text: the domain's Url holds the region of a request, and nothing made from a request may trap.
-        var query = [("token", ResourceNames.newPresignedToken())]
-        if let landing = input.landingUri { query.append(("landing-uri", landing)) }
-        query.append(("expires", String(Int(expires))))
-        let url = (domain.url ?? "") + "/auth?"
-            + query.map { "\($0.0)=\(ResourceNames.queryEncoded($0.1))" }.joined(separator: "&")
+        let url = (domain.url ?? "") + "/auth?token=" + token
         return CreatePresignedDomainUrlResponse(authorizedUrl: url)
     }
 }
@@ -47,6 +46,42 @@ extension ResourceNames {
         value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 
-    /// An opaque sign-in token of a presigned domain URL.
-    static func newPresignedToken() -> String { random(lowerAlphanumerics, count: 64) }
+    /// The sign-in token of a presigned domain URL: AWS's answer carries `token` alone (developer guide,
+    /// studio-interface-endpoint.md), so what the request asked for (the expiry in epoch seconds, the landing URI,
+    /// the session's length) travels inside it, as base64url JSON claims, a dot and a random nonce.
+    static func newPresignedToken(
+        domainId: String, userProfileName: String, spaceName: String?, landingUri: String?, session: Int?,
+        expires: Int64
+    ) -> String {
+        var claims = JSONWriter(capacity: 256)
+        claims.beginObject()
+        claims.key("domainId")
+        claims.string(domainId)
+        claims.key("userProfileName")
+        claims.string(userProfileName)
+        if let spaceName {
+            claims.key("spaceName")
+            claims.string(spaceName)
+        }
+        if let landingUri {
+            claims.key("landingUri")
+            claims.string(landingUri)
+        }
+        if let session {
+            claims.key("sessionExpirationDurationInSeconds")
+            claims.number(session)
+        }
+        claims.key("exp")
+        claims.number(expires)
+        claims.endObject()
+        return base64URL(claims.bytes) + "." + random(lowerAlphanumerics, count: 43)
+    }
+
+    /// Base64url without padding (RFC 4648, section 5): safe in a query value as it is.
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        var text = Data(bytes).base64EncodedString()
+        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        while text.hasSuffix("=") { text.removeLast() }
+        return text
+    }
 }

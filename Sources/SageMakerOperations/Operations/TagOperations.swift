@@ -40,7 +40,7 @@ extension SageMakerService {
         guard let record = try await store.fetch(target.kind, scope: target.scope, id: target.id),
               !(record.kind == .app && AppStatus.isGone(record.status))
         else { throw Self.untaggable(arn) }
-        let tags = try record.tags.map { try StoredDocument.decode([Tag].self, from: $0) } ?? []
+        let tags = try ResourceLabels(of: record).tags
         let start = try cursor(input.nextToken, listing: "ListTags:" + arn, context: context).flatMap { Int($0) } ?? 0
         let size = input.maxResults ?? 50
         let page = Array(tags.dropFirst(start).prefix(size))
@@ -58,11 +58,11 @@ extension SageMakerService {
             guard var record = resource, !(record.kind == .app && AppStatus.isGone(record.status)) else {
                 throw missing
             }
-            var tags = try record.tags.map { try StoredDocument.decode([Tag].self, from: $0) } ?? []
-            try change(&tags)
-            record.tags = tags.isEmpty ? nil : try StoredDocument.encode(tags)
+            var labels = try ResourceLabels(of: record)
+            try change(&labels.tags)
+            try labels.write(to: &record)
             resource = record
-            return tags
+            return labels.tags
         }
     }
 

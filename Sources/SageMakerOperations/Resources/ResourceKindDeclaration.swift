@@ -115,7 +115,7 @@ struct ResourceKindDeclaration: Sendable {
 }
 
 extension ResourceKindDeclaration {
-    /// Domains, user profiles and spaces share these status rules (shared/reference/aws-behavior.md, "Statuses").
+    /// Domains, user profiles and spaces share these status rules (docs/aws-facts.md, "Statuses").
     private static let updatable: Set<String> = [DomainStatus.inService, DomainStatus.updateFailed]
     private static let busy: Set<String> = [DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting]
 

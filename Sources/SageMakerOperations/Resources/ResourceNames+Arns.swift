@@ -3,7 +3,7 @@ import Foundation
 import SageMakerModel
 import SageMakerStorage
 
-/// ARNs of the resources inside a domain (shared/reference/aws-behavior.md, "Identifiers and values").
+/// ARNs of the resources inside a domain (docs/aws-facts.md, "Identifiers and values").
 /// The store keys every resource by the part of its ARN after `<kind>/`, so that an ARN names its row.
 extension ResourceNames {
     static func arn(_ kind: ResourceKind, _ scope: ResourceScope, id: String) -> String {

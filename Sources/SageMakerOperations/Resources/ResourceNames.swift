@@ -1,6 +1,6 @@
 import Foundation
 
-/// Identifier and ARN formats of the real service (shared/reference/aws-behavior.md, "Identifiers and values").
+/// Identifier and ARN formats of the real service (docs/aws-facts.md, "Identifiers and values").
 public enum ResourceNames {
     static let lowerAlphanumerics = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
     static let hexDigits = Array("0123456789abcdef".utf8)

@@ -3,7 +3,7 @@ import Foundation
 import SageMakerModel
 import SageMakerStorage
 
-/// A domain with RStudio domain settings runs the app `domain-shared/RStudioServerPro/default` (aws-behavior.md,
+/// A domain with RStudio domain settings runs the app `domain-shared/RStudioServerPro/default` (aws-facts.md,
 /// added 2026-11-25: terraform-provider-aws PR 39774 and issue 31912). It appears once the domain is InService
 /// (inferred there), is listed by ListApps, counts for the rules on InService apps, and must be deleted
 /// (DeleteApp with UserProfileName `domain-shared`) before the domain can be.

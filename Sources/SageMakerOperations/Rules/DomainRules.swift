@@ -2,7 +2,7 @@ import AWSWire
 import Foundation
 import SageMakerModel
 
-/// Cross-field rules of domains that depend on the domain alone (shared/reference/aws-behavior.md).
+/// Cross-field rules of domains that depend on the domain alone (docs/aws-facts.md).
 /// Messages marked [C] there are AWS's own; the others are inferred and listed in docs/behaviour.md.
 enum DomainRules {
     static func rstudioRole(_ domain: DescribeDomainResponse) -> String? {
@@ -53,7 +53,7 @@ enum DomainRules {
         if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, domain.vpcId == nil || (domain.subnetIds ?? []).isEmpty {
             throw .validation("VpcId and Subnet IDs are required for creating domains in VpcOnly mode.")
         }
-        try checkSecurityGroups(domain)
+        try checkSecurityGroupCount(domain.defaultUserSettings?.securityGroups ?? [])
         try checkRStudioAccess(domain.defaultUserSettings, verb: "create", "Domain", domain.domainArn ?? "")
         if domain.appSecurityGroupManagement != nil, rstudioRole(domain) == nil {
             throw .validation("AppSecurityGroupManagement can only be set for Rstudio enabled domains.")
@@ -63,16 +63,10 @@ enum DomainRules {
         try checkAmazonQ(domain)
     }
 
-    /// Model doc of `UserSettings.SecurityGroups`: required for a VpcOnly domain's default settings, and SageMaker
-    /// adds an NFS group of its own, so one fewer than the model's maximum of 5 may be given. The texts are ours.
-    static func checkSecurityGroups(_ domain: DescribeDomainResponse) throws(AWSError) {
-        let groups = domain.defaultUserSettings?.securityGroups ?? []
-        if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, groups.isEmpty {
-            throw .validation("DefaultUserSettings.SecurityGroups are required for domains in VpcOnly mode.")
-        }
-        try checkSecurityGroupCount(groups)
-    }
-
+    /// Model doc of `UserSettings.SecurityGroups`: SageMaker adds an NFS group of its own, so one fewer than the
+    /// model's maximum of 5 may be given. The text is ours. A VpcOnly domain needs no groups in its defaults: AWS's own
+    /// sample (aws-samples/sagemaker-domain-vpconly-canvas-with-terraform) gives them in
+    /// `DomainSettings.SecurityGroupIds` and in each profile (docs/aws-facts.md, "Security groups of VpcOnly domains").
     static func checkSecurityGroupCount(_ groups: [String]) throws(AWSError) {
         if groups.count > maxSecurityGroups {
             throw .validation(
@@ -83,7 +77,9 @@ enum DomainRules {
 
     static var maxSecurityGroups: Int { 4 }
 
-    /// A user profile of a VpcOnly domain needs security groups when the domain's defaults have none.
+    /// A user profile of a VpcOnly domain needs security groups when the domain's defaults have none (model doc of
+    /// `UserSettings.SecurityGroups`: "Required when the AppNetworkAccessType setting of the domain is set to VpcOnly,
+    /// unless specified as part of the DefaultUserSettings for the domain"). The text is ours.
     static func checkProfileSecurityGroups(_ own: UserSettings?, domain: DescribeDomainResponse) throws(AWSError) {
         let groups = own?.securityGroups ?? []
         if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, groups.isEmpty,
@@ -129,7 +125,7 @@ enum DomainRules {
         _ merged: DescribeDomainResponse, previous: DescribeDomainResponse, request: UpdateDomainRequest
     ) throws(AWSError) {
         // Setting VpcOnly needs VpcId and SubnetIds in the request itself, even when the domain has them stored
-        // (aws-behavior.md, added 2026-11-25: terraform-provider-aws issue 45528).
+        // (aws-facts.md, added 2026-11-25: terraform-provider-aws issue 45528).
         let vpcOnly = AppNetworkAccessType.vpcOnly
         let requestHasNetwork = request.vpcId != nil && !(request.subnetIds ?? []).isEmpty
         let mergedHasNetwork = merged.vpcId != nil && !(merged.subnetIds ?? []).isEmpty
@@ -138,9 +134,7 @@ enum DomainRules {
         {
             throw .validation("VpcId and Subnet IDs are required for updating domains to VpcOnly mode.")
         }
-        if request.appNetworkAccessType == vpcOnly || request.defaultUserSettings?.securityGroups != nil {
-            try checkSecurityGroups(merged)
-        }
+        if let groups = request.defaultUserSettings?.securityGroups { try checkSecurityGroupCount(groups) }
         if request.defaultUserSettings?.rStudioServerProAppSettings != nil {
             try checkRStudioAccess(merged.defaultUserSettings, verb: "update", "Domain", merged.domainArn ?? "")
         }

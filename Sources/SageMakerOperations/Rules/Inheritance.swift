@@ -3,8 +3,8 @@ import Foundation
 import SageMakerModel
 import SageMakerStorage
 
-/// What a profile's or space's own settings mean once the domain's defaults are applied (shared/reference/
-/// aws-behavior.md, "Profiles, spaces, apps and deletes"). Resources store only what was sent; this is resolved where
+/// What a profile's or space's own settings mean once the domain's defaults are applied (docs/aws-facts.md,
+/// "Profiles, spaces, apps and deletes"). Resources store only what was sent; this is resolved where
 /// the settings are used, with the domain's defaults in force at that moment.
 enum Inheritance {
     /// The domain's default user settings overridden member by member by the profile's; security groups of both.

@@ -1,7 +1,7 @@
 import Foundation
 import SageMakerModel
 
-/// AWS's ResourceLimitExceeded text (shared/reference/aws-behavior.md, "Quotas").
+/// AWS's ResourceLimitExceeded text (docs/aws-facts.md, "Quotas").
 enum QuotaMessage {
     static func text(name: String, limit: Int, current: Int, delta: Int, unit: String) -> String {
         "The account-level service limit '\(name)' is \(limit) \(unit), with current utilization of \(current) \(unit) "

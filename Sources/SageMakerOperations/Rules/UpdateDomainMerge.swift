@@ -1,7 +1,7 @@
 import AWSWire
 import SageMakerModel
 
-/// UpdateDomain's selective, deep merge (shared/reference/aws-behavior.md, "UpdateDomain semantics"):
+/// UpdateDomain's selective, deep merge (docs/aws-facts.md, "UpdateDomain semantics"):
 /// members left out keep their value at every depth; a list that is sent replaces the stored list;
 /// `DomainSettingsForUpdate.SecurityGroupIds` cannot be cleared.
 public enum UpdateDomainMerge {

@@ -3,7 +3,9 @@ Runs in sagemaker-core's own virtual environment (it pins its own boto3); the en
 AWS_ENDPOINT_URL_SAGEMAKER. Prints, as JSON, what each step read back; conformance/test_sagemaker_core.py checks it."""
 import base64
 import json
+import os
 import sys
+import urllib.request
 
 from sagemaker.core.resources import (App, AppImageConfig, Domain, Image, Space, StudioLifecycleConfig,
                                      UserProfile)
@@ -16,12 +18,23 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/Studio"
 WAIT = {"poll": 1, "timeout": 60}
 seen = {}
 
+
+def complete_transitions():
+    """Ends the pending transitions (the test holds the domain's create and update with long delays)."""
+    request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] + "/_emulator/transitions/complete",
+                                     method="POST")
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+
+
 domain = Domain.create(domain_name="core-domain", auth_mode="IAM", vpc_id="vpc-0a1b2c3d",
                        subnet_ids=["subnet-0a1b2c3d"], default_user_settings=UserSettings(execution_role=ROLE))
 seen["domain created"] = domain.status
+complete_transitions()
 domain.wait_for_status("InService", **WAIT)
 domain.update(default_user_settings=UserSettings(execution_role=ROLE + "-2"))
 seen["domain updated"] = domain.status
+complete_transitions()
 domain.wait_for_status("InService", **WAIT)
 domain.refresh()
 seen["domain role"] = domain.default_user_settings.execution_role
