@@ -78,12 +78,16 @@ class Emulator:
             command += ["--port", str(self.port)]
         else:
             env["SAGEMAKER_EMULATOR_PORT"] = str(self.port)
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        # The log goes to a file, never to a pipe nobody reads while the test runs: a full pipe would block the
+        # emulator's logging thread, and with it the requests. One file across restarts.
+        if getattr(self, "log_file", None) is None:
+            self.log_file = tempfile.NamedTemporaryFile(prefix="sm-emulator-log-", suffix=".txt", delete=False)
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=self.log_file,
                                         preexec_fn=self.preexec)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"emulator exited: {self.process.stderr.read().decode()}")
+                raise RuntimeError(f"emulator exited: {self.log()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return self
@@ -99,6 +103,10 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def log(self):
+        """What the process has logged so far (its standard error)."""
+        return Path(self.log_file.name).read_text(errors="replace")
 
     def restart(self):
         self.stop()

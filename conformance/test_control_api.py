@@ -505,6 +505,6 @@ def test_a_faulted_request_is_marked_in_the_log(make_emulator):
         no_retries(emulator).list_domains()
     emulator.client().list_domains()  # an ordinary request is logged at info, below this log level
     emulator.stop()
-    log = emulator.process.stderr.read().decode()
+    log = emulator.log()
     (line,) = [line for line in log.splitlines() if "SageMaker.ListDomains" in line]
     assert "notice" in line and "fault=f-1" in line and "status=400" in line

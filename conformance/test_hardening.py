@@ -127,7 +127,7 @@ def test_a_vanished_client_is_not_an_internal_failure_and_log_values_are_quoted(
     server.raw(forged, "{}")
     time.sleep(0.3)
     server.stop()
-    log = server.process.stderr.read().decode()
+    log = server.log()
     assert "internal failure" not in log
     request_lines = [line for line in log.splitlines() if "] request" in line and "forged" in line]
     assert request_lines and all('operation="SageMaker.ListDomains region=forged"' in line for line in request_lines)
@@ -222,3 +222,51 @@ def test_a_database_that_does_not_answer_fails_start_up_with_a_message(tmp_path)
     assert f"postgres://emulator@127.0.0.1:{port}/sagemaker" in done.stderr, done.stderr
     assert "no answer from the database within 1.5 s" in done.stderr, done.stderr
     assert "s3cret" not in done.stderr
+
+
+def _exchange(port, data, wait=3.0):
+    """Sends raw bytes; returns what came back and whether the server closed the connection."""
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(data)
+        connection.settimeout(wait)
+        received, closed = b"", False
+        try:
+            while True:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    closed = True
+                    break
+                received += chunk
+        except socket.timeout:
+            pass
+    return received, closed
+
+
+LIST = (b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: SageMaker.ListDomains\r\n"
+        b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\n\r\n{}")
+
+
+@pytest.mark.parametrize("upgrade", [b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n",
+                                     b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"])
+def test_an_upgrade_request_is_answered_and_the_connection_closes(emulator, upgrade):
+    """The parser reads nothing after a request that asks for an upgrade: it is answered over HTTP/1.1 with
+    Connection: close and the connection closes (it used to stay open answering nothing: curl --http2 hung)."""
+    request = LIST.replace(b"Host: x\r\n", b"Host: x\r\n" + upgrade)
+    received, closed = _exchange(emulator.port, request + LIST)
+    assert received.startswith(b"HTTP/1.1 200 OK") and b"\r\nConnection: close\r\n" in received and closed
+    assert received.count(b"HTTP/1.1 ") == 1
+    # curl asking for h2c on two URLs reconnects for the second and gets both answers.
+    done = subprocess.run(["curl", "-s", "--http2", "-X", "POST", "-H", "X-Amz-Target: SageMaker.ListDomains",
+                           "-H", "Content-Type: application/x-amz-json-1.1", "-d", "{}", emulator.url + "/",
+                           emulator.url + "/"], capture_output=True, text=True, timeout=20)
+    assert done.returncode == 0 and done.stdout.count('"Domains"') == 2, done
+
+
+def test_a_malformed_request_behind_a_valid_one_gets_a_json_refusal(emulator):
+    received, closed = _exchange(emulator.port, LIST + b"GARBAGE\r\n\r\n")
+    first, _, second = received.partition(b"HTTP/1.1 400 Bad Request\r\n")
+    assert first.startswith(b"HTTP/1.1 200 OK") and second, received
+    headers, _, body = second.partition(b"\r\n\r\n")
+    assert b"x-amzn-RequestId: " in headers and b"Connection: close" in headers and closed
+    assert json.loads(body)["__type"] == "SerializationException"

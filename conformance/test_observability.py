@@ -58,7 +58,7 @@ def test_json_log_lines_are_json_whatever_the_request_sends(make_emulator):
     hostile = 'SageMaker.List"Domains\n{"level":"forged"}'
     emulator.raw(hostile.replace("\n", "\\n"), "{}")
     emulator.stop()
-    lines = emulator.process.stderr.read().decode().splitlines()
+    lines = emulator.log().splitlines()
     records = [json.loads(line) for line in lines]
     requests = [record for record in records if record["message"] == "request"]
     listed = [record for record in requests if record["operation"] == "SageMaker.ListDomains"]
@@ -88,7 +88,7 @@ def test_event_loops_are_the_threads_the_option_asks_for_and_the_start_up_line_n
     emulator.client().list_domains()
     threads = event_loop_threads(emulator)
     emulator.stop()
-    records = [json.loads(line) for line in emulator.process.stderr.read().decode().splitlines()]
+    records = [json.loads(line) for line in emulator.log().splitlines()]
     (started,) = [record for record in records if record["message"] == "sagemaker-emulator listening"]
     assert threads == int(started["event_loops"])
     if asked:

@@ -130,7 +130,7 @@ def test_each_request_logs_one_line_under_its_request_id(make_emulator):
     assert status == 200
     request_id = headers["x-amzn-RequestId"]
     server.stop()
-    log = server.process.stderr.read().decode()
+    log = server.log()
     lines = [line for line in log.splitlines() if f"hb.request.id={request_id}" in line]
     assert len(lines) == 1, log
     # A plain value is written bare (values that are not plain are quoted: test_hardening.py).

@@ -44,6 +44,7 @@ public struct AWSError: Error, Sendable, Equatable, Encodable {
         public static let invalidSignature = Code("InvalidSignatureException")
         public static let unrecognizedClient = Code("UnrecognizedClientException")
         public static let internalFailure = Code("InternalFailure", status: 500)
+        public static let serviceUnavailable = Code("ServiceUnavailable", status: 503)
     }
 
     public let code: Code
@@ -77,6 +78,10 @@ public struct AWSError: Error, Sendable, Equatable, Encodable {
     public static func incompleteSignature(_ message: String) -> AWSError { AWSError(.incompleteSignature, message) }
     public static func invalidSignature(_ message: String) -> AWSError { AWSError(.invalidSignature, message) }
     public static func unrecognizedClient(_ message: String) -> AWSError { AWSError(.unrecognizedClient, message) }
+    /// A failure of the moment (the database is away): every SDK sends the request again after a pause.
+    public static func serviceUnavailable() -> AWSError {
+        AWSError(.serviceUnavailable, "Service Unavailable")
+    }
     public static func internalFailure() -> AWSError {
         AWSError(.internalFailure, "The request processing has failed because of an unknown error, exception or failure.")
     }

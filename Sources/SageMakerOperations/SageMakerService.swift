@@ -54,17 +54,43 @@ extension OperationContext {
 }
 
 /// Stored documents are the resources' wire form, so that Describe can send them as they are.
+/// A stored document that does not read as its shape: the server answers 500 `InternalFailure` and logs this, which
+/// names the resource (the first ARN the document holds) and why.
+public struct UnreadableStoredDocument: Error, CustomStringConvertible {
+    public let shape: String
+    public let resource: String
+    public let reason: String
+
+    init(shape: String, data: Data, reason: String) {
+        self.shape = shape
+        self.reason = reason
+        let text = String(decoding: data.prefix(4096), as: UTF8.self)
+        resource = text.firstMatch(of: /"[A-Za-z]*Arn"\s*:\s*"([^"]+)"/).map { String($0.1) } ?? "unknown"
+    }
+
+    public var description: String { "stored \(shape) of \(resource) cannot be read: \(reason)" }
+}
+
 enum StoredDocument {
-    /// A stored document of a model shape, read by its generated reader.
+    /// A stored document of a model shape, read by its generated reader. One that cannot be read is the server's
+    /// fault (`UnreadableStoredDocument`, a 500), never the request's.
     static func decode<T: Decodable & WireDecodable>(_ type: T.Type, from data: Data) throws -> T {
-        try WireCodec.decodeShape(T.self, from: data)
+        do {
+            return try WireCodec.decodeShape(T.self, from: data)
+        } catch {
+            throw UnreadableStoredDocument(shape: String(describing: T.self), data: data, reason: "\(error)")
+        }
     }
 
     /// Any other stored JSON (a tag list), read by Foundation.
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(T.self, from: data)
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch {
+            throw UnreadableStoredDocument(shape: String(describing: T.self), data: data, reason: "\(error)")
+        }
     }
 
     static func encode(_ value: some WireEncodable) throws -> Data {

@@ -4,6 +4,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
+import SageMakerModel
+import SageMakerOperations
 import SageMakerStorage
 import Logging
 
@@ -111,8 +113,21 @@ struct AWSProtocolMiddleware: RouterMiddleware {
             return .validation(
                 "The resource would be stored as \(bytes) bytes, more than this emulator's limit of \(limit) bytes "
                     + "(--max-document-bytes).")
+        case StoreConflict.counterExhausted(let name):
+            return AWSError(
+                .resourceLimitExceeded,
+                "This emulator's counter \(name) is at its maximum of \(StoredCounter.maximumValue); reset the account.")
         case is NIOTooManyBytesError:
             return .requestEntityTooLarge(limit: -1)
+        case let error as UnreadableStoredDocument:
+            logger.error(
+                "stored document unreadable",
+                metadata: ["operation": .string(record.operation), "resource": .string(error.resource),
+                           "error": .string(error.description)])
+            return .internalFailure()
+        case is PostgresStoreUnavailable:
+            // The store logged the outage once; a line per refused request would flood the log.
+            return .serviceUnavailable()
         case HTTPParserError.invalidEOFState, ChannelError.ioOnClosedChannel, ChannelError.eof,
             ChannelError.outputClosed, is CancellationError:
             // The client went away in the middle of its request: nobody will read the answer, nothing failed here.

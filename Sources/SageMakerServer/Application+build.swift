@@ -59,6 +59,7 @@ private func assemble<Base: ResourceStore>(
         service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs,
         faults: controls.faults, journal: journal, metrics: metrics)
     let control = Router(context: EmulatorRequestContext.self)
+    control.add(middleware: ControlErrorMiddleware(maxBodyBytes: ControlAPI<SQLiteResourceStore>.maxBodyBytes))
     if case .verify = configuration.authentication {
         control.add(middleware: ControlAccessMiddleware(
             adminKey: configuration.adminKey, requiresKey: true, servedHost: configuration.host))

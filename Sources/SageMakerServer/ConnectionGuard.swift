@@ -11,7 +11,11 @@ import NIOHTTPTypes
 ///   `Transfer-Encoding`, oversized headers, ...) gets the usual JSON error body with a request id, then the
 ///   connection closes;
 /// - a request must arrive whole (head to end) within `requestTimeout`, so that a client trickling bytes cannot hold
-///   a connection for ever (the idle timeout alone restarts with every byte).
+///   a connection for ever (the idle timeout alone restarts with every byte);
+/// - a malformed request pipelined behind valid ones gets the same refusal, after their answers;
+/// - a request asking to upgrade the connection (`Upgrade: h2c`, `websocket`) is answered over HTTP/1.1 with
+///   `Connection: close`, and the connection closes: the parser reads nothing after an upgrade request, so a
+///   connection kept open would answer nothing more.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -23,8 +27,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let requestIDs: RequestIDs
     /// Requests whose head was read and whose response has not ended.
     private var responsesOwed = 0
+    /// A request's head was read and its end not yet: a parser error now is about its body, which its handler reads.
+    private var readingRequest = false
     private var deadline: Scheduled<Void>?
     private var refused = false
+    /// A parser refusal that waits for the answers owed to the requests before it.
+    private var deferredRefusal: HTTPParserError?
+    /// The connection closes after the answer to an upgrade request.
+    private var closeAfterResponse = false
 
     init(requestTimeout: TimeAmount, requestIDs: RequestIDs, logger: Logger) {
         self.requestIDs = requestIDs
@@ -35,8 +45,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refused { return }  // after a refusal, what the client still sends is read and dropped
         switch unwrapInboundIn(data) {
-        case .head:
+        case .head(let request):
+            if request.headerFields[.upgrade] != nil { closeAfterResponse = true }
             responsesOwed += 1
+            readingRequest = true
             deadline?.cancel()
             let loop = context.eventLoop.assumeIsolated()
             deadline = loop.scheduleTask(in: requestTimeout) { [logger] in
@@ -46,6 +58,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .body:
             break
         case .end:
+            readingRequest = false
             deadline?.cancel()
             deadline = nil
         }
@@ -53,8 +66,24 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { responsesOwed -= 1 }
-        context.write(data, promise: promise)
+        switch unwrapOutboundIn(data) {
+        case .head(var response) where closeAfterResponse:
+            response.headerFields[.connection] = "close"
+            context.write(wrapOutboundOut(.head(response)), promise: promise)
+        case .end:
+            responsesOwed -= 1
+            context.write(data, promise: promise)
+            if responsesOwed == 0, let refusal = deferredRefusal {
+                deferredRefusal = nil
+                refuse(context: context, refusal)
+            } else if responsesOwed == 0, closeAfterResponse {
+                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                context.flush()
+                context.eventLoop.assumeIsolated().execute { loopBound.value.close(promise: nil) }
+            }
+        default:
+            context.write(data, promise: promise)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -65,11 +94,21 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if refused { return }  // the decoder's complaints about what follows a refused request
-        guard let parserError = error as? HTTPParserError, responsesOwed == 0 else {
+        // The body of the request being read: its handler gets the error and answers it (a 400).
+        guard let parserError = error as? HTTPParserError, !readingRequest else {
             context.fireErrorCaught(error)
             return
         }
         refused = true
+        if responsesOwed > 0 {
+            deferredRefusal = parserError  // sent once the requests before it are answered
+            return
+        }
+        refuse(context: context, parserError)
+    }
+
+    /// Answers the request the parser refused (a JSON error with a request id), then closes the connection.
+    private func refuse(context: ChannelHandlerContext, _ parserError: HTTPParserError) {
         let requestId = requestIDs.next()
         let awsError = AWSError.serialization("The HTTP request could not be parsed: \(Self.describe(parserError)).")
         let body = WireCodec.errorBody(awsError)

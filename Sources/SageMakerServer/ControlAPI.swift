@@ -82,7 +82,7 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     }
 
     func reset(_ request: Request) async throws -> Response {
-        let body = try await Self.object(request, allowEmpty: true)
+        let body = try await Self.object(request, members: ["account", "region"], allowEmpty: true)
         let account = try Self.string(body, "account")
         let region = try Self.string(body, "region")
         if region != nil, account == nil { throw ControlError(.badRequest, "A region is reset within an account.") }
@@ -138,12 +138,8 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     }
 
     func setDelays(_ request: Request) async throws -> Response {
-        let body = try await Self.object(request)
+        let body = try await Self.object(request, members: Set(Self.delayFields.map(\.0)))
         var delays = controls.delays
-        for key in body.keys where !Self.delayFields.contains(where: { $0.0 == key }) {
-            throw ControlError(
-                .badRequest, "Unknown delay \(key); the delays are " + Self.delayFields.map(\.0).joined(separator: ", ") + ".")
-        }
         for (name, path) in Self.delayFields {
             guard let value = body[name] else { continue }
             guard let seconds = Self.number(value), seconds.isFinite, seconds >= 0, seconds <= 86_400
@@ -155,7 +151,7 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     }
 
     func hold(_ request: Request) async throws -> Response {
-        let body = try await Self.object(request)
+        let body = try await Self.object(request, members: ["resource"])
         guard let resource = try Self.string(body, "resource"), !resource.isEmpty else {
             throw ControlError(.badRequest, "Name the resource to hold: {\"resource\": \"<id or ARN>\"}.")
         }
@@ -183,13 +179,19 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     }
 
     func steerClock(_ request: Request) async throws -> Response {
-        let body = try await Self.object(request)
-        if body["reset"] as? Bool == true {
+        let body = try await Self.object(request, members: ["advance", "reset"])
+        // Times stay finite and within what a state file may hold: the clock never passes the end of year 9999.
+        let room = StateSnapshot.latestTime - clock.now().timeIntervalSince1970
+        if body["reset"] as? Bool == true, body.count == 1 {
             clock.resetOffset()
-        } else if let seconds = body["advance"].flatMap(Self.number), seconds.isFinite, seconds >= 0 {
+        } else if body.count == 1, let seconds = body["advance"].flatMap(Self.number), seconds.isFinite, seconds >= 0,
+                  seconds <= room
+        {
             clock.advance(by: seconds)
         } else {
-            throw ControlError(.badRequest, "Send {\"advance\": <seconds, not negative>} or {\"reset\": true}.")
+            throw ControlError(
+                .badRequest,
+                "Send {\"advance\": <seconds, from 0 to \(Int(max(0, room)))>} or {\"reset\": true}.")
         }
         return clockObject()
     }
@@ -204,6 +206,16 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
             rule = try JSONDecoder().decode(FaultRule.self, from: Data(body.readableBytesView))
         } catch {
             throw ControlError(.badRequest, "The fault rule is not valid JSON of its form (docs/control-api.md).")
+        }
+        if let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] {
+            try Self.refuseUnknownMembers(object, members: FaultRule.members)
+            if let error = object["error"] as? [String: Any] {
+                try Self.refuseUnknownMembers(error, members: FaultRule.errorMembers, in: " in error")
+            }
+            if let failure = object["failTransition"] as? [String: Any] {
+                try Self.refuseUnknownMembers(
+                    failure, members: FaultRule.failTransitionMembers, in: " in failTransition")
+            }
         }
         let added: FaultRule
         do {
@@ -291,14 +303,28 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         return limit
     }
 
-    static func object(_ request: Request, allowEmpty: Bool = false) async throws -> [String: Any] {
+    /// The request's JSON object, whose members must all be among `members`: a misspelled member is refused, never
+    /// ignored (a reset of `{"acount": ...}` would otherwise reset every account).
+    static func object(
+        _ request: Request, members: Set<String>, allowEmpty: Bool = false
+    ) async throws -> [String: Any] {
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
         if body.readableBytes == 0, allowEmpty { return [:] }
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
             throw ControlError(.badRequest, "The body must be a JSON object.")
         }
+        try refuseUnknownMembers(object, members: members)
         return object
+    }
+
+    static func refuseUnknownMembers(_ object: [String: Any], members: Set<String>, in place: String = "") throws {
+        if let unknown = object.keys.filter({ !members.contains($0) }).sorted().first {
+            throw ControlError(
+                .badRequest,
+                "Unknown member \"\(unknown)\"\(place); the members are "
+                    + members.sorted().joined(separator: ", ") + ".")
+        }
     }
 
     /// A JSON number (never a boolean), however Foundation handed it over.
@@ -353,6 +379,32 @@ struct ControlError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let reason = status.reasonPhrase.replacing(" ", with: "")
         return ControlAPI<SQLiteResourceStore>.json(["error": reason, "message": message], status: status)
+    }
+}
+
+/// Every refusal of the control API is `{"error", "message"}`: a body over the limit (413, refused from its
+/// `Content-Length` before it is read) and an unknown path (404) too, not Hummingbird's empty answers.
+struct ControlErrorMiddleware: RouterMiddleware {
+    typealias Context = EmulatorRequestContext
+    let maxBodyBytes: Int
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw ControlError(.contentTooLarge, "The body is \(length) bytes, over the limit of \(maxBodyBytes).")
+        }
+        do {
+            return try await next(request, context)
+        } catch let error as ControlError {
+            throw error
+        } catch is NIOTooManyBytesError {
+            throw ControlError(.contentTooLarge, "The body is over the limit of this call.")
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            throw ControlError(
+                error.status,
+                "There is no control API call \(request.method) \(request.uri.path) (docs/control-api.md).")
+        }
     }
 }
 

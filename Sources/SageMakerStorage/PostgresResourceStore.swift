@@ -14,8 +14,7 @@ import Synchronization
 /// row; names are held by unique indexes. See `PostgresTransaction` for how a synchronous body reads from an
 /// asynchronous database.
 public final class PostgresResourceStore: ResourceStore, Service {
-    let client: PostgresClient
-    private let runner: Task<Void, Never>
+    let pool: PostgresConnectionPool
     let logger: Logger
     /// The largest document (with its tags) a resource may be stored with.
     public let maxDocumentBytes: Int
@@ -39,28 +38,21 @@ public final class PostgresResourceStore: ResourceStore, Service {
         eventLoopGroup: any EventLoopGroup = PostgresClient.defaultEventLoopGroup, logger: Logger
     ) async throws -> PostgresResourceStore {
         let location = try PostgresLocation(url: url)
-        var configuration = location.clientConfiguration
-        // Every connection is opened at start and kept, with no keep-alive query: the pool (postgres-nio 1.33)
-        // schedules a timer each time a connection goes idle, and a cancelled timer's sleeping task is freed only at
-        // its deadline (30 s for keep-alive, 60 s for idle close), so at a few thousand queries per second the timers
-        // held about 200 MB (heaptrack, 2026-11-26). A connection the server closes is replaced by the pool.
-        configuration.options.maximumConnections = maximumConnections
-        configuration.options.minimumConnections = maximumConnections
-        configuration.options.keepAliveBehavior = nil
-        let (started, signal) = AsyncStream<Void>.makeStream()
+        // Every connection is opened at start and kept, with no keep-alive query and no idle timer (performance.md
+        // step 25: postgres-nio's pool held about 200 MB of cancelled timers at a few thousand queries per second);
+        // a connection the server closes is opened again (PostgresConnectionPool).
         let store = PostgresResourceStore(
-            client: PostgresClient(
-                configuration: configuration, eventLoopGroup: eventLoopGroup, backgroundLogger: logger),
+            pool: PostgresConnectionPool(
+                size: maximumConnections, timeout: timeout, configuration: location.connectionConfiguration,
+                eventLoopGroup: eventLoopGroup, logger: logger),
             maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver, indexer: indexer, answerTimeout: timeout,
-            started: signal, logger: logger)
-        // The client refuses (with a warning) to lease before its run() began: wait for the task that calls it.
-        for await _ in started { break }
-        await Task.yield()
+            logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await location.waitForAnswer(logger: logger)
-                    try await PostgresMigrations.migrate(store.client, indexer: indexer, logger: logger)
+                    store.pool.start()
+                    try await PostgresMigrations.migrate(store.pool, indexer: indexer, logger: logger)
                 }
                 group.addTask {
                     try await Task.sleep(for: .seconds(timeout))
@@ -78,34 +70,26 @@ public final class PostgresResourceStore: ResourceStore, Service {
     }
 
     private init(
-        client: PostgresClient, maxDocumentBytes: Int, commitObserver: CommitObserver?,
-        indexer: @escaping ResourceIndexer, answerTimeout: Double, started: AsyncStream<Void>.Continuation,
-        logger: Logger
+        pool: PostgresConnectionPool, maxDocumentBytes: Int, commitObserver: CommitObserver?,
+        indexer: @escaping ResourceIndexer, answerTimeout: Double, logger: Logger
     ) {
-        self.client = client
+        self.pool = pool
         self.indexer = indexer
         self.answerTimeout = answerTimeout
         self.maxDocumentBytes = maxDocumentBytes
         self.commitObserver = commitObserver
         self.logger = logger
-        // The pool works only while its run() does; it runs from the moment the store exists until `close`.
-        runner = Task {
-            started.yield()
-            started.finish()
-            await client.run()
-        }
     }
 
     /// Closes the pool's connections; the store answers nothing afterwards.
     public func close() {
-        runner.cancel()
+        pool.close()
     }
 
     /// Runs until the service group shuts down, then closes the pool.
     public func run() async throws {
         try? await gracefulShutdown()
         close()
-        await runner.value
     }
 
     /// A server setting as the store's connections have it (`fsync`, `synchronous_commit`), for the durability tests.
@@ -132,7 +116,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
         }
     }
 
-    /// `client.withConnection`, bounded by `answerTimeout`: a connection that has not answered by then (lost without
+    /// `pool.withConnection`, bounded by `answerTimeout`: a connection that has not answered by then (lost without
     /// its socket closing, as when a network drops packets silently) is closed, so that the pool opens a new one,
     /// and the call fails then instead of when the kernel gives up on the socket (many minutes). The deadline is a
     /// timer of the connection's event loop, cancelled as soon as the body ends: no task or sleep is left behind
@@ -141,18 +125,23 @@ public final class PostgresResourceStore: ResourceStore, Service {
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let timeout = answerTimeout
-        return try await client.withConnection { connection in
+        // One budget for the wait for a connection and for its answer.
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+        return try await pool.withConnection(until: deadline) { connection in
             let expired = ExpiryFlag()
-            let deadline = connection.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) {
+            let remaining = max(deadline - .now, .milliseconds(1))
+            let timer = connection.eventLoop.scheduleTask(
+                in: .nanoseconds(PostgresConnectionPool.nanoseconds(remaining))
+            ) {
                 expired.set()
                 _ = connection.close() as EventLoopFuture<Void>  // the query waiting on it fails at once
             }
-            defer { deadline.cancel() }
+            defer { timer.cancel() }
             do {
                 return try await body(connection)
             } catch {
                 guard expired.isSet else { throw error }
-                throw PostgresStoreFailure(
+                throw PostgresStoreUnavailable(
                     description: "no answer from the database within \(timeout) s; its connection was closed")
             }
         }
@@ -249,7 +238,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
     }
 
     public func contents() async throws -> StoreContents {
-        try await client.withConnection { connection in
+        try await pool.withConnection { connection in
             // One snapshot for both tables.
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
@@ -444,7 +433,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
     private func inPlainTransaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await client.withConnection { connection in
+        try await pool.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 let result = try await body(connection)

@@ -217,8 +217,10 @@ enum PostgresMigrations {
     /// An arbitrary key for `pg_advisory_xact_lock`, the same in every replica.
     static let lockKey: Int64 = 0x5345_4D41_4B52
 
-    static func migrate(_ client: PostgresClient, indexer: @escaping ResourceIndexer, logger: Logger) async throws {
-        try await client.withConnection { connection in
+    static func migrate(
+        _ pool: PostgresConnectionPool, indexer: @escaping ResourceIndexer, logger: Logger
+    ) async throws {
+        try await pool.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)

@@ -299,6 +299,7 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
         } else {
             throw missing(.counter(key, start: start))
         }
+        guard last < StoredCounter.maximumValue else { throw StoreConflict.counterExhausted(name) }
         counterValues[key] = last + 1
         return last + 1
     }

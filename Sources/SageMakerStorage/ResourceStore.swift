@@ -116,6 +116,8 @@ public enum StoreConflict: Error, Sendable, Equatable {
     case missing
     /// The resource's document and tags together are `bytes`, over the store's `limit`.
     case documentTooLarge(bytes: Int, limit: Int)
+    /// The named counter is at `StoredCounter.maximumValue`.
+    case counterExhausted(String)
 }
 
 extension StoreConflict {
@@ -197,6 +199,9 @@ public struct ResourceStatusCount: Sendable, Equatable {
 
 /// A named counter of a scope (`ResourceTransaction.nextCounterValue`) and the value it last handed out.
 public struct StoredCounter: Sendable, Equatable {
+    /// The largest value a counter reaches (the model's Integer, which numbers image versions); the next draw is a
+    /// `StoreConflict.counterExhausted`, never an overflow.
+    public static let maximumValue = Int(Int32.max)
     public var scope: ResourceScope
     public var name: String
     public var value: Int

@@ -660,7 +660,11 @@ extension SQLiteResourceStore {
                 db.makeStatement(sql: "SELECT \(Self.columns) FROM resources ORDER BY seq"), [])
             let counters = try Row.fetchAll(db, sql: "SELECT account, region, name, value FROM counters ORDER BY account, region, name")
                 .map { row in
-                    StoredCounter(scope: ResourceScope(account: row[0], region: row[1]), name: row[2], value: row[3])
+                    // Decoded, not subscripted: a value that is not an integer throws instead of trapping.
+                    StoredCounter(
+                        scope: ResourceScope(account: try row.decode(String.self, atIndex: 0),
+                                             region: try row.decode(String.self, atIndex: 1)),
+                        name: try row.decode(String.self, atIndex: 2), value: try row.decode(Int.self, atIndex: 3))
                 }
             return StoreContents(resources: resources, counters: counters)
         }
@@ -739,14 +743,17 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     }
 
     func nextCounterValue(_ name: String, scope: ResourceScope, start: Int) throws -> Int {
-        try Int.fetchOne(
+        // At the maximum the update does not apply and returns no row: refused, never an overflow into REAL.
+        let next = try Int.fetchOne(
             db.cachedStatement(
                 sql: """
                     INSERT INTO counters (account, region, name, value) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (account, region, name) DO UPDATE SET value = value + 1
+                    ON CONFLICT (account, region, name) DO UPDATE SET value = value + 1 WHERE value < ?
                     RETURNING value
                     """),
-            arguments: [scope.account, scope.region, name, start])!
+            arguments: [scope.account, scope.region, name, start, StoredCounter.maximumValue])
+        guard let next else { throw StoreConflict.counterExhausted(name) }
+        return next
     }
 }
 

@@ -40,6 +40,14 @@ public struct FaultRule: Sendable, Codable, Equatable {
     /// How many requests or transitions the rule has faulted (assigned by the server).
     public var hits: Int?
 
+    /// The members a rule sent to the control API may have (`id` and `hits` are the server's, and ignored).
+    public static let members: Set<String> = [
+        "id", "operation", "account", "region", "resource", "probability", "count", "error", "latency",
+        "failTransition", "hits",
+    ]
+    public static let errorMembers: Set<String> = ["code", "message", "httpStatus"]
+    public static let failTransitionMembers: Set<String> = ["status", "reason"]
+
     /// Whether the rule acts on transitions (the scheduler) rather than on requests.
     var actsOnTransitions: Bool { failTransition != nil }
     var isSpent: Bool { count.map { (hits ?? 0) >= $0 } ?? false }

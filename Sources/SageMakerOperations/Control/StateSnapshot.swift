@@ -1,4 +1,5 @@
 import Foundation
+import SageMakerModel
 import SageMakerStorage
 
 /// A snapshot file the server cannot read, with the reason.
@@ -41,11 +42,18 @@ public enum StateSnapshot {
         return try JSONSerialization.data(withJSONObject: snapshot, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 
-    /// Reads and checks a snapshot: every resource must be of a known kind, in a valid scope, with a document that
-    /// is its kind's Describe form and names its own ARN.
+    /// Reads and checks a snapshot against what the API itself can produce: every resource of a known kind, in a
+    /// valid scope, with a document that is its kind's Describe form, names its own ARN and carries the status of
+    /// the status column, a status the kind has, tags that are tags (and an image version's aliases), a pending
+    /// transition to a status of the kind at a finite time; parents that exist, one resource per id and per name
+    /// among its siblings, no removal pending on a resource with children; counters within `StoredCounter`'s bound.
     public static func decode(_ data: Data) throws(InvalidStateSnapshot) -> StoreContents {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw InvalidStateSnapshot(description: "The state is not a JSON object.")
+        }
+        if let unknown = object.keys.first(where: { !["format", "version", "generator", "exportedAt", "resources",
+                                                          "counters"].contains($0) }) {
+            throw InvalidStateSnapshot(description: "Unknown member \"\(unknown)\" of the state.")
         }
         guard object["format"] as? String == format else {
             throw InvalidStateSnapshot(description: "The state's format must be \"\(format)\".")
@@ -66,14 +74,80 @@ public enum StateSnapshot {
                 throw InvalidStateSnapshot(description: "resources[\(index)]: \(error.description)")
             }
         }
+        try checkRelations(decoded)
         var decodedCounters: [StoredCounter] = []
         for (index, entry) in counters.enumerated() {
+            if let unknown = entry.keys.first(where: { !["account", "region", "name", "value"].contains($0) }) {
+                throw InvalidStateSnapshot(description: "counters[\(index)]: unknown member \"\(unknown)\".")
+            }
             guard let scope = try? scope(entry), let name = entry["name"] as? String, !name.isEmpty,
                   let value = entry["value"] as? Int
             else { throw InvalidStateSnapshot(description: "counters[\(index)] needs account, region, name and value.") }
+            guard (0...StoredCounter.maximumValue).contains(value) else {
+                throw InvalidStateSnapshot(
+                    description: "counters[\(index)]: value must be from 0 to \(StoredCounter.maximumValue).")
+            }
             decodedCounters.append(StoredCounter(scope: scope, name: name, value: value))
         }
         return StoreContents(resources: decoded, counters: decodedCounters)
+    }
+
+    /// Latest time a snapshot may name, and the emulator's clock may reach (the end of year 9999): times stay finite.
+    public static let latestTime: Double = 253_402_300_799
+
+    /// What holds between resources: parents exist, ids and sibling names are unique, no resource with children is
+    /// about to be removed.
+    static func checkRelations(_ resources: [StoredResource]) throws(InvalidStateSnapshot) {
+        struct Key: Hashable {
+            let kind: ResourceKind
+            let scope: ResourceScope
+            let id: String
+        }
+        struct Name: Hashable {
+            let kind: ResourceKind
+            let scope: ResourceScope
+            let parent: String
+            let nameKey: String
+        }
+        var ids: Set<Key> = []
+        var names: Set<Name> = []
+        for (index, resource) in resources.enumerated() {
+            guard ids.insert(Key(kind: resource.kind, scope: resource.scope, id: resource.id)).inserted else {
+                throw InvalidStateSnapshot(description: "resources[\(index)]: \(resource.id) is given twice.")
+            }
+            let name = Name(
+                kind: resource.kind, scope: resource.scope, parent: resource.parentId, nameKey: resource.nameKey)
+            guard names.insert(name).inserted else {
+                throw InvalidStateSnapshot(
+                    description: "resources[\(index)]: the name \(resource.nameKey) is taken by another "
+                        + "\(resource.kind.rawValue).")
+            }
+        }
+        var parents: Set<Key> = []
+        for (index, resource) in resources.enumerated() {
+            guard let parentKind = ResourceKindDeclaration.of(resource.kind).parent else {
+                guard resource.parentId.isEmpty else {
+                    throw InvalidStateSnapshot(
+                        description: "resources[\(index)]: a \(resource.kind.rawValue) has no parent.")
+                }
+                continue
+            }
+            let parent = Key(kind: parentKind, scope: resource.scope, id: resource.parentId)
+            guard ids.contains(parent) else {
+                throw InvalidStateSnapshot(
+                    description: "resources[\(index)]: its \(parentKind.rawValue) \(resource.parentId) is not in the "
+                        + "state.")
+            }
+            parents.insert(parent)
+        }
+        for (index, resource) in resources.enumerated() {
+            if case .removal = resource.transition?.outcome,
+               parents.contains(Key(kind: resource.kind, scope: resource.scope, id: resource.id))
+            {
+                throw InvalidStateSnapshot(
+                    description: "resources[\(index)]: a removal is pending on \(resource.id), which has children.")
+            }
+        }
     }
 
     static func scope(_ entry: [String: Any]) throws(InvalidStateSnapshot) -> ResourceScope {
@@ -87,6 +161,12 @@ public enum StateSnapshot {
     }
 
     static func resource(_ entry: [String: Any]) throws(InvalidStateSnapshot) -> StoredResource {
+        let members: Set<String> = [
+            "kind", "account", "region", "parent", "id", "nameKey", "status", "document", "tags", "transition",
+        ]
+        if let unknown = entry.keys.first(where: { !members.contains($0) }) {
+            throw InvalidStateSnapshot(description: "unknown member \"\(unknown)\".")
+        }
         guard let kindName = entry["kind"] as? String, let kind = ResourceKind(rawValue: kindName) else {
             throw InvalidStateSnapshot(
                 description: "kind must be one of " + ResourceKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
@@ -102,20 +182,32 @@ public enum StateSnapshot {
             throw InvalidStateSnapshot(description: "the document is not the Describe form of a \(kind.rawValue).")
         }
         let arn = ResourceNames.arn(kind, scope, id: id)
-        if let named = read.arn, named != arn {
-            throw InvalidStateSnapshot(description: "the document names \(named), not \(arn).")
+        guard read.arn == arn else {
+            throw InvalidStateSnapshot(
+                description: "the document names \(read.arn ?? "no ARN of a \(kind.rawValue)"), not \(arn).")
+        }
+        let statuses = declaration.statusValues
+        guard statuses.contains(status), read.status == status else {
+            throw InvalidStateSnapshot(
+                description: "status must be the document's and one of " + statuses.joined(separator: ", ") + ".")
         }
         var tags: Data?
         if let text = entry["tags"] as? String {
-            guard (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [[String: Any]] else {
-                throw InvalidStateSnapshot(description: "tags must be the text of a JSON list of tags.")
-            }
             tags = Data(text.utf8)
+            try checkLabels(kind: kind, scope: scope, id: id, tags: tags)
         }
         var transition: PendingTransition?
         if let pending = entry["transition"] as? [String: Any] {
-            guard let dueAt = pending["dueAt"] as? Double else {
-                throw InvalidStateSnapshot(description: "transition.dueAt must be seconds since 1970.")
+            if let unknown = pending.keys.first(where: { !["dueAt", "status", "removal"].contains($0) }) {
+                throw InvalidStateSnapshot(description: "unknown member \"\(unknown)\" of transition.")
+            }
+            guard let dueAt = pending["dueAt"] as? Double, dueAt.isFinite, (0...latestTime).contains(dueAt) else {
+                throw InvalidStateSnapshot(
+                    description: "transition.dueAt must be seconds since 1970, at most \(Int(latestTime)).")
+            }
+            if let next = pending["status"] as? String, !statuses.contains(next) {
+                throw InvalidStateSnapshot(
+                    description: "transition.status must be one of " + statuses.joined(separator: ", ") + ".")
             }
             if pending["removal"] as? Bool == true {
                 transition = PendingTransition(.removal, dueAt: Date(timeIntervalSince1970: dueAt))
@@ -128,5 +220,31 @@ public enum StateSnapshot {
         return StoredResource(
             kind: kind, scope: scope, parentId: parent, id: id, nameKey: nameKey, status: status,
             transition: transition, document: document, tags: tags)
+    }
+
+    /// Tags as AddTags could have left them (at most 50, keys of 1 to 128 characters, values of at most 256), and an
+    /// image version's aliases beside them.
+    static func checkLabels(
+        kind: ResourceKind, scope: ResourceScope, id: String, tags: Data?
+    ) throws(InvalidStateSnapshot) {
+        let record = StoredResource(
+            kind: kind, scope: scope, id: id, nameKey: id, status: "", document: Data(), tags: tags)
+        guard let labels = try? ResourceLabels(of: record) else {
+            throw InvalidStateSnapshot(
+                description: kind == .imageVersion
+                    ? "tags must be the text of {\"Aliases\": [...], \"Tags\": [...]}."
+                    : "tags must be the text of a JSON list of tags.")
+        }
+        let wellFormed = labels.tags.allSatisfy { tag in
+            guard let key = tag.key, (1...128).contains(key.utf16.count), let value = tag.value else { return false }
+            return value.utf16.count <= 256
+        }
+        guard wellFormed, labels.tags.count <= 50, Set(labels.tags.map(\.key)).count == labels.tags.count else {
+            throw InvalidStateSnapshot(
+                description: "tags must be at most 50 distinct keys of 1 to 128 characters with values of at most 256.")
+        }
+        guard labels.aliases.allSatisfy({ !$0.isEmpty && $0.utf16.count <= 128 }),
+              Set(labels.aliases).count == labels.aliases.count
+        else { throw InvalidStateSnapshot(description: "aliases must be distinct names of 1 to 128 characters.") }
     }
 }

@@ -181,6 +181,19 @@ extension ResourceKindDeclaration {
     static let configurationStatus = "Available"
 
     /// The declaration of every kind the store holds.
+    /// Every status the model gives the kind (a configuration has the one `configurationStatus`).
+    var statusValues: [String] {
+        switch kind {
+        case .domain: DomainStatus.allValues
+        case .userProfile: UserProfileStatus.allValues
+        case .space: SpaceStatus.allValues
+        case .app: AppStatus.allValues
+        case .studioLifecycleConfig, .appImageConfig: [Self.configurationStatus]
+        case .image: ImageStatus.allValues
+        case .imageVersion: ImageVersionStatus.allValues
+        }
+    }
+
     static func of(_ kind: ResourceKind) -> ResourceKindDeclaration {
         switch kind {
         case .domain: domain

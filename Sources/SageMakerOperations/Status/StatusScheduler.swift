@@ -38,6 +38,8 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                     try await runDueTransitions()
                 } catch is CancellationError {
                     return
+                } catch is PostgresStoreUnavailable {
+                    // The store logs the database's going away and its return, once each; the next poll tries again.
                 } catch {
                     logger.error("status transition failed", metadata: ["error": "\(error)"])
                 }
