@@ -58,6 +58,8 @@ private func assemble<Base: ResourceStore>(
     let router = buildRouter(
         service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs,
         faults: controls.faults, journal: journal, metrics: metrics)
+    let (upstreamRoom, upstreamServices) = try await openUpstream(
+        configuration, requestIDs: requestIDs, metrics: metrics, logger: logger)
     let control = Router(context: EmulatorRequestContext.self)
     control.add(middleware: ControlErrorMiddleware(maxBodyBytes: ControlAPI<SQLiteResourceStore>.maxBodyBytes))
     if case .verify = configuration.authentication {
@@ -70,11 +72,12 @@ private func assemble<Base: ResourceStore>(
     ControlAPI(
         store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
         storeDescription: configuration.storage.logDescription, started: .now,
-        console: try Console(store: store, controls: controls, journal: journal)
+        console: try Console(store: store, controls: controls, journal: journal), upstream: upstreamRoom.endpoint
     ).addRoutes(to: control)
-    let responder = EmulatorResponder(aws: router.buildResponder(), control: control.buildResponder())
+    let responder = EmulatorResponder(
+        aws: router.buildResponder(), control: control.buildResponder(), upstream: upstreamRoom)
     // A database client runs as a service too: first in the group, so that it shuts down last.
-    var services: [any Service] = [scheduler]
+    var services: [any Service] = [scheduler] + upstreamServices
     if let database = base as? PostgresResourceStore { services.insert(database, at: 0) }
     let softLimit = FileDescriptorLimit.raise()
     let maxConnections = FileDescriptorLimit.connections(wanted: configuration.maxConnections, softLimit: softLimit)
@@ -110,6 +113,43 @@ func consoleURL(host: String, port: Int?) -> String {
     let reachable = host == "0.0.0.0" ? "127.0.0.1" : host == "::" || host == "[::]" ? "[::1]" : host
     let shown = reachable.contains(":") && !reachable.hasPrefix("[") ? "[\(reachable)]" : reachable
     return "http://\(shown):\(port.map(String.init) ?? "?")/_emulator/console"
+}
+
+/// The upstream of `--upstream`: moto started (and answering) before the server, or an endpoint URL; the services
+/// that stop them with the server.
+func openUpstream(
+    _ configuration: EmulatorConfiguration, requestIDs: RequestIDs, metrics: EmulatorMetrics, logger: Logger
+) async throws -> (UpstreamRoom, [any Service]) {
+    guard let upstream = configuration.upstream else {
+        return (UpstreamRoom(forwarder: nil, endpoint: nil, requestIDs: requestIDs,
+                             defaultAccount: configuration.defaultAccount, metrics: metrics, logger: logger), [])
+    }
+    if case .verify = configuration.authentication {
+        throw UnsafeConfiguration(
+            description: "--upstream with --auth verify is not supported yet: forwarded requests would go unchecked")
+    }
+    let endpoint = UpstreamEndpoint(url: upstream == "moto" ? nil : upstream, kind: upstream == "moto" ? "moto" : "url")
+    var services: [any Service] = []
+    if upstream == "moto" {
+        let supervisor = MotoSupervisor(endpoint: endpoint, logger: logger)
+        try await supervisor.start()
+        services.append(supervisor)
+    }
+    let forwarder = UpstreamForwarder(
+        endpoint: endpoint, eventLoopGroup: EventLoops.group(threads: configuration.eventLoopThreads), logger: logger)
+    services.append(UpstreamClientService(forwarder: forwarder))
+    return (UpstreamRoom(forwarder: forwarder, endpoint: endpoint, requestIDs: requestIDs,
+                         defaultAccount: configuration.defaultAccount, metrics: metrics, logger: logger), services)
+}
+
+/// Shuts the forwarder's HTTP client down with the server.
+struct UpstreamClientService: Service {
+    let forwarder: UpstreamForwarder
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await forwarder.shutdown()
+    }
 }
 
 /// The event loop groups of this process, one per thread count, made once and kept for its life (like NIO's

@@ -17,6 +17,8 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     let storeDescription: String
     let started: ContinuousClock.Instant
     let console: Console<Store>
+    /// The upstream of `--upstream`, when there is one.
+    let upstream: UpstreamEndpoint?
 
     var controls: EmulatorControls { service.controls }
 
@@ -74,7 +76,16 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         var resources: [String: Int] = [:]
         for kind in ResourceKind.allCases { resources[kind.rawValue] = counts[kind] ?? 0 }
         let uptime = ContinuousClock.now - started
+        var upstreamObject: Any = NSNull()
+        if let upstream {
+            let url = upstream.url
+            let object: [String: Any] = [
+                "engine": upstream.kind, "url": url.map { $0 as Any } ?? NSNull(), "status": url == nil ? "down" : "up",
+            ]
+            upstreamObject = object
+        }
         return Self.json([
+            "upstream": upstreamObject,
             "status": "ok", "version": EmulatorVersion.release, "botocoreVersion": EmulatorVersion.botocore,
             "uptimeSeconds": Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
             "store": storeDescription, "resources": resources,
@@ -508,12 +519,15 @@ struct EmulatorResponder<AWS: HTTPResponder, Control: HTTPResponder>: HTTPRespon
 where AWS.Context == EmulatorRequestContext, Control.Context == EmulatorRequestContext {
     let aws: AWS
     let control: Control
+    /// Requests for other services: forwarded to the upstream, or refused in their own protocol.
+    let upstream: UpstreamRoom
 
     func respond(to request: Request, context: EmulatorRequestContext) async throws -> Response {
         if let path = request.head.path, path.utf8.starts(with: "/_emulator".utf8) || path == "/metrics" {
             return try await control.respond(to: request, context: context)
         }
         if let answer = Self.browserAnswer(request) { return answer }
+        if let answer = try await upstream.answer(request) { return answer }
         return try await aws.respond(to: request, context: context)
     }
 

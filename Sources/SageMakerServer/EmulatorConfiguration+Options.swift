@@ -51,6 +51,11 @@ extension EmulatorConfiguration {
         if let adminKey, adminKey.utf8.count < 16 {
             throw OptionError(description: "--admin-key must be at least 16 characters")
         }
+        upstream = try values.value(Options.upstream)
+        if let upstream, upstream != "moto" {
+            guard let url = URLComponents(string: upstream), ["http", "https"].contains(url.scheme), url.host != nil
+            else { throw OptionError(description: "--upstream must be moto or an http(s) URL, not \(upstream)") }
+        }
         journalSize = try values.value(Options.journalSize)
         guard journalSize >= 0 else { throw OptionError(description: "--journal-size must not be negative") }
     }

@@ -41,6 +41,9 @@ public struct EmulatorConfiguration: Sendable {
     public var stateFile: String?
     /// The secret that opens the control API to callers beyond loopback; required for it under `--auth verify`.
     public var adminKey: String?
+    /// Where requests for other services go: `moto` (a supervised child) or an endpoint URL; nil: answered with an
+    /// error that says how to set one.
+    public var upstream: String?
     /// Seconds a PostgreSQL database has at start-up to answer and be migrated.
     public var databaseTimeout: Double = EmulatorOptions.databaseTimeout.defaultValue
     /// Connections the PostgreSQL store opens and keeps.

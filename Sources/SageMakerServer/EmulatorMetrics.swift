@@ -27,6 +27,35 @@ public final class EmulatorMetrics: Sendable {
     }
 
     private let requests = Mutex<[RequestKey: RequestHandles]>([:])
+    private struct ForwardKey: Hashable {
+        let service: String
+        let outcome: String
+    }
+
+    private struct ForwardHandle: @unchecked Sendable {
+        let count: CoreMetrics.Counter
+    }
+
+    private let forwarded = Mutex<[ForwardKey: ForwardHandle]>([:])
+
+    /// One request sent to the upstream (or refused for want of one): by the service's signing name, when it is a
+    /// name of AWS's syntax (else `unknown`), and the outcome (`forwarded`, `unavailable`, `no_upstream`).
+    func forward(service: String?, outcome: String) {
+        let name = service.flatMap { $0.utf8.count <= 32 && $0.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "-")
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+        } ? $0 : nil } ?? "unknown"
+        let key = ForwardKey(service: name, outcome: outcome)
+        let handle = forwarded.withLock { handles in
+            if let existing = handles[key] { return existing }
+            let created = ForwardHandle(count: CoreMetrics.Counter(
+                label: "sagemaker_forwarded_requests_total",
+                dimensions: [("service", key.service), ("outcome", key.outcome)], factory: factory))
+            handles[key] = created
+            return created
+        }
+        handle.count.increment()
+    }
     /// The (kind, status) gauges set so far, so that a status nobody holds any more reads 0.
     private let statusGauges = Mutex<[String: CoreMetrics.Gauge]>([:])
 

@@ -194,6 +194,10 @@ public enum EmulatorOptions {
         "admin-key", optional: (),
         help: "a secret that opens the control API (`/_emulator/`) to callers beyond loopback "
             + "(`Authorization: Bearer <key>`); required for it under `--auth verify`")
+    public static let upstream = Setting<String?>(
+        "upstream", optional: (),
+        help: "where every request that is not for a SageMaker operation this emulator serves goes: `moto` (runs "
+            + "`python3 -m moto.server` as a supervised child) or the URL of an AWS-compatible endpoint")
     public static let journalSize = Setting(
         "journal-size", default: 1000, help: "requests the request journal (`/_emulator/requests`) keeps")
     public static let domains = Setting("domains", [.seed], default: 0, help: "domains to create")
@@ -214,7 +218,7 @@ public enum EmulatorOptions {
         maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
         maxBodyBytes.option, logLevel.option, logFormat.option, auth.option, credentialsFile.option, allowUnauthenticated.option,
         idleTimeout.option, requestTimeout.option, maxConnections.option, eventLoops.option, maxDocumentBytes.option, state.option,
-        adminKey.option, journalSize.option, domains.option,
+        adminKey.option, upstream.option, journalSize.option, domains.option,
         userProfilesPerDomain.option, account.option, region.option, prefix.option,
     ]
 
