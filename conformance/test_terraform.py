@@ -86,3 +86,36 @@ def group_runs(emulator, tmp_path_factory):
 @pytest.mark.parametrize("group", list(GROUPS))
 def test_terraform_group(group_runs, group):
     group_runs[group].result()
+
+
+def test_the_whole_stack_applies_on_one_endpoint(make_emulator, tmp_path):
+    """A realistic Studio stack (IAM role with a managed policy, VPC, two subnets, a security group, a KMS key, an S3
+    bucket, the caller identity and region, a VpcOnly domain using all of them, a profile, a shared space, an app, a
+    lifecycle configuration) with every endpoint at the one emulator (--upstream moto): apply, a plan with no change,
+    destroy, and nothing left in either store."""
+    import boto3
+    emulator = make_emulator("--upstream", "moto")
+    account = random_account()
+    work = tmp_path / "whole-stack"
+    shutil.copytree(CONFIGURATIONS / "whole-stack", work)
+    terraform = Terraform(work, {"endpoint": emulator.url, "account": account})
+    terraform.check("init")
+    applied = terraform.check("apply", "-auto-approve")
+    assert "Resources: 13 added, 0 changed, 0 destroyed." in applied.stdout, applied.stdout
+    outputs = {name: terraform.check("output", "-raw", name).stdout.strip()
+               for name in ("account", "region", "domain_arn", "role_arn")}
+    assert outputs["account"] == account and outputs["region"] == "us-east-1"
+    assert outputs["domain_arn"].startswith(f"arn:aws:sagemaker:us-east-1:{account}:domain/")
+    assert outputs["role_arn"] == f"arn:aws:iam::{account}:role/studio-execution"
+    terraform.plans_no_change()
+    terraform.check("destroy", "-auto-approve")
+    session = boto3.Session(aws_access_key_id=account, aws_secret_access_key="x", region_name="us-east-1")
+    client = lambda name: session.client(name, endpoint_url=emulator.url)  # noqa: E731
+    nothing = {kind: [] for kind in listed(client("sagemaker"))}
+    assert wait_for(lambda: listed(client("sagemaker")), nothing, timeout=30) == nothing
+    assert [r["RoleName"] for r in client("iam").list_roles()["Roles"]] == []
+    assert [v for v in client("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
+    assert client("s3").list_buckets()["Buckets"] == []
+    keys = [client("kms").describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"]
+            for k in client("kms").list_keys()["Keys"]]
+    assert keys == ["PendingDeletion"]  # KMS keys are deleted after their waiting period, as on AWS
