@@ -5,6 +5,7 @@ lists nothing. The groups run in parallel: each Terraform command spends most of
 which is CPU-bound, so two at a time fill this machine's two cores."""
 import concurrent.futures
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -92,9 +93,10 @@ def test_the_whole_stack_applies_on_one_endpoint(make_emulator, tmp_path):
     """A realistic Studio stack (IAM role with a managed policy, VPC, two subnets, a security group, a KMS key, an S3
     bucket, the caller identity and region, a VpcOnly domain using all of them, a profile, a shared space, an app, a
     lifecycle configuration) with every endpoint at the one emulator (--upstream moto): apply, a plan with no change,
-    destroy, and nothing left in either store."""
+    kill -9 of the emulator and a start on its data directory, a third plan with no change (moto's state came back
+    too), destroy, and nothing left in either store."""
     import boto3
-    emulator = make_emulator("--upstream", "moto")
+    emulator = make_emulator("--upstream", "moto", "--log-level", "notice")
     account = random_account()
     work = tmp_path / "whole-stack"
     shutil.copytree(CONFIGURATIONS / "whole-stack", work)
@@ -107,6 +109,12 @@ def test_the_whole_stack_applies_on_one_endpoint(make_emulator, tmp_path):
     assert outputs["account"] == account and outputs["region"] == "us-east-1"
     assert outputs["domain_arn"].startswith(f"arn:aws:sagemaker:us-east-1:{account}:domain/")
     assert outputs["role_arn"] == f"arn:aws:iam::{account}:role/studio-execution"
+    terraform.plans_no_change()
+    emulator.process.send_signal(signal.SIGKILL)
+    emulator.process.wait()
+    emulator.start()
+    assert "upstream moto state restored" in emulator.log()
+    terraform.variables["endpoint"] = emulator.url
     terraform.plans_no_change()
     terraform.check("destroy", "-auto-approve")
     session = boto3.Session(aws_access_key_id=account, aws_secret_access_key="x", region_name="us-east-1")

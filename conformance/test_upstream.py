@@ -141,6 +141,8 @@ def alive(pid):
 def test_the_supervised_moto_is_restarted_and_never_outlives_the_emulator(whole_stack, make_emulator):
     emulator = whole_stack
     aws = clients(emulator)
+    aws["iam"].create_role(RoleName="BeforeTheCrash", AssumeRolePolicyDocument=TRUST)
+    vpc = aws["ec2"].create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     first = moto_pid(emulator)
     os.kill(first, signal.SIGKILL)
     # SageMaker keeps answering meanwhile; the other services answer again once moto is back.
@@ -150,6 +152,9 @@ def test_the_supervised_moto_is_restarted_and_never_outlives_the_emulator(whole_
     assert "upstream moto exited; starting it again" in emulator.log()
     second = moto_pid(emulator)
     assert second != first and alive(second)
+    # The new moto replayed what the first recorded (the data directory keeps it): same role, same VPC id.
+    assert aws["iam"].get_role(RoleName="BeforeTheCrash")["Role"]["RoleName"] == "BeforeTheCrash"
+    assert [v["VpcId"] for v in aws["ec2"].describe_vpcs(VpcIds=[vpc])["Vpcs"]] == [vpc]
     # SIGTERM stops both.
     emulator.stop()
     assert wait_for(lambda: alive(second), False, timeout=10) is False
@@ -181,3 +186,19 @@ def test_an_upstream_is_refused_with_signature_checks_and_a_bad_value(tmp_path):
     bad = subprocess.run([BINARY, "--in-memory", "--port", "0", "--upstream", "ftp://x"], capture_output=True,
                          text=True, timeout=30)
     assert bad.returncode != 0 and "--upstream must be moto or an http(s) URL" in bad.stderr
+
+
+def test_a_full_reset_clears_the_upstream_too(whole_stack):
+    emulator = whole_stack
+    aws = clients(emulator)
+    aws["iam"].create_role(RoleName="Temporary", AssumeRolePolicyDocument=TRUST)
+    create = aws["sagemaker"].create_domain
+    create(DomainName="gone", AuthMode="IAM", DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{ACCOUNT}:role/T"},
+           SubnetIds=["subnet-1"], VpcId="vpc-1")
+    assert emulator.control("POST", "reset")[0] == 200
+    assert aws["sagemaker"].list_domains()["Domains"] == []
+    assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == []
+    # The recording went with it: a restart brings nothing back.
+    emulator.restart()
+    aws = clients(emulator)
+    assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == []

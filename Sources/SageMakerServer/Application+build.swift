@@ -72,7 +72,8 @@ private func assemble<Base: ResourceStore>(
     ControlAPI(
         store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
         storeDescription: configuration.storage.logDescription, started: .now,
-        console: try Console(store: store, controls: controls, journal: journal), upstream: upstreamRoom.endpoint
+        console: try Console(store: store, controls: controls, journal: journal), upstream: upstreamRoom.endpoint,
+        supervisor: upstreamRoom.supervisor
     ).addRoutes(to: control)
     let responder = EmulatorResponder(
         aws: router.buildResponder(), control: control.buildResponder(), upstream: upstreamRoom)
@@ -121,7 +122,7 @@ func openUpstream(
     _ configuration: EmulatorConfiguration, requestIDs: RequestIDs, metrics: EmulatorMetrics, logger: Logger
 ) async throws -> (UpstreamRoom, [any Service]) {
     guard let upstream = configuration.upstream else {
-        return (UpstreamRoom(forwarder: nil, endpoint: nil, requestIDs: requestIDs,
+        return (UpstreamRoom(forwarder: nil, endpoint: nil, supervisor: nil, requestIDs: requestIDs,
                              defaultAccount: configuration.defaultAccount, metrics: metrics, logger: logger), [])
     }
     if case .verify = configuration.authentication {
@@ -130,15 +131,22 @@ func openUpstream(
     }
     let endpoint = UpstreamEndpoint(url: upstream == "moto" ? nil : upstream, kind: upstream == "moto" ? "moto" : "url")
     var services: [any Service] = []
+    var supervisor: MotoSupervisor?
     if upstream == "moto" {
-        let supervisor = MotoSupervisor(endpoint: endpoint, logger: logger)
-        try await supervisor.start()
-        services.append(supervisor)
+        // moto's requests are recorded beside the SQLite file, and replayed at the next start (docs/upstream.md).
+        var recording: String?
+        if case .sqlite(let directory) = configuration.storage {
+            recording = URL(fileURLWithPath: directory).appendingPathComponent("upstream-moto.jsonl").path
+        }
+        let started = MotoSupervisor(endpoint: endpoint, recording: recording, logger: logger)
+        try await started.start()
+        services.append(started)
+        supervisor = started
     }
     let forwarder = UpstreamForwarder(
         endpoint: endpoint, eventLoopGroup: EventLoops.group(threads: configuration.eventLoopThreads), logger: logger)
     services.append(UpstreamClientService(forwarder: forwarder))
-    return (UpstreamRoom(forwarder: forwarder, endpoint: endpoint, requestIDs: requestIDs,
+    return (UpstreamRoom(forwarder: forwarder, endpoint: endpoint, supervisor: supervisor, requestIDs: requestIDs,
                          defaultAccount: configuration.defaultAccount, metrics: metrics, logger: logger), services)
 }
 

@@ -19,6 +19,8 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     let console: Console<Store>
     /// The upstream of `--upstream`, when there is one.
     let upstream: UpstreamEndpoint?
+    /// The moto the emulator runs: a full reset clears it too.
+    let supervisor: MotoSupervisor?
 
     var controls: EmulatorControls { service.controls }
 
@@ -101,7 +103,10 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         service.forgetDecodedDocuments()
         controls.reset(account: account, region: region)
         journal.removeAll(account: account, region: region)
-        if account == nil { clock.resetOffset() }
+        if account == nil {
+            clock.resetOffset()
+            try await supervisor?.reset()
+        }
         return Self.json(["removedResources": removed])
     }
 

@@ -4,7 +4,7 @@ import Synchronization
 /// thread blocked) until every task before it has given it back. The SQLite store's optimistic writes of one row take
 /// turns, so that concurrent writes of a hot row queue instead of each running its body, losing the race at commit
 /// and running again.
-final class KeyedTurns<Key: Hashable & Sendable>: Sendable {
+public final class KeyedTurns<Key: Hashable & Sendable>: Sendable {
     private struct State {
         /// Keys whose turn is taken, with the tasks waiting for it, first come first.
         var waiting: [Key: [CheckedContinuation<Void, Never>]] = [:]
@@ -12,8 +12,10 @@ final class KeyedTurns<Key: Hashable & Sendable>: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// Runs `body` in the key's turn.
-    func withTurn<T>(_ key: Key, _ body: () async throws -> T) async rethrows -> T {
+    public func withTurn<T>(_ key: Key, _ body: () async throws -> T) async rethrows -> T {
         await take(key)
         defer { give(key) }
         return try await body()

@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 
@@ -8,10 +10,19 @@ import Synchronization
 /// a child: started and answering before the emulator does, started again when it dies, stopped (SIGTERM, then
 /// SIGKILL after 5 s) when the emulator stops. The child watches its parent and exits when it is gone, so that not
 /// even a kill -9 of the emulator leaves it behind. AWS managed policies are loaded, as every real account has them.
+///
+/// Its state survives restarts when the emulator has a data directory: moto is seeded (`/moto-api/seed`, so that the
+/// ids it makes follow from the requests it is sent) and records every request into `recording`; a moto started
+/// again (the emulator restarted, or moto after a crash) is seeded the same way and replays the recording, which
+/// makes the same resources with the same ids, before it answers.
 final class MotoSupervisor: Service, Sendable {
     let endpoint: UpstreamEndpoint
     let python: String
     let logger: Logger
+    /// The file moto records its requests into (in the data directory); nil: nothing is kept.
+    let recording: String?
+    /// The seed of moto's random ids: the same at every start, so that a replay makes the same ids.
+    static let seed = 20_261_206
     private let child = Mutex<Process?>(nil)
     private let stopping = Atomic<Bool>(false)
 
@@ -28,8 +39,9 @@ final class MotoSupervisor: Service, Sendable {
         runpy.run_module("moto.server", run_name="__main__")
         """
 
-    init(endpoint: UpstreamEndpoint, python: String = "python3", logger: Logger) {
+    init(endpoint: UpstreamEndpoint, recording: String?, python: String = "python3", logger: Logger) {
         self.endpoint = endpoint
+        self.recording = recording
         self.python = python
         self.logger = logger
     }
@@ -42,6 +54,7 @@ final class MotoSupervisor: Service, Sendable {
         process.arguments = [python, "-c", Self.launcher, String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        if let recording { environment["MOTO_RECORDER_FILEPATH"] = recording }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -60,6 +73,7 @@ final class MotoSupervisor: Service, Sendable {
                         + "pip install \"moto[server]\"")
             }
             if Self.answers(port: port) {
+                try await restore(base: "http://127.0.0.1:\(port)")
                 endpoint.set("http://127.0.0.1:\(port)")
                 logger.notice(
                     "upstream moto answering", metadata: ["port": "\(port)", "pid": "\(process.processIdentifier)"])
@@ -69,6 +83,40 @@ final class MotoSupervisor: Service, Sendable {
         }
         process.terminate()
         throw UpstreamUnavailable(description: "moto's server did not answer within \(Int(timeout)) s")
+    }
+
+    /// Seeds moto, replays what it recorded before (when there is a recording), and starts recording.
+    private func restore(base: String) async throws {
+        try await call(base, "/moto-api/seed?a=\(Self.seed)")
+        guard let recording else { return }
+        let size = (try? FileManager.default.attributesOfItem(atPath: recording)[.size] as? Int) ?? 0
+        if size > 0 {
+            let started = ContinuousClock.now
+            try await call(base, "/moto-api/recorder/replay-recording", timeout: .seconds(600))
+            logger.notice(
+                "upstream moto state restored",
+                metadata: ["recording": .string(recording), "bytes": "\(size)",
+                           "duration": "\(ContinuousClock.now - started)"])
+        }
+        try await call(base, "/moto-api/recorder/start-recording")
+    }
+
+    /// Forgets everything moto holds and its recording (a full reset of the emulator), and seeds it again.
+    func reset() async throws {
+        guard let base = endpoint.url else { return }
+        try await call(base, "/moto-api/reset")
+        if recording != nil { try await call(base, "/moto-api/recorder/reset-recording") }
+        try await call(base, "/moto-api/seed?a=\(Self.seed)")
+    }
+
+    private func call(_ base: String, _ path: String, timeout: TimeAmount = .seconds(30)) async throws {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        _ = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else {
+            throw UpstreamUnavailable(description: "moto answered \(response.status.code) to \(path)")
+        }
     }
 
     /// Runs until the service group shuts down, then stops moto.

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import SageMakerModel
+import SageMakerStorage
 
 /// What the emulator does with a request that is not for a SageMaker operation it serves: with an upstream, sends it
 /// there (SageMaker operations outside the family too); without one, answers a request for another service with an
@@ -11,17 +12,23 @@ import SageMakerModel
 final class UpstreamRoom: Sendable {
     let forwarder: UpstreamForwarder?
     let endpoint: UpstreamEndpoint?
+    /// The moto this emulator runs, when it runs one.
+    let supervisor: MotoSupervisor?
     let requestIDs: RequestIDs
+    /// While moto records its requests, they reach it one at a time: the recording's order is then the order moto
+    /// drew its random ids in, and a replay makes the same ids.
+    private let recordedTurns = KeyedTurns<Int>()
     let defaultAccount: String
     let metrics: EmulatorMetrics
     let logger: Logger
 
     init(
-        forwarder: UpstreamForwarder?, endpoint: UpstreamEndpoint?, requestIDs: RequestIDs, defaultAccount: String,
-        metrics: EmulatorMetrics, logger: Logger
+        forwarder: UpstreamForwarder?, endpoint: UpstreamEndpoint?, supervisor: MotoSupervisor?, requestIDs: RequestIDs,
+        defaultAccount: String, metrics: EmulatorMetrics, logger: Logger
     ) {
         self.forwarder = forwarder
         self.endpoint = endpoint
+        self.supervisor = supervisor
         self.requestIDs = requestIDs
         self.defaultAccount = defaultAccount
         self.metrics = metrics
@@ -48,7 +55,14 @@ final class UpstreamRoom: Sendable {
             return nil
         }
         do {
-            let response = try await forwarder.forward(request, account: account(of: request))
+            let response: Response
+            if supervisor?.recording != nil {
+                response = try await recordedTurns.withTurn(0) {
+                    try await forwarder.forward(request, account: account(of: request))
+                }
+            } else {
+                response = try await forwarder.forward(request, account: account(of: request))
+            }
             metrics.forward(service: route.service, outcome: "forwarded")
             return response
         } catch let error as UpstreamUnavailable {
