@@ -29,7 +29,7 @@ def environment(emulator, account=ACCOUNT):
 
 def clients(emulator, account=ACCOUNT):
     session = boto3.Session(aws_access_key_id=account, aws_secret_access_key="x", region_name="us-east-1")
-    config = Config(retries={"max_attempts": 1})
+    config = Config(retries={"total_max_attempts": 1})  # one attempt: an injected error reaches the test
     return {name: session.client(name, endpoint_url=emulator.url, config=config)
             for name in ("sts", "iam", "ec2", "s3", "kms", "sagemaker")}
 
@@ -202,3 +202,27 @@ def test_a_full_reset_clears_the_upstream_too(whole_stack):
     emulator.restart()
     aws = clients(emulator)
     assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == []
+
+
+def test_forwarded_requests_are_journaled_and_can_be_faulted(whole_stack):
+    emulator = whole_stack
+    aws = clients(emulator)
+    status, rule = emulator.control("POST", "faults", {"operation": "iam:CreateRole", "count": 1,
+                                                      "error": {"code": "Throttling", "message": "Rate exceeded"}})
+    assert status == 201, rule
+    with pytest.raises(ClientError) as throttled:
+        aws["iam"].create_role(RoleName="Throttled", AssumeRolePolicyDocument=TRUST)
+    assert throttled.value.response["Error"]["Code"] == "Throttling"
+    assert throttled.value.response["Error"]["Message"] == "Rate exceeded"
+    # Refused here, never sent: the role does not exist; the rule is spent, so the next call goes through.
+    assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == []
+    aws["iam"].create_role(RoleName="Throttled", AssumeRolePolicyDocument=TRUST)
+    aws["kms"].list_keys()
+    _, journal = emulator.control("GET", "requests")
+    forwarded = [(r["operation"], r["httpStatus"], r.get("fault")) for r in journal["requests"]
+                 if ":" in r["operation"]]
+    assert forwarded[:4] == [("iam:CreateRole", 400, rule["id"]), ("iam:ListRoles", 200, None),
+                             ("iam:CreateRole", 200, None), ("kms:ListKeys", 200, None)], forwarded
+    assert all(r["account"] == ACCOUNT for r in journal["requests"] if ":" in r["operation"])
+    # A transition fault names SageMaker operations only.
+    assert emulator.control("POST", "faults", {"operation": "iam:CreateRole", "failTransition": {}})[0] == 400

@@ -59,7 +59,8 @@ private func assemble<Base: ResourceStore>(
         service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs,
         faults: controls.faults, journal: journal, metrics: metrics)
     let (upstreamRoom, upstreamServices) = try await openUpstream(
-        configuration, requestIDs: requestIDs, metrics: metrics, logger: logger)
+        configuration, requestIDs: requestIDs, faults: controls.faults, journal: journal, metrics: metrics,
+        logger: logger)
     let control = Router(context: EmulatorRequestContext.self)
     control.add(middleware: ControlErrorMiddleware(maxBodyBytes: ControlAPI<SQLiteResourceStore>.maxBodyBytes))
     if case .verify = configuration.authentication {
@@ -119,7 +120,8 @@ func consoleURL(host: String, port: Int?) -> String {
 /// The upstream of `--upstream`: moto started (and answering) before the server, or an endpoint URL; the services
 /// that stop them with the server.
 func openUpstream(
-    _ configuration: EmulatorConfiguration, requestIDs: RequestIDs, metrics: EmulatorMetrics, logger: Logger
+    _ configuration: EmulatorConfiguration, requestIDs: RequestIDs, faults: FaultRules, journal: RequestJournal,
+    metrics: EmulatorMetrics, logger: Logger
 ) async throws -> (UpstreamRoom, [any Service]) {
     guard let upstream = configuration.upstream else {
         return (UpstreamRoom(forwarder: nil, endpoint: nil, supervisor: nil, requestIDs: requestIDs,
@@ -147,7 +149,8 @@ func openUpstream(
         endpoint: endpoint, eventLoopGroup: EventLoops.group(threads: configuration.eventLoopThreads), logger: logger)
     services.append(UpstreamClientService(forwarder: forwarder))
     return (UpstreamRoom(forwarder: forwarder, endpoint: endpoint, supervisor: supervisor, requestIDs: requestIDs,
-                         defaultAccount: configuration.defaultAccount, metrics: metrics, logger: logger), services)
+                         defaultAccount: configuration.defaultAccount, defaultRegion: configuration.defaultRegion,
+                         faults: faults, journal: journal, metrics: metrics, logger: logger), services)
 }
 
 /// Shuts the forwarder's HTTP client down with the server.

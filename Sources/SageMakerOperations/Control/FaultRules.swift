@@ -167,6 +167,15 @@ public final class FaultRules: Sendable {
         }
     }
 
+    /// `service:Operation` (IAM's action syntax): an operation of another service, answered by the upstream.
+    static func isForwarded(_ operation: String) -> Bool {
+        let parts = operation.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[0].utf8.count <= 32,
+              parts[1].utf8.count <= 128 else { return false }
+        return parts[0].utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+            && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
     /// The rule as the server keeps it, or why it is refused.
     static func checked(_ rule: FaultRule) throws(InvalidFaultRule) -> FaultRule {
         var rule = rule
@@ -174,8 +183,13 @@ public final class FaultRules: Sendable {
         guard effects > 0 else {
             throw InvalidFaultRule(description: "A fault rule needs an effect: error, latency or failTransition.")
         }
-        if let operation = rule.operation, SageMakerOperation(rawValue: operation) == nil {
-            throw InvalidFaultRule(description: "operation '\(operation)' is not an operation this emulator serves.")
+        if let operation = rule.operation, SageMakerOperation(rawValue: operation) == nil, !isForwarded(operation) {
+            throw InvalidFaultRule(
+                description: "operation '\(operation)' is not an operation this emulator serves, nor one of another "
+                    + "service in the form service:Operation (iam:CreateRole) for the upstream.")
+        }
+        if rule.failTransition != nil, let operation = rule.operation, isForwarded(operation) {
+            throw InvalidFaultRule(description: "failTransition acts on SageMaker transitions, not on \(operation).")
         }
         if let probability = rule.probability, !(probability > 0 && probability <= 1) {
             throw InvalidFaultRule(description: "probability must be greater than 0 and at most 1.")

@@ -18,7 +18,14 @@ enum ServiceErrors {
 
     /// The error response for `route`, with `requestId`.
     static func noUpstream(_ route: AWSRequestRoute, requestId: String) -> Response {
-        let message = message(service: route.service)
+        response(route, code: code, message: message(service: route.service), status: 400, requestId: requestId)
+    }
+
+    /// An AWS error in the protocol `route` speaks: JSON (`__type`), Query XML (`ErrorResponse`), EC2's XML
+    /// (`Response/Errors`), or REST-XML (`Error`).
+    static func response(
+        _ route: AWSRequestRoute, code: String, message: String, status: Int, requestId: String
+    ) -> Response {
         var headers = HTTPFields()
         headers[.amznRequestId] = requestId
         headers[.amznErrorType] = code
@@ -26,23 +33,24 @@ enum ServiceErrors {
         switch route.wireProtocol {
         case .json:
             headers[.contentType] = WireCodec.contentType
+            let error = AWSError(AWSError.Code(injected: code, httpStatus: status, isModelled: false), message)
             return Response(
-                status: .badRequest, headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireCodec.errorBody(
-                    AWSError(.unknownOperation, message)))))
+                status: HTTPResponse.Status(code: status), headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireCodec.errorBody(error))))
         case .query:
-            body = "<ErrorResponse><Error><Type>Sender</Type><Code>\(code)</Code><Message>\(escaped(message))"
+            body = "<ErrorResponse><Error><Type>Sender</Type><Code>\(escaped(code))</Code><Message>\(escaped(message))"
                 + "</Message></Error><RequestId>\(requestId)</RequestId></ErrorResponse>"
         case .ec2:
-            body = "<Response><Errors><Error><Code>\(code)</Code><Message>\(escaped(message))</Message></Error>"
-                + "</Errors><RequestID>\(requestId)</RequestID></Response>"
+            body = "<Response><Errors><Error><Code>\(escaped(code))</Code><Message>\(escaped(message))</Message>"
+                + "</Error></Errors><RequestID>\(requestId)</RequestID></Response>"
         case .rest:
-            body = "<Error><Code>\(code)</Code><Message>\(escaped(message))</Message><RequestId>\(requestId)"
+            body = "<Error><Code>\(escaped(code))</Code><Message>\(escaped(message))</Message><RequestId>\(requestId)"
                 + "</RequestId></Error>"
         }
         headers[.contentType] = "text/xml"
         return Response(
-            status: .badRequest, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+            status: HTTPResponse.Status(code: status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
     static func escaped(_ text: String) -> String {

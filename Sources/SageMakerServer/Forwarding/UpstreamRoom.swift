@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import SageMakerModel
+import SageMakerOperations
 import SageMakerStorage
 
 /// What the emulator does with a request that is not for a SageMaker operation it serves: with an upstream, sends it
@@ -15,6 +16,10 @@ final class UpstreamRoom: Sendable {
     /// The moto this emulator runs, when it runs one.
     let supervisor: MotoSupervisor?
     let requestIDs: RequestIDs
+    /// Fault rules (an `operation` of the form `iam:CreateRole` names a forwarded one) and the request journal.
+    let faults: FaultRules?
+    let journal: RequestJournal?
+    let defaultRegion: String
     /// While moto records its requests, they reach it one at a time: the recording's order is then the order moto
     /// drew its random ids in, and a replay makes the same ids.
     private let recordedTurns = KeyedTurns<Int>()
@@ -24,8 +29,12 @@ final class UpstreamRoom: Sendable {
 
     init(
         forwarder: UpstreamForwarder?, endpoint: UpstreamEndpoint?, supervisor: MotoSupervisor?, requestIDs: RequestIDs,
-        defaultAccount: String, metrics: EmulatorMetrics, logger: Logger
+        defaultAccount: String, defaultRegion: String = "us-east-1", faults: FaultRules? = nil,
+        journal: RequestJournal? = nil, metrics: EmulatorMetrics, logger: Logger
     ) {
+        self.defaultRegion = defaultRegion
+        self.faults = faults
+        self.journal = journal
         self.forwarder = forwarder
         self.endpoint = endpoint
         self.supervisor = supervisor
@@ -54,27 +63,87 @@ final class UpstreamRoom: Sendable {
         if route.service == nil, request.method == .post, request.uri.path == "/", !AWSRequestRoute.isQuery(request) {
             return nil
         }
+        let started = ContinuousClock.now
+        let requestId = requestIDs.next()
+        var request = request
+        let action = try? await Self.action(route, &request)
+        let operation = "\(route.service ?? "unknown"):\(action ?? request.method.rawValue)"
+        let (account, region) = caller(of: request)
+        var response: Response
+        let rule = faults?.requestFault(operation: operation, account: account, region: region, names: { [] })
+        if let latency = rule?.latency { try await Task.sleep(for: .milliseconds(Int64(latency * 1000))) }
+        if let error = rule?.error {
+            response = ServiceErrors.response(
+                route, code: error.code, message: error.message ?? "", status: error.httpStatus ?? 400,
+                requestId: requestId)
+            metrics.forward(service: route.service, outcome: "faulted")
+        } else {
+            response = await forward(request, route: route, account: account, forwarder: forwarder)
+        }
+        if response.headers[.amznRequestId] == nil, response.headers[HTTPField.Name("x-amz-request-id")!] == nil {
+            response.headers[.amznRequestId] = requestId
+        }
+        let (seconds, attoseconds) = (ContinuousClock.now - started).components
+        journal?.append(RequestJournal.Entry(
+            time: Date(), requestId: requestId, operation: operation, account: account, region: region,
+            httpStatus: response.status.code, errorCode: response.status.code >= 400 ? "upstream" : nil,
+            milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15, fault: rule?.id))
+        return response
+    }
+
+    /// The upstream's answer, or a 503 when it does not answer.
+    private func forward(
+        _ request: Request, route: AWSRequestRoute, account: String, forwarder: UpstreamForwarder
+    ) async -> Response {
         do {
             let response: Response
             if supervisor?.recording != nil {
                 response = try await recordedTurns.withTurn(0) {
-                    try await forwarder.forward(request, account: account(of: request))
+                    try await forwarder.forward(request, account: account)
                 }
             } else {
-                response = try await forwarder.forward(request, account: account(of: request))
+                response = try await forwarder.forward(request, account: account)
             }
             metrics.forward(service: route.service, outcome: "forwarded")
             return response
-        } catch let error as UpstreamUnavailable {
+        } catch {
             metrics.forward(service: route.service, outcome: "unavailable")
-            logger.warning("upstream unavailable", metadata: ["error": .string(error.description)])
+            logger.warning("upstream unavailable", metadata: ["error": .string("\(error)")])
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; charset=utf-8"
-            headers[.amznRequestId] = requestIDs.next()
             return Response(
                 status: .serviceUnavailable, headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(string: "Service Unavailable: \(error.description)\n")))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "Service Unavailable: \(error)\n")))
         }
+    }
+
+    /// The operation a forwarded request names: its target's, or its Query `Action` (from the query string, or from
+    /// a form body, which is read whole, up to 1 MiB, and handed on); nil for REST calls.
+    static func action(_ route: AWSRequestRoute, _ request: inout Request) async throws -> String? {
+        switch route.wireProtocol {
+        case .json:
+            return request.headers.value(of: .amzTarget).flatMap { $0.split(separator: ".").last.map(String.init) }
+        case .query, .ec2:
+            if let action = request.uri.queryParameters.get("Action") { return action }
+            guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else {
+                return nil
+            }
+            let body = try await request.collectBody(upTo: 1 << 20)
+            request.body = RequestBody(buffer: body)
+            let form = String(buffer: body)
+            for pair in form.split(separator: "&") where pair.hasPrefix("Action=") {
+                return String(pair.dropFirst("Action=".count)).removingPercentEncoding
+            }
+            return nil
+        case .rest:
+            return nil
+        }
+    }
+
+    /// The account (as `account(of:)`) and the region of the credential scope (else the default region).
+    func caller(of request: Request) -> (account: String, region: String) {
+        let region = request.headers[.authorization].flatMap { try? SigV4Authorization.parse($0) }?.region
+        return (account(of: request), region ?? defaultRegion)
     }
 
     /// The account the emulator derives from the request, as for its own operations: a 12-digit access key id is
