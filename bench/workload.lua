@@ -1,5 +1,6 @@
 -- wrk workload for scripts/bench. BENCH_OPERATION: describe | create | update | list | list_profiles |
--- list_profiles_domain | list_apps | delete_lcc (BENCH_LCC: a lifecycle configuration in use, so refused each time).
+-- list_profiles_domain | list_apps | delete_lcc (BENCH_LCC: a lifecycle configuration in use, so refused each time)
+-- | forward (STS GetCallerIdentity, for the upstream's forwarding path).
 -- BENCH_DOMAIN_IDS: comma-separated domain ids (describe, update); BENCH_RUN: a tag that keeps names unique.
 local operation = os.getenv("BENCH_OPERATION")
 local run = os.getenv("BENCH_RUN") or "0"
@@ -15,10 +16,18 @@ local targets = { describe = "DescribeDomain", create = "CreateDomain", update =
 
 wrk.method = "POST"
 wrk.path = "/"
-wrk.headers["Content-Type"] = "application/x-amz-json-1.1"
-wrk.headers["X-Amz-Target"] = "SageMaker." .. targets[operation]
-wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=123456789012/20261124/us-east-1/sagemaker/aws4_request, "
-    .. "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0"
+if operation == "forward" then
+    -- STS GetCallerIdentity (Query protocol): answered by moto, directly or through the emulator's --upstream.
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+    wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=123456789012/20261124/us-east-1/sts/aws4_request, "
+        .. "SignedHeaders=content-type;host;x-amz-date, Signature=0"
+    wrk.body = "Action=GetCallerIdentity&Version=2011-06-15"
+else
+    wrk.headers["Content-Type"] = "application/x-amz-json-1.1"
+    wrk.headers["X-Amz-Target"] = "SageMaker." .. targets[operation]
+    wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=123456789012/20261124/us-east-1/sagemaker/aws4_request, "
+        .. "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0"
+end
 
 local threads = 0
 function setup(thread)
@@ -29,6 +38,7 @@ end
 local counter = 0
 function request()
     counter = counter + 1
+    if operation == "forward" then return wrk.format(nil, nil, nil, wrk.body) end
     local body
     if operation == "describe" then
         body = '{"DomainId":"' .. ids[(counter % #ids) + 1] .. '"}'
