@@ -45,6 +45,8 @@ final class UpstreamRoom: Sendable {
     }
 
     static let sageMakerPrefix = Array((SageMakerOperationTable.targetPrefix + ".").utf8)
+    /// S3's own request id header: an answer that has it needs no other.
+    static let s3RequestId = HTTPField.Name("x-amz-request-id") ?? .amznRequestId
 
     /// The answer to `request` when it is not the AWS path's; nil when it is.
     func answer(_ request: Request) async throws -> Response? {
@@ -80,13 +82,13 @@ final class UpstreamRoom: Sendable {
         } else {
             response = await forward(request, route: route, account: account, forwarder: forwarder)
         }
-        if response.headers[.amznRequestId] == nil, response.headers[HTTPField.Name("x-amz-request-id")!] == nil {
+        if response.headers[.amznRequestId] == nil, response.headers[Self.s3RequestId] == nil {
             response.headers[.amznRequestId] = requestId
         }
         let (seconds, attoseconds) = (ContinuousClock.now - started).components
         journal?.append(RequestJournal.Entry(
             time: Date(), requestId: requestId, operation: operation, account: account, region: region,
-            httpStatus: response.status.code, errorCode: response.status.code >= 400 ? "upstream" : nil,
+            httpStatus: response.status.code, errorCode: rule?.error?.code,
             milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15, fault: rule?.id))
         return response
     }
@@ -125,9 +127,10 @@ final class UpstreamRoom: Sendable {
             return request.headers.value(of: .amzTarget).flatMap { $0.split(separator: ".").last.map(String.init) }
         case .query, .ec2:
             if let action = request.uri.queryParameters.get("Action") { return action }
-            guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else {
-                return nil
-            }
+            // Only a form body of a known length up to 1 MiB is read; a larger one goes on unread, unnamed.
+            guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true,
+                  let length = request.headers[.contentLength].flatMap(Int.init), length <= 1 << 20
+            else { return nil }
             let body = try await request.collectBody(upTo: 1 << 20)
             request.body = RequestBody(buffer: body)
             let form = String(buffer: body)
