@@ -24,8 +24,10 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
 
     var controls: EmulatorControls { service.controls }
 
-    /// The largest body the control API reads (a state snapshot of many resources).
-    static var maxBodyBytes: Int { 1 << 30 }
+    /// The largest body the control API reads (a state snapshot of many resources). Reading a snapshot takes up to
+    /// about 30 times its size in memory (JSON objects, then documents), so 128 MiB stays within a few GiB; a larger
+    /// state is started from with `serve --state FILE`.
+    static var maxBodyBytes: Int { 128 << 20 }
 
     func addRoutes(to router: Router<EmulatorRequestContext>) {
         router.get("metrics") { _, _ in
