@@ -124,9 +124,14 @@ def test_the_whole_stack_through_one_endpoint(whole_stack):
         assert domains.returncode == 0 and domains.stdout.strip() == "stack", domains.stderr
 
 
-def moto_pid(emulator):
-    pids = re.findall(r"upstream moto answering.*?pid=(\d+)|pid=(\d+).*?upstream moto answering", emulator.log())
-    return int([a or b for a, b in pids][-1])
+def moto_pid(emulator, timeout=10):
+    """The pid of the newest moto the emulator logged (its log is written every 20 ms: wait for the line)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = re.findall(r"upstream moto answering.*?pid=(\d+)|pid=(\d+).*?upstream moto answering", emulator.log())
+        if pids or time.monotonic() > deadline:
+            return int([a or b for a, b in pids][-1])
+        time.sleep(0.05)
 
 
 def alive(pid):
@@ -150,8 +155,9 @@ def test_the_supervised_moto_is_restarted_and_never_outlives_the_emulator(whole_
         assert aws["sagemaker"].list_domains()["Domains"] == []
     assert wait_for(lambda: _answers(aws["sts"]), True, timeout=30)
     assert "upstream moto exited; starting it again" in emulator.log()
+    assert wait_for(lambda: moto_pid(emulator) != first, True, timeout=10)
     second = moto_pid(emulator)
-    assert second != first and alive(second)
+    assert alive(second)
     # The new moto replayed what the first recorded (the data directory keeps it): same role, same VPC id.
     assert aws["iam"].get_role(RoleName="BeforeTheCrash")["Role"]["RoleName"] == "BeforeTheCrash"
     assert [v["VpcId"] for v in aws["ec2"].describe_vpcs(VpcIds=[vpc])["Vpcs"]] == [vpc]

@@ -283,3 +283,55 @@ final class PostgresConnectionPool: Sendable {
         return String(format: "%.1f", Double(seconds) + Double(attoseconds) / 1e18)
     }
 }
+
+/// Answers a call by its deadline whatever the call does: the work runs in a task of its own, and a timer of the
+/// event loop gives the caller `PostgresStoreUnavailable` at the deadline (and cancels the work) if the work has not
+/// answered by then. The per-connection deadline closes a connection that does not answer; this bounds everything
+/// else on the way (a wait that nothing ends, a client library's state that misses a closed socket), so that a
+/// request is answered within `--database-timeout` whatever the database does.
+final class AnswerByDeadline<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var timer: Scheduled<Void>?
+        var answered = false
+    }
+
+    private let state = Mutex(State())
+
+    static func run(
+        by deadline: ContinuousClock.Instant, on loop: any EventLoop, timeout: Double,
+        _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let race = AnswerByDeadline<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.state.withLock { $0.continuation = continuation }
+            let worker = Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await work()) } catch { result = .failure(error) }
+                race.answer(result)
+            }
+            let wait = max(deadline - .now, .zero)
+            let timer = loop.scheduleTask(in: .nanoseconds(PostgresConnectionPool.nanoseconds(wait))) {
+                worker.cancel()
+                race.answer(.failure(PostgresStoreUnavailable(
+                    description: "no answer from the database within \(timeout) s")))
+            }
+            // Kept to be cancelled by the answer; an answer that came first cancels it here.
+            let answered = race.state.withLock { state -> Bool in
+                state.timer = timer
+                return state.answered
+            }
+            if answered { timer.cancel() }
+        }
+    }
+
+    private func answer(_ result: Result<T, any Error>) {
+        let (continuation, timer) = state.withLock { state -> (CheckedContinuation<T, any Error>?, Scheduled<Void>?) in
+            state.answered = true
+            defer { (state.continuation, state.timer) = (nil, nil) }
+            return (state.continuation, state.timer)
+        }
+        timer?.cancel()
+        continuation?.resume(with: result)
+    }
+}

@@ -119,15 +119,30 @@ public final class PostgresResourceStore: ResourceStore, Service {
     /// `pool.withConnection`, bounded by `answerTimeout`: a connection that has not answered by then (lost without
     /// its socket closing, as when a network drops packets silently) is closed, so that the pool opens a new one,
     /// and the call fails then instead of when the kernel gives up on the socket (many minutes). The deadline is a
-    /// timer of the connection's event loop, cancelled as soon as the body ends: no task or sleep is left behind
-    /// (performance.md step 25). Bulk work (`contents`, `replaceAll`, `removeAll`) is not bounded.
+    /// timer of the connection's event loop, cancelled as soon as the body ends (performance.md step 25). Around it,
+    /// `AnswerByDeadline` answers the call 250 ms after the deadline whatever is still waiting (a request once hung past
+    /// a minute while its database restarted under load). Bulk work (`contents`, `replaceAll`, `removeAll`) is not
+    /// bounded.
     func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let timeout = answerTimeout
-        // One budget for the wait for a connection and for its answer.
+        // One budget for the wait for a connection and for its answer; the call answers by it whatever happens.
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-        return try await pool.withConnection(until: deadline) { connection in
+        let pool = self.pool
+        return try await AnswerByDeadline.run(
+            by: deadline + .milliseconds(250), on: pool.eventLoopGroup.any(), timeout: timeout
+        ) {
+            try await Self.use(pool, until: deadline, timeout: timeout, body)
+        }
+    }
+
+    /// A connection of `pool` for `body`, closed if it has not answered by `deadline`.
+    private static func use<T: Sendable>(
+        _ pool: PostgresConnectionPool, until deadline: ContinuousClock.Instant, timeout: Double,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await pool.withConnection(until: deadline) { connection in
             let expired = ExpiryFlag()
             let remaining = max(deadline - .now, .milliseconds(1))
             let timer = connection.eventLoop.scheduleTask(
