@@ -14,7 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import wait_for
+from conftest import STORE, wait_for
 
 ACCOUNT = "444455556666"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -158,9 +158,11 @@ def test_the_supervised_moto_is_restarted_and_never_outlives_the_emulator(whole_
     assert wait_for(lambda: moto_pid(emulator) != first, True, timeout=10)
     second = moto_pid(emulator)
     assert alive(second)
-    # The new moto replayed what the first recorded (the data directory keeps it): same role, same VPC id.
-    assert aws["iam"].get_role(RoleName="BeforeTheCrash")["Role"]["RoleName"] == "BeforeTheCrash"
-    assert [v["VpcId"] for v in aws["ec2"].describe_vpcs(VpcIds=[vpc])["Vpcs"]] == [vpc]
+    # With a data directory, the new moto replayed what the first recorded: same role, same VPC id. (On PostgreSQL
+    # the upstream is not kept: docs/upstream.md.)
+    if STORE == "sqlite":
+        assert aws["iam"].get_role(RoleName="BeforeTheCrash")["Role"]["RoleName"] == "BeforeTheCrash"
+        assert [v["VpcId"] for v in aws["ec2"].describe_vpcs(VpcIds=[vpc])["Vpcs"]] == [vpc]
     # SIGTERM stops both.
     emulator.stop()
     assert wait_for(lambda: alive(second), False, timeout=10) is False
