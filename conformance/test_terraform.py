@@ -113,7 +113,8 @@ def test_the_whole_stack_applies_on_one_endpoint(make_emulator, tmp_path):
     emulator.process.send_signal(signal.SIGKILL)
     emulator.process.wait()
     emulator.start()
-    assert "upstream moto state restored" in emulator.log()
+    # Notice lines reach the log file within a flush (every 20 ms, later on a loaded machine): wait for it.
+    assert wait_for(lambda: "upstream moto state restored" in emulator.log(), True, timeout=10)
     terraform.variables["endpoint"] = emulator.url
     terraform.plans_no_change()
     terraform.check("destroy", "-auto-approve")
