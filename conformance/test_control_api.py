@@ -497,6 +497,27 @@ def test_the_control_api_answers_loopback_only_unless_the_admin_key_is_presented
                         aws_secret_access_key="b").list_domains()["Domains"] == []
 
 
+def test_control_access_any_answers_every_caller_but_keeps_the_rebinding_rule(make_emulator):
+    """What the container image sets: its network is the boundary, so callers beyond loopback are answered without
+    the admin key; a Host a page could forge by DNS rebinding (a dotted name) is still refused, while an address and
+    a container's service name are not."""
+    emulator = make_emulator("--host", "0.0.0.0", "--allow-unauthenticated", "--control-access", "any")
+    address = outward_address()
+    assert not address.startswith("127."), "the test needs an interface other than loopback"
+
+    class Outside:
+        url = f"http://{address}:{emulator.port}"
+
+    assert control(Outside, "GET", "health")[0] == 200
+    for host in (f"emulator:{emulator.port}", f"{address}:{emulator.port}", f"[::1]:{emulator.port}"):
+        assert control(Outside, "GET", "holds", headers={"Host": host})[0] == 200, host
+    status, answer = control(Outside, "GET", "holds", headers={"Host": f"attacker.example:{emulator.port}"})
+    assert status == 403 and "attacker.example" in answer["message"]
+    refused = subprocess.run([BINARY, "--in-memory", "--port", "0", "--control-access", "everyone"],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0 and "--control-access must be loopback or any" in refused.stderr
+
+
 def test_a_faulted_request_is_marked_in_the_log(make_emulator):
     emulator = make_emulator("--log-level", "notice")
     emulator.control("POST", "faults", {"operation": "ListDomains", "error": {"code": "ThrottlingException"},

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import boto3
@@ -182,18 +183,81 @@ def _answers(sts):
         return False
 
 
-def test_an_upstream_is_refused_with_signature_checks_and_a_bad_value(tmp_path):
+def test_a_bad_upstream_value_is_refused():
     from conftest import BINARY
-    credentials = tmp_path / "credentials"
-    credentials.write_text("[alice]\naws_access_key_id = AKIDALICE\naws_secret_access_key = secret\n"
-                           "aws_account_id = 111122223333\n")
-    verify = subprocess.run([BINARY, "--in-memory", "--port", "0", "--auth", "verify", "--credentials-file",
-                             str(credentials), "--upstream", "http://127.0.0.1:1"], capture_output=True, text=True,
-                            timeout=30)
-    assert verify.returncode != 0 and "--upstream with --auth verify is not supported yet" in verify.stderr
     bad = subprocess.run([BINARY, "--in-memory", "--port", "0", "--upstream", "ftp://x"], capture_output=True,
                          text=True, timeout=30)
     assert bad.returncode != 0 and "--upstream must be moto or an http(s) URL" in bad.stderr
+
+
+ALICE = ("AKIAALICEEXAMPLE0001", "alice-secret/with+chars", "111122223333")
+
+
+def signed_clients(emulator, key, secret):
+    session = boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name="eu-west-1")
+    config = Config(retries={"total_max_attempts": 1})
+    return {name: session.client(name, endpoint_url=emulator.url, config=config)
+            for name in ("sts", "iam", "ec2", "s3", "kms", "sagemaker")}
+
+
+def refusal(call):
+    with pytest.raises(ClientError) as refused:
+        call()
+    return refused.value.response["Error"]["Code"], refused.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_with_auth_verify_forwarded_requests_are_checked_and_made_in_the_identitys_account(make_emulator, tmp_path):
+    credentials = tmp_path / "credentials"
+    credentials.write_text(f"[alice]\naws_access_key_id = {ALICE[0]}\naws_secret_access_key = {ALICE[1]}\n"
+                           f"aws_account_id = {ALICE[2]}\n")
+    emulator = make_emulator("--auth", "verify", "--credentials-file", str(credentials), "--upstream", "moto")
+    alice = signed_clients(emulator, ALICE[0], ALICE[1])
+    # Every protocol family, signed by a known identity, reaches moto in that identity's account and region.
+    assert alice["sts"].get_caller_identity()["Account"] == ALICE[2]
+    role = alice["iam"].create_role(RoleName="Verified", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    assert role == f"arn:aws:iam::{ALICE[2]}:role/Verified"
+    assert alice["ec2"].describe_availability_zones()["AvailabilityZones"][0]["RegionName"] == "eu-west-1"
+    key = alice["kms"].create_key()["KeyMetadata"]["Arn"]
+    assert key.startswith(f"arn:aws:kms:eu-west-1:{ALICE[2]}:key/")
+    # S3 signs its path as sent and declares its payload hash: an odd key and a 3 MiB body pass, and come back whole.
+    s3 = alice["s3"]
+    s3.create_bucket(Bucket="verified", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    body = os.urandom(3 << 20)
+    s3.put_object(Bucket="verified", Key="dir/a b+c=d.bin", Body=body)
+    assert s3.get_object(Bucket="verified", Key="dir/a b+c=d.bin")["Body"].read() == body
+    # A SigV4 presigned URL passes (boto3 presigns S3 with SigV2 unless told; SigV2 is not checked, and refused).
+    presigner = boto3.client("s3", endpoint_url=emulator.url, region_name="eu-west-1", aws_access_key_id=ALICE[0],
+                             aws_secret_access_key=ALICE[1], config=Config(signature_version="s3v4"))
+    url = presigner.generate_presigned_url("get_object", Params={"Bucket": "verified", "Key": "dir/a b+c=d.bin"})
+    with urllib.request.urlopen(url, timeout=30) as presigned:
+        assert presigned.read() == body
+    sigv2 = s3.generate_presigned_url("get_object", Params={"Bucket": "verified", "Key": "dir/a b+c=d.bin"})
+    assert "Signature=" in sigv2 and "X-Amz-Signature" not in sigv2
+    domain = alice["sagemaker"].create_domain(
+        DomainName="verified", AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1",
+        DefaultUserSettings={"ExecutionRole": role})["DomainArn"]
+    assert f":{ALICE[2]}:domain/" in domain
+
+    # A wrong secret, an unknown key and no signature get each protocol's own refusal, and nothing reaches moto.
+    wrong = signed_clients(emulator, ALICE[0], "not-the-secret")
+    assert refusal(lambda: wrong["sts"].get_caller_identity()) == ("SignatureDoesNotMatch", 403)
+    assert refusal(lambda: wrong["iam"].create_role(RoleName="Forged", AssumeRolePolicyDocument=TRUST)) == \
+        ("SignatureDoesNotMatch", 403)
+    assert refusal(lambda: wrong["ec2"].describe_vpcs()) == ("AuthFailure", 401)
+    assert refusal(lambda: wrong["s3"].put_object(Bucket="verified", Key="forged", Body=b"x")) == \
+        ("SignatureDoesNotMatch", 403)
+    assert refusal(lambda: wrong["kms"].list_keys()) == ("InvalidSignatureException", 400)
+    unknown = signed_clients(emulator, "AKIANOBODYEXAMPLE000", "x")
+    assert refusal(lambda: unknown["sts"].get_caller_identity()) == ("InvalidClientTokenId", 403)
+    assert refusal(lambda: unknown["s3"].list_buckets()) == ("InvalidAccessKeyId", 403)
+    assert refusal(lambda: unknown["kms"].list_keys()) == ("UnrecognizedClientException", 400)
+    forged_url = url.replace("X-Amz-Signature=", "X-Amz-Signature=0")
+    for unsigned in (f"{emulator.url}/verified/dir/a%20b%2Bc%3Dd.bin", forged_url, sigv2):
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(unsigned, timeout=30)
+        assert denied.value.code == 403 and b"<Code>" in denied.value.read()
+    assert [r["RoleName"] for r in alice["iam"].list_roles()["Roles"]] == ["Verified"]
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="verified")["Contents"]] == ["dir/a b+c=d.bin"]
 
 
 def test_a_full_reset_clears_the_upstream_too(whole_stack):

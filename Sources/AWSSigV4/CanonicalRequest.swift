@@ -9,14 +9,18 @@ enum CanonicalRequest {
     /// requests).
     static func bytes(
         of request: SigV4Request, signedHeaders: UnsafeBufferPointer<UInt8>, normalizePath: Bool,
-        excludedQueryNames: [String] = []
+        encodePath: Bool = true, excludedQueryNames: [String] = []
     ) throws(SigV4Failure) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256 + request.body.count / 8)
         output.append(contentsOf: request.method.utf8)
         output.append(newline)
-        PercentEncoding.encode(
-            (normalizePath ? normalized(request.path) : request.path).utf8, keepSlash: true, into: &output)
+        if encodePath {
+            PercentEncoding.encode(
+                (normalizePath ? normalized(request.path) : request.path).utf8, keepSlash: true, into: &output)
+        } else {
+            output.append(contentsOf: request.path.utf8)
+        }
         output.append(newline)
         appendQuery(request, excluding: excludedQueryNames, to: &output)
         output.append(newline)
@@ -40,7 +44,11 @@ enum CanonicalRequest {
             output.append(contentsOf: name)
         }
         output.append(newline)
-        appendHex(sha256(request.body), to: &output)
+        if let declared = request.payloadHash {
+            output.append(contentsOf: declared.utf8)
+        } else {
+            appendHex(sha256(request.body), to: &output)
+        }
         return output
     }
 

@@ -8,8 +8,11 @@ public struct SigV4Request: Sendable {
     public var query: String
     /// Every header as sent, in order; names in any case, repeated names allowed.
     public var headers: [Header]
-    /// The body; its SHA-256 is the payload hash of the canonical request.
+    /// The body; its SHA-256 is the payload hash of the canonical request, unless `payloadHash` is set.
     public var body: [UInt8]
+    /// The payload hash as the client declared it (S3's `x-amz-content-sha256`: a hex digest, `UNSIGNED-PAYLOAD` or
+    /// a streaming marker), used in the canonical request instead of hashing `body`, which then need not be read.
+    public var payloadHash: String?
 
     /// One header field as sent.
     public struct Header: Sendable, Equatable {
@@ -21,12 +24,15 @@ public struct SigV4Request: Sendable {
         }
     }
 
-    public init(method: String, path: String, query: String, headers: [Header], body: [UInt8]) {
+    public init(
+        method: String, path: String, query: String, headers: [Header], body: [UInt8], payloadHash: String? = nil
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.body = body
+        self.payloadHash = payloadHash
     }
 
     /// The first value of the header called `name` (lowercase).

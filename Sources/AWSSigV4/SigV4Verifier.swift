@@ -54,12 +54,18 @@ public struct SigV4Verifier: Sendable {
     /// How far the request date may be from the server's clock, in seconds.
     private let maxClockSkew: Int64
     private let normalizePath: Bool
+    /// False for S3, whose canonical URI is the path as the client encoded it (once), never normalized.
+    private let encodePath: Bool
     let signers = Signers()
 
-    public init(service: String?, maxClockSkew: Int64 = 300, normalizePath: Bool = true, secret: @escaping SecretLookup) {
+    public init(
+        service: String?, maxClockSkew: Int64 = 300, normalizePath: Bool = true, encodePath: Bool = true,
+        secret: @escaping SecretLookup
+    ) {
         self.service = service
         self.maxClockSkew = maxClockSkew
-        self.normalizePath = normalizePath
+        self.normalizePath = normalizePath && encodePath
+        self.encodePath = encodePath
         self.secret = secret
     }
 
@@ -139,7 +145,8 @@ public struct SigV4Verifier: Sendable {
         var excluded = form.expires == nil ? [] : ["X-Amz-Signature"]
         while true {
             let canonical = try CanonicalRequest.bytes(
-                of: request, signedHeaders: signedHeaders, normalizePath: normalizePath, excludedQueryNames: excluded)
+                of: request, signedHeaders: signedHeaders, normalizePath: normalizePath, encodePath: encodePath,
+                excludedQueryNames: excluded)
             if signer.signs(canonicalRequest: canonical, date: dateText, as: signature) { break }
             // Some clients add a presigned request's session token after signing it (AWS's suite has such a case).
             guard form.expires != nil, !excluded.contains(Self.securityToken),

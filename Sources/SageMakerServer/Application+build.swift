@@ -59,17 +59,15 @@ private func assemble<Base: ResourceStore>(
         service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs,
         faults: controls.faults, journal: journal, metrics: metrics)
     let (upstreamRoom, upstreamServices) = try await openUpstream(
-        configuration, requestIDs: requestIDs, faults: controls.faults, journal: journal, metrics: metrics,
+        configuration, clock: clock, requestIDs: requestIDs, faults: controls.faults, journal: journal, metrics: metrics,
         logger: logger)
     let control = Router(context: EmulatorRequestContext.self)
     control.add(middleware: ControlErrorMiddleware(maxBodyBytes: ControlAPI<SQLiteResourceStore>.maxBodyBytes))
-    if case .verify = configuration.authentication {
-        control.add(middleware: ControlAccessMiddleware(
-            adminKey: configuration.adminKey, requiresKey: true, servedHost: configuration.host))
-    } else {
-        control.add(middleware: ControlAccessMiddleware(
-            adminKey: configuration.adminKey, requiresKey: false, servedHost: configuration.host))
-    }
+    var requiresKey = false
+    if case .verify = configuration.authentication { requiresKey = true }
+    control.add(middleware: ControlAccessMiddleware(
+        adminKey: configuration.adminKey, requiresKey: requiresKey, anyCaller: configuration.controlFromAnyCaller,
+        servedHost: configuration.host))
     ControlAPI(
         store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
         storeDescription: configuration.storage.logDescription, started: .now,
@@ -120,16 +118,12 @@ func consoleURL(host: String, port: Int?) -> String {
 /// The upstream of `--upstream`: moto started (and answering) before the server, or an endpoint URL; the services
 /// that stop them with the server.
 func openUpstream(
-    _ configuration: EmulatorConfiguration, requestIDs: RequestIDs, faults: FaultRules, journal: RequestJournal,
-    metrics: EmulatorMetrics, logger: Logger
+    _ configuration: EmulatorConfiguration, clock: any EmulatorClock, requestIDs: RequestIDs, faults: FaultRules,
+    journal: RequestJournal, metrics: EmulatorMetrics, logger: Logger
 ) async throws -> (UpstreamRoom, [any Service]) {
     guard let upstream = configuration.upstream else {
         return (UpstreamRoom(forwarder: nil, endpoint: nil, supervisor: nil, requestIDs: requestIDs,
                              defaultAccount: configuration.defaultAccount, metrics: metrics, logger: logger), [])
-    }
-    if case .verify = configuration.authentication {
-        throw UnsafeConfiguration(
-            description: "--upstream with --auth verify is not supported yet: forwarded requests would go unchecked")
     }
     let endpoint = UpstreamEndpoint(url: upstream == "moto" ? nil : upstream, kind: upstream == "moto" ? "moto" : "url")
     var services: [any Service] = []
@@ -145,12 +139,17 @@ func openUpstream(
         services.append(started)
         supervisor = started
     }
+    var signatures: ForwardedSignatures?
+    if case .verify(let credentials) = configuration.authentication {
+        signatures = ForwardedSignatures(credentials: credentials, clock: clock, maxBodyBytes: configuration.maxBodyBytes)
+    }
     let forwarder = UpstreamForwarder(
         endpoint: endpoint, eventLoopGroup: EventLoops.group(threads: configuration.eventLoopThreads), logger: logger)
     services.append(UpstreamClientService(forwarder: forwarder))
     return (UpstreamRoom(forwarder: forwarder, endpoint: endpoint, supervisor: supervisor, requestIDs: requestIDs,
                          defaultAccount: configuration.defaultAccount, defaultRegion: configuration.defaultRegion,
-                         faults: faults, journal: journal, metrics: metrics, logger: logger), services)
+                         faults: faults, journal: journal, signatures: signatures, metrics: metrics, logger: logger),
+            services)
 }
 
 /// Shuts the forwarder's HTTP client down with the server.

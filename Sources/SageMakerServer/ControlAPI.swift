@@ -435,6 +435,9 @@ struct ControlAccessMiddleware: RouterMiddleware {
     typealias Context = EmulatorRequestContext
     let adminKey: String?
     let requiresKey: Bool
+    /// `--control-access any`: callers beyond loopback are answered too, and a `Host` that no DNS rebinding can
+    /// make (an IP address, or a name without a dot, as a container's service name) is accepted.
+    let anyCaller: Bool
     /// The `--host` the server listens on: a `Host` naming it is the emulator's own.
     let servedHost: String
 
@@ -453,18 +456,19 @@ struct ControlAccessMiddleware: RouterMiddleware {
                     ? "With --auth verify the control API needs --admin-key, and requests that present it."
                     : "The control API needs the admin key: Authorization: Bearer <key>.")
         }
-        guard Self.isLoopback(context.channel.remoteAddress) else {
+        guard anyCaller || Self.isLoopback(context.channel.remoteAddress) else {
             throw ControlError(
                 .forbidden, "The control API answers loopback callers only, or callers presenting --admin-key.")
         }
-        if let refusal = Self.browserRefusal(request, servedHost: servedHost) { throw refusal }
+        if let refusal = Self.browserRefusal(request, servedHost: servedHost, anyCaller: anyCaller) { throw refusal }
         return try await next(request, context)
     }
 
     /// Why a request that only a web page would send is refused, or nil.
-    static func browserRefusal(_ request: Request, servedHost: String) -> ControlError? {
+    static func browserRefusal(_ request: Request, servedHost: String, anyCaller: Bool = false) -> ControlError? {
         let authority = request.head.authority ?? ""
-        guard isOwnName(hostPart(of: authority), servedHost: servedHost) else {
+        let host = hostPart(of: authority)
+        guard isOwnName(host, servedHost: servedHost) || (anyCaller && cannotBeRebound(host)) else {
             return ControlError(
                 .forbidden,
                 "The control API answers requests addressed to a loopback name or to --host only, not to Host "
@@ -498,6 +502,16 @@ struct ControlAccessMiddleware: RouterMiddleware {
         let host = host.lowercased()
         let served = hostPart(of: servedHost).lowercased()
         return host == "localhost" || host.hasPrefix("127.") || host == "::1" || (!host.isEmpty && host == served)
+    }
+
+    /// A name a web page cannot point at this server by DNS rebinding: an IP address, or a name without a dot (a
+    /// container's service name), which no public DNS answers.
+    static func cannotBeRebound(_ host: String) -> Bool {
+        guard !host.isEmpty else { return false }
+        if host.contains(":") { return true }  // IPv6
+        if !host.contains(".") { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 
     static func isLoopback(_ address: SocketAddress?) -> Bool {

@@ -51,6 +51,11 @@ extension EmulatorConfiguration {
         if let adminKey, adminKey.utf8.count < 16 {
             throw OptionError(description: "--admin-key must be at least 16 characters")
         }
+        switch try values.value(Options.controlAccess) {
+        case "loopback": controlFromAnyCaller = false
+        case "any": controlFromAnyCaller = true
+        case let other: throw OptionError(description: "--control-access must be loopback or any, not \(other)")
+        }
         upstream = try values.value(Options.upstream)
         if let upstream, upstream != "moto" {
             guard let url = URLComponents(string: upstream), ["http", "https"].contains(url.scheme), url.host != nil

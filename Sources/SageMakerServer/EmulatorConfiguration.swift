@@ -41,6 +41,8 @@ public struct EmulatorConfiguration: Sendable {
     public var stateFile: String?
     /// The secret that opens the control API to callers beyond loopback; required for it under `--auth verify`.
     public var adminKey: String?
+    /// The control API also answers callers beyond loopback without the admin key (`--control-access any`).
+    public var controlFromAnyCaller = false
     /// Where requests for other services go: `moto` (a supervised child) or an endpoint URL; nil: answered with an
     /// error that says how to set one.
     public var upstream: String?

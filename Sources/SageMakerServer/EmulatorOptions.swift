@@ -194,6 +194,10 @@ public enum EmulatorOptions {
         "admin-key", optional: (),
         help: "a secret that opens the control API (`/_emulator/`) to callers beyond loopback "
             + "(`Authorization: Bearer <key>`); required for it under `--auth verify`")
+    public static let controlAccess = Setting(
+        "control-access", default: "loopback",
+        help: "who may use the control API without `--admin-key`: `loopback` callers, or `any` caller (in a "
+            + "container, whose network is the boundary; the image sets it)")
     public static let upstream = Setting<String?>(
         "upstream", optional: (),
         help: "where every request that is not for a SageMaker operation this emulator serves goes: `moto` (runs "
@@ -218,7 +222,7 @@ public enum EmulatorOptions {
         maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
         maxBodyBytes.option, logLevel.option, logFormat.option, auth.option, credentialsFile.option, allowUnauthenticated.option,
         idleTimeout.option, requestTimeout.option, maxConnections.option, eventLoops.option, maxDocumentBytes.option, state.option,
-        adminKey.option, upstream.option, journalSize.option, domains.option,
+        adminKey.option, controlAccess.option, upstream.option, journalSize.option, domains.option,
         userProfilesPerDomain.option, account.option, region.option, prefix.option,
     ]
 

@@ -14,8 +14,15 @@ struct Control: ParsableCommand {
 
 /// Where the emulator is and how to open its control API.
 struct Connection: ParsableArguments {
-    @Option(help: "the emulator's URL (env: SAGEMAKER_EMULATOR_ENDPOINT)")
-    var endpoint: String = ProcessInfo.processInfo.environment["SAGEMAKER_EMULATOR_ENDPOINT"] ?? "http://127.0.0.1:9090"
+    @Option(help: "the emulator's URL (env: SAGEMAKER_EMULATOR_ENDPOINT; else port SAGEMAKER_EMULATOR_PORT or 9090)")
+    var endpoint: String = Self.defaultEndpoint
+
+    /// The endpoint of an emulator started with the same environment (a container's health check).
+    static var defaultEndpoint: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["SAGEMAKER_EMULATOR_ENDPOINT"]
+            ?? "http://127.0.0.1:\(environment["SAGEMAKER_EMULATOR_PORT"] ?? "9090")"
+    }
 
     @Option(help: "the admin key, when the emulator has one (env: SAGEMAKER_EMULATOR_ADMIN_KEY)")
     var adminKey: String?

@@ -1,4 +1,5 @@
 import AWSSigV4
+import AWSWire
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,6 +20,8 @@ final class UpstreamRoom: Sendable {
     /// Fault rules (an `operation` of the form `iam:CreateRole` names a forwarded one) and the request journal.
     let faults: FaultRules?
     let journal: RequestJournal?
+    /// With `--auth verify`: the check every forwarded request passes first.
+    let signatures: ForwardedSignatures?
     let defaultRegion: String
     /// While moto records its requests, they reach it one at a time: the recording's order is then the order moto
     /// drew its random ids in, and a replay makes the same ids.
@@ -30,8 +33,10 @@ final class UpstreamRoom: Sendable {
     init(
         forwarder: UpstreamForwarder?, endpoint: UpstreamEndpoint?, supervisor: MotoSupervisor?, requestIDs: RequestIDs,
         defaultAccount: String, defaultRegion: String = "us-east-1", faults: FaultRules? = nil,
-        journal: RequestJournal? = nil, metrics: EmulatorMetrics, logger: Logger
+        journal: RequestJournal? = nil, signatures: ForwardedSignatures? = nil, metrics: EmulatorMetrics,
+        logger: Logger
     ) {
+        self.signatures = signatures
         self.defaultRegion = defaultRegion
         self.faults = faults
         self.journal = journal
@@ -68,13 +73,30 @@ final class UpstreamRoom: Sendable {
         let started = ContinuousClock.now
         let requestId = requestIDs.next()
         var request = request
+        var refusal: ForwardedSignatures.Refusal?
+        var (account, region) = (defaultAccount, defaultRegion)
+        if let signatures {
+            do {
+                (account, region) = try await signatures.caller(of: &request, route: route)
+            } catch let error as ForwardedSignatures.Refusal {
+                refusal = error
+            } catch let error as AWSError {
+                refusal = ForwardedSignatures.Refusal(error.errorCode, error.message, error.httpStatus)
+            }
+        } else {
+            (account, region) = caller(of: request)
+        }
         let action = try? await Self.action(route, &request)
         let operation = "\(route.service ?? "unknown"):\(action ?? request.method.rawValue)"
-        let (account, region) = caller(of: request)
         var response: Response
-        let rule = faults?.requestFault(operation: operation, account: account, region: region, names: { [] })
+        let rule = refusal == nil
+            ? faults?.requestFault(operation: operation, account: account, region: region, names: { [] }) : nil
         if let latency = rule?.latency { try await Task.sleep(for: .milliseconds(Int64(latency * 1000))) }
-        if let error = rule?.error {
+        if let refusal {
+            response = ServiceErrors.response(
+                route, code: refusal.code, message: refusal.message, status: refusal.status, requestId: requestId)
+            metrics.forward(service: route.service, outcome: "refused")
+        } else if let error = rule?.error {
             response = ServiceErrors.response(
                 route, code: error.code, message: error.message ?? "", status: error.httpStatus ?? 400,
                 requestId: requestId)
@@ -88,7 +110,7 @@ final class UpstreamRoom: Sendable {
         let (seconds, attoseconds) = (ContinuousClock.now - started).components
         journal?.append(RequestJournal.Entry(
             time: Date(), requestId: requestId, operation: operation, account: account, region: region,
-            httpStatus: response.status.code, errorCode: rule?.error?.code,
+            httpStatus: response.status.code, errorCode: refusal?.code ?? rule?.error?.code,
             milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15, fault: rule?.id))
         return response
     }
