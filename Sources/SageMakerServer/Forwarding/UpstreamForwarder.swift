@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// Sends a request for another service to the upstream engine and its answer back unchanged (status, headers and
@@ -12,6 +13,7 @@ import Synchronization
 /// (`x-moto-account-id`). The connections to the upstream are kept and reused.
 final class UpstreamForwarder: Sendable {
     let client: HTTPClient
+    let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     private let endpoint: UpstreamEndpoint
 
@@ -21,6 +23,10 @@ final class UpstreamForwarder: Sendable {
         "proxy-authorization", "proxy-authenticate",
     ]
 
+    /// Bodies up to this size (from their Content-Length) are handed on whole; larger ones, or of unknown length,
+    /// stream both ways.
+    static let wholeBodyBytes: Int64 = 1 << 20
+
     init(endpoint: UpstreamEndpoint, eventLoopGroup: any EventLoopGroup, logger: Logger) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
@@ -28,13 +34,62 @@ final class UpstreamForwarder: Sendable {
         configuration.connectionPool = .init(idleTimeout: .seconds(60))
         client = HTTPClient(
             eventLoopGroup: eventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
+        self.eventLoopGroup = eventLoopGroup
         self.endpoint = endpoint
         self.logger = logger
     }
 
-    /// The upstream's answer to `request`, made in `account`.
-    func forward(_ request: Request, account: String, timeout: TimeAmount = .seconds(300)) async throws -> Response {
-        guard let base = endpoint.url else { throw UpstreamUnavailable(description: "the upstream is not running") }
+    /// The upstream's answer to `request`, made in `account`. A call with a small body of known length to an
+    /// upstream at an IP address goes by `UpstreamExchange`, S3's calls and every other through the HTTP client,
+    /// streamed both ways.
+    func forward(
+        _ request: Request, account: String, service: String?, timeout: TimeAmount = .seconds(300)
+    ) async throws -> Response {
+        guard let target = endpoint.target else { throw UpstreamUnavailable(description: "the upstream is not running") }
+        let length = request.headers[.contentLength].flatMap(Int64.init)
+        let bodyless = request.method == .get || request.method == .head
+        if let address = target.address, service != "s3",
+            bodyless || (length.map { $0 <= Self.wholeBodyBytes } ?? false)
+        {
+            return try await exchange(request, account: account, target: target, address: address, timeout: timeout)
+        }
+        return try await stream(request, account: account, base: target.url, length: length, timeout: timeout)
+    }
+
+    private func exchange(
+        _ request: Request, account: String, target: UpstreamEndpoint.Target, address: SocketAddress,
+        timeout: TimeAmount
+    ) async throws -> Response {
+        var request = request
+        var head = HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: request.method.rawValue), uri: request.uri.string)
+        head.headers.reserveCapacity(request.headers.count + 3)
+        head.headers.add(name: "Host", value: target.authority)
+        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) {
+            head.headers.add(name: field.name.rawName, value: field.value)
+        }
+        head.headers.replaceOrAdd(name: "x-moto-account-id", value: account)
+        head.headers.add(name: "Connection", value: "close")
+        var body: ByteBuffer?
+        if request.method != .get, request.method != .head {
+            body = try await request.collectBody(upTo: Int(Self.wholeBodyBytes))
+            head.headers.replaceOrAdd(name: "Content-Length", value: String(body?.readableBytes ?? 0))
+        }
+        let answer: UpstreamExchange.Answer
+        do {
+            answer = try await UpstreamExchange.run(
+                head, body: body, to: address, on: eventLoopGroup.any(), timeout: timeout)
+        } catch {
+            throw UpstreamUnavailable(description: "the upstream at \(target.url) did not answer: \(error)")
+        }
+        return Response(
+            status: HTTPResponse.Status(code: Int(answer.head.status.code), reasonPhrase: answer.head.status.reasonPhrase),
+            headers: Self.answerHeaders(answer.head.headers), body: ResponseBody(byteBuffer: answer.body))
+    }
+
+    private func stream(
+        _ request: Request, account: String, base: String, length: Int64?, timeout: TimeAmount
+    ) async throws -> Response {
         let target = request.uri.string
         var upstream = HTTPClientRequest(url: base + (target.hasPrefix("/") ? "" : "/") + target)
         upstream.method = HTTPMethod(rawValue: request.method.rawValue)
@@ -45,7 +100,6 @@ final class UpstreamForwarder: Sendable {
         }
         upstream.headers.replaceOrAdd(name: "x-moto-account-id", value: account)
         if request.method != .get, request.method != .head {
-            let length = request.headers[.contentLength].flatMap(Int64.init)
             upstream.body = .stream(request.body, length: length.map { .known($0) } ?? .unknown)
         }
         let answer: HTTPClientResponse
@@ -54,13 +108,18 @@ final class UpstreamForwarder: Sendable {
         } catch {
             throw UpstreamUnavailable(description: "the upstream at \(base) did not answer: \(error)")
         }
-        var headers = HTTPFields()
-        for header in answer.headers where !Self.hopByHop.contains(header.name.lowercased()) {
-            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
-        }
         return Response(
             status: HTTPResponse.Status(code: Int(answer.status.code), reasonPhrase: answer.status.reasonPhrase),
-            headers: headers, body: ResponseBody(asyncSequence: answer.body))
+            headers: Self.answerHeaders(answer.headers), body: ResponseBody(asyncSequence: answer.body))
+    }
+
+    /// The upstream's answer headers, less those of one hop.
+    static func answerHeaders(_ fields: HTTPHeaders) -> HTTPFields {
+        var headers = HTTPFields()
+        for header in fields where !Self.hopByHop.contains(header.name.lowercased()) {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        return headers
     }
 
     func shutdown() async {
@@ -75,16 +134,34 @@ struct UpstreamUnavailable: Error, CustomStringConvertible {
 
 /// Where the upstream answers: a fixed URL (`--upstream http://...`), or the supervised moto's port once it runs.
 final class UpstreamEndpoint: Sendable {
-    private let current: Mutex<String?>
+    /// The URL, and what a connection of its own needs: the address when the host is an IP address (else nil: the
+    /// HTTP client resolves the name), and the `Host` to send.
+    struct Target: Sendable {
+        let url: String
+        let address: SocketAddress?
+        let authority: String
+
+        init(url: String) {
+            self.url = url
+            let parts = URLComponents(string: url)
+            let host = parts?.host ?? ""
+            let port = parts?.port ?? (parts?.scheme == "https" ? 443 : 80)
+            authority = (parts?.percentEncodedHost ?? host) + (parts?.port.map { ":\($0)" } ?? "")
+            address = parts?.scheme == "http" ? try? SocketAddress(ipAddress: host, port: port) : nil
+        }
+    }
+
+    private let current: Mutex<Target?>
     /// `moto` when the emulator runs it, else `url`.
     let kind: String
 
     init(url: String?, kind: String) {
-        current = Mutex(url)
+        current = Mutex(url.map(Target.init))
         self.kind = kind
     }
 
-    var url: String? { current.withLock { $0 } }
+    var url: String? { current.withLock { $0?.url } }
+    var target: Target? { current.withLock { $0 } }
 
-    func set(_ url: String?) { current.withLock { $0 = url } }
+    func set(_ url: String?) { current.withLock { $0 = url.map(Target.init) } }
 }

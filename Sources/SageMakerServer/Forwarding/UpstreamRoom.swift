@@ -123,10 +123,10 @@ final class UpstreamRoom: Sendable {
             let response: Response
             if supervisor?.recording != nil {
                 response = try await recordedTurns.withTurn(0) {
-                    try await forwarder.forward(request, account: account)
+                    try await forwarder.forward(request, account: account, service: route.service)
                 }
             } else {
-                response = try await forwarder.forward(request, account: account)
+                response = try await forwarder.forward(request, account: account, service: route.service)
             }
             metrics.forward(service: route.service, outcome: "forwarded")
             return response
