@@ -38,6 +38,13 @@ def postgres_database(key):
     return POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
 
 
+# SAGEMAKER_EMULATOR_CONFORMANCE_IMAGE=sagemaker-emulator:latest runs every emulator of the suite in a container of
+# that image (scripts/test-image): on the host's network, its data directory mounted at the same path, with the
+# image's container defaults set back to the binary's so that the same tests hold.
+IMAGE = os.environ.get("SAGEMAKER_EMULATOR_CONFORMANCE_IMAGE")
+BINARY_DEFAULTS = {"SAGEMAKER_EMULATOR_HOST": "127.0.0.1", "SAGEMAKER_EMULATOR_ALLOW_UNAUTHENTICATED": "false",
+                   "SAGEMAKER_EMULATOR_CONTROL_ACCESS": "loopback"}
+
 sqlite_only = pytest.mark.skipif(STORE != "sqlite", reason="about the SQLite file of the data directory")
 
 
@@ -82,6 +89,8 @@ class Emulator:
         # emulator's logging thread, and with it the requests. One file across restarts.
         if getattr(self, "log_file", None) is None:
             self.log_file = tempfile.NamedTemporaryFile(prefix="sm-emulator-log-", suffix=".txt", delete=False)
+        if IMAGE:
+            command = self.container_command(command, env)
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=self.log_file,
                                         preexec_fn=self.preexec)
         deadline = time.monotonic() + 15
@@ -95,6 +104,21 @@ class Emulator:
                 time.sleep(0.02)
         raise RuntimeError("emulator did not start listening")
 
+    def container_command(self, command, env):
+        """`docker run` of the image with the same arguments (the image's entry point is the binary); the docker
+        client passes SIGTERM on to the emulator, which is the container's PID 1. As the suite's own user, with the
+        temporary folder shared, so that the files a test names (credentials, state files) are there; the image's
+        own user is tested by test_container.py."""
+        self.container = f"sm-conformance-{os.getpid()}-{self.port}"
+        variables = dict(BINARY_DEFAULTS)
+        variables.update({key: value for key, value in env.items()
+                          if key.startswith("SAGEMAKER_EMULATOR_") and os.environ.get(key) != value})
+        options = [f"--env={key}={value}" for key, value in variables.items()]
+        shared = {tempfile.gettempdir(), os.path.dirname(os.path.abspath(self.data_dir))}
+        volumes = [f"--volume={path}:{path}" for path in sorted(shared)]
+        return ["docker", "run", "--rm", "--network=host", f"--name={self.container}",
+                f"--user={os.getuid()}:{os.getgid()}", *volumes, *options, IMAGE, *command[1:]]
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -103,6 +127,8 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if IMAGE and getattr(self, "container", None):
+            subprocess.run(["docker", "rm", "--force", self.container], capture_output=True, timeout=60)
 
     def log(self):
         """What the process has logged so far (its standard error)."""

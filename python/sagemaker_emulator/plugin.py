@@ -18,10 +18,24 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session")
 def sagemaker_emulator(request):
-    """The session's emulator: the one at $SAGEMAKER_ENDPOINT_URL, or a process started for the session."""
+    """The session's emulator: the one at $SAGEMAKER_ENDPOINT_URL, a container of $SAGEMAKER_EMULATOR_IMAGE (the
+    Testcontainers module), or a process started for the session."""
     url = os.environ.get("SAGEMAKER_ENDPOINT_URL")
     if url:
         yield Emulator(url)
+        return
+    image = os.environ.get("SAGEMAKER_EMULATOR_IMAGE")
+    if image:
+        from .testcontainers import SageMakerEmulatorContainer
+        container = SageMakerEmulatorContainer(image)
+        for argument in request.config.getoption("--sagemaker-emulator-arg"):
+            name, _, value = argument.lstrip("-").partition("=")
+            container.with_option(name, value if value else True)
+        container.start()
+        try:
+            yield container.emulator
+        finally:
+            container.stop()
         return
     emulator = Emulator.start(binary=request.config.getoption("--sagemaker-emulator-binary"),
                               args=request.config.getoption("--sagemaker-emulator-arg"))
