@@ -270,10 +270,57 @@ def test_a_full_reset_clears_the_upstream_too(whole_stack):
     assert emulator.control("POST", "reset")[0] == 200
     assert aws["sagemaker"].list_domains()["Domains"] == []
     assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == []
-    # The recording went with it: a restart brings nothing back.
+    # The recording went with it: what is made after the reset comes back after a restart, with the same ids,
+    # and nothing from before it does.
+    vpc = aws["ec2"].create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     emulator.restart()
     aws = clients(emulator)
     assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == []
+    assert [v["VpcId"] for v in aws["ec2"].describe_vpcs()["Vpcs"] if v["CidrBlock"] == "10.9.0.0/16"] == [vpc]
+
+
+def put_state(emulator, state):
+    data = state if isinstance(state, bytes) else json.dumps(state).encode()
+    return emulator.control("PUT", "state", data, headers={"Content-Type": "application/json"})
+
+
+def test_a_state_snapshot_holds_and_restores_the_upstream(whole_stack, make_emulator):
+    emulator = whole_stack
+    aws = clients(emulator)
+    aws["iam"].create_role(RoleName="Kept", AssumeRolePolicyDocument=TRUST)
+    vpc = aws["ec2"].create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    domain = aws["sagemaker"].create_domain(
+        DomainName="kept", AuthMode="IAM", DefaultUserSettings={"ExecutionRole": f"arn:aws:iam::{ACCOUNT}:role/Kept"},
+        SubnetIds=["subnet-1"], VpcId=vpc)["DomainArn"]
+    status, state = emulator.control("GET", "state")
+    assert status == 200 and state["upstream"]["engine"] == "moto" and state["upstream"]["held"] is True
+    assert len(state["upstream"]["recording"].splitlines()) >= 2  # moto's lines, bodies in base64
+    # Later changes on both sides, then the snapshot: both come back as they were, the VPC with its id.
+    aws["iam"].create_role(RoleName="Later", AssumeRolePolicyDocument=TRUST)
+    emulator.control("POST", "transitions/complete")
+    aws["sagemaker"].delete_domain(DomainId=domain.split("/")[-1])
+    status, answer = put_state(emulator, state)
+    assert status == 200 and answer["upstream"] == "restored", answer
+    assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == ["Kept"]
+    assert [v["VpcId"] for v in aws["ec2"].describe_vpcs()["Vpcs"] if v["CidrBlock"] == "10.1.0.0/16"] == [vpc]
+    assert [d["DomainArn"] for d in aws["sagemaker"].list_domains()["Domains"]] == [domain]
+    # The restored recording is moto's recording from now on: a restart brings the same state back.
+    emulator.restart()
+    aws = clients(emulator)
+    assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == ["Kept"]
+    # A malformed upstream part is refused before anything changes.
+    broken = dict(state, upstream={"engine": "moto", "held": True, "recording": "not json\n"})
+    status, answer = put_state(emulator, broken)
+    assert status == 400 and "recording" in answer["message"]
+    assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == ["Kept"]
+    # A snapshot without an upstream part leaves the upstream as it is, and says so.
+    bare = {key: value for key, value in state.items() if key != "upstream"}
+    status, answer = put_state(emulator, bare)
+    assert status == 200 and answer["upstream"].startswith("unchanged"), answer
+    # Where nothing of moto is kept, the snapshot says so.
+    in_memory = make_emulator("--in-memory", "--upstream", "moto")
+    part = in_memory.control("GET", "state")[1]["upstream"]
+    assert part["held"] is False and "nothing of it is kept" in part["reason"]
 
 
 def test_forwarded_requests_are_journaled_and_can_be_faulted(whole_stack):

@@ -71,8 +71,7 @@ private func assemble<Base: ResourceStore>(
     ControlAPI(
         store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
         storeDescription: configuration.storage.logDescription, started: .now,
-        console: try Console(store: store, controls: controls, journal: journal), upstream: upstreamRoom.endpoint,
-        supervisor: upstreamRoom.supervisor
+        console: try Console(store: store, controls: controls, journal: journal), upstreamRoom: upstreamRoom
     ).addRoutes(to: control)
     let responder = EmulatorResponder(
         aws: router.buildResponder(), control: control.buildResponder(), upstream: upstreamRoom)

@@ -17,10 +17,10 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     let storeDescription: String
     let started: ContinuousClock.Instant
     let console: Console<Store>
-    /// The upstream of `--upstream`, when there is one.
-    let upstream: UpstreamEndpoint?
-    /// The moto the emulator runs: a full reset clears it too.
-    let supervisor: MotoSupervisor?
+    /// Requests for other services and their upstream (`--upstream`): its health, and its part of a full reset and
+    /// of a state snapshot.
+    let upstreamRoom: UpstreamRoom
+    var upstream: UpstreamEndpoint? { upstreamRoom.endpoint }
 
     var controls: EmulatorControls { service.controls }
 
@@ -107,14 +107,16 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         journal.removeAll(account: account, region: region)
         if account == nil {
             clock.resetOffset()
-            try await supervisor?.reset()
+            try await upstreamRoom.resetUpstream()
         }
         return Self.json(["removedResources": removed])
     }
 
     func exportState() async throws -> Response {
+        var extra: [String: Any] = [:]
+        if let part = try await upstreamRoom.snapshotPart() { extra["upstream"] = part }
         let data = try StateSnapshot.encode(
-            try await store.contents(), generator: EmulatorVersion.description, exportedAt: clock.now())
+            try await store.contents(), generator: EmulatorVersion.description, exportedAt: clock.now(), extra: extra)
         return Self.response(data, status: .ok)
     }
 
@@ -122,8 +124,11 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: Self.maxBodyBytes)
         let contents: StoreContents
+        let upstreamPart: UpstreamRoom.SnapshotPart?
         do {
-            contents = try StateSnapshot.decode(Data(body.readableBytesView))
+            let data = Data(body.readableBytesView)
+            contents = try StateSnapshot.decode(data)
+            upstreamPart = try UpstreamRoom.SnapshotPart(in: data)
         } catch {
             throw ControlError(.badRequest, error.description)
         }
@@ -136,7 +141,16 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         }
         service.forgetDecodedDocuments()
         controls.forgetResources()
-        return Self.json(["resources": contents.resources.count, "counters": contents.counters.count])
+        let upstreamOutcome: String?
+        do {
+            upstreamOutcome = try await upstreamRoom.restore(upstreamPart)
+        } catch {
+            throw ControlError(
+                .serviceUnavailable, "The Studio resources were restored; the upstream's recording was not: \(error)")
+        }
+        var answer: [String: Any] = ["resources": contents.resources.count, "counters": contents.counters.count]
+        if let upstreamOutcome { answer["upstream"] = upstreamOutcome }
+        return Self.json(answer)
     }
 
     // MARK: - Delays, holds, clock

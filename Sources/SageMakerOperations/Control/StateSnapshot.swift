@@ -5,6 +5,10 @@ import SageMakerStorage
 /// A snapshot file the server cannot read, with the reason.
 public struct InvalidStateSnapshot: Error, Sendable, CustomStringConvertible {
     public let description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 /// The versioned JSON form of everything the store holds (`GET`/`PUT /_emulator/state`, `serve --state`).
@@ -14,7 +18,10 @@ public enum StateSnapshot {
     public static let format = "sagemaker-emulator-state"
     public static let version = 1
 
-    public static func encode(_ contents: StoreContents, generator: String, exportedAt: Date) throws -> Data {
+    /// `extra` adds members beside the store's (the upstream's part, which the server keeps).
+    public static func encode(
+        _ contents: StoreContents, generator: String, exportedAt: Date, extra: [String: Any] = [:]
+    ) throws -> Data {
         let resources: [[String: Any]] = contents.resources.map { resource in
             var object: [String: Any] = [
                 "kind": resource.kind.rawValue, "account": resource.scope.account, "region": resource.scope.region,
@@ -35,10 +42,11 @@ public enum StateSnapshot {
         let counters: [[String: Any]] = contents.counters.map { counter in
             ["account": counter.scope.account, "region": counter.scope.region, "name": counter.name, "value": counter.value]
         }
-        let snapshot: [String: Any] = [
+        var snapshot: [String: Any] = [
             "format": format, "version": version, "generator": generator,
             "exportedAt": exportedAt.timeIntervalSince1970, "resources": resources, "counters": counters,
         ]
+        snapshot.merge(extra) { own, _ in own }
         return try JSONSerialization.data(withJSONObject: snapshot, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 
@@ -52,7 +60,7 @@ public enum StateSnapshot {
             throw InvalidStateSnapshot(description: "The state is not a JSON object.")
         }
         if let unknown = object.keys.first(where: { !["format", "version", "generator", "exportedAt", "resources",
-                                                          "counters"].contains($0) }) {
+                                                          "counters", "upstream"].contains($0) }) {
             throw InvalidStateSnapshot(description: "Unknown member \"\(unknown)\" of the state.")
         }
         guard object["format"] as? String == format else {

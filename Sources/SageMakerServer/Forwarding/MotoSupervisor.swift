@@ -25,6 +25,8 @@ final class MotoSupervisor: Service, Sendable {
     static let seed = 20_261_206
     private let child = Mutex<Process?>(nil)
     private let stopping = Atomic<Bool>(false)
+    /// A new moto is being started on purpose (`renew`): the old one's end is not a crash.
+    private let renewing = Atomic<Bool>(false)
 
     /// What runs in the child: a thread that ends it when its parent (this emulator) is gone, then moto's server.
     static let launcher = """
@@ -101,12 +103,32 @@ final class MotoSupervisor: Service, Sendable {
         try await call(base, "/moto-api/recorder/start-recording")
     }
 
-    /// Forgets everything moto holds and its recording (a full reset of the emulator), and seeds it again.
+    /// Forgets everything moto holds (a full reset of the emulator). With a recording, moto starts again as a new
+    /// process on an empty one (`renew`); without, it is reset in place and seeded again.
     func reset() async throws {
+        if recording != nil { return try await renew(recording: Data()) }
         guard let base = endpoint.url else { return }
         try await call(base, "/moto-api/reset")
-        if recording != nil { try await call(base, "/moto-api/recorder/reset-recording") }
         try await call(base, "/moto-api/seed?a=\(Self.seed)")
+    }
+
+    /// Starts moto again as a new process with `data` as its recording, which it replays: its state is then exactly
+    /// what a replay of that recording makes at the emulator's next start. (A reset inside moto makes an account's
+    /// default VPC and subnets at once, before the seed; a new process makes them at the first EC2 call, after it,
+    /// as the replay does, so ids match only this way.) The caller holds forwarded requests back meanwhile.
+    func renew(recording data: Data) async throws {
+        renewing.store(true, ordering: .relaxed)
+        defer { renewing.store(false, ordering: .relaxed) }
+        endpoint.set(nil)
+        if let process = child.withLock({ $0 }), process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        if let recording { try data.write(to: URL(fileURLWithPath: recording), options: .atomic) }
+        try await start()
     }
 
     private func call(_ base: String, _ path: String, timeout: TimeAmount = .seconds(30)) async throws {
@@ -138,7 +160,9 @@ final class MotoSupervisor: Service, Sendable {
 
     /// The child ended: unless the emulator is stopping, say so and start it again.
     private func ended(_ process: Process) {
-        guard !stopping.load(ordering: .relaxed) else { return }
+        guard !stopping.load(ordering: .relaxed), !renewing.load(ordering: .relaxed),
+            child.withLock({ $0 === process })
+        else { return }
         endpoint.set(nil)
         logger.error(
             "upstream moto exited; starting it again",

@@ -165,6 +165,101 @@ final class UpstreamRoom: Sendable {
         }
     }
 
+    // MARK: - The upstream's part of a state snapshot
+
+    /// The `upstream` member of a state snapshot: moto's recording, when the emulator runs moto and keeps one (a
+    /// replay of it makes the same resources with the same ids); else what the snapshot does not hold, and why.
+    struct SnapshotPart {
+        let engine: String
+        let recording: String?
+        let reason: String?
+
+        /// The member of a snapshot's JSON, checked before anything is changed; nil when there is none.
+        init?(in data: Data) throws(InvalidStateSnapshot) {
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let member = object["upstream"]
+            else { return nil }
+            guard let part = member as? [String: Any], let engine = part["engine"] as? String,
+                let held = part["held"] as? Bool,
+                Set(part.keys).isSubset(of: ["engine", "held", "recording", "reason"])
+            else {
+                throw InvalidStateSnapshot(
+                    description: "The state's upstream must be {\"engine\", \"held\", \"recording\" or \"reason\"}.")
+            }
+            self.engine = engine
+            reason = part["reason"] as? String
+            guard held else {
+                recording = nil
+                return
+            }
+            guard engine == "moto", let recording = part["recording"] as? String else {
+                throw InvalidStateSnapshot(description: "A held upstream is moto's, with its recording.")
+            }
+            // Each line of the recording is one JSON object, as moto writes them.
+            for line in recording.split(separator: "\n") where !line.allSatisfy(\.isWhitespace) {
+                guard (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any] else {
+                    throw InvalidStateSnapshot(description: "The upstream's recording has a line that is not JSON.")
+                }
+            }
+            self.recording = recording
+        }
+
+        var object: [String: Any] {
+            var object: [String: Any] = ["engine": engine, "held": recording != nil]
+            if let recording { object["recording"] = recording }
+            if let reason { object["reason"] = reason }
+            return object
+        }
+
+        init(engine: String, recording: String?, reason: String?) {
+            self.engine = engine
+            self.recording = recording
+            self.reason = reason
+        }
+    }
+
+    /// A full reset's part: moto forgets everything, with forwarded requests held back meanwhile.
+    func resetUpstream() async throws {
+        guard let supervisor else { return }
+        if supervisor.recording != nil {
+            try await recordedTurns.withTurn(0) { try await supervisor.reset() }
+        } else {
+            try await supervisor.reset()
+        }
+    }
+
+    /// What a snapshot holds of the upstream; nil without one.
+    func snapshotPart() async throws -> [String: Any]? {
+        guard let endpoint else { return nil }
+        guard let supervisor, let recording = supervisor.recording else {
+            let reason = endpoint.kind == "moto"
+                ? "moto runs without a recording here (--in-memory or --database-url): nothing of it is kept"
+                : "an upstream given by URL keeps its own state; this snapshot holds none of it"
+            return SnapshotPart(engine: endpoint.kind, recording: nil, reason: reason).object
+        }
+        // No forwarded request runs meanwhile: the recording and moto's state agree.
+        let text = await recordedTurns.withTurn(0) {
+            (try? String(contentsOfFile: recording, encoding: .utf8)) ?? ""
+        }
+        return SnapshotPart(engine: "moto", recording: text, reason: nil).object
+    }
+
+    /// Puts a snapshot's upstream part in force: moto starts again from its recording. Returns what was done, for
+    /// the answer (nil: no upstream, and none in the snapshot).
+    func restore(_ part: SnapshotPart?) async throws -> String? {
+        guard let supervisor, supervisor.recording != nil else {
+            guard endpoint != nil || part != nil else { return nil }
+            return part?.recording == nil
+                ? "unchanged" : "not restored: this emulator keeps no upstream recording (--upstream moto on a data "
+                    + "directory does)"
+        }
+        guard let recording = part?.recording else {
+            return "unchanged: the state holds no upstream recording"
+        }
+        try await recordedTurns.withTurn(0) { try await supervisor.renew(recording: Data(recording.utf8)) }
+        return "restored"
+    }
+
     /// The account (as `account(of:)`) and the region of the credential scope (else the default region).
     func caller(of request: Request) -> (account: String, region: String) {
         let region = request.headers[.authorization].flatMap { try? SigV4Authorization.parse($0) }?.region
