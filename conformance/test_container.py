@@ -17,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import IMAGE, Terraform, free_port
-from test_readme import ROOT, readme_block, readme_blocks
+from test_readme import ROOT, STUDIO_ONLY, readme_block, readme_blocks
 
 pytestmark = pytest.mark.skipif(not IMAGE, reason="needs SAGEMAKER_EMULATOR_CONFORMANCE_IMAGE (scripts/test-image)")
 
@@ -160,7 +160,7 @@ def test_boto3_the_cli_and_terraform_on_the_published_port(containers, tmp_path)
     assert len(processes) == 2 and "sagemaker-emulator" in processes[1], processes
     # The README's Terraform example applies and plans clean against the container.
     terraform = Terraform(tmp_path / "tf")
-    (terraform.work / "main.tf").write_text(readme_block("hcl").replace('"http://127.0.0.1:9090"',
+    (terraform.work / "main.tf").write_text(readme_block("hcl", STUDIO_ONLY).replace('"http://127.0.0.1:9090"',
                                                                         f'"{container.url}"'))
     terraform.check("init")
     terraform.check("apply", "-auto-approve")

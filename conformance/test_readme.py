@@ -16,15 +16,21 @@ def readme_blocks(language):
     return re.findall(rf"```{language}\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
 
 
-def readme_block(language):
-    blocks = readme_blocks(language)
-    assert len(blocks) == 1, f"README.md should have one {language} block"
+def readme_block(language, containing=None):
+    """The README's one block of `language` (containing that text, when given)."""
+    blocks = [block for block in readme_blocks(language) if containing is None or containing in block]
+    assert len(blocks) == 1, f"README.md should have one {language} block" + (f" with {containing}" if containing else "")
     return blocks[0]
+
+
+# The Terraform examples: SageMaker alone, and the whole stack on one endpoint (--upstream moto).
+STUDIO_ONLY = '"aws_sagemaker_domain" "demo"'
+WHOLE_STACK = '"aws_iam_role" "studio"'
 
 
 def test_the_readme_terraform_example_applies_with_no_drift(make_emulator, tmp_path):
     emulator = make_emulator()
-    configuration = readme_block("hcl")
+    configuration = readme_block("hcl", STUDIO_ONLY)
     assert '"http://127.0.0.1:9090"' in configuration
     terraform = Terraform(tmp_path / "tf")
     # The README's offline set-up, run as pasted in a home of its own; the test adds only the shared plugin cache.

@@ -89,6 +89,29 @@ def test_terraform_group(group_runs, group):
     group_runs[group].result()
 
 
+def test_the_readmes_whole_stack_example_applies_as_pasted(make_emulator, tmp_path):
+    """The README's whole-stack block, with only the emulator's URL changed: apply (8 resources), a plan with no
+    change, destroy; the domain and the role name the access key's account."""
+    import boto3
+    from test_readme import WHOLE_STACK, readme_block
+    emulator = make_emulator("--upstream", "moto")
+    configuration = readme_block("hcl", WHOLE_STACK)
+    assert configuration.count('"http://127.0.0.1:9090"') == 6
+    terraform = Terraform(tmp_path / "readme-stack")
+    (terraform.work / "main.tf").write_text(configuration.replace('"http://127.0.0.1:9090"', f'"{emulator.url}"'))
+    terraform.check("init")
+    applied = terraform.check("apply", "-auto-approve")
+    assert "Resources: 8 added, 0 changed, 0 destroyed." in applied.stdout, applied.stdout
+    session = boto3.Session(aws_access_key_id="111122223333", aws_secret_access_key="x", region_name="us-east-1")
+    [domain] = session.client("sagemaker", endpoint_url=emulator.url).list_domains()["Domains"]
+    assert domain["DomainArn"].startswith("arn:aws:sagemaker:us-east-1:111122223333:domain/")
+    role = session.client("iam", endpoint_url=emulator.url).get_role(RoleName="studio-execution")["Role"]["Arn"]
+    assert role == "arn:aws:iam::111122223333:role/studio-execution"
+    terraform.plans_no_change()
+    terraform.check("destroy", "-auto-approve")
+    assert session.client("sagemaker", endpoint_url=emulator.url).list_domains()["Domains"] == []
+
+
 def test_the_whole_stack_applies_on_one_endpoint(make_emulator, tmp_path):
     """A realistic Studio stack (IAM role with a managed policy, VPC, two subnets, a security group, a KMS key, an S3
     bucket, the caller identity and region, a VpcOnly domain using all of them, a profile, a shared space, an app, a
