@@ -43,17 +43,7 @@ struct ForwardedSignatures: Sendable {
     /// The account and region of the identity that signed `request`; the body, when it was read, is handed on.
     func caller(of request: inout Request, route: AWSRequestRoute) async throws -> (account: String, region: String) {
         let isS3 = route.service == "s3"
-        let target = request.head.path ?? "/"
-        let question = target.utf8.firstIndex(of: UInt8(ascii: "?"))
-        var headers: [SigV4Request.Header] = []
-        headers.reserveCapacity(request.headers.count + 1)
-        if let authority = request.head.authority { headers.append(.init("host", authority)) }
-        for field in request.headers { headers.append(.init(field.name.rawName, field.value)) }
-        var signed = SigV4Request(
-            method: request.method.rawValue,
-            path: question.map { String(target[..<$0]) } ?? target,
-            query: question.map { String(target[target.index(after: $0)...]) } ?? "",
-            headers: headers, body: [])
+        var signed = SigV4Request(request, body: [])
         if isS3 {
             // A presigned S3 URL signs no payload; a header-signed S3 request always declares its hash.
             signed.payloadHash = request.headers[Self.contentSHA256] ?? "UNSIGNED-PAYLOAD"

@@ -75,17 +75,7 @@ struct CallerMiddleware: RouterMiddleware {
         _ request: inout Request, _ verifier: SigV4Verifier, _ credentials: SharedCredentials
     ) async throws -> Caller {
         let body = try await request.collectBody(limit: maxBodyBytes)
-        let target = request.head.path ?? "/"
-        let question = target.utf8.firstIndex(of: UInt8(ascii: "?"))
-        var headers: [SigV4Request.Header] = []
-        headers.reserveCapacity(request.headers.count + 1)
-        if let authority = request.head.authority { headers.append(.init("host", authority)) }
-        for field in request.headers { headers.append(.init(field.name.rawName, field.value)) }
-        let signed = SigV4Request(
-            method: request.method.rawValue,
-            path: question.map { String(target[..<$0]) } ?? target,
-            query: question.map { String(target[target.index(after: $0)...]) } ?? "",
-            headers: headers, body: Array(body.readableBytesView))
+        let signed = SigV4Request(request, body: Array(body.readableBytesView))
         let identity: SigV4Identity
         do {
             identity = try verifier.verify(signed, now: Int64(clock.now().timeIntervalSince1970.rounded(.down)))
@@ -100,5 +90,23 @@ struct CallerMiddleware: RouterMiddleware {
         // The verifier only accepts keys that have an identity.
         let account = credentials.identities[identity.accessKeyId]?.accountId ?? defaultAccount
         return Caller(account: account, region: identity.region, accessKeyId: identity.accessKeyId)
+    }
+}
+
+extension SigV4Request {
+    /// The request as it arrived, in the form SigV4 signs: method, path and query as sent, every header with `host`
+    /// from the authority.
+    init(_ request: Request, body: [UInt8]) {
+        let target = request.head.path ?? "/"
+        let question = target.utf8.firstIndex(of: UInt8(ascii: "?"))
+        var headers: [SigV4Request.Header] = []
+        headers.reserveCapacity(request.headers.count + 1)
+        if let authority = request.head.authority { headers.append(.init("host", authority)) }
+        for field in request.headers { headers.append(.init(field.name.rawName, field.value)) }
+        self.init(
+            method: request.method.rawValue,
+            path: question.map { String(target[..<$0]) } ?? target,
+            query: question.map { String(target[target.index(after: $0)...]) } ?? "",
+            headers: headers, body: body)
     }
 }
