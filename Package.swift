@@ -125,7 +125,8 @@ let package = Package(
             name: "SageMakerCodegenTests", dependencies: ["SageMakerCodegen"], exclude: ["Fixture"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SageMakerModelTests", dependencies: ["SageMakerModel", "AWSWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SageMakerModelTests", dependencies: ["SageMakerModel", "AWSWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SageMakerOperationsTests",
             dependencies: ["SageMakerOperations", "SageMakerStorage", "SageMakerModel", "AWSWire"],

@@ -51,8 +51,11 @@ public struct SharedCredentials: Sendable, Equatable {
                 found.append(value)
             }
             let account = found[2]
-            guard account.utf8.count == 12, account.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-            else { throw ParseError(description: "[\(section.name)] aws_account_id must be 12 digits, not '\(account)'") }
+            guard account.utf8.count == 12,
+                account.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            else {
+                throw ParseError(description: "[\(section.name)] aws_account_id must be 12 digits, not '\(account)'")
+            }
             guard seen.insert(found[0]).inserted else {
                 throw ParseError(description: "[\(section.name)] repeats the access key id \(found[0])")
             }

@@ -59,7 +59,8 @@ struct AuthorizationLayout {
 
     /// Runs `body` on the header's bytes (in place for a native string) and where its parts lie.
     static func withBytes<Result>(
-        of header: String, _ body: (UnsafeBufferPointer<UInt8>, AuthorizationLayout) throws(SigV4Authorization.ParseError) -> Result
+        of header: String,
+        _ body: (UnsafeBufferPointer<UInt8>, AuthorizationLayout) throws(SigV4Authorization.ParseError) -> Result
     ) throws(SigV4Authorization.ParseError) -> Result {
         var header = header
         var outcome: Swift.Result<Result, SigV4Authorization.ParseError> = .failure(.init(message: ""))
@@ -80,7 +81,9 @@ struct AuthorizationLayout {
         let prefix = algorithmPrefix
         guard bytes.count - index >= prefix.count, bytes[index..<index + prefix.count].elementsEqual(prefix) else {
             throw .init(
-                message: "Authorization header requires the \(SigV4Authorization.algorithm) algorithm. Authorization=\(header())")
+                message:
+                    "Authorization header requires the \(SigV4Authorization.algorithm) algorithm. Authorization=\(header())"
+            )
         }
         index += prefix.count
         var credential: Range<Int>?
@@ -130,7 +133,8 @@ struct AuthorizationLayout {
         add(start..<credential.upperBound)
         guard count == 5, bytes[parts.4].elementsEqual("aws4_request".utf8), !parts.0.isEmpty else {
             throw .init(
-                message: "Credential should be scoped to a valid region, not '\(String(decoding: bytes[credential], as: UTF8.self))'. "
+                message:
+                    "Credential should be scoped to a valid region, not '\(String(decoding: bytes[credential], as: UTF8.self))'. "
                     + "Credential should be scoped correctly: <key>/<date>/<region>/<service>/aws4_request.")
         }
         return AuthorizationLayout(
@@ -144,7 +148,9 @@ struct AuthorizationLayout {
     private static let signatureName = Array("Signature=".utf8)
 
     /// The value of `name=value` when the parameter in `range` is `name`.
-    private static func valueRange(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, named name: [UInt8]) -> Range<Int>? {
+    private static func valueRange(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, named name: [UInt8]
+    ) -> Range<Int>? {
         guard range.count >= name.count else { return nil }
         for offset in 0..<name.count where bytes[range.lowerBound + offset] != name[offset] { return nil }
         return range.lowerBound + name.count..<range.upperBound

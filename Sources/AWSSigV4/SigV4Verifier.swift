@@ -223,7 +223,8 @@ private struct SignedForm {
         let expiresText = values["X-Amz-Expires"] ?? "604800"
         guard let expires = Int64(expiresText), expires >= 0, expires <= 604_800 else {
             throw SigV4Failure(
-                .incompleteSignature, "X-Amz-Expires must be a number of seconds from 0 to 604800, not '\(expiresText)'.")
+                .incompleteSignature,
+                "X-Amz-Expires must be a number of seconds from 0 to 604800, not '\(expiresText)'.")
         }
         self.expires = expires
     }
@@ -335,7 +336,8 @@ struct AmzDate {
     let seconds: Int64
 
     init?(_ text: String) {
-        let seconds = text.utf8.withContiguousStorageIfAvailable(Self.seconds)
+        let seconds =
+            text.utf8.withContiguousStorageIfAvailable(Self.seconds)
             ?? Array(text.utf8).withUnsafeBufferPointer(Self.seconds)
         guard let seconds else { return nil }
         self.text = text

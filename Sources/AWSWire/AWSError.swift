@@ -83,7 +83,8 @@ public struct AWSError: Error, Sendable, Equatable, Encodable {
         AWSError(.serviceUnavailable, "Service Unavailable")
     }
     public static func internalFailure() -> AWSError {
-        AWSError(.internalFailure, "The request processing has failed because of an unknown error, exception or failure.")
+        AWSError(
+            .internalFailure, "The request processing has failed because of an unknown error, exception or failure.")
     }
 
     private struct Key: CodingKey {

@@ -86,7 +86,9 @@ public enum JSONValue: Sendable {
     }
 
     /// A map with string keys, each value read by `element`.
-    public func map<T>(_ element: (JSONValue) throws(WireDecodingError) -> T) throws(WireDecodingError)
+    public func map<T>(
+        _ element: (JSONValue) throws(WireDecodingError) -> T
+    ) throws(WireDecodingError)
         -> [String: T]
     {
         guard case .object(let members) = self else { throw .mismatch(expected: "a Structure", found: kind) }
@@ -207,9 +209,15 @@ struct JSONParser {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return .number(try number())
         }
     }
@@ -324,7 +332,7 @@ struct JSONParser {
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code) {
                         guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                              bytes[position + 1] == UInt8(ascii: "u")
+                            bytes[position + 1] == UInt8(ascii: "u")
                         else { throw .malformed }
                         position += 2
                         let low = try hex4()
@@ -382,7 +390,7 @@ struct JSONParser {
         func digits(_ parser: inout JSONParser) -> Int {
             let first = parser.position
             while parser.position < parser.bytes.count,
-                  (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(parser.bytes[parser.position])
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(parser.bytes[parser.position])
             {
                 parser.position += 1
             }
@@ -411,7 +419,9 @@ struct JSONParser {
 extension WireCodec {
     /// Decodes a request body with the shape's generated reader; an empty body is the empty object. Mistakes are
     /// `SerializationException`s worded as `decode(_:from:)` words them.
-    public static func decodeShape<T: WireDecodable>(_ type: T.Type, from body: some Collection<UInt8>)
+    public static func decodeShape<T: WireDecodable>(
+        _ type: T.Type, from body: some Collection<UInt8>
+    )
         throws(AWSError) -> T
     {
         if body.isEmpty { return try decodeShape(T.self, from: Array("{}".utf8)) }

@@ -42,8 +42,8 @@ public struct ModelTrimmer: Sendable {
             throw TrimError.notAnObject("root")
         }
         guard let allOperations = root["operations"] as? [String: Any],
-              let allShapes = root["shapes"] as? [String: Any],
-              let metadata = root["metadata"] as? [String: Any]
+            let allShapes = root["shapes"] as? [String: Any],
+            let metadata = root["metadata"] as? [String: Any]
         else { throw TrimError.notAnObject("operations/shapes/metadata") }
 
         var keptOperations: [String: Any] = [:]

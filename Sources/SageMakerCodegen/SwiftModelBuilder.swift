@@ -15,7 +15,8 @@ extension SwiftModel {
             case "timestamp": return .timestamp
             case "list": return .list(of: type(shape.member?.shape ?? ""), constraint: constraint)
             case "map":
-                return .map(key: type(shape.key?.shape ?? ""), value: type(shape.value?.shape ?? ""), constraint: constraint)
+                return .map(
+                    key: type(shape.key?.shape ?? ""), value: type(shape.value?.shape ?? ""), constraint: constraint)
             default: return .string(constraint: constraint)
             }
         }
@@ -49,7 +50,9 @@ extension SwiftModel {
                 }
             }
         }
-        for index in structures.indices { structures[index].collectsReferences = referencing.contains(structures[index].name) }
+        for index in structures.indices {
+            structures[index].collectsReferences = referencing.contains(structures[index].name)
+        }
 
         self.init(
             apiVersion: service.metadata.apiVersion, botocoreVersion: service.emulator?.botocoreVersion ?? "unknown",
@@ -103,7 +106,8 @@ extension SwiftModel {
         let max = shape.max.map { Int64($0) }
         switch shape.type {
         case "string", "blob":
-            return Constraint(shape: name, kind: .string(min: min, max: max, pattern: shape.pattern, values: shape.enum))
+            return Constraint(
+                shape: name, kind: .string(min: min, max: max, pattern: shape.pattern, values: shape.enum))
         case "list", "map":
             return Constraint(shape: name, kind: .count(min: min, max: max))
         default:
@@ -119,7 +123,8 @@ extension SwiftModel {
             let words = value.split { !($0.isLetter || $0.isNumber) }.map(String.init)
             var name = words.enumerated().map { index, word in
                 guard index > 0 else { return lowerCamel(word) }
-                let rest = word.contains(where: \.isLowercase) ? String(word.dropFirst()) : word.dropFirst().lowercased()
+                let rest =
+                    word.contains(where: \.isLowercase) ? String(word.dropFirst()) : word.dropFirst().lowercased()
                 return word.prefix(1).uppercased() + rest
             }.joined()
             if name.isEmpty || name.first?.isNumber == true { name = "_" + name }

@@ -38,7 +38,8 @@ public struct SwiftRenderer: Sendable {
         var out = header + "\nimport Foundation\n"
         for structure in model.structures {
             let fields = structure.members
-            out += "\n/// Model shape `\(structure.name)`.\npublic struct \(structure.name): Codable, Sendable, Equatable {\n"
+            out +=
+                "\n/// Model shape `\(structure.name)`.\npublic struct \(structure.name): Codable, Sendable, Equatable {\n"
             for field in fields {
                 out += "    /// `\(field.wireName)`: shape `\(field.shape)`.\n"
                 out += "    public var \(field.property): \(field.type.swiftType)?\n"
@@ -167,7 +168,8 @@ public struct SwiftRenderer: Sendable {
             }
             if structure.isUnion {
                 let names = structure.members.map { "self.\($0.bareName) != nil" }
-                out += "        report.checkUnion(setMembers: [\(names.joined(separator: ", "))].filter { $0 }.count, at: path)\n"
+                out +=
+                    "        report.checkUnion(setMembers: [\(names.joined(separator: ", "))].filter { $0 }.count, at: path)\n"
             }
             out += "    }\n}\n"
         }
@@ -179,7 +181,8 @@ public struct SwiftRenderer: Sendable {
     func renderMerge() -> String {
         var out = header + "\n"
         for structure in model.structures {
-            out += "\n/// Member-by-member merge of model shape `\(structure.name)`.\nextension \(structure.name): DeepMergeable {\n"
+            out +=
+                "\n/// Member-by-member merge of model shape `\(structure.name)`.\nextension \(structure.name): DeepMergeable {\n"
             out += "    public func merging(_ update: Self) -> Self {\n"
             if structure.members.isEmpty {
                 out += "        update\n    }\n}\n"
@@ -255,7 +258,8 @@ public struct SwiftRenderer: Sendable {
         case .list(let inner, _), .map(_, let inner, _):
             let element = "element\(depth)"
             let method = if case .list = type { "list" } else { "map" }
-            return "try \(value).\(method) { (\(element): JSONValue) throws(WireDecodingError) -> \(inner.swiftType) in "
+            return
+                "try \(value).\(method) { (\(element): JSONValue) throws(WireDecodingError) -> \(inner.swiftType) in "
                 + reading(element, type: inner, depth: depth + 1) + " }"
         }
     }
@@ -263,7 +267,8 @@ public struct SwiftRenderer: Sendable {
     func renderDecoding() -> String {
         var out = header + "\nimport AWSWire\nimport Foundation\n"
         for structure in model.structures {
-            out += "\n/// Reads model shape `\(structure.name)` from a parsed request body; null members are absent, unknown ones ignored.\n"
+            out +=
+                "\n/// Reads model shape `\(structure.name)` from a parsed request body; null members are absent, unknown ones ignored.\n"
             out += "extension \(structure.name): WireDecodable {\n"
             out += "    public init(wire value: JSONValue) throws(WireDecodingError) {\n"
             out += "        self.init()\n"
@@ -304,7 +309,8 @@ public struct SwiftRenderer: Sendable {
                     out += "        if let value = \(property) { references.add(\(kind): value) }\n"
                 } else if let element = field.type.elementStructure, referencing.contains(element) {
                     if case .list = field.type {
-                        out += "        for element in \(property) ?? [] { element.collectReferences(into: &references) }\n"
+                        out +=
+                            "        for element in \(property) ?? [] { element.collectReferences(into: &references) }\n"
                     } else {
                         out += "        \(property)?.collectReferences(into: &references)\n"
                     }
@@ -319,13 +325,15 @@ public struct SwiftRenderer: Sendable {
 
     func renderOperations() -> String {
         var out = header + "\nimport AWSWire\nimport Foundation\n"
-        out += "\n/// The operations of the trimmed model: one `async throws` method each, every one of which a handler\n"
+        out +=
+            "\n/// The operations of the trimmed model: one `async throws` method each, every one of which a handler\n"
         out += "/// must implement (a method with another signature is a compile error, not a silent 501).\n"
         out += "public protocol SageMakerHandler: Sendable {\n"
         for operation in model.operations {
             out += "    /// `\(operation.name)`.\n    \(signature(operation))\n"
         }
-        out += "}\n\n/// A handler that implements some operations and answers `NotImplemented` (HTTP 501) for the rest: test\n"
+        out +=
+            "}\n\n/// A handler that implements some operations and answers `NotImplemented` (HTTP 501) for the rest: test\n"
         out += "/// doubles, and the operations a model update adds before they are served.\n"
         out += "public protocol PartialSageMakerHandler: SageMakerHandler {}\n"
         out += "\nextension PartialSageMakerHandler {\n"
@@ -352,7 +360,8 @@ public struct SwiftRenderer: Sendable {
         out += "    ]\n\n"
         out += "    /// Runs one operation on a JSON request body and returns the JSON response body.\n"
         out += "    public static func dispatch(\n"
-        out += "        _ operation: SageMakerOperation, body: some Collection<UInt8>, handler: some SageMakerHandler,\n"
+        out +=
+            "        _ operation: SageMakerOperation, body: some Collection<UInt8>, handler: some SageMakerHandler,\n"
         out += "        context: OperationContext\n"
         out += "    ) async throws -> [UInt8] {\n        switch operation {\n"
         for operation in model.operations {
@@ -364,7 +373,8 @@ public struct SwiftRenderer: Sendable {
                 if operation.returnsWireDocument {
                     out += "            return try await handler.\(method)(input, context: context).wireBytes()\n"
                 } else if operation.output != nil {
-                    out += "            return WireCodec.encode(shape: try await handler.\(method)(input, context: context))\n"
+                    out +=
+                        "            return WireCodec.encode(shape: try await handler.\(method)(input, context: context))\n"
                 } else {
                     out += "            try await handler.\(method)(input, context: context)\n"
                     out += "            return WireCodec.emptyObject\n"
@@ -379,9 +389,10 @@ public struct SwiftRenderer: Sendable {
 
     func signature(_ operation: SwiftModel.Operation) -> String {
         let input = operation.input.map { "_ input: \($0), " } ?? ""
-        let output = operation.output.map {
-            operation.returnsWireDocument ? " -> DescribeOutput<\($0)>" : " -> \($0)"
-        } ?? ""
+        let output =
+            operation.output.map {
+                operation.returnsWireDocument ? " -> DescribeOutput<\($0)>" : " -> \($0)"
+            } ?? ""
         return "func \(operation.method)(\(input)context: OperationContext) async throws\(output)"
     }
 
@@ -415,11 +426,13 @@ public struct SwiftRenderer: Sendable {
             out += "    public static let \(error.name) = AWSError.Code(modelled: \(Self.literal(error.code)))\n"
         }
         out += "\n    /// Every modelled code.\n"
-        out += "    public static let modelled: [AWSError.Code] = [\(model.errors.map { "." + $0.name }.joined(separator: ", "))]\n"
+        out +=
+            "    public static let modelled: [AWSError.Code] = [\(model.errors.map { "." + $0.name }.joined(separator: ", "))]\n"
         out += "}\n\nextension AWSError {\n"
         for error in model.errors {
             out += "    /// Model shape `\(error.code)`.\n"
-            out += "    public static func \(error.name)(_ message: String) -> AWSError { AWSError(.\(error.name), message) }\n"
+            out +=
+                "    public static func \(error.name)(_ message: String) -> AWSError { AWSError(.\(error.name), message) }\n"
         }
         out += "}\n"
         return out

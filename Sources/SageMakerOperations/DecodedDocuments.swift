@@ -99,7 +99,9 @@ final class ListedDetails: Sendable {
 
     func memo<Details: Decodable & WireDecodable & Sendable>(_ type: Details.Type) -> DecodedDocuments<Details> {
         memos.withLock { memos in
-            if let memo = memos[ObjectIdentifier(type)] { return unsafeDowncast(memo, to: DecodedDocuments<Details>.self) }
+            if let memo = memos[ObjectIdentifier(type)] {
+                return unsafeDowncast(memo, to: DecodedDocuments<Details>.self)
+            }
             let memo = DecodedDocuments<Details>(capacity: Self.capacity, capacityBytes: Self.capacityBytes)
             memos[ObjectIdentifier(type)] = memo
             return memo

@@ -32,7 +32,10 @@ public final class DataDirectory: Sendable {
             var owner = [UInt8](repeating: 0, count: 32)
             let count = pread(descriptor, &owner, owner.count, 0)
             close(descriptor)
-            let pid = count > 0 ? String(decoding: owner[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            let pid =
+                count > 0
+                ? String(decoding: owner[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                : "?"
             throw Unavailable(
                 description: "the data directory \(path) is in use by another sagemaker-emulator process (pid \(pid)); "
                     + "stop it, or give this one another --data-dir")

@@ -42,7 +42,8 @@ final class GroupCommitter: Sendable {
     /// Whether the committing thread exists, and how many were started (for tests).
     var threads: (running: Bool, started: Int) { queue.withLock { ($0.running, $0.started) } }
 
-    init(writer: any DatabaseWriter, observer: CommitObserver? = nil, linger: DispatchTimeInterval = .milliseconds(250)) {
+    init(writer: any DatabaseWriter, observer: CommitObserver? = nil, linger: DispatchTimeInterval = .milliseconds(250))
+    {
         self.writer = writer
         self.linger = linger
         self.observer = observer

@@ -244,8 +244,9 @@ final class PostgresConnectionPool: Sendable {
                 return true
             }
             if began {
-                logger.error("database unreachable; requests fail with ServiceUnavailable until it answers",
-                             metadata: ["error": .string(reason)])
+                logger.error(
+                    "database unreachable; requests fail with ServiceUnavailable until it answers",
+                    metadata: ["error": .string(reason)])
             }
             try? await Task.sleep(for: .milliseconds(250))
             refill()
@@ -313,8 +314,10 @@ final class AnswerByDeadline<T: Sendable>: Sendable {
             let wait = max(deadline - .now, .zero)
             let timer = loop.scheduleTask(in: .nanoseconds(PostgresConnectionPool.nanoseconds(wait))) {
                 worker.cancel()
-                race.answer(.failure(PostgresStoreUnavailable(
-                    description: "no answer from the database within \(timeout) s")))
+                race.answer(
+                    .failure(
+                        PostgresStoreUnavailable(
+                            description: "no answer from the database within \(timeout) s")))
             }
             // Kept to be cancelled by the answer; an answer that came first cancels it here.
             let answered = race.state.withLock { state -> Bool in

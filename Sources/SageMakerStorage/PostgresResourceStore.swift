@@ -45,7 +45,8 @@ public final class PostgresResourceStore: ResourceStore, Service {
             pool: PostgresConnectionPool(
                 size: maximumConnections, timeout: timeout, configuration: location.connectionConfiguration,
                 eventLoopGroup: eventLoopGroup, logger: logger),
-            maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver, indexer: indexer, answerTimeout: timeout,
+            maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver, indexer: indexer,
+            answerTimeout: timeout,
             logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -16,7 +16,7 @@ struct PostgresLocation {
     /// file, or the system's roots) and `verify-full` (that, and the host name or address in the URL).
     init(url: String) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
-              let host = components.host, !host.isEmpty
+            let host = components.host, !host.isEmpty
         else {
             throw PostgresStoreFailure(
                 description: "not a PostgreSQL URL: expected postgres://user:password@host:port/database")
@@ -40,7 +40,9 @@ struct PostgresLocation {
                 (tls, connectionTLS) = (.disable, .disable)
             case "allow", "prefer":
                 let configuration = tlsConfiguration(.none)
-                (tls, connectionTLS) = (.prefer(configuration), .prefer(try NIOSSLContext(configuration: configuration)))
+                (tls, connectionTLS) = (
+                    .prefer(configuration), .prefer(try NIOSSLContext(configuration: configuration))
+                )
             case let mode:
                 let verification: CertificateVerification
                 switch mode {
@@ -50,7 +52,9 @@ struct PostgresLocation {
                 default: throw PostgresStoreFailure(description: "unknown sslmode \(mode) in the PostgreSQL URL")
                 }
                 let configuration = tlsConfiguration(verification)
-                (tls, connectionTLS) = (.require(configuration), .require(try NIOSSLContext(configuration: configuration)))
+                (tls, connectionTLS) = (
+                    .require(configuration), .require(try NIOSSLContext(configuration: configuration))
+                )
             }
         } catch let error as NIOSSLError {
             throw PostgresStoreFailure(description: "TLS settings of the PostgreSQL URL not usable: \(error)")
@@ -209,7 +213,8 @@ enum PostgresMigrations {
                 WHERE seq = \(sequence)
                 """, logger: logger)
             try await PostgresRows.insertReferences(
-                connection, fields.references, sequence: sequence, scope: ResourceScope(account: account, region: region),
+                connection, fields.references, sequence: sequence,
+                scope: ResourceScope(account: account, region: region),
                 logger: logger)
         }
     }
@@ -275,7 +280,9 @@ enum PostgresRows {
     }
 
     static func resource(_ row: PostgresRow) throws -> StoredResource? {
-        let (sequence, kind, account, region, parent, id, nameKey, status, transition, dueAt, document, tags, revision) =
+        let (
+            sequence, kind, account, region, parent, id, nameKey, status, transition, dueAt, document, tags, revision
+        ) =
             try row.decode(
                 (Int64, String, String, String, String, String, String, String, String?, Double?, Data, Data?, Int64)
                     .self)
@@ -382,14 +389,17 @@ enum PostgresRows {
     }
 
     /// One page in the query's order (see `SQLiteResourceStore.pageRows`, the same statement in SQLite's dialect).
-    static func page(_ connection: PostgresConnection, _ query: ResourcePageQuery, logger: Logger) async throws
+    static func page(
+        _ connection: PostgresConnection, _ query: ResourcePageQuery, logger: Logger
+    ) async throws
         -> [ListedResource]
     {
         var listed: [ListedResource] = []
         for try await row in try await connection.query(pageQuery(query), logger: logger) {
             guard let resource = try resource(row) else { continue }
             let key = try row.makeRandomAccess()[13].decode(String.self)
-            listed.append(ListedResource(resource: resource, position: ResourcePosition(key: key, sequence: resource.sequence)))
+            listed.append(
+                ListedResource(resource: resource, position: ResourcePosition(key: key, sequence: resource.sequence)))
         }
         return listed
     }

@@ -314,7 +314,8 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
                     try await PostgresRows.fetch(connection, key.kind, key.scope, key.id, lock: true, logger: logger))
             case .list(let key):
                 let resources = try await PostgresRows.page(
-                    connection, ResourcePageQuery(key.kind, scope: key.scope, parent: key.parent, limit: Int(Int32.max)),
+                    connection,
+                    ResourcePageQuery(key.kind, scope: key.scope, parent: key.parent, limit: Int(Int32.max)),
                     logger: logger
                 ).map(\.resource)
                 lists[key] = resources
@@ -384,12 +385,15 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
         for write in writes {
             switch write {
             case .insert(let resource):
-                try await PostgresRows.insert(connection, resource, indexer(resource.kind, resource.document), logger: logger)
+                try await PostgresRows.insert(
+                    connection, resource, indexer(resource.kind, resource.document), logger: logger)
             case .update(let before, let after):
                 let indexed = IndexedWrite(indexer, before, after)
                 let fields = indexed.fields
                 let update = PostgresRows.Update(before: before, after: after, fields: fields)
-                guard try await PostgresRows.Update.run(update, on: connection, logger: logger) else { throw StaleRow() }
+                guard try await PostgresRows.Update.run(update, on: connection, logger: logger) else {
+                    throw StaleRow()
+                }
                 if indexed.referencesChange {
                     try await connection.query(
                         "DELETE FROM resource_references WHERE seq = \(before.sequence)", logger: logger)

@@ -39,7 +39,8 @@ final class ResourceRows: DatabaseCursor {
 
     static func text(_ row: SQLiteStatement, _ column: CInt) -> String {
         guard let bytes = sqlite3_column_text(row, column) else { return "" }
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(row, column))), as: UTF8.self)
+        return String(
+            decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(row, column))), as: UTF8.self)
     }
 
     static func optionalText(_ row: SQLiteStatement, _ column: CInt) -> String? {

@@ -20,7 +20,8 @@ public final class SQLiteResourceStore: ResourceStore {
 
     /// Opens (creating and migrating) `sagemaker.sqlite` in a data directory, which it keeps locked.
     public convenience init(
-        directory: DataDirectory, maxDocumentBytes: Int = defaultMaxDocumentBytes, commitObserver: CommitObserver? = nil,
+        directory: DataDirectory, maxDocumentBytes: Int = defaultMaxDocumentBytes,
+        commitObserver: CommitObserver? = nil,
         indexer: @escaping ResourceIndexer = { _, _ in .none }
     ) throws {
         try self.init(
@@ -165,7 +166,8 @@ public final class SQLiteResourceStore: ResourceStore {
                 try db.execute(
                     sql: "UPDATE resources SET created_key = ?, modified_key = ?, sort_name = ? WHERE seq = ?",
                     arguments: [fields.created, fields.modified, fields.name, row[0] as Int64])
-                try insertReferences(db, fields.references, sequence: row[0], scope: ResourceScope(account: row[2], region: row[3]))
+                try insertReferences(
+                    db, fields.references, sequence: row[0], scope: ResourceScope(account: row[2], region: row[3]))
             }
             try db.execute(
                 sql: """
@@ -204,7 +206,9 @@ public final class SQLiteResourceStore: ResourceStore {
         "seq, kind, account, region, parent, id, name_key, status, transition, due_at, document, tags, revision"
 
     /// The resources a statement selecting `columns` returns (at most `limit`), read straight from SQLite's columns.
-    static func resources(_ statement: Statement, _ arguments: StatementArguments, limit: Int = .max) throws
+    static func resources(
+        _ statement: Statement, _ arguments: StatementArguments, limit: Int = .max
+    ) throws
         -> [StoredResource]
     {
         let rows = try ResourceRows(statement, arguments)
@@ -229,7 +233,9 @@ public final class SQLiteResourceStore: ResourceStore {
         }
     }
 
-    static func fetchOne(_ db: Database, _ kind: ResourceKind, _ scope: ResourceScope, _ id: String) throws
+    static func fetchOne(
+        _ db: Database, _ kind: ResourceKind, _ scope: ResourceScope, _ id: String
+    ) throws
         -> StoredResource?
     {
         let statement = try db.cachedStatement(
@@ -250,28 +256,34 @@ public final class SQLiteResourceStore: ResourceStore {
         return stored
     }
 
-    static func insertRow(_ db: Database, _ resource: StoredResource, _ fields: IndexedFields, limit: Int?) throws
+    static func insertRow(
+        _ db: Database, _ resource: StoredResource, _ fields: IndexedFields, limit: Int?
+    ) throws
         -> StoredResource
     {
         if let limit {
-            let current = try Int.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT count FROM resource_counts WHERE kind = ? AND account = ? AND region = ? AND parent = ?"),
-                arguments: [
-                    resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
-                ]) ?? 0
+            let current =
+                try Int.fetchOne(
+                    db.cachedStatement(
+                        sql:
+                            "SELECT count FROM resource_counts WHERE kind = ? AND account = ? AND region = ? AND parent = ?"
+                    ),
+                    arguments: [
+                        resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+                    ]) ?? 0
             if current >= limit { throw StoreConflict.limitReached(current: current) }
         }
-        let taken = try Bool.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT EXISTS(SELECT 1 FROM resources WHERE kind = ? AND account = ? AND region = ?
-                        AND ((parent = ? AND name_key = ?) OR id = ?))
-                    """),
-            arguments: [
-                resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
-                resource.nameKey, resource.id,
-            ]) ?? false
+        let taken =
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS(SELECT 1 FROM resources WHERE kind = ? AND account = ? AND region = ?
+                            AND ((parent = ? AND name_key = ?) OR id = ?))
+                        """),
+                arguments: [
+                    resource.kind.rawValue, resource.scope.account, resource.scope.region, resource.parentId,
+                    resource.nameKey, resource.id,
+                ]) ?? false
         if taken { throw StoreConflict.nameTaken }
         let (transition, dueAt) = transitionColumns(resource.transition)
         try db.cachedStatement(
@@ -355,7 +367,9 @@ public final class SQLiteResourceStore: ResourceStore {
             // A removal also changes the counts: two statements, in a savepoint.
             // (And a write that changes references: several statements, in a savepoint.)
             let (written, stored, stamp) = try await committer.write { db -> (Bool, StoredResource?, UInt64) in
-                guard try Self.fetchOne(db, kind, scope, id)?.revision == before.revision else { return (false, nil, 0) }
+                guard try Self.fetchOne(db, kind, scope, id)?.revision == before.revision else {
+                    return (false, nil, 0)
+                }
                 let stored = try Self.store(db, before: before, after: indexed)
                 return (true, stored, cache.nextStamp())
             }
@@ -471,7 +485,8 @@ public final class SQLiteResourceStore: ResourceStore {
         while let row = try rows.next() {
             guard let resource = row.resource else { continue }
             listed.append(
-                ListedResource(resource: resource, position: ResourcePosition(key: row.sortKey, sequence: resource.sequence)))
+                ListedResource(
+                    resource: resource, position: ResourcePosition(key: row.sortKey, sequence: resource.sequence)))
         }
         return listed
     }
@@ -495,7 +510,8 @@ public final class SQLiteResourceStore: ResourceStore {
             _ = arguments.append(contentsOf: column == nil ? [after.sequence] : [after.key, after.sequence])
         }
         _ = arguments.append(contentsOf: [query.limit])
-        let shape = PageShape(order: query.order, parent: parent, after: query.after != nil, descending: query.descending)
+        let shape = PageShape(
+            order: query.order, parent: parent, after: query.after != nil, descending: query.descending)
         return (pageSQL[shape] ?? shape.sql, arguments)
     }
 
@@ -524,7 +540,8 @@ public final class SQLiteResourceStore: ResourceStore {
 
         var sql: String {
             let column = sortColumn(order)
-            var sql = "SELECT \(columns), \(column ?? "''") FROM resources WHERE kind = ? AND account = ? AND region = ?"
+            var sql =
+                "SELECT \(columns), \(column ?? "''") FROM resources WHERE kind = ? AND account = ? AND region = ?"
             if let column {
                 // The sort indexes hold only rows with a key; SQLite uses such an index when the query says as much.
                 sql += " AND \(column) <> ''"
@@ -583,14 +600,17 @@ public final class SQLiteResourceStore: ResourceStore {
         try await writer.read { db in
             try Self.resources(
                 db.makeStatement(
-                    sql: "SELECT \(Self.columns) FROM resources WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?"),
+                    sql:
+                        "SELECT \(Self.columns) FROM resources WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?"
+                ),
                 [date.timeIntervalSince1970, limit])
         }
     }
 
     public func secret(named name: String) async throws -> [UInt8] {
         try await writer.write { db in
-            if let existing = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = ?", arguments: [name]) {
+            if let existing = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = ?", arguments: [name])
+            {
                 return Array(existing)
             }
             var generator = SystemRandomNumberGenerator()
@@ -626,8 +646,9 @@ extension SQLiteResourceStore {
             var counts: [ResourceScope: Int] = [:]
             for row in try Row.fetchAll(
                 db,
-                sql: "SELECT account, region, SUM(count) FROM resource_counts GROUP BY account, region HAVING SUM(count) > 0")
-            {
+                sql:
+                    "SELECT account, region, SUM(count) FROM resource_counts GROUP BY account, region HAVING SUM(count) > 0"
+            ) {
                 counts[ResourceScope(account: row[0], region: row[1])] = row[2]
             }
             return counts
@@ -636,7 +657,8 @@ extension SQLiteResourceStore {
 
     public func countsByStatus() async throws -> [ResourceStatusCount] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT kind, status, COUNT(*) FROM resources GROUP BY kind, status").compactMap { row in
+            try Row.fetchAll(db, sql: "SELECT kind, status, COUNT(*) FROM resources GROUP BY kind, status").compactMap {
+                row in
                 ResourceKind(rawValue: row[0]).map { ResourceStatusCount(kind: $0, status: row[1], count: row[2]) }
             }
         }
@@ -658,14 +680,17 @@ extension SQLiteResourceStore {
         try await writer.read { db in
             let resources = try Self.resources(
                 db.makeStatement(sql: "SELECT \(Self.columns) FROM resources ORDER BY seq"), [])
-            let counters = try Row.fetchAll(db, sql: "SELECT account, region, name, value FROM counters ORDER BY account, region, name")
-                .map { row in
-                    // Decoded, not subscripted: a value that is not an integer throws instead of trapping.
-                    StoredCounter(
-                        scope: ResourceScope(account: try row.decode(String.self, atIndex: 0),
-                                             region: try row.decode(String.self, atIndex: 1)),
-                        name: try row.decode(String.self, atIndex: 2), value: try row.decode(Int.self, atIndex: 3))
-                }
+            let counters = try Row.fetchAll(
+                db, sql: "SELECT account, region, name, value FROM counters ORDER BY account, region, name"
+            )
+            .map { row in
+                // Decoded, not subscripted: a value that is not an integer throws instead of trapping.
+                StoredCounter(
+                    scope: ResourceScope(
+                        account: try row.decode(String.self, atIndex: 0),
+                        region: try row.decode(String.self, atIndex: 1)),
+                    name: try row.decode(String.self, atIndex: 2), value: try row.decode(Int.self, atIndex: 3))
+            }
             return StoreContents(resources: resources, counters: counters)
         }
     }
@@ -735,7 +760,7 @@ final class SQLiteTransaction: ResourceTransaction, @unchecked Sendable {
     private func write(_ resource: StoredResource, after: StoredResource?) throws {
         try StoreConflict.checkSize(after, limit: maxDocumentBytes)
         guard let before = try fetch(resource.kind, scope: resource.scope, id: resource.id),
-              before.sequence == resource.sequence, before.revision == resource.revision
+            before.sequence == resource.sequence, before.revision == resource.revision
         else { throw StoreConflict.missing }
         let indexed = after.map { IndexedWrite(indexer, before, $0) }
         let stored = try SQLiteResourceStore.store(db, before: before, after: indexed)
@@ -810,7 +835,8 @@ struct IndexedWrite: Sendable {
         fields = indexer(after.kind, after.document)
         let previous = indexer(before.kind, before.document)
         referencesChange = fields.references != previous.references
-        keysChange = fields.created != previous.created || fields.modified != previous.modified
+        keysChange =
+            fields.created != previous.created || fields.modified != previous.modified
             || fields.name != previous.name
     }
 }

@@ -18,7 +18,8 @@ do {
         let written = try CodegenPipeline.write(files, to: URL(fileURLWithPath: args[2]))
         print(written.isEmpty ? "generated files unchanged" : "wrote \(written.joined(separator: ", "))")
     default:
-        FileHandle.standardError.write(Data("usage: sagemaker-codegen trim FULL VERSION OUT | render TRIMMED OUTDIR\n".utf8))
+        FileHandle.standardError.write(
+            Data("usage: sagemaker-codegen trim FULL VERSION OUT | render TRIMMED OUTDIR\n".utf8))
         exit(2)
     }
 } catch {

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 private let systemConnect = Glibc.connect
@@ -7,7 +9,6 @@ import Darwin
 private let systemConnect = Darwin.connect
 private let systemSend = Darwin.send
 #endif
-import Foundation
 
 /// A minimal HTTP/1.1 client for the control API of a running emulator: one request per connection, plain HTTP
 /// (the emulator serves no TLS), no dependency beyond the C library.

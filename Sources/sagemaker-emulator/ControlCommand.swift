@@ -137,7 +137,8 @@ extension Control {
     }
 
     struct Clock: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the emulator's clock, move it forward or reset it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the emulator's clock, move it forward or reset it.")
         @OptionGroup var connection: Connection
         @Option(help: "seconds to move the clock forward") var advance: Double?
         @Flag(help: "back to the system's time") var reset = false
@@ -165,10 +166,11 @@ extension Control {
         @Option var message: String?
         @Option var httpStatus: Int?
         @Option(help: "seconds to add") var latency: Double?
-        @Option(help: """
-            the failure status of the next transition: default (the one AWS reports for a failure of that \
-            operation), Failed, Update_Failed, Delete_Failed, CREATE_FAILED, UPDATE_FAILED or DELETE_FAILED
-            """)
+        @Option(
+            help: """
+                the failure status of the next transition: default (the one AWS reports for a failure of that \
+                operation), Failed, Update_Failed, Delete_Failed, CREATE_FAILED, UPDATE_FAILED or DELETE_FAILED
+                """)
         var failTransition: String?
         @Option(help: "the FailureReason of a failed transition") var reason: String?
 
@@ -216,10 +218,11 @@ extension Control {
         func run() throws {
             try connection.call(
                 "GET",
-                "history" + query([
-                    ("arn", arn), ("account", account), ("region", region), ("resourceType", resourceType),
-                    ("limit", limit.map(String.init)),
-                ]))
+                "history"
+                    + query([
+                        ("arn", arn), ("account", account), ("region", region), ("resourceType", resourceType),
+                        ("limit", limit.map(String.init)),
+                    ]))
         }
     }
 
@@ -236,11 +239,13 @@ extension Control {
         func run() throws {
             try connection.call(
                 "GET",
-                "requests" + query([
-                    ("operation", operation), ("account", account), ("region", region),
-                    ("status", status.map(String.init)), ("errorCode", errorCode), ("faulted", faulted ? "true" : nil),
-                    ("limit", limit.map(String.init)),
-                ]))
+                "requests"
+                    + query([
+                        ("operation", operation), ("account", account), ("region", region),
+                        ("status", status.map(String.init)), ("errorCode", errorCode),
+                        ("faulted", faulted ? "true" : nil),
+                        ("limit", limit.map(String.init)),
+                    ]))
         }
     }
 }

@@ -57,7 +57,8 @@ struct Serve: AsyncParsableCommand {
         // A refused configuration or a data directory in use is said in one line, without the usage text.
         let app = try await buildApplication(configuration, logger: logger)
         try await app.runService()
-        logger.notice("sagemaker-emulator stopped", metadata: ["address": "\(configuration.host):\(configuration.port)"])
+        logger.notice(
+            "sagemaker-emulator stopped", metadata: ["address": "\(configuration.host):\(configuration.port)"])
     }
 }
 

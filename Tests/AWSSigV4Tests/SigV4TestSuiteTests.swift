@@ -14,8 +14,10 @@ import Testing
 
     static let cases: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { FileManager.default.fileExists(atPath: directory.appendingPathComponent("\($0)/context.json").path) }
-            .sorted()
+        return names.filter {
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("\($0)/context.json").path)
+        }
+        .sorted()
     }()
 
     @Test func theSuiteIsThere() {
@@ -27,7 +29,8 @@ import Testing
         let request = try vector.request("header-signed-request.txt")
         #expect(try vector.canonical(request, presigned: false) == vector.text("header-canonical-request.txt"))
         let identity = try vector.verifier().verify(request, now: vector.timestamp)
-        #expect(identity == SigV4Identity(accessKeyId: vector.accessKey, region: vector.region, service: vector.service))
+        #expect(
+            identity == SigV4Identity(accessKeyId: vector.accessKey, region: vector.region, service: vector.service))
         try expectEveryChangeFails(vector, request)
     }
 
@@ -96,7 +99,8 @@ struct Vector {
     init(name: String, directory: URL) throws {
         self.name = name
         folder = directory.appendingPathComponent(name)
-        let context = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("context.json")))
+        let context =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("context.json")))
             as? [String: Any] ?? [:]
         let credentials = context["credentials"] as? [String: Any] ?? [:]
         accessKey = credentials["access_key_id"] as? String ?? ""
@@ -185,8 +189,10 @@ struct Vector {
                 method: "POST", path: "/", query: "",
                 headers: [
                     .init("Host", "example"), .init("X-Amz-Date", "20261126T000000Z"),
-                    .init("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20261126/r\(region)/sagemaker/aws4_request, "
-                        + "SignedHeaders=host;x-amz-date, Signature=00"),
+                    .init(
+                        "Authorization",
+                        "AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20261126/r\(region)/sagemaker/aws4_request, "
+                            + "SignedHeaders=host;x-amz-date, Signature=00"),
                 ],
                 body: [])
             #expect(throws: SigV4Failure.unknownAccessKey) { try verifier.verify(request, now: 1_795_651_200) }
@@ -195,8 +201,9 @@ struct Vector {
         let signers = Signers()
         for index in 0..<(signers.capacity + 100) {
             let identity = SigV4Identity(accessKeyId: "AKID", region: "r\(index)", service: "sagemaker")
-            signers.keep(Signer(identity: identity, scopeDate: "20261126", secret: "s"),
-                         for: Array("AKID/20261126/r\(index)/sagemaker/aws4_request".utf8))
+            signers.keep(
+                Signer(identity: identity, scopeDate: "20261126", secret: "s"),
+                for: Array("AKID/20261126/r\(index)/sagemaker/aws4_request".utf8))
             #expect(signers.count <= signers.capacity)
         }
     }

@@ -55,20 +55,23 @@ private struct Sample: WireDecodable, WireEncodable, Equatable {
             return String(decoding: writer.bytes, as: UTF8.self)
         }
         var generator = SystemRandomNumberGenerator()
-        let integers: [Int64] = [0, 1, -1, 9, 10, 99, 100, Int64.max, Int64.min, 1_764_201_234, -42]
+        let integers: [Int64] =
+            [0, 1, -1, 9, 10, 99, 100, Int64.max, Int64.min, 1_764_201_234, -42]
             + (0..<1000).map { _ in Int64.random(in: .min ... .max, using: &generator) }
         for value in integers {
             #expect(written { $0.number(value) } == String(value))
         }
         #expect(written { $0.number(UInt64.max) } == String(UInt64.max))
         #expect(written { $0.number(Int32.min) } == String(Int32.min))
-        var doubles: [Double] = [0, -0.0, 0.5, -0.5, 0.001, 0.01, 0.1, 0.05, 0.007, 1.25, 1e15, 1e16, 123.456, 3.14159,
-                                 .infinity, -.infinity, 1e-7, 4e12 + 0.5, 1e13 + 0.125, 4503599627370.495]
+        var doubles: [Double] = [
+            0, -0.0, 0.5, -0.5, 0.001, 0.01, 0.1, 0.05, 0.007, 1.25, 1e15, 1e16, 123.456, 3.14159,
+            .infinity, -.infinity, 1e-7, 4e12 + 0.5, 1e13 + 0.125, 4503599627370.495,
+        ]
         for _ in 0..<20_000 {
             // Timestamps as WireCodec writes them: a millisecond instant in the years 1970-2100, and any thousandth.
             let milliseconds = Double(Int64.random(in: 0...4_102_444_800_000, using: &generator))
             doubles.append(WireCodec.epochMilliseconds(Date(timeIntervalSince1970: milliseconds / 1000)))
-            doubles.append(Double(Int64.random(in: -9_999_999 ... 9_999_999, using: &generator)) / 1000)
+            doubles.append(Double(Int64.random(in: -9_999_999...9_999_999, using: &generator)) / 1000)
             doubles.append(Double.random(in: -1e6...1e6, using: &generator))
         }
         for value in doubles {
@@ -79,8 +82,10 @@ private struct Sample: WireDecodable, WireEncodable, Equatable {
     }
 
     @Test func malformedBodiesAreSerializationErrorsNotCrashes() {
-        let bodies = ["{", "[1]", "{\"Name\":5}", "{\"Count\":\"x\"}", "{\"Name\":\"\\x\"}", "{\"a\":1,}",
-                      String(repeating: "[", count: 100_000), "\u{FF}"]
+        let bodies = [
+            "{", "[1]", "{\"Name\":5}", "{\"Count\":\"x\"}", "{\"Name\":\"\\x\"}", "{\"a\":1,}",
+            String(repeating: "[", count: 100_000), "\u{FF}",
+        ]
         for body in bodies {
             #expect(throws: AWSError.self) { _ = try WireCodec.decodeShape(Sample.self, from: Array(body.utf8)) }
             do {
@@ -95,10 +100,14 @@ private struct Sample: WireDecodable, WireEncodable, Equatable {
         func body(_ inner: [UInt8]) -> [UInt8] { Array(#"{"Name":""#.utf8) + inner + Array("\"}".utf8) }
         // A stray continuation byte, a truncated sequence, an overlong encoding, an encoded surrogate, 0xFF; each
         // alone, after ASCII, and after an escape (the parser's second path).
-        let malformed: [[UInt8]] = [[0x80], [0xC3], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xFF], [0xF4, 0x90, 0x80, 0x80]]
+        let malformed: [[UInt8]] = [
+            [0x80], [0xC3], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xFF], [0xF4, 0x90, 0x80, 0x80],
+        ]
         for bytes in malformed {
             for prefix in [[], Array("ab".utf8), Array(#"\n"#.utf8)] {
-                #expect(throws: AWSError.self) { _ = try WireCodec.decodeShape(Sample.self, from: body(prefix + bytes)) }
+                #expect(throws: AWSError.self) {
+                    _ = try WireCodec.decodeShape(Sample.self, from: body(prefix + bytes))
+                }
             }
         }
         for text in ["é", "漢字", "🙂", "a\u{10FFFF}z"] {
@@ -110,10 +119,13 @@ private struct Sample: WireDecodable, WireEncodable, Equatable {
     }
 
     @Test func errorBodiesUseAWSsMemberNames() throws {
-        let modelled = try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(AWSError(AWSError.Code(modelled: "ResourceNotFound"), "gone"))))
+        let modelled =
+            try JSONSerialization.jsonObject(
+                with: Data(WireCodec.errorBody(AWSError(AWSError.Code(modelled: "ResourceNotFound"), "gone"))))
             as? [String: String]
         #expect(modelled == ["__type": "ResourceNotFound", "Message": "gone"])
-        let signature = try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(.invalidSignature("bad"))))
+        let signature =
+            try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(.invalidSignature("bad"))))
             as? [String: String]
         #expect(signature == ["__type": "InvalidSignatureException", "message": "bad"])
         #expect(AWSError.unrecognizedClient("x").httpStatus == 400)

@@ -11,7 +11,9 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         let model = try Data(contentsOf: packageRoot.appendingPathComponent("model/sagemaker-2017-07-24.json"))
         let rendered = try CodegenPipeline.render(trimmedModel: model)
         let directory = packageRoot.appendingPathComponent("Sources/SageMakerModel/Generated")
-        let committed = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".swift") }
+        let committed = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".swift")
+        }
         #expect(Set(committed) == Set(rendered.keys), "run scripts/generate --render-only")
         for (name, contents) in rendered {
             let onDisk = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
@@ -65,7 +67,9 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(model.emulator?.botocoreVersion == "9.9.9")
         #expect(!String(decoding: trimmed, as: UTF8.self).contains("documentation"))
         // Deterministic: the same input gives the same bytes.
-        #expect(try ModelTrimmer(operations: ["DescribeDomain"], botocoreVersion: "9.9.9").trim(fullModel: Data(full.utf8)) == trimmed)
+        #expect(
+            try ModelTrimmer(operations: ["DescribeDomain"], botocoreVersion: "9.9.9").trim(fullModel: Data(full.utf8))
+                == trimmed)
     }
 }
 
@@ -81,21 +85,28 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
     @Test func theMiddleStepDecidesNamesTypesAndConstants() throws {
         let model = try model()
-        #expect(model.structures.map(\.name) == [
-            "Choice", "CreateThingRequest", "CreateThingResponse", "CustomImage", "DeleteThingRequest",
-            "DescribeThingResponse", "Tag", "ThingSettings",
-        ])
+        #expect(
+            model.structures.map(\.name) == [
+                "Choice", "CreateThingRequest", "CreateThingResponse", "CustomImage", "DeleteThingRequest",
+                "DescribeThingResponse", "Tag", "ThingSettings",
+            ])
         let create = try #require(model.structures.first { $0.name == "CreateThingRequest" })
         #expect(create.members.map(\.property) == ["`default`", "labels", "mode", "settings", "tags", "thingName"])
         #expect(create.members.filter(\.isRequired).map(\.wireName) == ["Mode", "ThingName"])
-        #expect(create.members.first { $0.wireName == "Tags" }?.type
-            == .list(of: .structure("Tag"), constraint: "TagList"))
-        #expect(create.members.first { $0.wireName == "Labels" }?.type
-            == .map(key: .string(constraint: "TagKey"), value: .string(constraint: nil), constraint: "LabelMap"))
+        #expect(
+            create.members.first { $0.wireName == "Tags" }?.type
+                == .list(of: .structure("Tag"), constraint: "TagList"))
+        #expect(
+            create.members.first { $0.wireName == "Labels" }?.type
+                == .map(key: .string(constraint: "TagKey"), value: .string(constraint: nil), constraint: "LabelMap"))
         #expect(model.structures.filter(\.collectsReferences).map(\.name) == ["CreateThingRequest", "ThingSettings"])
         let mode = try #require(model.vocabularies.first { $0.shape == "ThingMode" })
-        #expect(mode.constants.map(\.name) == ["iam", "`private`", "updateFailed", "mlT3Medium", "userProfileName", "_3d"])
-        #expect(mode.constants.map(\.value) == ["IAM", "Private", "Update_Failed", "ml.t3.medium", "USER_PROFILE_NAME", "3d"])
+        #expect(
+            mode.constants.map(\.name) == ["iam", "`private`", "updateFailed", "mlT3Medium", "userProfileName", "_3d"])
+        #expect(
+            mode.constants.map(\.value) == [
+                "IAM", "Private", "Update_Failed", "ml.t3.medium", "USER_PROFILE_NAME", "3d",
+            ])
         #expect(model.errors.map(\.code) == ["ResourceInUse", "ResourceLimitExceeded", "ResourceNotFound"])
         #expect(model.operations.map(\.method) == ["createThing", "deleteThing", "describeThing"])
         #expect(model.operations.map(\.returnsWireDocument) == [false, false, true])
@@ -107,7 +118,9 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try CodegenPipeline.write(files, to: expected)
         }
-        let committed = try FileManager.default.contentsOfDirectory(atPath: expected.path).filter { $0.hasSuffix(".swift") }
+        let committed = try FileManager.default.contentsOfDirectory(atPath: expected.path).filter {
+            $0.hasSuffix(".swift")
+        }
         #expect(Set(committed) == Set(files.keys))
         for (name, contents) in files {
             let golden = try String(contentsOf: expected.appendingPathComponent(name), encoding: .utf8)

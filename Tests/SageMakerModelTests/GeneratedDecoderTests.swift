@@ -1,7 +1,8 @@
 import AWSWire
 import Foundation
-@testable import SageMakerModel
 import Testing
+
+@testable import SageMakerModel
 
 /// The generated readers must decode exactly what Foundation's JSONDecoder decodes, and refuse what it refuses with
 /// the same SerializationException message.
@@ -15,9 +16,13 @@ import Testing
     func both<T: Decodable & WireDecodable & Equatable>(_ type: T.Type, _ body: String) -> (Outcome<T>, Outcome<T>) {
         let bytes = Array(body.utf8)
         let foundation: Outcome<T>
-        do { foundation = .value(try WireCodec.decode(T.self, from: bytes)) } catch { foundation = .error(error.message) }
+        do { foundation = .value(try WireCodec.decode(T.self, from: bytes)) } catch {
+            foundation = .error(error.message)
+        }
         let generated: Outcome<T>
-        do { generated = .value(try WireCodec.decodeShape(T.self, from: bytes)) } catch { generated = .error(error.message) }
+        do { generated = .value(try WireCodec.decodeShape(T.self, from: bytes)) } catch {
+            generated = .error(error.message)
+        }
         return (foundation, generated)
     }
 
@@ -52,10 +57,16 @@ import Testing
         ("list", #"{"MaxResults":10.5}"#),
         ("lcc", #"{"CreationTimeAfter":1605418785.555,"ModifiedTimeBefore":1605418785}"#),
         ("lcc", #"{"CreationTimeAfter":"2020-01-01"}"#),
-        ("create", #"{"DomainName":"x","Tags":[{"Key":"a","Value":"b"},{"Key":"c"}],"DomainSettings":{"DockerSettings":{"EnableDockerAccess":"ENABLED","VpcOnlyTrustedAccounts":["111111111111"]}}}"#),
+        (
+            "create",
+            #"{"DomainName":"x","Tags":[{"Key":"a","Value":"b"},{"Key":"c"}],"DomainSettings":{"DockerSettings":{"EnableDockerAccess":"ENABLED","VpcOnlyTrustedAccounts":["111111111111"]}}}"#
+        ),
         ("create", #"{"Tags":[{"Key":1}]}"#),
         ("create", #"{"Tags":[{"Key":"a"},"b"]}"#),
-        ("app", #"{"AppName":"default","AppType":"JupyterLab","DomainId":"d-1","RecoveryMode":true,"ResourceSpec":{"InstanceType":"ml.t3.medium"}}"#),
+        (
+            "app",
+            #"{"AppName":"default","AppType":"JupyterLab","DomainId":"d-1","RecoveryMode":true,"ResourceSpec":{"InstanceType":"ml.t3.medium"}}"#
+        ),
         ("app", #"{"RecoveryMode":"yes"}"#),
         ("app", #"{"RecoveryMode":1}"#),
     ]
@@ -99,8 +110,11 @@ import Testing
     /// The Terraform provider sends every idle-settings number, 0 for those left out: those read as absent, so that
     /// the range check (60 and up) sees only numbers a user gave. Other integers keep their 0.
     @Test func idleSettingsZerosReadAsAbsent() throws {
-        let idle = try WireCodec.decodeShape(IdleSettings.self, from: Array(
-            #"{"LifecycleManagement":"ENABLED","IdleTimeoutInMinutes":0,"MinIdleTimeoutInMinutes":0,"MaxIdleTimeoutInMinutes":240}"#.utf8))
+        let idle = try WireCodec.decodeShape(
+            IdleSettings.self,
+            from: Array(
+                #"{"LifecycleManagement":"ENABLED","IdleTimeoutInMinutes":0,"MinIdleTimeoutInMinutes":0,"MaxIdleTimeoutInMinutes":240}"#
+                    .utf8))
         #expect(idle == IdleSettings(lifecycleManagement: "ENABLED", maxIdleTimeoutInMinutes: 240))
         let space = try WireCodec.decodeShape(SpaceIdleSettings.self, from: Array(#"{"IdleTimeoutInMinutes":0}"#.utf8))
         #expect(space.idleTimeoutInMinutes == nil)

@@ -29,7 +29,8 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
     @Test func missingRequiredMemberIsNull() {
         #expect(
             validationMessage(DescribeDomainRequest())
-                == "1 validation error detected: Value null at 'domainId' failed to satisfy constraint: Member must not be null")
+                == "1 validation error detected: Value null at 'domainId' failed to satisfy constraint: Member must not be null"
+        )
     }
 
     @Test func patternsMatchTheWholeValue() {
@@ -47,25 +48,36 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
     }
 
     @Test func listElementsAreAddressedByOneBasedIndex() {
-        let request = UpdateDomainRequest(domainId: "d-abc", subnetIds: ["subnet-1", String(repeating: "s", count: 33)])
+        let request = UpdateDomainRequest(
+            domainId: "d-abc", subnetIds: ["subnet-1", String(repeating: "s", count: 33)])
         let message = validationMessage(request)
-        #expect(message?.contains("at 'subnetIds.2.member' failed to satisfy constraint: Member must have length less than or equal to 32") == true)
+        #expect(
+            message?.contains(
+                "at 'subnetIds.2.member' failed to satisfy constraint: Member must have length less than or equal to 32"
+            ) == true)
     }
 
     @Test func listSizeAndNumberRanges() {
         #expect(
             validationMessage(ListDomainsRequest(maxResults: 0))
-                == "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1")
+                == "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1"
+        )
         #expect(validationMessage(ListDomainsRequest(maxResults: 101))?.contains("less than or equal to 100") == true)
         let tooMany = UpdateDomainRequest(domainId: "d-abc", subnetIds: (1...17).map { "subnet-\($0)" })
-        #expect(validationMessage(tooMany)?.contains("at 'subnetIds' failed to satisfy constraint: Member must have length less than or equal to 16") == true)
+        #expect(
+            validationMessage(tooMany)?.contains(
+                "at 'subnetIds' failed to satisfy constraint: Member must have length less than or equal to 16") == true
+        )
     }
 
     @Test func nestedListOfStructuresUsesMemberPaths() {
         let request = CreateDomainRequest(
             authMode: "IAM", defaultUserSettings: UserSettings(), domainName: "ok",
             tags: [Tag(key: "a", value: "1"), Tag(key: "", value: "2")])
-        #expect(validationMessage(request)?.contains("at 'tags.2.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1") == true)
+        #expect(
+            validationMessage(request)?.contains(
+                "at 'tags.2.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1"
+            ) == true)
     }
 
     @Test func everyPatternOfTheModelCompiles() throws {
@@ -110,7 +122,9 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
     }
 
     @Test func modelledErrorsUseMessageAndCommonErrorsUseLowercaseMessage() throws {
-        let modelled = try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(.resourceNotFound("gone")))) as? [String: String]
+        let modelled =
+            try JSONSerialization.jsonObject(with: Data(WireCodec.errorBody(.resourceNotFound("gone"))))
+            as? [String: String]
         #expect(modelled == ["__type": "ResourceNotFound", "Message": "gone"])
         let validation = String(decoding: WireCodec.errorBody(.validation("bad")), as: UTF8.self)
         #expect(validation.contains(#""message":"bad""#) && validation.contains(#""__type":"ValidationException""#))
@@ -128,8 +142,11 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
                 defaultResourceSpec: ResourceSpec(lifecycleConfigArn: lcc("b")), lifecycleConfigArns: [lcc("a")]),
             kernelGatewayAppSettings: KernelGatewayAppSettings(
                 customImages: [CustomImage(appImageConfigName: "c", imageName: "i", imageVersionNumber: 2)]),
-            rSessionAppSettings: RSessionAppSettings(customImages: [CustomImage(appImageConfigName: "c", imageName: "j")]),
-            tensorBoardAppSettings: TensorBoardAppSettings(defaultResourceSpec: ResourceSpec(lifecycleConfigArn: lcc("c"))))
+            rSessionAppSettings: RSessionAppSettings(customImages: [
+                CustomImage(appImageConfigName: "c", imageName: "j")
+            ]),
+            tensorBoardAppSettings: TensorBoardAppSettings(
+                defaultResourceSpec: ResourceSpec(lifecycleConfigArn: lcc("c"))))
         var references = ShapeReferences()
         settings.collectReferences(into: &references)
         #expect(references.lifecycleConfigArns == [lcc("a"), lcc("b"), lcc("c")])
@@ -158,7 +175,9 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
             appNetworkAccessType: "VpcOnly", creationTime: Date(timeIntervalSince1970: 1_605_418_785.555),
             defaultUserSettings: UserSettings(
                 canvasAppSettings: CanvasAppSettings(
-                    identityProviderOAuthSettings: [IdentityProviderOAuthSetting(dataSourceName: "Snowflake", status: "ENABLED")]),
+                    identityProviderOAuthSettings: [
+                        IdentityProviderOAuthSetting(dataSourceName: "Snowflake", status: "ENABLED")
+                    ]),
                 jupyterServerAppSettings: JupyterServerAppSettings(
                     codeRepositories: [CodeRepository(repositoryUrl: "https://a/b/c")], defaultResourceSpec: spec,
                     lifecycleConfigArns: ["a", "b"]),
@@ -168,9 +187,11 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
             domainId: "d-1", lastModifiedTime: Date(timeIntervalSince1970: 1_605_418_786),
             subnetIds: ["s-1", "s-2"], url: tricky)
         try sameJSON(domain)
-        try sameJSON(ListDomainsResponse(domains: [
-            DomainDetails(creationTime: Date(timeIntervalSince1970: 1), domainId: "d-1"), DomainDetails(),
-        ], nextToken: "t"))
+        try sameJSON(
+            ListDomainsResponse(
+                domains: [
+                    DomainDetails(creationTime: Date(timeIntervalSince1970: 1), domainId: "d-1"), DomainDetails(),
+                ], nextToken: "t"))
         try sameJSON(CreateDomainResponse())
         let container = ContainerConfig(
             containerArguments: ["--x"], containerEntrypoint: ["python"],

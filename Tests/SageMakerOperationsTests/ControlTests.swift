@@ -1,10 +1,11 @@
 import Foundation
 import Logging
 import SageMakerModel
-@testable import SageMakerOperations
 import SageMakerStorage
 import Synchronization
 import Testing
+
+@testable import SageMakerOperations
 
 @Suite struct FaultRuleTests {
     @Test func globsMatchWholeNames() {
@@ -49,7 +50,8 @@ import Testing
     @Test func countsProbabilitiesAndFiltersDecideAMatch() throws {
         let rolls = Rolls([0.7, 0.2])
         let rules = FaultRules(random: { rolls.next() })
-        _ = try rules.add(FaultRule(operation: "UpdateDomain", account: "111111111111", resource: "d-a*", count: 2, latency: 0))
+        _ = try rules.add(
+            FaultRule(operation: "UpdateDomain", account: "111111111111", resource: "d-a*", count: 2, latency: 0))
         _ = try rules.add(FaultRule(operation: "ListDomains", probability: 0.5, latency: 0))
         func update(_ account: String, _ id: String) -> FaultRule? {
             rules.requestFault(operation: "UpdateDomain", account: account, region: "us-east-1", names: { [id] })
@@ -78,14 +80,16 @@ final class Rolls: Sendable {
     @Test func aFaultRuleEndsTheNextTransitionInAFailureWithItsReason() async throws {
         let harness = try await Harness()
         let controls = harness.service.controls
-        let scheduler = StatusScheduler(store: harness.store, clock: harness.clock, controls: controls, logger: Logger(label: "test"))
+        let scheduler = StatusScheduler(
+            store: harness.store, clock: harness.clock, controls: controls, logger: Logger(label: "test"))
         let id = try await harness.createDomain()
         harness.clock.advance(by: 5)
         try await scheduler.runDueTransitions()
         _ = try controls.faults.add(
             FaultRule(operation: "UpdateDomain", resource: id, count: 1, failTransition: .init(reason: "quota")))
         _ = try await harness.service.updateDomain(
-            UpdateDomainRequest(defaultUserSettings: UserSettings(executionRole: role + "2"), domainId: id), context: alice)
+            UpdateDomainRequest(defaultUserSettings: UserSettings(executionRole: role + "2"), domainId: id),
+            context: alice)
         harness.clock.advance(by: 5)
         try await scheduler.runDueTransitions()
         let failed = try await harness.describe(id)
@@ -93,7 +97,8 @@ final class Rolls: Sendable {
         #expect(failed.failureReason == "quota")
         // Spent: the next update completes.
         _ = try await harness.service.updateDomain(
-            UpdateDomainRequest(defaultUserSettings: UserSettings(executionRole: role + "3"), domainId: id), context: alice)
+            UpdateDomainRequest(defaultUserSettings: UserSettings(executionRole: role + "3"), domainId: id),
+            context: alice)
         harness.clock.advance(by: 5)
         try await scheduler.runDueTransitions()
         let described = try await harness.describe(id)
@@ -103,7 +108,8 @@ final class Rolls: Sendable {
     @Test func aHeldResourceWaitsAndCompleteAllFinishesTheRest() async throws {
         let harness = try await Harness()
         let controls = harness.service.controls
-        let scheduler = StatusScheduler(store: harness.store, clock: harness.clock, controls: controls, logger: Logger(label: "test"))
+        let scheduler = StatusScheduler(
+            store: harness.store, clock: harness.clock, controls: controls, logger: Logger(label: "test"))
         let held = try await harness.createDomain("held")
         let free = try await harness.createDomain("free")
         controls.hold(ResourceNames.arn(.domain, alice.scope, id: held))
@@ -159,7 +165,8 @@ final class Rolls: Sendable {
     @Test func theRecordingStoreAttributesChangesAndSkipsNonChanges() async throws {
         let history = ResourceHistory(capacity: 3)
         let clock = ManualClock()
-        let store = HistoryRecordingStore(try SQLiteResourceStore(indexer: ResourceIndexing.indexer), history: history, clock: clock)
+        let store = HistoryRecordingStore(
+            try SQLiteResourceStore(indexer: ResourceIndexing.indexer), history: history, clock: clock)
         let scope = ResourceScope(account: "111111111111", region: "us-east-1")
         let record = StoredResource(
             kind: .space, scope: scope, parentId: "d-1", id: "d-1/s", nameKey: "s", status: "Pending",
@@ -170,7 +177,9 @@ final class Rolls: Sendable {
             _ = try await store.insert(record, limit: nil)
         }
         // Only the due time moved: not a change.
-        try await store.mutate(.space, scope: scope, id: "d-1/s") { $0?.transition?.dueAt = Date(timeIntervalSince1970: 0) }
+        try await store.mutate(.space, scope: scope, id: "d-1/s") {
+            $0?.transition?.dueAt = Date(timeIntervalSince1970: 0)
+        }
         try await store.mutate(.space, scope: scope, id: "d-1/s") { stored in
             stored?.status = "InService"
             stored?.document = Data(#"{"A":2,"B":{"C":[1]}}"#.utf8)

@@ -68,7 +68,8 @@ import Testing
         let cases: [(String, Bool)] = [
             ("-lifecycle-config/x", true), ("x-lifecycle-config/", true), ("-lifecycle-config/", true),
             ("--lifecycle-config-lifecycle-config/", true), ("-lifecycle-config", false), ("", false),
-            ("-lifecycle-confi/-lifecycle-conf", false), (String(repeating: "-", count: 5000) + "-lifecycle-config/", true),
+            ("-lifecycle-confi/-lifecycle-conf", false),
+            (String(repeating: "-", count: 5000) + "-lifecycle-config/", true),
         ]
         for (text, expected) in cases {
             #expect(Data(text.utf8).containsBytes(marker) == expected, "\(text.prefix(40))")

@@ -36,11 +36,14 @@ extension Harness {
         _ = try await service.createApp(request, context: alice)
     }
 
-    func app(_ domainId: String, profile: String, type: String = "JupyterLab", name: String = "default") async throws
+    func app(
+        _ domainId: String, profile: String, type: String = "JupyterLab", name: String = "default"
+    ) async throws
         -> DescribeAppResponse
     {
         try await service.describeApp(
-            DescribeAppRequest(appName: name, appType: type, domainId: domainId, userProfileName: profile), context: alice
+            DescribeAppRequest(appName: name, appType: type, domainId: domainId, userProfileName: profile),
+            context: alice
         ).value()
     }
 }
@@ -55,7 +58,8 @@ extension Harness {
                 executionRole: role, securityGroups: ["sg-domain"],
                 sharingSettings: SharingSettings(notebookOutputOption: "Allowed", s3OutputPath: "s3://domain"))
         }
-        let own = UserSettings(securityGroups: ["sg-alice"], sharingSettings: SharingSettings(s3OutputPath: "s3://alice"))
+        let own = UserSettings(
+            securityGroups: ["sg-alice"], sharingSettings: SharingSettings(s3OutputPath: "s3://alice"))
         try await harness.createProfile(domainId, "Alice", settings: own)
         let profile = try await harness.profile(domainId, "alice")  // names are case-insensitive
         #expect(profile.status == "Pending")
@@ -78,17 +82,22 @@ extension Harness {
         let domainId = try await harness.readyDomain {
             $0.defaultUserSettings = UserSettings(
                 executionRole: role,
-                kernelGatewayAppSettings: KernelGatewayAppSettings(defaultResourceSpec: ResourceSpec(instanceType: "ml.m5.large")))
+                kernelGatewayAppSettings: KernelGatewayAppSettings(
+                    defaultResourceSpec: ResourceSpec(instanceType: "ml.m5.large")))
         }
         try await harness.createProfile(domainId, "alice")
         try await harness.advance(1)
-        try await harness.update(UpdateDomainRequest(
-            defaultUserSettings: UserSettings(
-                kernelGatewayAppSettings: KernelGatewayAppSettings(defaultResourceSpec: ResourceSpec(instanceType: "ml.c5.xlarge"))),
-            domainId: domainId))
+        try await harness.update(
+            UpdateDomainRequest(
+                defaultUserSettings: UserSettings(
+                    kernelGatewayAppSettings: KernelGatewayAppSettings(
+                        defaultResourceSpec: ResourceSpec(instanceType: "ml.c5.xlarge"))),
+                domainId: domainId))
         try await harness.advance(6)
         try await harness.createApp(domainId, profile: "alice", type: "KernelGateway", name: "kg")
-        #expect(try await harness.app(domainId, profile: "alice", type: "KernelGateway", name: "kg").resourceSpec?.instanceType == "ml.c5.xlarge")
+        #expect(
+            try await harness.app(domainId, profile: "alice", type: "KernelGateway", name: "kg").resourceSpec?
+                .instanceType == "ml.c5.xlarge")
     }
 
     @Test func appsTakeTheirResourceSpecFromProfileThenDomainThenService() async throws {
@@ -96,21 +105,30 @@ extension Harness {
         let domainId = try await harness.readyDomain {
             $0.defaultUserSettings = UserSettings(
                 executionRole: role,
-                kernelGatewayAppSettings: KernelGatewayAppSettings(defaultResourceSpec: ResourceSpec(instanceType: "ml.m5.large")))
+                kernelGatewayAppSettings: KernelGatewayAppSettings(
+                    defaultResourceSpec: ResourceSpec(instanceType: "ml.m5.large")))
         }
         try await harness.createProfile(
             domainId, "alice",
-            settings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(
-                defaultResourceSpec: ResourceSpec(instanceType: "ml.t3.large"))))
+            settings: UserSettings(
+                jupyterLabAppSettings: JupyterLabAppSettings(
+                    defaultResourceSpec: ResourceSpec(instanceType: "ml.t3.large"))))
         try await harness.advance(1)
         try await harness.createApp(domainId, profile: "alice", type: "JupyterLab")
         try await harness.createApp(domainId, profile: "alice", type: "KernelGateway", name: "kg")
         try await harness.createApp(domainId, profile: "alice", type: "JupyterServer")
-        try await harness.createApp(domainId, profile: "alice", type: "CodeEditor", spec: ResourceSpec(instanceType: "ml.c5.large"))
+        try await harness.createApp(
+            domainId, profile: "alice", type: "CodeEditor", spec: ResourceSpec(instanceType: "ml.c5.large"))
         #expect(try await harness.app(domainId, profile: "alice").resourceSpec?.instanceType == "ml.t3.large")
-        #expect(try await harness.app(domainId, profile: "alice", type: "KernelGateway", name: "kg").resourceSpec?.instanceType == "ml.m5.large")
-        #expect(try await harness.app(domainId, profile: "alice", type: "JupyterServer").resourceSpec?.instanceType == "system")
-        #expect(try await harness.app(domainId, profile: "alice", type: "CodeEditor").resourceSpec?.instanceType == "ml.c5.large")
+        #expect(
+            try await harness.app(domainId, profile: "alice", type: "KernelGateway", name: "kg").resourceSpec?
+                .instanceType == "ml.m5.large")
+        #expect(
+            try await harness.app(domainId, profile: "alice", type: "JupyterServer").resourceSpec?.instanceType
+                == "system")
+        #expect(
+            try await harness.app(domainId, profile: "alice", type: "CodeEditor").resourceSpec?.instanceType
+                == "ml.c5.large")
         let app = try await harness.app(domainId, profile: "alice")
         #expect(app.appArn == "arn:aws:sagemaker:us-east-1:111111111111:app/\(domainId)/alice/jupyterlab/default")
         #expect(app.status == "Pending")
@@ -124,7 +142,8 @@ extension Harness {
         try await harness.createApp(domainId, profile: "alice")
         try await harness.advance(1)
         #expect(try await harness.app(domainId, profile: "alice").status == "InService")
-        let delete = DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice")
+        let delete = DeleteAppRequest(
+            appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice")
         try await harness.service.deleteApp(delete, context: alice)
         #expect(try await harness.app(domainId, profile: "alice").status == "Deleting")
         #expect(await awsError { try await harness.service.deleteApp(delete, context: alice) }?.code == .resourceInUse)
@@ -161,20 +180,30 @@ extension Harness {
         try await harness.createApp(domainId, space: "notebook")
         try await harness.advance(1)
 
-        let domainError = await awsError { try await harness.service.deleteDomain(DeleteDomainRequest(domainId: domainId), context: alice) }
+        let domainError = await awsError {
+            try await harness.service.deleteDomain(DeleteDomainRequest(domainId: domainId), context: alice)
+        }
         #expect(domainError?.code == .resourceInUse)
-        #expect(domainError?.message == "Unable to delete Domain [\(domainArn)] because UserProfile(s) are associated with it.")
+        #expect(
+            domainError?.message
+                == "Unable to delete Domain [\(domainArn)] because UserProfile(s) are associated with it.")
         let profileArn = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/\(domainId)/alice"
         let deleteProfile = DeleteUserProfileRequest(domainId: domainId, userProfileName: "alice")
         let profileError = await awsError { try await harness.service.deleteUserProfile(deleteProfile, context: alice) }
-        #expect(profileError?.message == "Unable to delete UserProfile [\(profileArn)] because Space(s) are associated with it.")
+        #expect(
+            profileError?.message
+                == "Unable to delete UserProfile [\(profileArn)] because Space(s) are associated with it.")
         let deleteSpace = DeleteSpaceRequest(domainId: domainId, spaceName: "notebook")
         let spaceError = await awsError { try await harness.service.deleteSpace(deleteSpace, context: alice) }
-        #expect(spaceError?.message == "Unable to delete Space [arn:aws:sagemaker:us-east-1:111111111111:space/\(domainId)/notebook] because App(s) are associated with it.")
+        #expect(
+            spaceError?.message
+                == "Unable to delete Space [arn:aws:sagemaker:us-east-1:111111111111:space/\(domainId)/notebook] because App(s) are associated with it."
+        )
 
         // Torn down in the order AWS demands, everything goes.
         try await harness.service.deleteApp(
-            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, spaceName: "notebook"), context: alice)
+            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, spaceName: "notebook"),
+            context: alice)
         try await harness.advance(1)
         try await harness.service.deleteSpace(deleteSpace, context: alice)
         try await harness.advance(1)
@@ -199,11 +228,16 @@ extension Harness {
         let error = await awsError { try await harness.update(toVpcOnly) }
         #expect(error?.code == .validation)
 
-        #expect(error?.message == "Unable to update Domain [\(before.domainArn!)] with InService App. Delete all InService apps in the domain including shared Apps for [domain-shared] User Profile, and try again.")
+        #expect(
+            error?.message
+                == "Unable to update Domain [\(before.domainArn!)] with InService App. Delete all InService apps in the domain including shared Apps for [domain-shared] User Profile, and try again."
+        )
         #expect(try await harness.describe(domainId) == before)
         let identity = await awsError {
-            try await harness.update(UpdateDomainRequest(
-                domainId: domainId, domainSettingsForUpdate: DomainSettingsForUpdate(executionRoleIdentityConfig: "USER_PROFILE_NAME")))
+            try await harness.update(
+                UpdateDomainRequest(
+                    domainId: domainId,
+                    domainSettingsForUpdate: DomainSettingsForUpdate(executionRoleIdentityConfig: "USER_PROFILE_NAME")))
         }
         #expect(identity?.code == .validation)
         // Other members still update while apps run, and so does adding a subnet; removing one does not (model doc
@@ -218,7 +252,8 @@ extension Harness {
         }
         #expect(removal?.message.hasPrefix("Unable to update Domain [") == true)
         try await harness.service.deleteApp(
-            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"), context: alice)
+            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"),
+            context: alice)
         // Deleting apps still block network changes.
         #expect(await awsError { try await harness.update(toVpcOnly) }?.code == .validation)
         try await harness.advance(1)
@@ -232,33 +267,47 @@ extension Harness {
         let domainId = try await harness.readyDomain()
         let missing = "arn:aws:sagemaker:us-east-1:111111111111:studio-lifecycle-config/missing"
         let withMissing = UpdateDomainRequest(
-            defaultUserSettings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [missing])),
+            defaultUserSettings: UserSettings(
+                jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [missing])),
             domainId: domainId)
         let error = await awsError { try await harness.update(withMissing) }
         #expect(error?.code == .resourceNotFound)
         #expect(error?.message == "Studio Lifecycle Config [\(missing)] does not exist.")
         let imageError = await awsError {
-            try await harness.update(UpdateDomainRequest(
-                defaultUserSettings: UserSettings(kernelGatewayAppSettings: KernelGatewayAppSettings(
-                    customImages: [CustomImage(appImageConfigName: "nope", imageName: "image")])),
-                domainId: domainId))
+            try await harness.update(
+                UpdateDomainRequest(
+                    defaultUserSettings: UserSettings(
+                        kernelGatewayAppSettings: KernelGatewayAppSettings(
+                            customImages: [CustomImage(appImageConfigName: "nope", imageName: "image")])),
+                    domainId: domainId))
         }
-        #expect(imageError?.message == "AppImageConfig [arn:aws:sagemaker:us-east-1:111111111111:app-image-config/nope] does not exist.")
+        #expect(
+            imageError?.message
+                == "AppImageConfig [arn:aws:sagemaker:us-east-1:111111111111:app-image-config/nope] does not exist.")
 
         let arn = try await harness.createLifecycleConfig("setup")
-        try await harness.update(UpdateDomainRequest(
-            defaultUserSettings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [arn])),
-            domainId: domainId))
+        try await harness.update(
+            UpdateDomainRequest(
+                defaultUserSettings: UserSettings(
+                    jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [arn])),
+                domainId: domainId))
         let delete = DeleteStudioLifecycleConfigRequest(studioLifecycleConfigName: "setup")
         let inUse = await awsError { try await harness.service.deleteStudioLifecycleConfig(delete, context: alice) }
         #expect(inUse?.code == .resourceInUse)
-        #expect(inUse?.message == "Unable to delete Studio Lifecycle Config [\(arn)] because it is in use by Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(domainId)].")
+        #expect(
+            inUse?.message
+                == "Unable to delete Studio Lifecycle Config [\(arn)] because it is in use by Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(domainId)]."
+        )
         try await harness.advance(6)
-        try await harness.update(UpdateDomainRequest(
-            defaultUserSettings: UserSettings(jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [])),
-            domainId: domainId))
+        try await harness.update(
+            UpdateDomainRequest(
+                defaultUserSettings: UserSettings(
+                    jupyterLabAppSettings: JupyterLabAppSettings(lifecycleConfigArns: [])),
+                domainId: domainId))
         try await harness.service.deleteStudioLifecycleConfig(delete, context: alice)
-        #expect(await awsError { try await harness.service.deleteStudioLifecycleConfig(delete, context: alice) }?.code == .resourceNotFound)
+        #expect(
+            await awsError { try await harness.service.deleteStudioLifecycleConfig(delete, context: alice) }?.code
+                == .resourceNotFound)
     }
 
     @Test func quotasOfProfilesSpacesAndApps() async throws {
@@ -267,14 +316,23 @@ extension Harness {
         try await harness.createProfile(domainId, "alice")
         let profiles = await awsError { try await harness.createProfile(domainId, "bob") }
         #expect(profiles?.code == .resourceLimitExceeded)
-        #expect(profiles?.message.hasPrefix("The account-level service limit 'User profiles per domain' is 1 User profiles, with current utilization of 1 User profiles and a request delta of 1 User profiles.") == true)
-        _ = try await harness.service.createSpace(CreateSpaceRequest(domainId: domainId, spaceName: "one"), context: alice)
-        let spaces = await awsError { _ = try await harness.service.createSpace(CreateSpaceRequest(domainId: domainId, spaceName: "two"), context: alice) }
+        #expect(
+            profiles?.message.hasPrefix(
+                "The account-level service limit 'User profiles per domain' is 1 User profiles, with current utilization of 1 User profiles and a request delta of 1 User profiles."
+            ) == true)
+        _ = try await harness.service.createSpace(
+            CreateSpaceRequest(domainId: domainId, spaceName: "one"), context: alice)
+        let spaces = await awsError {
+            _ = try await harness.service.createSpace(
+                CreateSpaceRequest(domainId: domainId, spaceName: "two"), context: alice)
+        }
         #expect(spaces?.code == .resourceLimitExceeded)
         try await harness.advance(1)
         try await harness.createApp(domainId, profile: "alice")
         let apps = await awsError { try await harness.createApp(domainId, profile: "alice", type: "CodeEditor") }
-        #expect(apps?.message.hasPrefix("The account-level service limit 'Apps per user profile or space' is 1 Apps") == true)
+        #expect(
+            apps?.message.hasPrefix("The account-level service limit 'Apps per user profile or space' is 1 Apps")
+                == true)
     }
 
     @Test func listingsSortFilterAndPageWithoutSkippingOrRepeating() async throws {
@@ -288,7 +346,8 @@ extension Harness {
         var token: String?
         repeat {
             let page = try await harness.service.listUserProfiles(
-                ListUserProfilesRequest(domainIdEquals: domainId, maxResults: 3, nextToken: token, sortOrder: "Descending"),
+                ListUserProfilesRequest(
+                    domainIdEquals: domainId, maxResults: 3, nextToken: token, sortOrder: "Descending"),
                 context: alice)
             seen += page.userProfiles?.compactMap(\.userProfileName) ?? []
             token = page.nextToken
@@ -298,10 +357,13 @@ extension Harness {
             ListUserProfilesRequest(userProfileNameContains: "R-3"), context: alice)
         #expect(filtered.userProfiles?.map(\.userProfileName) == ["user-3"])
         let other = OperationContext(account: "222222222222", region: "us-east-1", requestId: "r")
-        let firstPage = try await harness.service.listUserProfiles(ListUserProfilesRequest(maxResults: 3), context: alice)
-        #expect(await awsError {
-            _ = try await harness.service.listUserProfiles(ListUserProfilesRequest(nextToken: firstPage.nextToken), context: other)
-        }?.code == .validation)
+        let firstPage = try await harness.service.listUserProfiles(
+            ListUserProfilesRequest(maxResults: 3), context: alice)
+        #expect(
+            await awsError {
+                _ = try await harness.service.listUserProfiles(
+                    ListUserProfilesRequest(nextToken: firstPage.nextToken), context: other)
+            }?.code == .validation)
     }
 
     @Test func tagsOnEveryArnOfTheFamily() async throws {
@@ -309,22 +371,39 @@ extension Harness {
         let domainId = try await harness.readyDomain()
         try await harness.createProfile(domainId, "Alice")
         let arn = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/\(domainId)/alice"
-        _ = try await harness.service.addTags(AddTagsInput(resourceArn: arn, tags: [Tag(key: "team", value: "a"), Tag(key: "env", value: "x")]), context: alice)
-        _ = try await harness.service.addTags(AddTagsInput(resourceArn: arn, tags: [Tag(key: "team", value: "b")]), context: alice)
-        #expect(try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: alice).tags == [Tag(key: "team", value: "b"), Tag(key: "env", value: "x")])
-        _ = try await harness.service.deleteTags(DeleteTagsInput(resourceArn: arn, tagKeys: ["team", "absent"]), context: alice)
-        #expect(try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: alice).tags == [Tag(key: "env", value: "x")])
+        _ = try await harness.service.addTags(
+            AddTagsInput(resourceArn: arn, tags: [Tag(key: "team", value: "a"), Tag(key: "env", value: "x")]),
+            context: alice)
+        _ = try await harness.service.addTags(
+            AddTagsInput(resourceArn: arn, tags: [Tag(key: "team", value: "b")]), context: alice)
+        #expect(
+            try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: alice).tags == [
+                Tag(key: "team", value: "b"), Tag(key: "env", value: "x"),
+            ])
+        _ = try await harness.service.deleteTags(
+            DeleteTagsInput(resourceArn: arn, tagKeys: ["team", "absent"]), context: alice)
+        #expect(
+            try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: alice).tags == [
+                Tag(key: "env", value: "x")
+            ])
         let other = OperationContext(account: "222222222222", region: "us-east-1", requestId: "r")
-        #expect(await awsError { _ = try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: other) }?.code == .validation)
+        #expect(
+            await awsError { _ = try await harness.service.listTags(ListTagsInput(resourceArn: arn), context: other) }?
+                .code == .validation)
         let missing = arn + "x"
-        #expect(await awsError { _ = try await harness.service.addTags(AddTagsInput(resourceArn: missing, tags: []), context: alice) }?.code == .validation)
+        #expect(
+            await awsError {
+                _ = try await harness.service.addTags(AddTagsInput(resourceArn: missing, tags: []), context: alice)
+            }?.code == .validation)
     }
 
     @Test func ssoDomainsNeedIdentityCenterUsersAndRefusePresignedUrls() async throws {
         let harness = try await Harness()
         let sso = try await harness.readyDomain { $0.authMode = "SSO" }
         let missing = await awsError { try await harness.createProfile(sso, "alice") }
-        #expect(missing?.message == "SingleSignOnUserIdentifier and SingleSignOnUserValue are required for a domain in SSO mode.")
+        #expect(
+            missing?.message
+                == "SingleSignOnUserIdentifier and SingleSignOnUserValue are required for a domain in SSO mode.")
         _ = try await harness.service.createUserProfile(
             CreateUserProfileRequest(
                 domainId: sso, singleSignOnUserIdentifier: "UserName", singleSignOnUserValue: "alice@example.com",
@@ -340,7 +419,9 @@ extension Harness {
         let iam = try await harness.readyDomain()
         let extra = await awsError {
             _ = try await harness.service.createUserProfile(
-                CreateUserProfileRequest(domainId: iam, singleSignOnUserIdentifier: "UserName", singleSignOnUserValue: "x", userProfileName: "bob"),
+                CreateUserProfileRequest(
+                    domainId: iam, singleSignOnUserIdentifier: "UserName", singleSignOnUserValue: "x",
+                    userProfileName: "bob"),
                 context: alice)
         }
         #expect(extra?.code == .validation)
@@ -356,14 +437,18 @@ extension Harness {
         let rstudio = UpdateDomainRequest(
             domainId: domainId,
             domainSettingsForUpdate: DomainSettingsForUpdate(
-                rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(domainExecutionRoleArn: role)))
+                rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(
+                    domainExecutionRoleArn: role)))
         #expect(await awsError { try await harness.update(rstudio) }?.code == .validation)
         try await harness.service.deleteApp(
-            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"), context: alice)
+            DeleteAppRequest(appName: "default", appType: "JupyterLab", domainId: domainId, userProfileName: "alice"),
+            context: alice)
         // Deleting apps no longer count for RStudio (only InService and Pending do).
         try await harness.update(rstudio)
         try await harness.advance(6)
-        #expect(try await harness.describe(domainId).domainSettings?.rStudioServerProDomainSettings?.domainExecutionRoleArn == role)
+        #expect(
+            try await harness.describe(domainId).domainSettings?.rStudioServerProDomainSettings?.domainExecutionRoleArn
+                == role)
     }
 }
 
@@ -389,7 +474,8 @@ extension Harness {
         }
         #expect(try await tags() == ["team": "ml", "cost": "alice", "app": "1"])
         let domainArn = try #require(try await harness.describe(domainId).domainArn)
-        _ = try await harness.service.addTags(AddTagsInput(resourceArn: domainArn, tags: [Tag(key: "late", value: "x")]), context: alice)
+        _ = try await harness.service.addTags(
+            AddTagsInput(resourceArn: domainArn, tags: [Tag(key: "late", value: "x")]), context: alice)
         #expect(try await tags()["late"] == nil)
     }
 
@@ -407,11 +493,13 @@ extension Harness {
         try await harness.createApp(
             domainId, profile: "alice", type: AppType.kernelGateway, name: "kg",
             spec: ResourceSpec(instanceType: AppInstanceType.mlM5Large))
-        #expect(try await harness.app(domainId, profile: "alice", type: AppType.kernelGateway, name: "kg")
-            .resourceSpec?.instanceType == AppInstanceType.mlM5Large)
+        #expect(
+            try await harness.app(domainId, profile: "alice", type: AppType.kernelGateway, name: "kg")
+                .resourceSpec?.instanceType == AppInstanceType.mlM5Large)
         // Other app types keep the service's default.
         try await harness.createApp(domainId, profile: "alice", type: AppType.jupyterLab)
-        #expect(try await harness.app(domainId, profile: "alice").resourceSpec?.instanceType == AppInstanceType.mlT3Medium)
+        #expect(
+            try await harness.app(domainId, profile: "alice").resourceSpec?.instanceType == AppInstanceType.mlT3Medium)
     }
 }
 
@@ -429,9 +517,11 @@ extension Harness {
         }
         let iam = try await harness.readyDomain()
         let update = await awsError {
-            try await harness.update(UpdateDomainRequest(
-                domainId: iam, domainSettingsForUpdate: DomainSettingsForUpdate(
-                    amazonQSettings: AmazonQSettings(status: FeatureStatus.enabled))))
+            try await harness.update(
+                UpdateDomainRequest(
+                    domainId: iam,
+                    domainSettingsForUpdate: DomainSettingsForUpdate(
+                        amazonQSettings: AmazonQSettings(status: FeatureStatus.enabled))))
         }
         #expect(update?.code == .validation)
     }
@@ -446,9 +536,12 @@ extension Harness {
         }
         #expect(try await harness.describe(vpcOnly).securityGroupIdForDomainBoundary == nil)
         let domainId = try await harness.readyDomain()
-        try await harness.update(UpdateDomainRequest(
-            domainId: domainId, domainSettingsForUpdate: DomainSettingsForUpdate(
-                rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(domainExecutionRoleArn: role))))
+        try await harness.update(
+            UpdateDomainRequest(
+                domainId: domainId,
+                domainSettingsForUpdate: DomainSettingsForUpdate(
+                    rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate(
+                        domainExecutionRoleArn: role))))
         let group = try #require(try await harness.describe(domainId).securityGroupIdForDomainBoundary)
         #expect(group.hasPrefix("sg-") && group.count == 20)
         try await harness.advance(6)
@@ -460,9 +553,11 @@ extension Harness {
     @Test func spacesHaveAUrl() async throws {
         let harness = try await Harness()
         let domainId = try await harness.readyDomain()
-        _ = try await harness.service.createSpace(CreateSpaceRequest(domainId: domainId, spaceName: "team space"), context: alice)
+        _ = try await harness.service.createSpace(
+            CreateSpaceRequest(domainId: domainId, spaceName: "team space"), context: alice)
         let space = try await harness.service.describeSpace(
-            DescribeSpaceRequest(domainId: domainId, spaceName: "team space"), context: alice).value()
+            DescribeSpaceRequest(domainId: domainId, spaceName: "team space"), context: alice
+        ).value()
         #expect(space.url == "https://\(domainId).studio.us-east-1.sagemaker.aws?spaceName=team%20space")
     }
 }
@@ -480,8 +575,9 @@ extension Harness {
         }
         try await harness.advance(6)
         let profileless = await awsError { try await harness.createProfile(sample, "no-groups") }
-        #expect(profileless?.message == "UserSettings.SecurityGroups are required for user profiles in a VpcOnly "
-            + "domain whose DefaultUserSettings have none.")
+        #expect(
+            profileless?.message == "UserSettings.SecurityGroups are required for user profiles in a VpcOnly "
+                + "domain whose DefaultUserSettings have none.")
         try await harness.createProfile(sample, "sample-user", settings: UserSettings(securityGroups: ["sg-user"]))
         let five = await awsError {
             _ = try await harness.createDomain("five") {
@@ -491,17 +587,20 @@ extension Harness {
         #expect(five?.message.hasPrefix("At most 4 SecurityGroups can be specified") == true)
         // A domain turned VpcOnly without groups in its defaults is accepted too.
         let domainId = try await harness.readyDomain()
-        try await harness.update(UpdateDomainRequest(
-            appNetworkAccessType: AppNetworkAccessType.vpcOnly, domainId: domainId, subnetIds: ["subnet-1"],
-            vpcId: "vpc-1"))
+        try await harness.update(
+            UpdateDomainRequest(
+                appNetworkAccessType: AppNetworkAccessType.vpcOnly, domainId: domainId, subnetIds: ["subnet-1"],
+                vpcId: "vpc-1"))
         try await harness.advance(6)
         let fiveOnUpdate = await awsError {
-            try await harness.update(UpdateDomainRequest(
-                defaultUserSettings: UserSettings(securityGroups: (1...5).map { "sg-\($0)" }), domainId: domainId))
+            try await harness.update(
+                UpdateDomainRequest(
+                    defaultUserSettings: UserSettings(securityGroups: (1...5).map { "sg-\($0)" }), domainId: domainId))
         }
         #expect(fiveOnUpdate?.message.hasPrefix("At most 4 SecurityGroups can be specified") == true)
-        try await harness.update(UpdateDomainRequest(
-            defaultUserSettings: UserSettings(securityGroups: ["sg-domain"]), domainId: domainId))
+        try await harness.update(
+            UpdateDomainRequest(
+                defaultUserSettings: UserSettings(securityGroups: ["sg-domain"]), domainId: domainId))
         try await harness.advance(6)
         // The domain's defaults have groups: a profile needs none of its own.
         try await harness.createProfile(domainId, "alice")
@@ -524,17 +623,23 @@ extension Harness {
                 $0.defaultUserSettings = UserSettings(executionRole: role, rStudioServerProAppSettings: disabled)
             }
         }
-        #expect(created?.message.hasPrefix("Unable to create Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/d-") == true)
-        #expect(created?.message.hasSuffix(
-            "] with update to RStudioServerProAppSettings. Make sure AccessStatus is set to ENABLED if UserGroup is specified.") == true)
+        #expect(
+            created?.message.hasPrefix("Unable to create Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/d-")
+                == true)
+        #expect(
+            created?.message.hasSuffix(
+                "] with update to RStudioServerProAppSettings. Make sure AccessStatus is set to ENABLED if UserGroup is specified."
+            ) == true)
         let domainId = try await harness.readyDomain()
         let updated = await awsError {
-            try await harness.update(UpdateDomainRequest(
-                defaultUserSettings: UserSettings(rStudioServerProAppSettings: disabled), domainId: domainId))
+            try await harness.update(
+                UpdateDomainRequest(
+                    defaultUserSettings: UserSettings(rStudioServerProAppSettings: disabled), domainId: domainId))
         }
         #expect(updated?.message.hasPrefix("Unable to update Domain [") == true)
         let profile = await awsError {
-            try await harness.createProfile(domainId, "alice", settings: UserSettings(rStudioServerProAppSettings: disabled))
+            try await harness.createProfile(
+                domainId, "alice", settings: UserSettings(rStudioServerProAppSettings: disabled))
         }
         #expect(profile?.message.hasPrefix("Unable to create UserProfile [") == true)
         var enabled = disabled

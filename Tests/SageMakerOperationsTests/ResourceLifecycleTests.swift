@@ -1,9 +1,10 @@
 import AWSWire
 import Foundation
 import SageMakerModel
-@testable import SageMakerOperations
 import SageMakerStorage
 import Testing
+
+@testable import SageMakerOperations
 
 /// The lifecycle written once (`ResourceLifecycle`) keeps the stored rows' rules for every kind, and answers every
 /// kind's refusals in the same words.
@@ -43,8 +44,10 @@ import Testing
         try await harness.advance(3)
         try await check("profile and space InService")
         _ = try await harness.service.updateUserProfile(
-            UpdateUserProfileRequest(domainId: domainId, userProfileName: "alice", userSettings: UserSettings(
-                securityGroups: ["sg-1"])), context: alice)
+            UpdateUserProfileRequest(
+                domainId: domainId, userProfileName: "alice",
+                userSettings: UserSettings(
+                    securityGroups: ["sg-1"])), context: alice)
         _ = try await harness.service.updateSpace(
             UpdateSpaceRequest(domainId: domainId, spaceDisplayName: "Shared", spaceName: "shared"), context: alice)
         try await check("UpdateUserProfile, UpdateSpace (Updating)")
@@ -56,13 +59,15 @@ import Testing
         try await check("UpdateDomain (Updating), app InService")
         try await harness.advance(6)
         try await harness.service.deleteApp(
-            DeleteAppRequest(appName: "default", appType: AppType.jupyterLab, domainId: domainId, userProfileName: "alice"),
+            DeleteAppRequest(
+                appName: "default", appType: AppType.jupyterLab, domainId: domainId, userProfileName: "alice"),
             context: alice)
         try await check("DeleteApp (Deleting)")
         try await harness.advance(3)
         try await harness.service.deleteUserProfile(
             DeleteUserProfileRequest(domainId: domainId, userProfileName: "alice"), context: alice)
-        try await harness.service.deleteSpace(DeleteSpaceRequest(domainId: domainId, spaceName: "shared"), context: alice)
+        try await harness.service.deleteSpace(
+            DeleteSpaceRequest(domainId: domainId, spaceName: "shared"), context: alice)
         try await check("DeleteUserProfile, DeleteSpace (Deleting), app Deleted")
         try await harness.advance(3)
         try await check("profile and space gone")
@@ -94,19 +99,28 @@ import Testing
         let domainId = try await harness.readyDomain()
         let missing: [(String, () async throws -> Void)] = [
             ("UserProfile", { _ = try await harness.profile(domainId, "nobody") }),
-            ("Space", {
-                _ = try await harness.service.describeSpace(
-                    DescribeSpaceRequest(domainId: domainId, spaceName: "none"), context: alice)
-            }),
+            (
+                "Space",
+                {
+                    _ = try await harness.service.describeSpace(
+                        DescribeSpaceRequest(domainId: domainId, spaceName: "none"), context: alice)
+                }
+            ),
             ("App", { _ = try await harness.app(domainId, profile: "nobody") }),
-            ("Studio Lifecycle Config", {
-                _ = try await harness.service.describeStudioLifecycleConfig(
-                    DescribeStudioLifecycleConfigRequest(studioLifecycleConfigName: "none"), context: alice)
-            }),
-            ("AppImageConfig", {
-                _ = try await harness.service.describeAppImageConfig(
-                    DescribeAppImageConfigRequest(appImageConfigName: "none"), context: alice)
-            }),
+            (
+                "Studio Lifecycle Config",
+                {
+                    _ = try await harness.service.describeStudioLifecycleConfig(
+                        DescribeStudioLifecycleConfigRequest(studioLifecycleConfigName: "none"), context: alice)
+                }
+            ),
+            (
+                "AppImageConfig",
+                {
+                    _ = try await harness.service.describeAppImageConfig(
+                        DescribeAppImageConfigRequest(appImageConfigName: "none"), context: alice)
+                }
+            ),
             ("Domain", { _ = try await harness.describe("d-000000000000") }),
         ]
         for (label, call) in missing {

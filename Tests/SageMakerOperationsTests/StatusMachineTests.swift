@@ -21,13 +21,17 @@ import Testing
     @Test func updateGoesUpdatingThenInServiceAndRefusesUpdatesMeanwhile() async throws {
         let harness = try await Harness()
         let id = try await harness.createDomain()
-        let pending = await awsError { try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED")) }
+        let pending = await awsError {
+            try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED"))
+        }
         #expect(pending?.code == .resourceInUse)
         #expect(pending?.message.contains("because it is in Pending status") == true)
         try await harness.advance(6)
         try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED"))
         #expect(try await harness.describe(id).status == "Updating")
-        let updating = await awsError { try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "DISABLED")) }
+        let updating = await awsError {
+            try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "DISABLED"))
+        }
         #expect(updating?.code == .resourceInUse)
         try await harness.advance(6)
         let domain = try await harness.describe(id)
@@ -40,19 +44,28 @@ import Testing
         let harness = try await Harness()
         let id = try await harness.createDomain()
         try await harness.advance(6)
-        try await harness.store.mutate(.domain, scope: ResourceScope(account: alice.account, region: alice.region), id: id) {
+        try await harness.store.mutate(
+            .domain, scope: ResourceScope(account: alice.account, region: alice.region), id: id
+        ) {
             $0?.status = status
         }
-        let error = await awsError { try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED")) }
+        let error = await awsError {
+            try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED"))
+        }
         #expect(error?.code == .resourceInUse)
-        #expect(error?.message == "Unable to update Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(id)] because it is in \(status) status.")
+        #expect(
+            error?.message
+                == "Unable to update Domain [arn:aws:sagemaker:us-east-1:111111111111:domain/\(id)] because it is in \(status) status."
+        )
     }
 
     @Test func updateFailedAcceptsAnUpdate() async throws {
         let harness = try await Harness()
         let id = try await harness.createDomain()
         try await harness.advance(6)
-        try await harness.store.mutate(.domain, scope: ResourceScope(account: alice.account, region: alice.region), id: id) {
+        try await harness.store.mutate(
+            .domain, scope: ResourceScope(account: alice.account, region: alice.region), id: id
+        ) {
             $0?.status = "Update_Failed"
         }
         try await harness.update(UpdateDomainRequest(domainId: id, tagPropagation: "ENABLED"))
@@ -62,11 +75,14 @@ import Testing
     @Test func deleteGoesDeletingThenGone() async throws {
         let harness = try await Harness()
         let id = try await harness.createDomain()
-        let early = await awsError { try await harness.service.deleteDomain(DeleteDomainRequest(domainId: id), context: alice) }
+        let early = await awsError {
+            try await harness.service.deleteDomain(DeleteDomainRequest(domainId: id), context: alice)
+        }
         #expect(early?.code == .resourceInUse)
         try await harness.advance(6)
         try await harness.service.deleteDomain(
-            DeleteDomainRequest(domainId: id, retentionPolicy: RetentionPolicy(homeEfsFileSystem: "Delete")), context: alice)
+            DeleteDomainRequest(domainId: id, retentionPolicy: RetentionPolicy(homeEfsFileSystem: "Delete")),
+            context: alice)
         #expect(try await harness.describe(id).status == "Deleting")
         try await harness.advance(6)
         let gone = await awsError { _ = try await harness.describe(id) }

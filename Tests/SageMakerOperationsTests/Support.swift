@@ -17,7 +17,8 @@ struct Harness {
     let scheduler: StatusScheduler<SQLiteResourceStore>
 
     init(
-        store: SQLiteResourceStore? = nil, delays: StatusDelays = StatusDelays(domainCreate: 5, domainUpdate: 5, domainDelete: 5),
+        store: SQLiteResourceStore? = nil,
+        delays: StatusDelays = StatusDelays(domainCreate: 5, domainUpdate: 5, domainDelete: 5),
         quotas: Quotas = Quotas()
     ) async throws {
         self.store = try store ?? SQLiteResourceStore(indexer: ResourceIndexing.indexer)
@@ -33,7 +34,8 @@ struct Harness {
     }
 
     func createDomain(
-        _ name: String = "demo", context: OperationContext = alice, _ configure: (inout CreateDomainRequest) -> Void = { _ in }
+        _ name: String = "demo", context: OperationContext = alice,
+        _ configure: (inout CreateDomainRequest) -> Void = { _ in }
     ) async throws -> String {
         var request = CreateDomainRequest(
             authMode: "IAM", defaultUserSettings: UserSettings(executionRole: role), domainName: name,
@@ -45,7 +47,9 @@ struct Harness {
 
     /// A studio lifecycle configuration named `name`; returns its ARN.
     @discardableResult
-    func createLifecycleConfig(_ name: String, appType: String = "JupyterServer", context: OperationContext = alice)
+    func createLifecycleConfig(
+        _ name: String, appType: String = "JupyterServer", context: OperationContext = alice
+    )
         async throws -> String
     {
         let request = CreateStudioLifecycleConfigRequest(
@@ -70,7 +74,9 @@ struct Harness {
         try await advance(5)
         for number in 0..<versions {
             _ = try await service.createImageVersion(
-                CreateImageVersionRequest(baseImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/\(name):\(number)", clientToken: "t\(number)", imageName: name),
+                CreateImageVersionRequest(
+                    baseImage: "123456789012.dkr.ecr.us-east-1.amazonaws.com/\(name):\(number)",
+                    clientToken: "t\(number)", imageName: name),
                 context: context)
             try await advance(5)
         }

@@ -10,7 +10,9 @@ import Testing
         var description: String { "no \"such\" thing" }
     }
 
-    static func event(_ metadata: Logger.Metadata?, error: (any Error)? = nil, level: Logger.Level = .info)
+    static func event(
+        _ metadata: Logger.Metadata?, error: (any Error)? = nil, level: Logger.Level = .info
+    )
         -> LogEvent
     {
         var event = LogEvent(
@@ -46,7 +48,8 @@ import Testing
             handler.line(for: Self.event(odd, error: Refusal(), level: .notice), time: "T")
                 == "T notice sagemaker-emulator: empty=\"\" error.message=\"no \\\"such\\\" thing\" "
                 + "error.type=SageMakerServerTests.LogLineTests.Refusal hb.request.id=r-1 list=[\"a\", \"b c\"] "
-                + "map=[\"k\": \"v\"] operation=\"Sage Maker\\n\\\"x\\\"\" zone=\"handler\\'s\" [SageMakerServer] request\n")
+                + "map=[\"k\": \"v\"] operation=\"Sage Maker\\n\\\"x\\\"\" zone=\"handler\\'s\" [SageMakerServer] request\n"
+        )
         #expect(
             Self.handler(.text).line(for: Self.event(nil), time: "T")
                 == "T info sagemaker-emulator: hb.request.id=r-1 zone=\"handler\\'s\" [SageMakerServer] request\n")

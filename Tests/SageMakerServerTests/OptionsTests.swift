@@ -1,5 +1,5 @@
-import NIOCore
 import Foundation
+import NIOCore
 import SageMakerOperations
 import Testing
 
@@ -12,13 +12,16 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("README.md")
 
     /// `UPDATE_README=1 swift test --no-parallel --filter OptionsTests` writes the tables from the declarations.
-    @Test(arguments: EmulatorOption.Command.allCases) func theReadmeTableIsTheDeclaredOptions(command: EmulatorOption.Command) throws {
+    @Test(arguments: EmulatorOption.Command.allCases) func theReadmeTableIsTheDeclaredOptions(
+        command: EmulatorOption.Command
+    ) throws {
         var text = try String(contentsOf: Self.readme, encoding: .utf8)
         let start = "<!-- options: \(command.rawValue) -->\n"
         let end = "\n<!-- end of options -->"
-        let range = try #require(text.range(of: start).flatMap { opening in
-            text[opening.upperBound...].range(of: end).map { opening.upperBound..<$0.lowerBound }
-        }, "README.md has no table between \(start) and \(end)")
+        let range = try #require(
+            text.range(of: start).flatMap { opening in
+                text[opening.upperBound...].range(of: end).map { opening.upperBound..<$0.lowerBound }
+            }, "README.md has no table between \(start) and \(end)")
         let expected = EmulatorOptions.markdownTable(command)
         if ProcessInfo.processInfo.environment["UPDATE_README"] == "1" {
             text.replaceSubrange(range, with: expected)
@@ -47,8 +50,9 @@ import Testing
             #expect(try values.value(EmulatorOptions.port) == 9093)
         }
         // An empty variable is no setting.
-        #expect(try OptionValues(.serve, arguments: [], environment: ["SAGEMAKER_EMULATOR_PORT": ""])
-            .value(EmulatorOptions.port) == 9090)
+        #expect(
+            try OptionValues(.serve, arguments: [], environment: ["SAGEMAKER_EMULATOR_PORT": ""])
+                .value(EmulatorOptions.port) == 9090)
     }
 
     @Test func refusalsNameWhereTheValueCameFrom() throws {
@@ -58,7 +62,8 @@ import Testing
         }
         #expect(bad?.description == "SAGEMAKER_EMULATOR_PORT=abc is not a valid value")
         let negative = #expect(throws: OptionError.self) {
-            try OptionValues(.serve, arguments: ["--idle-timeout", "-1"], environment: [:]).value(EmulatorOptions.idleTimeout)
+            try OptionValues(.serve, arguments: ["--idle-timeout", "-1"], environment: [:]).value(
+                EmulatorOptions.idleTimeout)
         }
         #expect(negative?.description == "--idle-timeout -1 is not a valid value")
         let unknown = #expect(throws: OptionError.self) {
@@ -74,8 +79,10 @@ import Testing
             }
             #expect(pool?.description == "--database-connections must be between 1 and 1000")
         }
-        #expect(try EmulatorConfiguration(
-            OptionValues(.serve, arguments: ["--database-connections", "3"], environment: [:])).databaseConnections == 3)
+        #expect(
+            try EmulatorConfiguration(
+                OptionValues(.serve, arguments: ["--database-connections", "3"], environment: [:])
+            ).databaseConnections == 3)
         for count in ["0", "257", "-1", "x"] {
             let loops = #expect(throws: OptionError.self) {
                 try EmulatorConfiguration(OptionValues(.serve, arguments: ["--event-loops", count], environment: [:]))
@@ -115,10 +122,12 @@ import Testing
     @Test func seedAndServeShareTheDataDirectory() throws {
         let environment = ["SAGEMAKER_EMULATOR_DATA_DIR": "/tmp/shared-data"]
         for command in EmulatorOption.Command.allCases {
-            #expect(try OptionValues(command, arguments: [], environment: environment).value(EmulatorOptions.dataDir)
-                == "/tmp/shared-data")
+            #expect(
+                try OptionValues(command, arguments: [], environment: environment).value(EmulatorOptions.dataDir)
+                    == "/tmp/shared-data")
         }
-        let seeder = try StateSeeder(OptionValues(.seed, arguments: ["--domains", "5", "--prefix", "p"], environment: [:]))
+        let seeder = try StateSeeder(
+            OptionValues(.seed, arguments: ["--domains", "5", "--prefix", "p"], environment: [:]))
         #expect(seeder.domains == 5)
         #expect(seeder.prefix == "p")
         #expect(seeder.userProfilesPerDomain == 0)

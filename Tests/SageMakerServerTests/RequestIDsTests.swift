@@ -11,7 +11,8 @@ import Testing
         for _ in 0..<20_000 {
             let id = ids.next()
             let bytes = Array(id.utf8)
-            let wellFormed = bytes.count == 36 && [8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") }
+            let wellFormed =
+                bytes.count == 36 && [8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") }
                 && bytes[14] == UInt8(ascii: "4")  // version 4
                 && "89ab".utf8.contains(bytes[19])  // the RFC 4122 variant
                 && id.utf8.allSatisfy { hex.contains($0) }

@@ -53,9 +53,12 @@ func withRouterClient<T>(
     var logger = Logger(label: "test")
     logger.logLevel = .warning
     let service = try await SageMakerService.open(
-        store: try SQLiteResourceStore(indexer: ResourceIndexing.indexer), clock: SystemClock(), configuration: configuration.operations)
-    return try await body(RouterClient(router: buildRouter(service: service, configuration: configuration, logger: logger),
-                                       logger: logger))
+        store: try SQLiteResourceStore(indexer: ResourceIndexing.indexer), clock: SystemClock(),
+        configuration: configuration.operations)
+    return try await body(
+        RouterClient(
+            router: buildRouter(service: service, configuration: configuration, logger: logger),
+            logger: logger))
 }
 
 private final class Collected: @unchecked Sendable {

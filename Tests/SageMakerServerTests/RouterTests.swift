@@ -15,8 +15,10 @@ func post(
     var headers = extra
     headers[.contentType] = "application/x-amz-json-1.1"
     if let target { headers[HTTPField.Name("X-Amz-Target")!] = target }
-    return try await client.execute(uri: "/", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
-        let json = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
+    return try await client.execute(uri: "/", method: .post, headers: headers, body: ByteBuffer(string: body)) {
+        response in
+        let json =
+            (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
         return (Int(response.status.code), json, response.headers)
     }
 }
@@ -73,7 +75,8 @@ func post(
         try await withRouterClient { client in
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status.code == 400)
-                let json = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                let json =
+                    try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
                 #expect(json?["__type"] as? String == "UnknownOperationException")
             }
         }
@@ -82,27 +85,43 @@ func post(
     @Test func theAccountComesFromTheAccessKeyAndTheRegionFromTheScope() async throws {
         try await withRouterClient { client in
             func signed(_ key: String, _ region: String) -> HTTPFields {
-                [.authorization: "AWS4-HMAC-SHA256 Credential=\(key)/20261124/\(region)/sagemaker/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"]
+                [
+                    .authorization:
+                        "AWS4-HMAC-SHA256 Credential=\(key)/20261124/\(region)/sagemaker/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"
+                ]
             }
             let create = #"{"DomainName":"n","AuthMode":"IAM","DefaultUserSettings":{}}"#
-            let created = try await post(client, target: "SageMaker.CreateDomain", body: create, headers: signed("444455556666", "eu-west-1"))
-            #expect((created.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:eu-west-1:444455556666:domain/d-") == true)
+            let created = try await post(
+                client, target: "SageMaker.CreateDomain", body: create, headers: signed("444455556666", "eu-west-1"))
+            #expect(
+                (created.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:eu-west-1:444455556666:domain/d-")
+                    == true)
             let unsigned = try await post(client, target: "SageMaker.CreateDomain", body: create)
-            #expect((unsigned.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:us-east-1:123456789012:domain/d-") == true)
-            let named = try await post(client, target: "SageMaker.CreateDomain", body: create, headers: signed("AKIDEXAMPLE", "ap-south-1"))
-            #expect((named.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:ap-south-1:123456789012:domain/d-") == true)
-            let broken = try await post(client, target: "SageMaker.ListDomains", body: "{}", headers: [.authorization: "AWS4-HMAC-SHA256 Signature=x"])
+            #expect(
+                (unsigned.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:us-east-1:123456789012:domain/d-")
+                    == true)
+            let named = try await post(
+                client, target: "SageMaker.CreateDomain", body: create, headers: signed("AKIDEXAMPLE", "ap-south-1"))
+            #expect(
+                (named.json["DomainArn"] as? String)?.hasPrefix("arn:aws:sagemaker:ap-south-1:123456789012:domain/d-")
+                    == true)
+            let broken = try await post(
+                client, target: "SageMaker.ListDomains", body: "{}",
+                headers: [.authorization: "AWS4-HMAC-SHA256 Signature=x"])
             #expect(broken.json["__type"] as? String == "IncompleteSignatureException")
         }
     }
 
     @Test func validationErrorsComeBackInAWSFormat() async throws {
         try await withRouterClient { client in
-            let response = try await post(client, target: "SageMaker.UpdateDomain", body: #"{"DefaultSpaceSettings":{"ExecutionRole":""}}"#)
+            let response = try await post(
+                client, target: "SageMaker.UpdateDomain", body: #"{"DefaultSpaceSettings":{"ExecutionRole":""}}"#)
             #expect(response.status == 400)
             #expect(response.json["__type"] as? String == "ValidationException")
             #expect((response.json["message"] as? String)?.hasPrefix("3 validation errors detected: ") == true)
-            #expect((response.json["message"] as? String)?.contains("Value null at 'domainId' failed to satisfy constraint: Member must not be null") == true)
+            #expect(
+                (response.json["message"] as? String)?.contains(
+                    "Value null at 'domainId' failed to satisfy constraint: Member must not be null") == true)
         }
     }
 }
@@ -137,7 +156,8 @@ struct BrokenHandler: PartialSageMakerHandler {
         try await withRouterClient { client in
             for region in ["us east-1", "us|east-1", "us%east-1", "{", "\u{e9}u", "", "Us-East-1"] {
                 var headers = HTTPFields()
-                headers[.authorization] = "AWS4-HMAC-SHA256 Credential=111122223333/20260101/\(region)/sagemaker/"
+                headers[.authorization] =
+                    "AWS4-HMAC-SHA256 Credential=111122223333/20260101/\(region)/sagemaker/"
                     + "aws4_request, SignedHeaders=host, Signature=00"
                 let response = try await post(
                     client, target: "SageMaker.CreatePresignedDomainUrl",

@@ -2,9 +2,10 @@ import Foundation
 import NIOCore
 import NIOPosix
 import PostgresNIO
-@testable import SageMakerStorage
 import Synchronization
 import Testing
+
+@testable import SageMakerStorage
 
 /// Two stores on one PostgreSQL database act as two replicas: what one guarantees alone holds across both.
 @Suite(.enabled(if: TestPostgres.serverURL != nil, "needs SAGEMAKER_EMULATOR_TEST_DATABASE_URL (scripts/postgres)"))
@@ -14,16 +15,22 @@ struct PostgresReplicaStoreTests {
     func replicas(_ count: Int = 2, _ body: ([PostgresResourceStore]) async throws -> Void) async throws {
         let url = try await TestPostgres.newDatabase()
         var stores: [PostgresResourceStore] = []
-        for _ in 0..<count { stores.append(try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)) }
+        for _ in 0..<count {
+            stores.append(
+                try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger))
+        }
         defer { for store in stores { store.close() } }
         try await body(stores)
     }
 
-    func record(_ id: String, kind: ResourceKind = .domain, parent: String = "", status: String = "Pending")
+    func record(
+        _ id: String, kind: ResourceKind = .domain, parent: String = "", status: String = "Pending"
+    )
         -> StoredResource
     {
         StoredResource(
-            kind: kind, scope: Self.scope, parentId: parent, id: id, nameKey: id, status: status, document: Data("0".utf8))
+            kind: kind, scope: Self.scope, parentId: parent, id: id, nameKey: id, status: status,
+            document: Data("0".utf8))
     }
 
     @Test func mutationsSpreadOverReplicasAreAllApplied() async throws {
@@ -113,7 +120,7 @@ struct PostgresReplicaStoreTests {
                 async let deleted: Bool = stores[0].transaction { tx in
                     // DeleteDomain's rule: only a domain without profiles goes.
                     guard var domain = try tx.fetch(.domain, scope: scope, id: domainId),
-                          try tx.list(.userProfile, scope: scope, parentId: domainId).isEmpty
+                        try tx.list(.userProfile, scope: scope, parentId: domainId).isEmpty
                     else { return false }
                     domain.status = "Deleting"
                     try tx.update(domain)
@@ -128,7 +135,8 @@ struct PostgresReplicaStoreTests {
                 let (wasDeleted, wasCreated) = try await (deleted, created)
                 #expect(wasDeleted != wasCreated, "round \(round): exactly one of the two may win")
                 let domain = try await stores[1].fetch(.domain, scope: scope, id: domainId)
-                let children = try await stores[0].list(.userProfile, scope: scope, parentId: domainId, after: 0, limit: 10)
+                let children = try await stores[0].list(
+                    .userProfile, scope: scope, parentId: domainId, after: 0, limit: 10)
                 #expect(!(domain?.status == "Deleting" && !children.isEmpty), "round \(round)")
             }
         }
@@ -143,7 +151,8 @@ struct PostgresReplicaStoreTests {
             // Every replica sees it due and then tries, as the scheduler does: the one that finds it still pending
             // (under the row's lock) wins.
             for store in stores {
-                #expect(try await store.dueTransitions(at: Date(timeIntervalSince1970: 20), limit: 10).map(\.id) == ["d-1"])
+                #expect(
+                    try await store.dueTransitions(at: Date(timeIntervalSince1970: 20), limit: 10).map(\.id) == ["d-1"])
             }
             let applied = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for store in stores {
@@ -182,7 +191,11 @@ struct PostgresReplicaStoreTests {
         // Four stores opened at once on an empty database: each runs the migrations it lacks under the advisory
         // lock, so one creates the schema and the others find it (without the lock, a CREATE would fail twice).
         let stores = try await withThrowingTaskGroup(of: PostgresResourceStore.self) { group in
-            for _ in 0..<4 { group.addTask { try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger) } }
+            for _ in 0..<4 {
+                group.addTask {
+                    try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)
+                }
+            }
             return try await group.reduce(into: [PostgresResourceStore]()) { $0.append($1) }
         }
         defer { for store in stores { store.close() } }
@@ -246,7 +259,9 @@ struct PostgresReplicaStoreTests {
             store.close()
             Issue.record("a database that does not exist was opened")
         } catch let error as PostgresStoreFailure {
-            #expect(error.description == #"the database refused the connection: database "sm_no_such_database" does not exist"#)
+            #expect(
+                error.description
+                    == #"the database refused the connection: database "sm_no_such_database" does not exist"#)
         }
     }
 
@@ -265,7 +280,10 @@ struct PostgresReplicaStoreTests {
         try await TestPostgres.execute("ALTER DATABASE \(database) OWNER TO sm_password_user", on: url)
         components.user = "sm_password_user"
         let refusals = [
-            ("wrong-one", #"the database refused the connection: password authentication failed for user "sm_password_user""#),
+            (
+                "wrong-one",
+                #"the database refused the connection: password authentication failed for user "sm_password_user""#
+            ),
             (nil, "the database asks for a password, and the URL has none"),
         ]
         for (password, reason) in refusals {
@@ -367,7 +385,8 @@ struct PostgresReplicaStoreTests {
         try await TestPostgres.execute(
             "INSERT INTO schema_migrations (version, name) VALUES (99, 'from a newer emulator')", on: url)
         do {
-            let reopened = try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)
+            let reopened = try await PostgresResourceStore.open(
+                url: url, maximumConnections: 4, logger: TestPostgres.logger)
             reopened.close()
             Issue.record("a schema of version 99 was accepted")
         } catch let error as PostgresStoreFailure {

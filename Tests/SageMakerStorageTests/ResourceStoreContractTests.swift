@@ -21,7 +21,8 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
     static let indexer: ResourceIndexer = { _, document in
         guard let object = (try? JSONSerialization.jsonObject(with: document)) as? [String: Any] else { return .none }
         return IndexedFields(
-            created: object["c"] as? String ?? "", modified: object["m"] as? String ?? "", name: object["n"] as? String ?? "",
+            created: object["c"] as? String ?? "", modified: object["m"] as? String ?? "",
+            name: object["n"] as? String ?? "",
             references: object["r"] as? [String] ?? [])
     }
 
@@ -31,9 +32,11 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         case .sqliteInMemory:
             return (try SQLiteResourceStore(indexer: Self.indexer), {})
         case .sqliteFile:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sm-contract-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "sm-contract-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let store = try SQLiteResourceStore(path: directory.appendingPathComponent("db.sqlite").path, indexer: Self.indexer)
+            let store = try SQLiteResourceStore(
+                path: directory.appendingPathComponent("db.sqlite").path, indexer: Self.indexer)
             return (store, { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let store = try await PostgresResourceStore.open(
@@ -83,14 +86,20 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await store.secret(named: "s").count == 32)
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func namesAndLimitsAreCheckedAtomically(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func namesAndLimitsAreCheckedAtomically(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await namesAndLimits(store) }
     }
 
     func namesAndLimits(_ store: some ResourceStore) async throws {
         _ = try await store.insert(record("d-1", name: "a"), limit: 2)
-        await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(record("d-2", name: "a"), limit: 2) }
-        await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(record("d-1", name: "z"), limit: 2) }
+        await #expect(throws: StoreConflict.nameTaken) {
+            _ = try await store.insert(record("d-2", name: "a"), limit: 2)
+        }
+        await #expect(throws: StoreConflict.nameTaken) {
+            _ = try await store.insert(record("d-1", name: "z"), limit: 2)
+        }
         _ = try await store.insert(record("d-3", name: "b"), limit: 2)
         await #expect(throws: StoreConflict.limitReached(current: 2)) {
             _ = try await store.insert(record("d-4", name: "c"), limit: 2)
@@ -100,7 +109,8 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         _ = try await store.insert(record("d-4", name: "c"), limit: 2)
         let otherScope = ResourceScope(account: "222222222222", region: "us-east-1")
         _ = try await store.insert(
-            StoredResource(kind: .domain, scope: otherScope, id: "d-9", nameKey: "a", status: "Pending", document: Data()),
+            StoredResource(
+                kind: .domain, scope: otherScope, id: "d-9", nameKey: "a", status: "Pending", document: Data()),
             limit: 1)
     }
 
@@ -151,7 +161,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.nameKey = "b" }
         #expect(try await stored().nameKey == "b")
         _ = try await store.insert(record("d-2", name: "a"), limit: nil)  // the old name is free again
-        await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(record("d-3", name: "b"), limit: nil) }
+        await #expect(throws: StoreConflict.nameTaken) {
+            _ = try await store.insert(record("d-3", name: "b"), limit: nil)
+        }
         try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.status = "InService" }
         #expect(try await stored().status == "InService")
         let due = PendingTransition(.status("Failed"), dueAt: Date(timeIntervalSince1970: 500))
@@ -176,7 +188,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await stored().revision == 9)
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func aThrowingMutationChangesNothing(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func aThrowingMutationChangesNothing(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await throwingMutation(store) }
     }
 
@@ -194,7 +208,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await store.fetch(.domain, scope: scope, id: "d-1") == nil)
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func concurrentMutationsNeverLoseAnUpdate(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func concurrentMutationsNeverLoseAnUpdate(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await concurrentMutations(store) }
     }
 
@@ -217,7 +233,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(final?.revision == 101)
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func listIsInInsertionOrderAfterASequence(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func listIsInInsertionOrderAfterASequence(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await listing(store) }
     }
 
@@ -228,10 +246,15 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(page.map(\.id) == ["d-2", "d-3"])
         _ = try await store.insert(record("d-1/a", kind: .userProfile, parent: "d-1"), limit: nil)
         _ = try await store.insert(record("d-2/a", kind: .userProfile, parent: "d-2"), limit: nil)
-        #expect(try await store.list(.userProfile, scope: scope, parentId: "d-2", after: 0, limit: 10).map(\.id) == ["d-2/a"])
+        #expect(
+            try await store.list(.userProfile, scope: scope, parentId: "d-2", after: 0, limit: 10).map(\.id) == [
+                "d-2/a"
+            ])
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func aTransactionThatThrowsWritesNothing(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func aTransactionThatThrowsWritesNothing(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await throwingTransaction(store) }
     }
 
@@ -248,13 +271,17 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await store.list(.userProfile, scope: scope, parentId: "d-1", after: 0, limit: 10).isEmpty)
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func writesOfATransactionAreSeenByLaterReads(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func writesOfATransactionAreSeenByLaterReads(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await transactionWrites(store) }
     }
 
     func transactionWrites(_ store: some ResourceStore) async throws {
         let scope = self.scope
-        let (bob, carol) = (record("d-1/bob", kind: .userProfile, parent: "d-1"), record("d-1/carol", kind: .userProfile, parent: "d-1"))
+        let (bob, carol) = (
+            record("d-1/bob", kind: .userProfile, parent: "d-1"), record("d-1/carol", kind: .userProfile, parent: "d-1")
+        )
         let domain = try await store.insert(record("d-1", kind: .domain), limit: nil)
         _ = try await store.fetch(.domain, scope: scope, id: "d-1")  // a store may cache it
         try await store.transaction { tx in
@@ -280,7 +307,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await store.list(.userProfile, scope: scope, parentId: "d-1", after: 0, limit: 10) == [inserted])
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func countersStartOnceAndNeverRepeat(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func countersStartOnceAndNeverRepeat(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await counters(store) }
     }
 
@@ -290,11 +319,14 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
             try (0..<3).map { _ in try tx.nextCounterValue("uid/d-1", scope: scope, start: 200_001) }
         }
         #expect(values == [200_001, 200_002, 200_003])
-        let other = try await store.transaction { tx in try tx.nextCounterValue("uid/d-2", scope: scope, start: 200_001) }
+        let other = try await store.transaction { tx in try tx.nextCounterValue("uid/d-2", scope: scope, start: 200_001)
+        }
         #expect(other == 200_001)
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func removeAllTakesOneAccountOrEverything(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func removeAllTakesOneAccountOrEverything(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await removal(store) }
     }
 
@@ -314,8 +346,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await store.countsByKind() == [.domain: 3, .userProfile: 1])
         #expect(try await store.countsByScope() == [scope: 2, other: 1, otherRegion: 1])
         _ = try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.status = "InService" }
-        #expect(Set(try await store.countsByStatus().map { "\($0.kind.rawValue) \($0.status) \($0.count)" })
-            == ["domain Pending 2", "domain InService 1", "user-profile Pending 1"])
+        #expect(
+            Set(try await store.countsByStatus().map { "\($0.kind.rawValue) \($0.status) \($0.count)" })
+                == ["domain Pending 2", "domain InService 1", "user-profile Pending 1"])
         // A fetch fills the cache: removal must not leave it answering.
         #expect(try await store.fetch(.domain, scope: scope, id: "d-1") != nil)
 
@@ -333,7 +366,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await store.contents() == StoreContents(resources: [], counters: []))
     }
 
-    @Test(arguments: StoreUnderTest.allCases) func contentsRestoreWholeAndInOrder(_ backend: StoreUnderTest) async throws {
+    @Test(arguments: StoreUnderTest.allCases) func contentsRestoreWholeAndInOrder(
+        _ backend: StoreUnderTest
+    ) async throws {
         try await run(backend) { store in try await restoring(store) }
     }
 
@@ -395,7 +430,8 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
             let document = #"{"c":"k\#(index % 7)","m":"m\#((index * 11) % 13)"\#(name)}"#
             stored.append(
                 try await store.insert(
-                    record("d-\(index % 3)/p\(index)", kind: .userProfile, parent: "d-\(index % 3)", document: document),
+                    record(
+                        "d-\(index % 3)/p\(index)", kind: .userProfile, parent: "d-\(index % 3)", document: document),
                     limit: nil))
         }
         // A write moves a resource in the orders of the keys it changes, in each path a write can take (the second
@@ -451,7 +487,9 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         #expect(try await store.page(ResourcePageQuery(.space, scope: scope, order: .created, limit: 10)).isEmpty)
     }
 
-    static func fieldsOf(_ resource: StoredResource) -> IndexedFields { StoreUnderTest.indexer(resource.kind, resource.document) }
+    static func fieldsOf(_ resource: StoredResource) -> IndexedFields {
+        StoreUnderTest.indexer(resource.kind, resource.document)
+    }
 
     @Test(arguments: StoreUnderTest.allCases) func referrersAreFoundByIndexAndFollowEveryWrite(
         _ backend: StoreUnderTest

@@ -99,4 +99,3 @@ import Testing
         #expect(cache.lookup(key) == .some(nil))
     }
 }
-

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
-@testable import SageMakerStorage
 import Testing
+
+@testable import SageMakerStorage
 
 /// What the SQLite store adds to the contract (`ResourceStoreContractTests`): what it wrote is there after a reopen.
 @Suite struct SQLiteResourceStoreTests {
@@ -16,7 +17,8 @@ import Testing
     }
 
     func resource(_ id: String, name: String? = nil, document: String = "{}") -> StoredResource {
-        StoredResource(kind: .domain, scope: scope, id: id, nameKey: name ?? id, status: "Pending", document: Data(document.utf8))
+        StoredResource(
+            kind: .domain, scope: scope, id: id, nameKey: name ?? id, status: "Pending", document: Data(document.utf8))
     }
 
     @Test func insertFetchAndReopen() async throws {
@@ -29,10 +31,14 @@ import Testing
             let reopened = try SQLiteResourceStore(path: path)
             let fetched = try await reopened.fetch(.domain, scope: scope, id: "d-1")
             #expect(fetched == stored)
-            #expect(try await reopened.fetch(.domain, scope: ResourceScope(account: "222222222222", region: "us-east-1"), id: "d-1") == nil)
+            #expect(
+                try await reopened.fetch(
+                    .domain, scope: ResourceScope(account: "222222222222", region: "us-east-1"), id: "d-1") == nil)
             #expect(try await reopened.secret(named: "s") == (try await reopened.secret(named: "s")))
             #expect(try await reopened.dueTransitions(at: Date(timeIntervalSince1970: 999), limit: 10).isEmpty)
-            #expect(try await reopened.dueTransitions(at: Date(timeIntervalSince1970: 1000), limit: 10).map(\.id) == ["d-1"])
+            #expect(
+                try await reopened.dueTransitions(at: Date(timeIntervalSince1970: 1000), limit: 10).map(\.id) == ["d-1"]
+            )
         }
     }
 
@@ -40,7 +46,8 @@ import Testing
         try await withFileStore { store, path in
             // Rows written before v8 (no keys, no references): written, then v8's additions undone.
             for (id, created) in [("d-1", "k2"), ("d-2", "k1"), ("d-3", "k3")] {
-                _ = try await store.insert(resource(id, document: #"{"c":"\#(created)","r":["lcc-\#(id)"]}"#), limit: nil)
+                _ = try await store.insert(
+                    resource(id, document: #"{"c":"\#(created)","r":["lcc-\#(id)"]}"#), limit: nil)
             }
             let database = try DatabaseQueue(path: path)
             try await database.write { db in
@@ -76,7 +83,8 @@ import Testing
         // 200 domains without keys (as ListDomains' are), 50 profiles with every key.
         for index in 0..<200 { _ = try await store.insert(resource("d-\(index)"), limit: nil) }
         for index in 0..<50 {
-            var profile = resource("d-\(index % 5)/p\(index)", document: #"{"c":"k\#(index)","m":"m\#(index)","n":"n\#(index)"}"#)
+            var profile = resource(
+                "d-\(index % 5)/p\(index)", document: #"{"c":"k\#(index)","m":"m\#(index)","n":"n\#(index)"}"#)
             profile.kind = .userProfile
             profile.parentId = "d-\(index % 5)"
             _ = try await store.insert(profile, limit: nil)
@@ -93,12 +101,15 @@ import Testing
                 for parent in [ParentFilter.any, .exactly("d-1"), .prefix("d-1")] {
                     for after in [nil, ResourcePosition(key: "k1", sequence: 3)] {
                         let query = ResourcePageQuery(
-                            .userProfile, scope: scope, parent: parent, order: order, descending: after == nil, after: after,
+                            .userProfile, scope: scope, parent: parent, order: order, descending: after == nil,
+                            after: after,
                             limit: 10)
                         let (sql, arguments) = SQLiteResourceStore.pageStatement(query)
                         let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
                             .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
-                        let walked = SQLiteResourceStore.sortIndexes.map(\.name).contains { plan.contains("INDEX \($0) ") }
+                        let walked = SQLiteResourceStore.sortIndexes.map(\.name).contains {
+                            plan.contains("INDEX \($0) ")
+                        }
                         #expect(walked, "\(order) \(parent): \(plan)")
                         if case .prefix = parent { continue }  // parents in a range: sorted after the walk
                         // Name order is only asked within one parent (top-level kinds have the parent "").

@@ -66,7 +66,8 @@ public struct ShapeReferences: Sendable, Equatable {
         for image in images {
             appImageConfigNames.insert(image.appImageConfigName ?? "")
             customImages.insert(
-                "\(image.appImageConfigName ?? "")|\(image.imageName ?? "")|\(image.imageVersionNumber.map(String.init) ?? "")")
+                "\(image.appImageConfigName ?? "")|\(image.imageName ?? "")|\(image.imageVersionNumber.map(String.init) ?? "")"
+            )
         }
     }
 

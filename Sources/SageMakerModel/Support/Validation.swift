@@ -167,7 +167,8 @@ public struct ValidationReport: Sendable {
     ) {
         let count = collection.count
         if let min = constraint.min, count < min {
-            fail(value: Self.describe(collection), at: path(), "Member must have length greater than or equal to \(min)")
+            fail(
+                value: Self.describe(collection), at: path(), "Member must have length greater than or equal to \(min)")
         }
         if let max = constraint.max, count > max {
             fail(value: Self.describe(collection), at: path(), "Member must have length less than or equal to \(max)")
@@ -183,9 +184,10 @@ public struct ValidationReport: Sendable {
 
     /// Lists print in Java's `[a, b]` form, as AWS's messages show them.
     static func describe<C: Collection>(_ collection: C) -> String {
-        "[" + collection.map { element in
-            if let string = element as? String { return string }
-            return String(describing: element)
-        }.joined(separator: ", ") + "]"
+        "["
+            + collection.map { element in
+                if let string = element as? String { return string }
+                return String(describing: element)
+            }.joined(separator: ", ") + "]"
     }
 }

@@ -128,13 +128,14 @@ public final class FaultRules: Sendable {
     /// The failure a transition of `resource` ends in, when a rule asks for one (counted as a hit).
     func transitionFault(for resource: StoredResource) -> (status: String, reason: String, rule: String)? {
         guard transitionRuleCount.load(ordering: .acquiring) > 0,
-              let phase = TransitionPhase(resource), let operation = phase.operation
+            let phase = TransitionPhase(resource), let operation = phase.operation
         else { return nil }
         let arn = ResourceNames.arn(resource.kind, resource.scope, id: resource.id)
         let name = resource.id.split(separator: "/").last.map(String.init) ?? resource.id
-        guard let rule = match(
-            transitions: true, operation: operation, account: resource.scope.account, region: resource.scope.region,
-            names: { [resource.id, name, arn] }),
+        guard
+            let rule = match(
+                transitions: true, operation: operation, account: resource.scope.account, region: resource.scope.region,
+                names: { [resource.id, name, arn] }),
             let failure = rule.failTransition
         else { return nil }
         let status = failure.status ?? phase.defaultFailure
@@ -150,9 +151,9 @@ public final class FaultRules: Sendable {
             for index in state.rules.indices {
                 let rule = state.rules[index]
                 guard rule.actsOnTransitions == transitions, !rule.isSpent,
-                      rule.operation.map({ $0 == operation }) ?? true,
-                      rule.account.map({ $0 == account }) ?? true,
-                      rule.region.map({ $0 == region }) ?? true
+                    rule.operation.map({ $0 == operation }) ?? true,
+                    rule.account.map({ $0 == account }) ?? true,
+                    rule.region.map({ $0 == region }) ?? true
                 else { continue }
                 if let pattern = rule.resource {
                     let values = candidates ?? names()
@@ -171,7 +172,8 @@ public final class FaultRules: Sendable {
     static func isForwarded(_ operation: String) -> Bool {
         let parts = operation.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[0].utf8.count <= 32,
-              parts[1].utf8.count <= 128 else { return false }
+            parts[1].utf8.count <= 128
+        else { return false }
         return parts[0].utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
             && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
@@ -202,8 +204,10 @@ public final class FaultRules: Sendable {
         }
         if var error = rule.error {
             guard !error.code.isEmpty, error.code.utf8.count <= 128,
-                  error.code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") })
-            else { throw InvalidFaultRule(description: "error.code must be an AWS error code such as ThrottlingException.") }
+                error.code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_") })
+            else {
+                throw InvalidFaultRule(description: "error.code must be an AWS error code such as ThrottlingException.")
+            }
             let status = error.httpStatus ?? Self.defaultStatus(error.code)
             guard (400...599).contains(status) else {
                 throw InvalidFaultRule(description: "error.httpStatus must be from 400 to 599.")
@@ -214,23 +218,27 @@ public final class FaultRules: Sendable {
         }
         if var failure = rule.failTransition {
             guard effects == 1 else {
-                throw InvalidFaultRule(description: "failTransition acts on the transition, not on the request: it "
-                    + "cannot be combined with error or latency.")
+                throw InvalidFaultRule(
+                    description: "failTransition acts on the transition, not on the request: it "
+                        + "cannot be combined with error or latency.")
             }
             guard let operation = rule.operation, let phase = TransitionPhase(operation: operation) else {
-                throw InvalidFaultRule(description: "failTransition needs the operation that starts the transition: "
-                    + TransitionPhase.operations.joined(separator: ", ") + ".")
+                throw InvalidFaultRule(
+                    description: "failTransition needs the operation that starts the transition: "
+                        + TransitionPhase.operations.joined(separator: ", ") + ".")
             }
             if let status = failure.status {
                 guard phase.failures.contains(status) else {
-                    throw InvalidFaultRule(description: "failTransition.status for \(operation) must be one of "
-                        + phase.failures.joined(separator: ", ") + ".")
+                    throw InvalidFaultRule(
+                        description: "failTransition.status for \(operation) must be one of "
+                            + phase.failures.joined(separator: ", ") + ".")
                 }
             } else {
                 failure.status = phase.defaultFailure
             }
             if let reason = failure.reason, reason.utf8.count > 1024 {
-                throw InvalidFaultRule(description: "failTransition.reason is at most 1024 bytes (the model's FailureReason).")
+                throw InvalidFaultRule(
+                    description: "failTransition.reason is at most 1024 bytes (the model's FailureReason).")
             }
             rule.failTransition = failure
         }

@@ -92,7 +92,7 @@ public final class ResourceHistory: Sendable {
     func record(before: StoredResource?, after: StoredResource?, at time: Date) {
         guard let resource = after ?? before else { return }
         if let before, let after, before.status == after.status, before.document == after.document,
-           before.tags == after.tags
+            before.tags == after.tags
         {
             return
         }
@@ -128,7 +128,8 @@ public final class ResourceHistory: Sendable {
     /// The changes to one resource (named by its ARN), oldest first, as the control API answers them.
     public func events(arn: String) -> [HistoryEvent]? {
         guard let target = ResourceArn(arn) else { return nil }
-        return entries { $0.kind == target.kind && $0.scope == target.scope && $0.id == target.id }.map(HistoryEvent.init)
+        return entries { $0.kind == target.kind && $0.scope == target.scope && $0.id == target.id }.map(
+            HistoryEvent.init)
     }
 
     /// The most recent changes (at most `limit`), oldest first, optionally of one account, region or kind.
@@ -212,7 +213,8 @@ enum DocumentDiff {
     /// A tag list as an object of its keys (an image version's column holds its tags under `Tags`, beside its aliases).
     static func tags(_ data: Data?) -> [String: Any] {
         guard let data, let parsed = try? JSONSerialization.jsonObject(with: data) else { return [:] }
-        guard let list = (parsed as? [[String: Any]]) ?? ((parsed as? [String: Any])?["Tags"] as? [[String: Any]]) else {
+        guard let list = (parsed as? [[String: Any]]) ?? ((parsed as? [String: Any])?["Tags"] as? [[String: Any]])
+        else {
             return [:]
         }
         var tags: [String: Any] = [:]
@@ -231,8 +233,9 @@ enum DocumentDiff {
     }
 
     static func fragment(_ value: Any) -> JSONFragment {
-        let data = (try? JSONSerialization.data(
-            withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return JSONFragment(json: String(decoding: data, as: UTF8.self))
     }
 }

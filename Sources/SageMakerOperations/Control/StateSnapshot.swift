@@ -40,7 +40,10 @@ public enum StateSnapshot {
             return object
         }
         let counters: [[String: Any]] = contents.counters.map { counter in
-            ["account": counter.scope.account, "region": counter.scope.region, "name": counter.name, "value": counter.value]
+            [
+                "account": counter.scope.account, "region": counter.scope.region, "name": counter.name,
+                "value": counter.value,
+            ]
         }
         var snapshot: [String: Any] = [
             "format": format, "version": version, "generator": generator,
@@ -59,8 +62,12 @@ public enum StateSnapshot {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw InvalidStateSnapshot(description: "The state is not a JSON object.")
         }
-        if let unknown = object.keys.first(where: { !["format", "version", "generator", "exportedAt", "resources",
-                                                          "counters", "upstream"].contains($0) }) {
+        if let unknown = object.keys.first(where: {
+            ![
+                "format", "version", "generator", "exportedAt", "resources",
+                "counters", "upstream",
+            ].contains($0)
+        }) {
             throw InvalidStateSnapshot(description: "Unknown member \"\(unknown)\" of the state.")
         }
         guard object["format"] as? String == format else {
@@ -71,7 +78,8 @@ public enum StateSnapshot {
                 description: "The state's version \(object["version"].map { "\($0)" } ?? "(none)") is not supported; "
                     + "this emulator reads version \(Self.version).")
         }
-        guard let resources = object["resources"] as? [[String: Any]], let counters = object["counters"] as? [[String: Any]]
+        guard let resources = object["resources"] as? [[String: Any]],
+            let counters = object["counters"] as? [[String: Any]]
         else { throw InvalidStateSnapshot(description: "The state needs the lists resources and counters.") }
         var decoded: [StoredResource] = []
         decoded.reserveCapacity(resources.count)
@@ -89,8 +97,10 @@ public enum StateSnapshot {
                 throw InvalidStateSnapshot(description: "counters[\(index)]: unknown member \"\(unknown)\".")
             }
             guard let scope = try? scope(entry), let name = entry["name"] as? String, !name.isEmpty,
-                  let value = entry["value"] as? Int
-            else { throw InvalidStateSnapshot(description: "counters[\(index)] needs account, region, name and value.") }
+                let value = entry["value"] as? Int
+            else {
+                throw InvalidStateSnapshot(description: "counters[\(index)] needs account, region, name and value.")
+            }
             guard (0...StoredCounter.maximumValue).contains(value) else {
                 throw InvalidStateSnapshot(
                     description: "counters[\(index)]: value must be from 0 to \(StoredCounter.maximumValue).")
@@ -150,7 +160,7 @@ public enum StateSnapshot {
         }
         for (index, resource) in resources.enumerated() {
             if case .removal = resource.transition?.outcome,
-               parents.contains(Key(kind: resource.kind, scope: resource.scope, id: resource.id))
+                parents.contains(Key(kind: resource.kind, scope: resource.scope, id: resource.id))
             {
                 throw InvalidStateSnapshot(
                     description: "resources[\(index)]: a removal is pending on \(resource.id), which has children.")
@@ -160,10 +170,13 @@ public enum StateSnapshot {
 
     static func scope(_ entry: [String: Any]) throws(InvalidStateSnapshot) -> ResourceScope {
         guard let account = entry["account"] as? String, account.utf8.count == 12,
-              account.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            account.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else { throw InvalidStateSnapshot(description: "account must be 12 digits.") }
         guard let region = entry["region"] as? String, !region.isEmpty, region.utf8.count <= 32,
-              region.utf8.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") })
+            region.utf8.allSatisfy({
+                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+                    || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
+            })
         else { throw InvalidStateSnapshot(description: "region must be a region name such as us-east-1.") }
         return ResourceScope(account: account, region: region)
     }
@@ -177,11 +190,12 @@ public enum StateSnapshot {
         }
         guard let kindName = entry["kind"] as? String, let kind = ResourceKind(rawValue: kindName) else {
             throw InvalidStateSnapshot(
-                description: "kind must be one of " + ResourceKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+                description: "kind must be one of " + ResourceKind.allCases.map(\.rawValue).joined(separator: ", ")
+                    + ".")
         }
         let scope = try scope(entry)
         guard let id = entry["id"] as? String, !id.isEmpty, let nameKey = entry["nameKey"] as? String, !nameKey.isEmpty,
-              let status = entry["status"] as? String, !status.isEmpty, let text = entry["document"] as? String
+            let status = entry["status"] as? String, !status.isEmpty, let text = entry["document"] as? String
         else { throw InvalidStateSnapshot(description: "id, nameKey, status and document are required strings.") }
         let parent = entry["parent"] as? String ?? ""
         let document = Data(text.utf8)
@@ -252,7 +266,7 @@ public enum StateSnapshot {
                 description: "tags must be at most 50 distinct keys of 1 to 128 characters with values of at most 256.")
         }
         guard labels.aliases.allSatisfy({ !$0.isEmpty && $0.utf16.count <= 128 }),
-              Set(labels.aliases).count == labels.aliases.count
+            Set(labels.aliases).count == labels.aliases.count
         else { throw InvalidStateSnapshot(description: "aliases must be distinct names of 1 to 128 characters.") }
     }
 }

@@ -44,9 +44,9 @@ public struct PageTokens: Sendable {
         let invalid = AWSError.validation("Invalid pagination token: \(token)")
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2,
-              let bodyData = Data(base64Encoded: String(parts[0])),
-              let mac = Data(base64Encoded: String(parts[1])),
-              let body = String(data: bodyData, encoding: .utf8)
+            let bodyData = Data(base64Encoded: String(parts[0])),
+            let mac = Data(base64Encoded: String(parts[1])),
+            let body = String(data: bodyData, encoding: .utf8)
         else { throw invalid }
         guard mac == signature(body) else { throw invalid }
         let fields = body.split(separator: "|", maxSplits: 4, omittingEmptySubsequences: false)

@@ -49,7 +49,9 @@ public enum ResourceIndexing {
         }
     }
 
-    static func keys(_ created: Date?, _ modified: Date?, name: String? = nil, references: [String] = [])
+    static func keys(
+        _ created: Date?, _ modified: Date?, name: String? = nil, references: [String] = []
+    )
         -> IndexedFields
     {
         IndexedFields(
@@ -62,7 +64,9 @@ public enum ResourceIndexing {
 
     /// The lifecycle configurations (ARNs) and images (`image:<name>`) a document's settings name. A document that
     /// names neither (most of them) is recognised without decoding it.
-    static func references<Shape: Decodable & WireDecodable & ReferenceCollecting>(_ document: Data, as shape: Shape.Type)
+    static func references<Shape: Decodable & WireDecodable & ReferenceCollecting>(
+        _ document: Data, as shape: Shape.Type
+    )
         throws -> [String]
     {
         guard document.containsBytes(lifecycleConfigMarker) || document.containsBytes(imageNameMarker) else {

@@ -22,7 +22,8 @@ extension SageMakerService {
             let ownerSettings = try Self.ownerSettings(owner, domainId: domainId, creating: arn, tx, context)
             if let spaceType = ownerSettings.space?.appType, spaceType != appType {
                 throw AWSError.validation(
-                    "App type [\(appType)] does not match the app type [\(spaceType)] of the space [\(input.spaceName ?? "")].")
+                    "App type [\(appType)] does not match the app type [\(spaceType)] of the space [\(input.spaceName ?? "")]."
+                )
             }
             try tx.checkReferences(input, context)
             let spec = try AppDefaults.resourceSpec(
@@ -47,7 +48,8 @@ extension SageMakerService {
                 userProfileName: input.userProfileName)
             let record = StoredResource(
                 kind: .app, scope: context.scope, parentId: owner.parentId(domainId: domainId), id: id,
-                nameKey: id, status: app.status ?? AppStatus.pending, transition: transition, document: try StoredDocument.encode(app),
+                nameKey: id, status: app.status ?? AppStatus.pending, transition: transition,
+                document: try StoredDocument.encode(app),
                 tags: try Inheritance.appTags(
                     domain: domainRecord.tags, owner: ownerSettings.tags,
                     request: input.tags))
@@ -86,7 +88,9 @@ extension SageMakerService {
         }
     }
 
-    public func describeApp(_ input: DescribeAppRequest, context: OperationContext) async throws
+    public func describeApp(
+        _ input: DescribeAppRequest, context: OperationContext
+    ) async throws
         -> DescribeOutput<DescribeAppResponse>
     {
         if input.userProfileName == nil, input.spaceName == nil {
@@ -100,7 +104,9 @@ extension SageMakerService {
 
     /// DescribeApp naming neither a user profile nor a space, as sagemaker-core's `App.create` reads an app back: the
     /// domain's app of that type and name created last (docs/behaviour.md, "DescribeApp without an owner").
-    func describeAppOfAnyOwner(_ input: DescribeAppRequest, context: OperationContext) async throws
+    func describeAppOfAnyOwner(
+        _ input: DescribeAppRequest, context: OperationContext
+    ) async throws
         -> DescribeOutput<DescribeAppResponse>
     {
         let domainId = input.domainId ?? ""
@@ -164,7 +170,8 @@ extension SageMakerService {
         if input.userProfileNameEquals != nil, input.spaceNameEquals != nil {
             throw AWSError.validation("Only one of UserProfileNameEquals and SpaceNameEquals can be specified.")
         }
-        let owner: AppOwner? = input.userProfileNameEquals.map(AppOwner.userProfile)
+        let owner: AppOwner? =
+            input.userProfileNameEquals.map(AppOwner.userProfile)
             ?? input.spaceNameEquals.map(AppOwner.space)
         // A domain's apps are the children of its profiles and spaces, whose ids start with the domain's.
         let parent: ParentFilter =

@@ -5,7 +5,9 @@ import SageMakerStorage
 
 /// CreateDomain, DescribeDomain, UpdateDomain, DeleteDomain, ListDomains.
 extension SageMakerService {
-    public func createDomain(_ input: CreateDomainRequest, context: OperationContext) async throws
+    public func createDomain(
+        _ input: CreateDomainRequest, context: OperationContext
+    ) async throws
         -> CreateDomainResponse
     {
         let scope = context.scope
@@ -71,7 +73,8 @@ extension SageMakerService {
             }
         } catch StoreConflict.nameTaken {
             throw AWSError.resourceInUse(
-                "Unable to create Domain [\(arn)] because a Domain with name [\(input.domainName ?? "")] already exists.")
+                "Unable to create Domain [\(arn)] because a Domain with name [\(input.domainName ?? "")] already exists."
+            )
         } catch StoreConflict.limitReached(let current) {
             throw ResourceKindDeclaration.domain.limitExceeded(limit: limit, current: current)
         }
@@ -81,7 +84,9 @@ extension SageMakerService {
         return CreateDomainResponse(domainArn: arn, domainId: domainId, url: url)
     }
 
-    public func describeDomain(_ input: DescribeDomainRequest, context: OperationContext) async throws
+    public func describeDomain(
+        _ input: DescribeDomainRequest, context: OperationContext
+    ) async throws
         -> DescribeOutput<DescribeDomainResponse>
     {
         let domainId = input.domainId ?? ""
@@ -92,7 +97,9 @@ extension SageMakerService {
         return .encoded(Array(record.document))
     }
 
-    public func updateDomain(_ input: UpdateDomainRequest, context: OperationContext) async throws
+    public func updateDomain(
+        _ input: UpdateDomainRequest, context: OperationContext
+    ) async throws
         -> UpdateDomainResponse
     {
         let domainId = input.domainId ?? ""
@@ -129,7 +136,7 @@ extension SageMakerService {
         step.remember(outcome)
         // RStudio added with no update delay: the domain is InService again at once, and runs its shared app.
         if input.domainSettingsForUpdate?.rStudioServerProDomainSettingsForUpdate != nil,
-           let record = try await store.fetch(.domain, scope: context.scope, id: domainId)
+            let record = try await store.fetch(.domain, scope: context.scope, id: domainId)
         {
             try await SharedRStudioApp.ensure(for: record, in: store)
         }
@@ -158,7 +165,7 @@ extension SageMakerService {
                 throw ResourceErrors.inUse(deleting: "Domain", arn, by: "Space")
             }
             if let shared = try tx.fetch(.app, scope: context.scope, id: SharedRStudioApp.id(domainId: domainId)),
-               !AppStatus.isGone(shared.status)
+                !AppStatus.isGone(shared.status)
             {
                 throw ResourceErrors.inUse(deleting: "Domain", arn, by: "App")
             }
@@ -166,14 +173,17 @@ extension SageMakerService {
         }
     }
 
-    public func listDomains(_ input: ListDomainsRequest, context: OperationContext) async throws
+    public func listDomains(
+        _ input: ListDomainsRequest, context: OperationContext
+    ) async throws
         -> ListDomainsResponse
     {
         let scope = context.scope
         let pageSize = input.maxResults ?? 10
-        let after = try input.nextToken.map {
-            try pageTokens.sequence(from: $0, listing: "ListDomains", scope: scope)
-        } ?? 0
+        let after =
+            try input.nextToken.map {
+                try pageTokens.sequence(from: $0, listing: "ListDomains", scope: scope)
+            } ?? 0
         let rows = try await store.list(.domain, scope: scope, parentId: "", after: after, limit: pageSize + 1)
         let page = rows.prefix(pageSize)
         let memo = listed.memo(DomainDetails.self)
@@ -183,7 +193,8 @@ extension SageMakerService {
             details.status = record.status
             return details
         }
-        let next = rows.count > pageSize
+        let next =
+            rows.count > pageSize
             ? page.last.map { pageTokens.token(listing: "ListDomains", scope: scope, after: $0.sequence) } : nil
         return ListDomainsResponse(domains: domains, nextToken: next)
     }

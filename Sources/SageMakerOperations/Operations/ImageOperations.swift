@@ -6,7 +6,8 @@ import SageMakerStorage
 /// CreateImage, DescribeImage, UpdateImage, DeleteImage, ListImages: the images that custom images in Studio
 /// settings name (`CustomImages` entries), through the declared lifecycle of `ResourceKindDeclaration.image`.
 extension SageMakerService {
-    public func createImage(_ input: CreateImageRequest, context: OperationContext) async throws -> CreateImageResponse {
+    public func createImage(_ input: CreateImageRequest, context: OperationContext) async throws -> CreateImageResponse
+    {
         let name = input.imageName ?? ""
         let tags = try input.tags.map(StoredDocument.encode)
         let arn = try await createResource(.image, id: name, tags: tags, context: context) { _, arn, status, now in
@@ -17,7 +18,9 @@ extension SageMakerService {
         return CreateImageResponse(imageArn: arn)
     }
 
-    public func describeImage(_ input: DescribeImageRequest, context: OperationContext) async throws
+    public func describeImage(
+        _ input: DescribeImageRequest, context: OperationContext
+    ) async throws
         -> DescribeOutput<DescribeImageResponse>
     {
         try await describeResource(.image, id: input.imageName ?? "", context: context)
@@ -25,7 +28,8 @@ extension SageMakerService {
 
     /// Members sent replace the stored ones; `DeleteProperties` removes Description or DisplayName, which may not be
     /// sent in the same request. The image is UPDATING, then CREATED.
-    public func updateImage(_ input: UpdateImageRequest, context: OperationContext) async throws -> UpdateImageResponse {
+    public func updateImage(_ input: UpdateImageRequest, context: OperationContext) async throws -> UpdateImageResponse
+    {
         let deleted = Set(input.deleteProperties ?? [])
         for property in deleted.sorted()
         where (property == "Description" && input.description != nil)
@@ -47,7 +51,8 @@ extension SageMakerService {
 
     /// Deletes the image and every version of it (AWS: "Deletes a SageMaker AI image and all versions of the
     /// image"): all go DELETING and are removed after the image delay.
-    public func deleteImage(_ input: DeleteImageRequest, context: OperationContext) async throws -> DeleteImageResponse {
+    public func deleteImage(_ input: DeleteImageRequest, context: OperationContext) async throws -> DeleteImageResponse
+    {
         let name = input.imageName ?? ""
         let delay = controls.delays.image
         let now = now()

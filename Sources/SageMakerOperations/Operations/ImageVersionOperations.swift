@@ -6,7 +6,9 @@ import SageMakerStorage
 /// CreateImageVersion, DescribeImageVersion, UpdateImageVersion, DeleteImageVersion, ListImageVersions, ListAliases.
 /// A version is `<image>/<number>` under its image; numbers count up from 1 for each image and are never reused.
 extension SageMakerService {
-    public func createImageVersion(_ input: CreateImageVersionRequest, context: OperationContext) async throws
+    public func createImageVersion(
+        _ input: CreateImageVersionRequest, context: OperationContext
+    ) async throws
         -> CreateImageVersionResponse
     {
         let name = input.imageName ?? ""
@@ -47,7 +49,9 @@ extension SageMakerService {
         return CreateImageVersionResponse(imageVersionArn: created)
     }
 
-    public func describeImageVersion(_ input: DescribeImageVersionRequest, context: OperationContext) async throws
+    public func describeImageVersion(
+        _ input: DescribeImageVersionRequest, context: OperationContext
+    ) async throws
         -> DescribeOutput<DescribeImageVersionResponse>
     {
         let name = input.imageName ?? ""
@@ -58,7 +62,9 @@ extension SageMakerService {
     }
 
     /// Metadata members sent replace the stored ones; aliases are added and removed. The version stays CREATED.
-    public func updateImageVersion(_ input: UpdateImageVersionRequest, context: OperationContext) async throws
+    public func updateImageVersion(
+        _ input: UpdateImageVersionRequest, context: OperationContext
+    ) async throws
         -> UpdateImageVersionResponse
     {
         let name = input.imageName ?? ""
@@ -94,7 +100,9 @@ extension SageMakerService {
     }
 
     /// The version goes DELETING and is removed after the image delay; its aliases go with it.
-    public func deleteImageVersion(_ input: DeleteImageVersionRequest, context: OperationContext) async throws
+    public func deleteImageVersion(
+        _ input: DeleteImageVersionRequest, context: OperationContext
+    ) async throws
         -> DeleteImageVersionResponse
     {
         let name = input.imageName ?? ""
@@ -107,7 +115,9 @@ extension SageMakerService {
         return DeleteImageVersionResponse()
     }
 
-    public func listImageVersions(_ input: ListImageVersionsRequest, context: OperationContext) async throws
+    public func listImageVersions(
+        _ input: ListImageVersionsRequest, context: OperationContext
+    ) async throws
         -> ListImageVersionsResponse
     {
         let name = input.imageName ?? ""
@@ -130,14 +140,16 @@ extension SageMakerService {
             order: order,
             descending: (input.sortOrder ?? ImageVersionSortOrder.descending) == ImageVersionSortOrder.descending,
             context: context,
-            include: { version, _ in window.contains(created: version.creationTime, modified: version.lastModifiedTime) })
+            include: { version, _ in window.contains(created: version.creationTime, modified: version.lastModifiedTime)
+            })
         return ListImageVersionsResponse(imageVersions: page.items, nextToken: page.nextToken)
     }
 
     /// The aliases of an image ("Lists the aliases of a specified image or image version"): of one version
     /// (`Version`), only `Alias` if some version has it, or (naming neither) of every version, in version order; each
     /// version's in the order they were added.
-    public func listAliases(_ input: ListAliasesRequest, context: OperationContext) async throws -> ListAliasesResponse {
+    public func listAliases(_ input: ListAliasesRequest, context: OperationContext) async throws -> ListAliasesResponse
+    {
         let name = input.imageName ?? ""
         let aliases = try await store.transaction { tx -> [String] in
             if input.version == nil, input.alias == nil {
@@ -152,12 +164,15 @@ extension SageMakerService {
         let after = try cursor(input.nextToken, listing: "ListAliases", context: context).flatMap { Int($0) } ?? 0
         let size = Self.pageSize(input.maxResults)
         let page = Array(aliases.dropFirst(after).prefix(size))
-        let next = after + size < aliases.count ? token(String(after + size), listing: "ListAliases", context: context) : nil
+        let next =
+            after + size < aliases.count ? token(String(after + size), listing: "ListAliases", context: context) : nil
         return ListAliasesResponse(nextToken: next, sageMakerImageVersionAliases: page)
     }
 
     /// The image named `name`, which must exist.
-    static func image(_ name: String, _ tx: any ResourceTransaction, _ context: OperationContext) throws
+    static func image(
+        _ name: String, _ tx: any ResourceTransaction, _ context: OperationContext
+    ) throws
         -> StoredResource
     {
         guard let image = try tx.fetch(.image, scope: context.scope, id: name) else {
@@ -214,7 +229,9 @@ enum ImageVersionAliases {
     }
 
     /// An alias names one version of an image.
-    static func checkFree(_ aliases: [String], among versions: [StoredResource], image: String, except id: String?)
+    static func checkFree(
+        _ aliases: [String], among versions: [StoredResource], image: String, except id: String?
+    )
         throws
     {
         for version in versions where version.id != id {

@@ -5,7 +5,9 @@ import SageMakerStorage
 
 /// CreateSpace, DescribeSpace, UpdateSpace, DeleteSpace, ListSpaces.
 extension SageMakerService {
-    public func createSpace(_ input: CreateSpaceRequest, context: OperationContext) async throws
+    public func createSpace(
+        _ input: CreateSpaceRequest, context: OperationContext
+    ) async throws
         -> CreateSpaceResponse
     {
         let domainId = input.domainId ?? ""
@@ -44,7 +46,9 @@ extension SageMakerService {
         _ = try tx.parentForNewChild(.userProfile, id: ownerId, creating: "Space", arn, context)
     }
 
-    public func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws
+    public func describeSpace(
+        _ input: DescribeSpaceRequest, context: OperationContext
+    ) async throws
         -> DescribeOutput<DescribeSpaceResponse>
     {
         let id = ResourceNames.spaceId(domainId: input.domainId ?? "", name: input.spaceName ?? "")
@@ -52,11 +56,14 @@ extension SageMakerService {
     }
 
     /// The app type of a space cannot change; its settings merge member by member.
-    public func updateSpace(_ input: UpdateSpaceRequest, context: OperationContext) async throws
+    public func updateSpace(
+        _ input: UpdateSpaceRequest, context: OperationContext
+    ) async throws
         -> UpdateSpaceResponse
     {
         let id = ResourceNames.spaceId(domainId: input.domainId ?? "", name: input.spaceName ?? "")
-        let arn = try await updateResource(.space, id: id, as: DescribeSpaceResponse.self, context: context) { space, tx in
+        let arn = try await updateResource(.space, id: id, as: DescribeSpaceResponse.self, context: context) {
+            space, tx in
             if let type = input.spaceSettings?.appType, type != space.spaceSettings?.appType {
                 throw AWSError.validation("Updating AppType for Space is not supported.")
             }
@@ -98,7 +105,8 @@ extension SageMakerService {
                 spaceDisplayName: space.spaceDisplayName, spaceName: space.spaceName,
                 spaceSettingsSummary: space.spaceSettings.map {
                     SpaceSettingsSummary(
-                        appType: $0.appType, remoteAccess: $0.remoteAccess, spaceStorageSettings: $0.spaceStorageSettings)
+                        appType: $0.appType, remoteAccess: $0.remoteAccess,
+                        spaceStorageSettings: $0.spaceStorageSettings)
                 },
                 spaceSharingSettingsSummary: space.spaceSharingSettings.map {
                     SpaceSharingSettingsSummary(sharingType: $0.sharingType)

@@ -47,7 +47,9 @@ extension SageMakerService {
     }
 
     /// The first app, domain, user profile or space that uses a lifecycle configuration, as `<Kind> [<arn>]`.
-    static func firstUser(of arn: String, _ tx: any ResourceTransaction, _ context: OperationContext) throws
+    static func firstUser(
+        of arn: String, _ tx: any ResourceTransaction, _ context: OperationContext
+    ) throws
         -> String?
     {
         // The store indexes what each document refers to (`ResourceIndexing`): the users are one index lookup.

@@ -20,7 +20,8 @@ extension SageMakerService {
             }
             if tags.count > Self.maxTagsPerResource {
                 throw AWSError.validation(
-                    "The resource can have at most \(Self.maxTagsPerResource) tags; the request would give it \(tags.count).")
+                    "The resource can have at most \(Self.maxTagsPerResource) tags; the request would give it \(tags.count)."
+                )
             }
         }
         return AddTagsOutput(tags: tags)
@@ -38,7 +39,7 @@ extension SageMakerService {
         let arn = input.resourceArn ?? ""
         let target = try Self.taggable(arn, context)
         guard let record = try await store.fetch(target.kind, scope: target.scope, id: target.id),
-              !(record.kind == .app && AppStatus.isGone(record.status))
+            !(record.kind == .app && AppStatus.isGone(record.status))
         else { throw Self.untaggable(arn) }
         let tags = try ResourceLabels(of: record).tags
         let start = try cursor(input.nextToken, listing: "ListTags:" + arn, context: context).flatMap { Int($0) } ?? 0

@@ -49,7 +49,8 @@ extension SageMakerService {
             try tx.checkReferences(input.userSettings, context)
             profile.userSettings = mergeMember(profile.userSettings, input.userSettings)
             if input.userSettings?.rStudioServerProAppSettings != nil {
-                try DomainRules.checkRStudioAccess(profile.userSettings, verb: "update", "UserProfile", profile.arn ?? "")
+                try DomainRules.checkRStudioAccess(
+                    profile.userSettings, verb: "update", "UserProfile", profile.arn ?? "")
             }
             let defaults = try tx.fetch(.domain, scope: context.scope, id: profile.domainId ?? "").map {
                 try StoredDocument.decode(DescribeDomainResponse.self, from: $0.document).defaultUserSettings

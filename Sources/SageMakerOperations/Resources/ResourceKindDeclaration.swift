@@ -23,7 +23,9 @@ struct ResourceKindDeclaration: Sendable {
         let restamp: @Sendable (Data, _ status: String, _ at: Date, _ failureReason: String?) throws -> Data
 
         /// The form of a Describe shape with a status.
-        static func statusCarrying<Shape: StatusCarrying & ResourceDocument & Sendable>(_ type: Shape.Type) -> DocumentForm {
+        static func statusCarrying<Shape: StatusCarrying & ResourceDocument & Sendable>(
+            _ type: Shape.Type
+        ) -> DocumentForm {
             DocumentForm(
                 read: { data in
                     let shape = try StoredDocument.decode(Shape.self, from: data)

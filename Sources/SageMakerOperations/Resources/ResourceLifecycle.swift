@@ -8,7 +8,9 @@ import SageMakerStorage
 /// not found, status gates, quotas and name conflicts, transitions, the durable write.
 extension SageMakerService {
     /// A Describe answered with the stored document as it is (it is the Describe wire form).
-    func describeResource<Shape>(_ declaration: ResourceKindDeclaration, id: String, context: OperationContext)
+    func describeResource<Shape>(
+        _ declaration: ResourceKindDeclaration, id: String, context: OperationContext
+    )
         async throws -> DescribeOutput<Shape>
     {
         guard let record = try await store.fetch(declaration.kind, scope: context.scope, id: id) else {
@@ -23,7 +25,8 @@ extension SageMakerService {
     func createInDomain<Document: StatusCarrying & HomeDirectoryOwning & Sendable>(
         _ declaration: ResourceKindDeclaration, domainId: String, id: String, nameKey: String, tags: [Tag]?,
         context: OperationContext,
-        make: @escaping @Sendable (DescribeDomainResponse, any ResourceTransaction, _ status: String, _ now: Date) throws
+        make:
+            @escaping @Sendable (DescribeDomainResponse, any ResourceTransaction, _ status: String, _ now: Date) throws
             -> Document
     ) async throws {
         let arn = declaration.arn(context.scope, id: id)
@@ -48,7 +51,9 @@ extension SageMakerService {
 
     /// The status a new resource of a kind starts in, and the transition to ready after its create delay (none, and
     /// ready at once, without one).
-    func firstStatus(_ declaration: ResourceKindDeclaration, at now: Date, endingIn end: String? = nil)
+    func firstStatus(
+        _ declaration: ResourceKindDeclaration, at now: Date, endingIn end: String? = nil
+    )
         -> (String, PendingTransition?)
     {
         let end = end ?? declaration.statuses.ready
@@ -64,7 +69,8 @@ extension SageMakerService {
     func createResource<Document: WireEncodable & Sendable>(
         _ declaration: ResourceKindDeclaration, id: String, parentId: String = "", tags: Data? = nil,
         endingIn end: String? = nil, context: OperationContext,
-        make: @escaping @Sendable (any ResourceTransaction, _ arn: String, _ status: String, _ now: Date) throws
+        make:
+            @escaping @Sendable (any ResourceTransaction, _ arn: String, _ status: String, _ now: Date) throws
             -> Document
     ) async throws -> String {
         let arn = declaration.arn(context.scope, id: id)
@@ -139,7 +145,8 @@ extension SageMakerService {
     ) async throws -> String {
         let arn = declaration.arn(context.scope, id: name)
         let record = StoredResource(
-            kind: declaration.kind, scope: context.scope, id: name, nameKey: name, status: ResourceKindDeclaration.configurationStatus,
+            kind: declaration.kind, scope: context.scope, id: name, nameKey: name,
+            status: ResourceKindDeclaration.configurationStatus,
             document: try StoredDocument.encode(document), tags: try tags.map(StoredDocument.encode))
         do {
             _ = try await store.insert(record, limit: nil)

@@ -54,8 +54,8 @@ struct ResourceArn {
     init?(_ arn: String) {
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "arn", parts[1].hasPrefix("aws"), parts[2] == "sagemaker",
-              let slash = parts[5].firstIndex(of: "/"),
-              let kind = ResourceKind(rawValue: String(parts[5][..<slash]))
+            let slash = parts[5].firstIndex(of: "/"),
+            let kind = ResourceKind(rawValue: String(parts[5][..<slash]))
         else { return nil }
         self.kind = kind
         scope = ResourceScope(account: String(parts[4]), region: String(parts[3]))

@@ -6,7 +6,9 @@ import SageMakerStorage
 /// Reads a stored document inside a transaction.
 extension ResourceTransaction {
     /// The domain, which must exist; decoded through the memo of decoded domain documents.
-    func domain(_ domainId: String, _ context: OperationContext, documents: DecodedDocuments<DescribeDomainResponse>)
+    func domain(
+        _ domainId: String, _ context: OperationContext, documents: DecodedDocuments<DescribeDomainResponse>
+    )
         throws -> (StoredResource, DescribeDomainResponse)
     {
         guard let record = try fetch(.domain, scope: context.scope, id: domainId) else {

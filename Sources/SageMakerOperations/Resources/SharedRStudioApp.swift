@@ -37,11 +37,11 @@ enum SharedRStudioApp {
     /// The app an InService RStudio domain runs, or nil for any other domain.
     private static func app(of domainRecord: StoredResource) throws -> StoredResource? {
         guard domainRecord.kind == .domain, domainRecord.status == DomainStatus.inService,
-              mayRun(domainRecord.document)
+            mayRun(domainRecord.document)
         else { return nil }
         let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: domainRecord.document)
         guard let rstudio = domain.domainSettings?.rStudioServerProDomainSettings,
-              rstudio.domainExecutionRoleArn != nil, let domainId = domain.domainId
+            rstudio.domainExecutionRoleArn != nil, let domainId = domain.domainId
         else { return nil }
         let id = id(domainId: domainId)
         let app = DescribeAppResponse(

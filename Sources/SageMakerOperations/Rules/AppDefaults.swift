@@ -11,7 +11,8 @@ enum AppDefaults {
         _ requested: ResourceSpec?, appType: String, profile: UserSettings?, space: SpaceSettings?,
         domain: DescribeDomainResponse, forSpace: Bool
     ) throws(AWSError) -> ResourceSpec {
-        let fromDomain = appType == AppType.rStudioServerPro
+        let fromDomain =
+            appType == AppType.rStudioServerPro
             ? domain.domainSettings?.rStudioServerProDomainSettings?.defaultResourceSpec
             : forSpace ? spec(appType, domain.defaultSpaceSettings) : spec(appType, domain.defaultUserSettings)
         let inherited = spec(appType, profile) ?? spec(appType, space) ?? fromDomain
@@ -26,7 +27,8 @@ enum AppDefaults {
             return resolved
         }
         return requested ?? inherited
-            ?? ResourceSpec(instanceType: [AppType.jupyterServer, AppType.rStudioServerPro].contains(appType)
+            ?? ResourceSpec(
+                instanceType: [AppType.jupyterServer, AppType.rStudioServerPro].contains(appType)
                     ? AppInstanceType.system : AppInstanceType.mlT3Medium)
     }
 

@@ -15,7 +15,8 @@ enum DomainRules {
         if filled.studioWebPortal == nil { filled.studioWebPortal = StudioWebPortal.enabled }
         if filled.autoMountHomeEFS == nil { filled.autoMountHomeEFS = AutoMountHomeEFS.enabled }
         if filled.defaultLandingUri == nil {
-            filled.defaultLandingUri = filled.studioWebPortal == StudioWebPortal.disabled ? "app:JupyterServer:" : "studio::"
+            filled.defaultLandingUri =
+                filled.studioWebPortal == StudioWebPortal.disabled ? "app:JupyterServer:" : "studio::"
         }
         return filled
     }
@@ -35,12 +36,15 @@ enum DomainRules {
         let settings = request.domainSettingsForUpdate
         // Adding subnets while apps run is allowed; removing one is not (model doc of UpdateDomainRequest.SubnetIds).
         let removesSubnet = request.subnetIds.map { !Set(current.subnetIds ?? []).isSubset(of: Set($0)) } ?? false
-        let networkChanges = (request.appNetworkAccessType.map { $0 != current.appNetworkAccessType } ?? false)
+        let networkChanges =
+            (request.appNetworkAccessType.map { $0 != current.appNetworkAccessType } ?? false)
             || removesSubnet
-        let identityChanges = settings?.executionRoleIdentityConfig.map {
-            $0 != current.domainSettings?.executionRoleIdentityConfig
-        } ?? false
-        let addsRStudio = settings?.rStudioServerProDomainSettingsForUpdate != nil
+        let identityChanges =
+            settings?.executionRoleIdentityConfig.map {
+                $0 != current.domainSettings?.executionRoleIdentityConfig
+            } ?? false
+        let addsRStudio =
+            settings?.rStudioServerProDomainSettingsForUpdate != nil
             && current.domainSettings?.rStudioServerProDomainSettings == nil
         if (networkChanges && present) || ((identityChanges || addsRStudio) && running) {
             throw .validation(
@@ -50,7 +54,9 @@ enum DomainRules {
     }
 
     static func checkCreate(_ domain: DescribeDomainResponse) throws(AWSError) {
-        if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly, domain.vpcId == nil || (domain.subnetIds ?? []).isEmpty {
+        if domain.appNetworkAccessType == AppNetworkAccessType.vpcOnly,
+            domain.vpcId == nil || (domain.subnetIds ?? []).isEmpty
+        {
             throw .validation("VpcId and Subnet IDs are required for creating domains in VpcOnly mode.")
         }
         try checkSecurityGroupCount(domain.defaultUserSettings?.securityGroups ?? [])
@@ -143,7 +149,7 @@ enum DomainRules {
         }
         // AppNetworkAccessType cannot change once a DomainExecutionRoleArn is set, or is set in the same request.
         if let access = request.appNetworkAccessType, access != previous.appNetworkAccessType,
-           rstudioRole(merged) != nil
+            rstudioRole(merged) != nil
         {
             throw .validation(
                 "AppNetworkAccessType cannot be changed for a domain with "
@@ -179,7 +185,9 @@ enum DomainRules {
 
     /// DefaultLandingUri `studio::` needs StudioWebPortal ENABLED, in a domain's defaults or a profile's settings.
     static func checkLandingUri(_ settings: UserSettings?) throws(AWSError) {
-        if settings?.studioWebPortal == StudioWebPortal.disabled, settings?.defaultLandingUri?.hasPrefix("studio::") == true {
+        if settings?.studioWebPortal == StudioWebPortal.disabled,
+            settings?.defaultLandingUri?.hasPrefix("studio::") == true
+        {
             throw .validation("StudioWebPortal is disabled for this domain/user.")
         }
     }
@@ -209,10 +217,15 @@ enum DomainRules {
         let after = attachments(domain)
         let before = previous.map(attachments) ?? ShapeReferences()
         let checks: [(String, Int, Int, Int, String)] = [
-            ("Custom images per domain", quotas.customImagesPerDomain, before.customImages.count,
-             after.customImages.count, "Images"),
-            ("Lifecycle configurations per domain", quotas.lifecycleConfigsPerDomain, before.lifecycleConfigArns.count,
-             after.lifecycleConfigArns.count, "Lifecycle configurations"),
+            (
+                "Custom images per domain", quotas.customImagesPerDomain, before.customImages.count,
+                after.customImages.count, "Images"
+            ),
+            (
+                "Lifecycle configurations per domain", quotas.lifecycleConfigsPerDomain,
+                before.lifecycleConfigArns.count,
+                after.lifecycleConfigArns.count, "Lifecycle configurations"
+            ),
         ]
         for (name, limit, current, wanted, unit) in checks where wanted > limit && wanted > current {
             throw .resourceLimitExceeded(

@@ -38,9 +38,12 @@ enum Inheritance {
     /// stored, nil when there are none.
     static func appTags(domain: Data?, owner: Data?, request: [Tag]?) throws -> Data? {
         var merged: [Tag] = []
-        for tags in [try domain.map { try StoredDocument.decode([Tag].self, from: $0) }, try owner.map {
-            try StoredDocument.decode([Tag].self, from: $0)
-        }, request] {
+        for tags in [
+            try domain.map { try StoredDocument.decode([Tag].self, from: $0) },
+            try owner.map {
+                try StoredDocument.decode([Tag].self, from: $0)
+            }, request,
+        ] {
             for tag in tags ?? [] {
                 if let index = merged.firstIndex(where: { $0.key == tag.key }) {
                     merged[index] = tag

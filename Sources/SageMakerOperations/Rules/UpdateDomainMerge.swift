@@ -6,7 +6,9 @@ import SageMakerModel
 /// `DomainSettingsForUpdate.SecurityGroupIds` cannot be cleared.
 public enum UpdateDomainMerge {
     /// The domain after the update, once the cross-field rules that depend on the domain alone hold.
-    public static func apply(_ request: UpdateDomainRequest, to domain: DescribeDomainResponse) throws(AWSError)
+    public static func apply(
+        _ request: UpdateDomainRequest, to domain: DescribeDomainResponse
+    ) throws(AWSError)
         -> DescribeDomainResponse
     {
         var merged = domain

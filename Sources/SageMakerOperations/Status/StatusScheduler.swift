@@ -83,8 +83,8 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                 let step = Step(limit: limit, early: early, now: now, retention: retention, failure: failure)
                 let done: Bool
                 if failure == nil, resource.kind == .domain,
-                   resource.transition?.outcome == .status(DomainStatus.inService),
-                   SharedRStudioApp.mayRun(resource.document)
+                    resource.transition?.outcome == .status(DomainStatus.inService),
+                    SharedRStudioApp.mayRun(resource.document)
                 {
                     // An RStudio domain's shared app starts with the domain's InService, in the same write: a client
                     // that sees the domain InService (on any replica) sees the app too.

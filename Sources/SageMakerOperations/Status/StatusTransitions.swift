@@ -34,7 +34,8 @@ extension StoredResource {
     /// Starts a deletion: Deleting until it is removed after `delay`; false when the delay is zero and the resource
     /// is to be removed at once.
     mutating func beginDeletion<Shape: StatusCarrying>(
-        _ shape: inout Shape, after delay: Double, at now: Date, statuses: ResourceKindDeclaration.Statuses = .domainLike
+        _ shape: inout Shape, after delay: Double, at now: Date,
+        statuses: ResourceKindDeclaration.Statuses = .domainLike
     ) throws -> Bool {
         guard delay > 0 else { return false }
         shape.status = statuses.deleting
@@ -89,7 +90,10 @@ extension DescribeImageVersionResponse: StatusCarrying {
 /// version ends CREATE_FAILED (docs/behaviour.md).
 enum ImageVersionBaseImage {
     static func isImportable(_ path: String) -> Bool {
-        path.wholeMatch(of: /[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?/) != nil
+        path.wholeMatch(
+            of:
+                /[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})?/
+        ) != nil
     }
 
     /// Our words: AWS's text for this failure is not public.

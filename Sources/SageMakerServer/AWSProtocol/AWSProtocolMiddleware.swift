@@ -2,12 +2,12 @@ import AWSWire
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTP1
 import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage
-import Logging
 
 extension HTTPField.Name {
     static let amzTarget = Self("X-Amz-Target")!
@@ -116,14 +116,17 @@ struct AWSProtocolMiddleware: RouterMiddleware {
         case StoreConflict.counterExhausted(let name):
             return AWSError(
                 .resourceLimitExceeded,
-                "This emulator's counter \(name) is at its maximum of \(StoredCounter.maximumValue); reset the account.")
+                "This emulator's counter \(name) is at its maximum of \(StoredCounter.maximumValue); reset the account."
+            )
         case is NIOTooManyBytesError:
             return .requestEntityTooLarge(limit: -1)
         case let error as UnreadableStoredDocument:
             logger.error(
                 "stored document unreadable",
-                metadata: ["operation": .string(record.operation), "resource": .string(error.resource),
-                           "error": .string(error.description)])
+                metadata: [
+                    "operation": .string(record.operation), "resource": .string(error.resource),
+                    "error": .string(error.description),
+                ])
             return .internalFailure()
         case is PostgresStoreUnavailable:
             // The store logged the outage once; a line per refused request would flood the log.

@@ -67,7 +67,8 @@ struct CallerMiddleware: RouterMiddleware {
             throw AWSError.invalidSignature("Credential should be scoped to a valid region, not '\(parsed.region)'. ")
         }
         let key = parsed.accessKeyId
-        let isAccount = key.utf8.count == 12 && key.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        let isAccount =
+            key.utf8.count == 12 && key.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
         return Caller(account: isAccount ? key : defaultAccount, region: parsed.region, accessKeyId: key)
     }
 

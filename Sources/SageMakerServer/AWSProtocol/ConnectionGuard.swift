@@ -137,7 +137,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     static func describe(_ error: HTTPParserError) -> String {
         switch error {
         case .headerOverflow: "the headers are too large"
-        case .unexpectedContentLength, .invalidContentLength: "the Content-Length is invalid or conflicts with Transfer-Encoding"
+        case .unexpectedContentLength, .invalidContentLength:
+            "the Content-Length is invalid or conflicts with Transfer-Encoding"
         case .invalidChunkSize: "the chunked body is malformed"
         case .unknown: "the request's framing is invalid (Content-Length together with Transfer-Encoding, say)"
         default: "malformed HTTP (\(error))"

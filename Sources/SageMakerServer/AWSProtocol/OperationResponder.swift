@@ -1,10 +1,10 @@
 import AWSWire
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 import SageMakerModel
 import SageMakerOperations
-import Foundation
 
 /// `POST /`: routes by `X-Amz-Target: SageMaker.<Operation>` through the generated operation table.
 struct OperationResponder<Handler: SageMakerHandler>: Sendable {
@@ -22,9 +22,10 @@ struct OperationResponder<Handler: SageMakerHandler>: Sendable {
         guard let caller = context.caller else {
             throw AWSError.missingAuthenticationToken("Request is missing Authentication Token")
         }
-        if let faults, let fault = faults.requestFault(
-            operation: operation.rawValue, account: caller.account, region: caller.region,
-            names: { FaultTargets.names(in: body) })
+        if let faults,
+            let fault = faults.requestFault(
+                operation: operation.rawValue, account: caller.account, region: caller.region,
+                names: { FaultTargets.names(in: body) })
         {
             context.record.fault = fault.id
             if let latency = fault.latency { try await Task.sleep(for: .milliseconds(Int64(latency * 1000))) }
@@ -35,7 +36,8 @@ struct OperationResponder<Handler: SageMakerHandler>: Sendable {
         let output = try await RequestAttribution.$current.withValue(attribution) {
             try await SageMakerOperationTable.dispatch(
                 operation, body: body.readableBytesView, handler: handler,
-                context: OperationContext(account: caller.account, region: caller.region, requestId: context.record.requestId))
+                context: OperationContext(
+                    account: caller.account, region: caller.region, requestId: context.record.requestId))
         }
         var headers = HTTPFields()
         headers[.contentType] = WireCodec.contentType
@@ -82,7 +84,8 @@ extension Request {
 /// `Name`, `Id` or `Arn` (DomainId, UserProfileName, ResourceArn, ...).
 enum FaultTargets {
     static func names(in body: ByteBuffer) -> [String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        else {
             return []
         }
         return object.compactMap { key, value in

@@ -1,9 +1,9 @@
 import Foundation
+import Hummingbird
 import HummingbirdCore
+import Logging
 import NIOCore
 import NIOPosix
-import Hummingbird
-import Logging
 import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage
@@ -42,7 +42,9 @@ public func buildApplication(
 private func assemble<Base: ResourceStore>(
     _ configuration: EmulatorConfiguration, store base: Base, clock: any EmulatorClock, metrics: EmulatorMetrics,
     logger: Logger
-) async throws -> Application<EmulatorResponder<RouterResponder<EmulatorRequestContext>, RouterResponder<EmulatorRequestContext>>> {
+) async throws -> Application<
+    EmulatorResponder<RouterResponder<EmulatorRequestContext>, RouterResponder<EmulatorRequestContext>>
+> {
     // Transitions, timestamps and history run on a clock the control API can move; signatures keep the real one.
     let steerable = SteerableClock(base: clock)
     let controls = EmulatorControls(delays: configuration.operations.delays)
@@ -59,15 +61,17 @@ private func assemble<Base: ResourceStore>(
         service: service, configuration: configuration, clock: clock, logger: logger, requestIDs: requestIDs,
         faults: controls.faults, journal: journal, metrics: metrics)
     let (upstreamRoom, upstreamServices) = try await openUpstream(
-        configuration, clock: clock, requestIDs: requestIDs, faults: controls.faults, journal: journal, metrics: metrics,
+        configuration, clock: clock, requestIDs: requestIDs, faults: controls.faults, journal: journal,
+        metrics: metrics,
         logger: logger)
     let control = Router(context: EmulatorRequestContext.self)
     control.add(middleware: ControlErrorMiddleware(maxBodyBytes: ControlAPI<SQLiteResourceStore>.maxBodyBytes))
     var requiresKey = false
     if case .verify = configuration.authentication { requiresKey = true }
-    control.add(middleware: ControlAccessMiddleware(
-        adminKey: configuration.adminKey, requiresKey: requiresKey, anyCaller: configuration.controlFromAnyCaller,
-        servedHost: configuration.host))
+    control.add(
+        middleware: ControlAccessMiddleware(
+            adminKey: configuration.adminKey, requiresKey: requiresKey, anyCaller: configuration.controlFromAnyCaller,
+            servedHost: configuration.host))
     ControlAPI(
         store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
         storeDescription: configuration.storage.logDescription, started: .now,
@@ -82,7 +86,9 @@ private func assemble<Base: ResourceStore>(
     let maxConnections = FileDescriptorLimit.connections(wanted: configuration.maxConnections, softLimit: softLimit)
     let requestTimeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
     let http = HTTP1Channel.Configuration(
-        additionalChannelHandlers: [ConnectionGuard(requestTimeout: requestTimeout, requestIDs: requestIDs, logger: logger)],
+        additionalChannelHandlers: [
+            ConnectionGuard(requestTimeout: requestTimeout, requestIDs: requestIDs, logger: logger)
+        ],
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
     return Application(
         responder: responder,

@@ -1,9 +1,9 @@
 import Foundation
+import Hummingbird
 import HummingbirdCore
+import Logging
 import NIOCore
 import NIOPosix
-import Hummingbird
-import Logging
 import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage
@@ -24,7 +24,8 @@ func openStore(
             maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver, indexer: ResourceIndexing.indexer)
     case .sqlite(let directory):
         return try SQLiteResourceStore(
-            directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes, commitObserver: commitObserver,
+            directory: DataDirectory(path: directory), maxDocumentBytes: maxDocumentBytes,
+            commitObserver: commitObserver,
             indexer: ResourceIndexing.indexer)
     case .postgres(let url):
         do {
@@ -36,7 +37,8 @@ func openStore(
             throw UnsafeConfiguration(description: "--database-url \(storage.logDescription): \(error.description)")
         } catch {
             throw UnsafeConfiguration(
-                description: "cannot open the PostgreSQL database \(storage.logDescription): \(String(reflecting: error))")
+                description:
+                    "cannot open the PostgreSQL database \(storage.logDescription): \(String(reflecting: error))")
         }
     }
 }

@@ -6,8 +6,8 @@ import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage
 
-/// Sends `/_emulator/...` and `/metrics` to the control API and everything else to the AWS API: the AWS path never runs the
-/// control API's routing or middleware, and no AWS request (always `POST /`) reaches the control API.
+/// Sends `/_emulator/...` and `/metrics` to the control API and everything else to the AWS API: the AWS path never runs
+/// the control API's routing or middleware, and no AWS request (always `POST /`) reaches the control API.
 struct EmulatorResponder<AWS: HTTPResponder, Control: HTTPResponder>: HTTPResponder
 where AWS.Context == EmulatorRequestContext, Control.Context == EmulatorRequestContext {
     let aws: AWS

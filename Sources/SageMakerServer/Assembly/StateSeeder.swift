@@ -56,15 +56,17 @@ public struct StateSeeder: Sendable {
             domainCreate: 0, domainUpdate: 0, domainDelete: 0, userProfile: 0, space: 0, appCreate: 0, appDelete: 0)
         let quotas = Quotas(domainsPerRegion: Int.max, userProfilesPerDomain: Int.max)
         let service = try await SageMakerService.open(
-            store: store, clock: SystemClock(), configuration: OperationsConfiguration(delays: immediate, quotas: quotas))
+            store: store, clock: SystemClock(),
+            configuration: OperationsConfiguration(delays: immediate, quotas: quotas))
         let context = OperationContext(account: account, region: region, requestId: "seed")
         let role = "arn:aws:iam::\(account):role/Seed"
-        let domainId = try await service.createDomain(
-            CreateDomainRequest(
-                authMode: AuthMode.iam, defaultUserSettings: UserSettings(executionRole: role),
-                domainName: "\(prefix)-0"),
-            context: context
-        ).domainId ?? ""
+        let domainId =
+            try await service.createDomain(
+                CreateDomainRequest(
+                    authMode: AuthMode.iam, defaultUserSettings: UserSettings(executionRole: role),
+                    domainName: "\(prefix)-0"),
+                context: context
+            ).domainId ?? ""
         for profile in 0..<userProfilesPerDomain {
             _ = try await service.createUserProfile(
                 CreateUserProfileRequest(domainId: domainId, userProfileName: "user-\(profile)"), context: context)
@@ -166,7 +168,8 @@ struct SeedTemplate: Sendable {
                 StoredResource(
                     kind: .userProfile, scope: profile.scope, parentId: id,
                     id: profile.id.replacingOccurrences(of: domain.id, with: id), nameKey: profile.nameKey,
-                    status: profile.status, document: Data(WireCodec.encode(shape: profileDocument)), tags: profile.tags))
+                    status: profile.status, document: Data(WireCodec.encode(shape: profileDocument)), tags: profile.tags
+                ))
         }
         let copiedCounters = counters.map { counter in
             StoredCounter(

@@ -34,10 +34,12 @@ extension EmulatorConfiguration {
             storage: try Self.storage(values),
             operations: OperationsConfiguration(delays: delays, quotas: quotas),
             defaultAccount: try values.value(Options.defaultAccount),
-            defaultRegion: try values.value(Options.defaultRegion), maxBodyBytes: try values.value(Options.maxBodyBytes),
+            defaultRegion: try values.value(Options.defaultRegion),
+            maxBodyBytes: try values.value(Options.maxBodyBytes),
             authentication: try Self.authentication(values),
             allowUnauthenticated: try values.value(Options.allowUnauthenticated),
-            idleTimeout: try values.value(Options.idleTimeout), requestTimeout: try values.value(Options.requestTimeout),
+            idleTimeout: try values.value(Options.idleTimeout),
+            requestTimeout: try values.value(Options.requestTimeout),
             maxConnections: try values.value(Options.maxConnections))
         maxDocumentBytes = try values.value(Options.maxDocumentBytes)
         databaseTimeout = try values.value(Options.databaseTimeout)
@@ -76,7 +78,8 @@ extension EmulatorConfiguration {
             }
             return .postgres(url: url)
         }
-        return try values.value(EmulatorOptions.inMemory) ? .memory : .sqlite(directory: try values.value(EmulatorOptions.dataDir))
+        return try values.value(EmulatorOptions.inMemory)
+            ? .memory : .sqlite(directory: try values.value(EmulatorOptions.dataDir))
     }
 
     private static func authentication(_ values: OptionValues) throws(OptionError) -> Authentication {
@@ -92,7 +95,8 @@ extension EmulatorConfiguration {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw OptionError(description: "cannot read the credentials file \(path): \(error.localizedDescription)")
+                throw OptionError(
+                    description: "cannot read the credentials file \(path): \(error.localizedDescription)")
             }
             let credentials: SharedCredentials
             do {

@@ -1,9 +1,9 @@
 import Foundation
+import Hummingbird
 import HummingbirdCore
+import Logging
 import NIOCore
 import NIOPosix
-import Hummingbird
-import Logging
 import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage

@@ -23,8 +23,10 @@ public struct EmulatorOption: Sendable, Hashable {
     /// The configuration key under `sagemaker.emulator`: the name in camel case (`dataDir`).
     public var key: String {
         let words = name.split(separator: "-")
-        return words.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }
-            .joined()
+        return words.enumerated().map {
+            $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst()
+        }
+        .joined()
     }
 
     /// The environment variable swift-configuration reads for the key: `SAGEMAKER_EMULATOR_DATA_DIR`.
@@ -52,7 +54,10 @@ public struct Setting<Value: Sendable>: Sendable {
 }
 
 extension Setting where Value == String {
-    init(_ name: String, _ commands: Set<EmulatorOption.Command> = [.serve], default defaultValue: String, shown: String? = nil, help: String) {
+    init(
+        _ name: String, _ commands: Set<EmulatorOption.Command> = [.serve], default defaultValue: String,
+        shown: String? = nil, help: String
+    ) {
         self.init(name, commands, default: defaultValue, shown: shown, help: help) { $0 }
     }
 }
@@ -105,7 +110,8 @@ public enum EmulatorOptions {
     public static let dataDir = Setting(
         "data-dir", [.serve, .seed], default: "sagemaker-data", shown: "./sagemaker-data",
         help: "directory of the SQLite database (`sagemaker.sqlite`)")
-    public static let inMemory = Setting<Bool>(flag: "in-memory", help: "keep all state in memory; nothing survives a restart")
+    public static let inMemory = Setting<Bool>(
+        flag: "in-memory", help: "keep all state in memory; nothing survives a restart")
     public static let databaseURL = Setting<String?>(
         "database-url", [.serve, .seed], optional: (),
         help: "a PostgreSQL database (`postgres://user:password@host:5432/name`) instead of the SQLite file: several "
@@ -121,14 +127,20 @@ public enum EmulatorOptions {
     public static let statusProfile = Setting(
         "status-profile", default: "fast",
         help: "`fast`: every transition 0.1 s; `realistic`: AWS-like durations (domain create 300 s)")
-    public static let domainCreateDelay = Setting<Double?>(delay: "domain-create-delay", help: "seconds a domain takes from Pending to InService")
-    public static let domainUpdateDelay = Setting<Double?>(delay: "domain-update-delay", help: "seconds a domain takes from Updating to InService")
-    public static let domainDeleteDelay = Setting<Double?>(delay: "domain-delete-delay", help: "seconds a domain takes from Deleting to gone")
+    public static let domainCreateDelay = Setting<Double?>(
+        delay: "domain-create-delay", help: "seconds a domain takes from Pending to InService")
+    public static let domainUpdateDelay = Setting<Double?>(
+        delay: "domain-update-delay", help: "seconds a domain takes from Updating to InService")
+    public static let domainDeleteDelay = Setting<Double?>(
+        delay: "domain-delete-delay", help: "seconds a domain takes from Deleting to gone")
     public static let userProfileDelay = Setting<Double?>(
         delay: "user-profile-delay", help: "seconds each user profile transition takes (create, update, delete)")
-    public static let spaceDelay = Setting<Double?>(delay: "space-delay", help: "seconds each space transition takes (create, update, delete)")
-    public static let appCreateDelay = Setting<Double?>(delay: "app-create-delay", help: "seconds an app takes from Pending to InService")
-    public static let appDeleteDelay = Setting<Double?>(delay: "app-delete-delay", help: "seconds an app takes from Deleting to Deleted")
+    public static let spaceDelay = Setting<Double?>(
+        delay: "space-delay", help: "seconds each space transition takes (create, update, delete)")
+    public static let appCreateDelay = Setting<Double?>(
+        delay: "app-create-delay", help: "seconds an app takes from Pending to InService")
+    public static let appDeleteDelay = Setting<Double?>(
+        delay: "app-delete-delay", help: "seconds an app takes from Deleting to Deleted")
     public static let imageDelay = Setting<Double?>(
         delay: "image-delay", help: "seconds each image and image version transition takes (create, update, delete)")
     public static let deletedAppRetention = Setting(
@@ -151,11 +163,13 @@ public enum EmulatorOptions {
         help: "apps that are not Deleted or Failed per user profile or space")
     public static let defaultAccount = Setting(
         "default-account", default: "123456789012", help: "account of unsigned requests and non-numeric access keys")
-    public static let defaultRegion = Setting("default-region", default: "us-east-1", help: "region of unsigned requests")
+    public static let defaultRegion = Setting(
+        "default-region", default: "us-east-1", help: "region of unsigned requests")
     public static let maxBodyBytes = Setting(
         "max-body-bytes", default: 1 << 20, help: "largest request body accepted; larger ones get HTTP 413")
     public static let logLevel = Setting(
-        "log-level", default: "info", help: "trace, debug, info, notice, warning, error; one line per request at `info`")
+        "log-level", default: "info", help: "trace, debug, info, notice, warning, error; one line per request at `info`"
+    )
     public static let logFormat = Setting(
         "log-format", default: "text", help: "`text` (key=value lines) or `json` (one JSON object per line)")
     public static let auth = Setting(
@@ -220,8 +234,10 @@ public enum EmulatorOptions {
         appCreateDelay.option, appDeleteDelay.option, imageDelay.option, deletedAppRetention.option, maxDomains.option,
         maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,
         maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
-        maxBodyBytes.option, logLevel.option, logFormat.option, auth.option, credentialsFile.option, allowUnauthenticated.option,
-        idleTimeout.option, requestTimeout.option, maxConnections.option, eventLoops.option, maxDocumentBytes.option, state.option,
+        maxBodyBytes.option, logLevel.option, logFormat.option, auth.option, credentialsFile.option,
+        allowUnauthenticated.option,
+        idleTimeout.option, requestTimeout.option, maxConnections.option, eventLoops.option, maxDocumentBytes.option,
+        state.option,
         adminKey.option, controlAccess.option, upstream.option, journalSize.option, domains.option,
         userProfilesPerDomain.option, account.option, region.option, prefix.option,
     ]
@@ -335,7 +351,8 @@ public struct OptionValues: Sendable {
         let option = setting.option
         guard let text = text(of: option), !text.isEmpty else { return setting.defaultValue }
         guard let value = setting.parse(text) else {
-            let origin = commandLine[option.key] != nil ? "--\(option.name) \(text)" : "\(option.environmentVariable)=\(text)"
+            let origin =
+                commandLine[option.key] != nil ? "--\(option.name) \(text)" : "\(option.environmentVariable)=\(text)"
             throw OptionError(description: "\(origin) is not a valid value")
         }
         return value

@@ -30,8 +30,9 @@ struct Console<Store: ResourceStore>: Sendable {
     func addRoutes(to api: RouterGroup<EmulatorRequestContext>) {
         api.get("console") { _, _ in try await home() }
         api.get("console/scopes/:account/:region") { _, context in
-            try await scope(ResourceScope(
-                account: context.parameters.get("account") ?? "", region: context.parameters.get("region") ?? ""))
+            try await scope(
+                ResourceScope(
+                    account: context.parameters.get("account") ?? "", region: context.parameters.get("region") ?? ""))
         }
         api.get("console/domains/:account/:region/:id") { _, context in
             try await domain(
@@ -62,7 +63,8 @@ struct Console<Store: ResourceStore>: Sendable {
             return [
                 "name": document["DomainName"] as? String ?? record.nameKey, "id": record.id, "status": record.status,
                 "created": Self.time(document["CreationTime"]),
-                "link": "/_emulator/console/domains/\(Self.path(scope.account))/\(Self.path(scope.region))/\(Self.path(record.id))",
+                "link":
+                    "/_emulator/console/domains/\(Self.path(scope.account))/\(Self.path(scope.region))/\(Self.path(record.id))",
             ]
         }
         let moving = domains.contains { Self.moving.contains($0.status) }
@@ -103,8 +105,9 @@ struct Console<Store: ResourceStore>: Sendable {
                 },
             ]
         }
-        let settings = (try? JSONSerialization.data(
-            withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
+        let settings =
+            (try? JSONSerialization.data(
+                withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? ""
         let everything = [record] + profiles + spaces + apps
         values.merge(

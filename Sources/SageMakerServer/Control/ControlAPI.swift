@@ -74,8 +74,9 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         do {
             counts = try await store.countsByKind()
         } catch {
-            return Self.json(["status": "unavailable", "message": "The store cannot be read: \(error)"],
-                             status: .serviceUnavailable)
+            return Self.json(
+                ["status": "unavailable", "message": "The store cannot be read: \(error)"],
+                status: .serviceUnavailable)
         }
         var resources: [String: Int] = [:]
         for kind in ResourceKind.allCases { resources[kind.rawValue] = counts[kind] ?? 0 }
@@ -137,7 +138,8 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         } catch StoreConflict.nameTaken {
             throw ControlError(.badRequest, "The state names one resource (or one name among siblings) twice.")
         } catch StoreConflict.documentTooLarge(let bytes, let limit) {
-            throw ControlError(.badRequest, "A resource of \(bytes) bytes is over the limit of \(limit) (--max-document-bytes).")
+            throw ControlError(
+                .badRequest, "A resource of \(bytes) bytes is over the limit of \(limit) (--max-document-bytes).")
         }
         service.forgetDecodedDocuments()
         controls.forgetResources()
@@ -217,7 +219,7 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         if body["reset"] as? Bool == true, body.count == 1 {
             clock.resetOffset()
         } else if body.count == 1, let seconds = body["advance"].flatMap(Self.number), seconds.isFinite, seconds >= 0,
-                  seconds <= room
+            seconds <= room
         {
             clock.advance(by: seconds)
         } else {
@@ -269,8 +271,10 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         var kind: ResourceKind?
         if let name = query.get("resourceType") {
             guard let named = ResourceKind(rawValue: name) else {
-                throw ControlError(.badRequest, "resourceType must be one of "
-                    + ResourceKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+                throw ControlError(
+                    .badRequest,
+                    "resourceType must be one of "
+                        + ResourceKind.allCases.map(\.rawValue).joined(separator: ", ") + ".")
             }
             kind = named
         }
@@ -343,7 +347,8 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
         if body.readableBytes == 0, allowEmpty { return [:] }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        else {
             throw ControlError(.badRequest, "The body must be a JSON object.")
         }
         try refuseUnknownMembers(object, members: members)
@@ -380,8 +385,10 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     }
 
     static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONSerialization.data(
-            withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return response(data, status: status)
     }
 

@@ -25,7 +25,7 @@ struct ControlAccessMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         if let adminKey, let presented = request.headers[.authorization],
-           Self.constantTimeEqual(presented, "Bearer " + adminKey)
+            Self.constantTimeEqual(presented, "Bearer " + adminKey)
         {
             return try await next(request, context)
         }

@@ -31,7 +31,8 @@ struct AWSRequestRoute: Sendable {
     /// Target prefixes of AWS JSON services whose signing name is not the prefix lowercased.
     static let targetServices: [String: String] = [
         "TrentService": "kms", "AmazonSSM": "ssm", "DynamoDB_20120810": "dynamodb", "Logs_20140328": "logs",
-        "AWSEvents": "events", "secretsmanager": "secretsmanager", "AmazonSQS": "sqs", "AWSCognitoIdentityService":
+        "AWSEvents": "events", "secretsmanager": "secretsmanager", "AmazonSQS": "sqs",
+        "AWSCognitoIdentityService":
             "cognito-identity", "Kinesis_20131202": "kinesis", "AmazonEC2ContainerRegistry_V20150921": "ecr",
     ]
 
@@ -60,7 +61,8 @@ struct AWSRequestRoute: Sendable {
         }
         // SageMaker's own requests always carry a target; one signed for sagemaker without one is still ours to
         // refuse (the AWS path answers UnknownOperationException), as is an unsigned POST / with neither.
-        isSageMaker = service == "sagemaker"
+        isSageMaker =
+            service == "sagemaker"
             || (service == nil && target == nil && request.method == .post && request.uri.path == "/"
                 && !Self.isQuery(request))
     }
@@ -74,7 +76,7 @@ struct AWSRequestRoute: Sendable {
     /// The service of the credential scope: `Credential=AKID/20261206/us-east-1/iam/aws4_request`.
     static func scopeService(_ request: Request) -> String? {
         if let authorization = request.headers[.authorization],
-           let parsed = try? SigV4Authorization.parse(authorization)
+            let parsed = try? SigV4Authorization.parse(authorization)
         {
             return parsed.service
         }

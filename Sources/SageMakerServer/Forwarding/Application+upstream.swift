@@ -1,9 +1,9 @@
 import Foundation
+import Hummingbird
 import HummingbirdCore
+import Logging
 import NIOCore
 import NIOPosix
-import Hummingbird
-import Logging
 import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage
@@ -17,8 +17,11 @@ func openUpstream(
     journal: RequestJournal, metrics: EmulatorMetrics, logger: Logger
 ) async throws -> (UpstreamRoom, [any Service]) {
     guard let upstream = configuration.upstream else {
-        return (UpstreamRoom(forwarder: nil, endpoint: nil, supervisor: nil, requestIDs: requestIDs,
-                             defaultAccount: configuration.defaultAccount, metrics: metrics, logger: logger), [])
+        return (
+            UpstreamRoom(
+                forwarder: nil, endpoint: nil, supervisor: nil, requestIDs: requestIDs,
+                defaultAccount: configuration.defaultAccount, metrics: metrics, logger: logger), []
+        )
     }
     let endpoint = UpstreamEndpoint(url: upstream == "moto" ? nil : upstream, kind: upstream == "moto" ? "moto" : "url")
     var services: [any Service] = []
@@ -36,15 +39,19 @@ func openUpstream(
     }
     var signatures: ForwardedSignatures?
     if case .verify(let credentials) = configuration.authentication {
-        signatures = ForwardedSignatures(credentials: credentials, clock: clock, maxBodyBytes: configuration.maxBodyBytes)
+        signatures = ForwardedSignatures(
+            credentials: credentials, clock: clock, maxBodyBytes: configuration.maxBodyBytes)
     }
     let forwarder = UpstreamForwarder(
         endpoint: endpoint, eventLoopGroup: EventLoops.group(threads: configuration.eventLoopThreads), logger: logger)
     services.append(UpstreamClientService(forwarder: forwarder))
-    return (UpstreamRoom(forwarder: forwarder, endpoint: endpoint, supervisor: supervisor, requestIDs: requestIDs,
-                         defaultAccount: configuration.defaultAccount, defaultRegion: configuration.defaultRegion,
-                         faults: faults, journal: journal, signatures: signatures, metrics: metrics, logger: logger),
-            services)
+    return (
+        UpstreamRoom(
+            forwarder: forwarder, endpoint: endpoint, supervisor: supervisor, requestIDs: requestIDs,
+            defaultAccount: configuration.defaultAccount, defaultRegion: configuration.defaultRegion,
+            faults: faults, journal: journal, signatures: signatures, metrics: metrics, logger: logger),
+        services
+    )
 }
 
 /// Shuts the forwarder's HTTP client down with the server.

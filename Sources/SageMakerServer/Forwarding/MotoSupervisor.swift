@@ -97,8 +97,10 @@ final class MotoSupervisor: Service, Sendable {
             try await call(base, "/moto-api/recorder/replay-recording", timeout: .seconds(600))
             logger.notice(
                 "upstream moto state restored",
-                metadata: ["recording": .string(recording), "bytes": "\(size)",
-                           "duration": "\(ContinuousClock.now - started)"])
+                metadata: [
+                    "recording": .string(recording), "bytes": "\(size)",
+                    "duration": "\(ContinuousClock.now - started)",
+                ])
         }
         try await call(base, "/moto-api/recorder/start-recording")
     }

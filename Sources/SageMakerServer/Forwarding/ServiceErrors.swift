@@ -38,13 +38,16 @@ enum ServiceErrors {
                 status: HTTPResponse.Status(code: status), headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireCodec.errorBody(error))))
         case .query:
-            body = "<ErrorResponse><Error><Type>Sender</Type><Code>\(escaped(code))</Code><Message>\(escaped(message))"
+            body =
+                "<ErrorResponse><Error><Type>Sender</Type><Code>\(escaped(code))</Code><Message>\(escaped(message))"
                 + "</Message></Error><RequestId>\(requestId)</RequestId></ErrorResponse>"
         case .ec2:
-            body = "<Response><Errors><Error><Code>\(escaped(code))</Code><Message>\(escaped(message))</Message>"
+            body =
+                "<Response><Errors><Error><Code>\(escaped(code))</Code><Message>\(escaped(message))</Message>"
                 + "</Error></Errors><RequestID>\(requestId)</RequestID></Response>"
         case .rest:
-            body = "<Error><Code>\(escaped(code))</Code><Message>\(escaped(message))</Message><RequestId>\(requestId)"
+            body =
+                "<Error><Code>\(escaped(code))</Code><Message>\(escaped(message))</Message><RequestId>\(requestId)"
                 + "</RequestId></Error>"
         }
         headers[.contentType] = "text/xml"

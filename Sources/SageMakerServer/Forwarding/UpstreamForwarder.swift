@@ -45,7 +45,9 @@ final class UpstreamForwarder: Sendable {
     func forward(
         _ request: Request, account: String, service: String?, timeout: TimeAmount = .seconds(300)
     ) async throws -> Response {
-        guard let target = endpoint.target else { throw UpstreamUnavailable(description: "the upstream is not running") }
+        guard let target = endpoint.target else {
+            throw UpstreamUnavailable(description: "the upstream is not running")
+        }
         let length = request.headers[.contentLength].flatMap(Int64.init)
         let bodyless = request.method == .get || request.method == .head
         if let address = target.address, service != "s3",
@@ -83,7 +85,8 @@ final class UpstreamForwarder: Sendable {
             throw UpstreamUnavailable(description: "the upstream at \(target.url) did not answer: \(error)")
         }
         return Response(
-            status: HTTPResponse.Status(code: Int(answer.head.status.code), reasonPhrase: answer.head.status.reasonPhrase),
+            status: HTTPResponse.Status(
+                code: Int(answer.head.status.code), reasonPhrase: answer.head.status.reasonPhrase),
             headers: Self.answerHeaders(answer.head.headers), body: ResponseBody(byteBuffer: answer.body))
     }
 

@@ -89,7 +89,8 @@ final class UpstreamRoom: Sendable {
         let action = try? await Self.action(route, &request)
         let operation = "\(route.service ?? "unknown"):\(action ?? request.method.rawValue)"
         var response: Response
-        let rule = refusal == nil
+        let rule =
+            refusal == nil
             ? faults?.requestFault(operation: operation, account: account, region: region, names: { [] }) : nil
         if let latency = rule?.latency { try await Task.sleep(for: .milliseconds(Int64(latency * 1000))) }
         if let refusal {
@@ -108,10 +109,11 @@ final class UpstreamRoom: Sendable {
             response.headers[.amznRequestId] = requestId
         }
         let (seconds, attoseconds) = (ContinuousClock.now - started).components
-        journal?.append(RequestJournal.Entry(
-            time: Date(), requestId: requestId, operation: operation, account: account, region: region,
-            httpStatus: response.status.code, errorCode: refusal?.code ?? rule?.error?.code,
-            milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15, fault: rule?.id))
+        journal?.append(
+            RequestJournal.Entry(
+                time: Date(), requestId: requestId, operation: operation, account: account, region: region,
+                httpStatus: response.status.code, errorCode: refusal?.code ?? rule?.error?.code,
+                milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15, fault: rule?.id))
         return response
     }
 
@@ -151,7 +153,7 @@ final class UpstreamRoom: Sendable {
             if let action = request.uri.queryParameters.get("Action") { return action }
             // Only a form body of a known length up to 1 MiB is read; a larger one goes on unread, unnamed.
             guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true,
-                  let length = request.headers[.contentLength].flatMap(Int.init), length <= 1 << 20
+                let length = request.headers[.contentLength].flatMap(Int.init), length <= 1 << 20
             else { return nil }
             let body = try await request.collectBody(upTo: 1 << 20)
             request.body = RequestBody(buffer: body)
@@ -232,7 +234,8 @@ final class UpstreamRoom: Sendable {
     func snapshotPart() async throws -> [String: Any]? {
         guard let endpoint else { return nil }
         guard let supervisor, let recording = supervisor.recording else {
-            let reason = endpoint.kind == "moto"
+            let reason =
+                endpoint.kind == "moto"
                 ? "moto runs without a recording here (--in-memory or --database-url): nothing of it is kept"
                 : "an upstream given by URL keeps its own state; this snapshot holds none of it"
             return SnapshotPart(engine: endpoint.kind, recording: nil, reason: reason).object
@@ -250,7 +253,8 @@ final class UpstreamRoom: Sendable {
         guard let supervisor, supervisor.recording != nil else {
             guard endpoint != nil || part != nil else { return nil }
             return part?.recording == nil
-                ? "unchanged" : "not restored: this emulator keeps no upstream recording (--upstream moto on a data "
+                ? "unchanged"
+                : "not restored: this emulator keeps no upstream recording (--upstream moto on a data "
                     + "directory does)"
         }
         guard let recording = part?.recording else {

@@ -1,11 +1,12 @@
+import Foundation
+import Logging
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import Logging
-import Synchronization
 
 /// Writes one line per event to standard error, as text in swift-log's stream format
 /// (`<time> <level> <label>: key=value ... [<source>] <message>`) or as one JSON object per line (`--log-format json`).
@@ -130,7 +131,8 @@ public struct EmulatorLogHandler: LogHandler {
     }
 
     private static func isPlain(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".")
             || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
             || byte == UInt8(ascii: "/")

@@ -41,16 +41,21 @@ public final class EmulatorMetrics: Sendable {
     /// One request sent to the upstream (or refused for want of one): by the service's signing name, when it is a
     /// name of AWS's syntax (else `unknown`), and the outcome (`forwarded`, `unavailable`, `no_upstream`).
     func forward(service: String?, outcome: String) {
-        let name = service.flatMap { $0.utf8.count <= 32 && $0.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "-")
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-        } ? $0 : nil } ?? "unknown"
+        let name =
+            service.flatMap {
+                $0.utf8.count <= 32
+                    && $0.utf8.allSatisfy { byte in
+                        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "-")
+                            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                    } ? $0 : nil
+            } ?? "unknown"
         let key = ForwardKey(service: name, outcome: outcome)
         let handle = forwarded.withLock { handles in
             if let existing = handles[key] { return existing }
-            let created = ForwardHandle(count: CoreMetrics.Counter(
-                label: "sagemaker_forwarded_requests_total",
-                dimensions: [("service", key.service), ("outcome", key.outcome)], factory: factory))
+            let created = ForwardHandle(
+                count: CoreMetrics.Counter(
+                    label: "sagemaker_forwarded_requests_total",
+                    dimensions: [("service", key.service), ("outcome", key.outcome)], factory: factory))
             handles[key] = created
             return created
         }
@@ -114,9 +119,11 @@ public final class EmulatorMetrics: Sendable {
             for count in counts {
                 let key = count.kind.rawValue + "\u{0}" + count.status
                 seen.insert(key)
-                let gauge = gauges[key] ?? CoreMetrics.Gauge(
-                    label: "sagemaker_resources",
-                    dimensions: [("kind", count.kind.rawValue), ("status", count.status)], factory: factory)
+                let gauge =
+                    gauges[key]
+                    ?? CoreMetrics.Gauge(
+                        label: "sagemaker_resources",
+                        dimensions: [("kind", count.kind.rawValue), ("status", count.status)], factory: factory)
                 gauges[key] = gauge
                 gauge.record(count.count)
             }
