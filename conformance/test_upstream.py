@@ -15,7 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import STORE, wait_for
+from conftest import STORE, sqlite_only, wait_for
 
 ACCOUNT = "444455556666"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -271,12 +271,14 @@ def test_a_full_reset_clears_the_upstream_too(whole_stack):
     assert aws["sagemaker"].list_domains()["Domains"] == []
     assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == []
     # The recording went with it: what is made after the reset comes back after a restart, with the same ids,
-    # and nothing from before it does.
+    # and nothing from before it does. (moto's state is kept beside the SQLite file only; on PostgreSQL a restart
+    # starts an empty moto, docs/upstream.md.)
     vpc = aws["ec2"].create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     emulator.restart()
     aws = clients(emulator)
     assert [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]] == []
-    assert [v["VpcId"] for v in aws["ec2"].describe_vpcs()["Vpcs"] if v["CidrBlock"] == "10.9.0.0/16"] == [vpc]
+    kept = [vpc] if STORE == "sqlite" else []
+    assert [v["VpcId"] for v in aws["ec2"].describe_vpcs()["Vpcs"] if v["CidrBlock"] == "10.9.0.0/16"] == kept
 
 
 def put_state(emulator, state):
@@ -284,7 +286,10 @@ def put_state(emulator, state):
     return emulator.control("PUT", "state", data, headers={"Content-Type": "application/json"})
 
 
+@sqlite_only
 def test_a_state_snapshot_holds_and_restores_the_upstream(whole_stack, make_emulator):
+    """moto's recording is kept beside the SQLite file only; on PostgreSQL the snapshot says nothing is held (as the
+    --in-memory case at the end checks)."""
     emulator = whole_stack
     aws = clients(emulator)
     aws["iam"].create_role(RoleName="Kept", AssumeRolePolicyDocument=TRUST)
