@@ -39,9 +39,17 @@ def test_the_container_gives_an_endpoint_clients_and_the_control_api():
 
 
 def test_an_admin_key_is_set_in_the_container_and_presented():
-    with SageMakerEmulatorContainer(IMAGE, admin_key="a-key-of-at-least-16", auth="off") as container:
-        assert container.emulator.admin_key == "a-key-of-at-least-16"
+    """With the control API closed to callers beyond loopback (the host's calls reach a published port from the
+    bridge's gateway), only the key the module set in the container and presents opens it."""
+    import urllib.error
+    import urllib.request
+    key = "a-key-of-at-least-16"
+    with SageMakerEmulatorContainer(IMAGE, admin_key=key, control_access="loopback") as container:
+        assert container.emulator.admin_key == key
         assert container.faults() == []
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(container.endpoint_url + "/_emulator/faults", timeout=30)
+        assert refused.value.code == 403
 
 
 def test_the_plugin_runs_a_users_suite_on_a_container(pytester, monkeypatch):
