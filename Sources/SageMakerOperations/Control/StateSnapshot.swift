@@ -59,6 +59,14 @@ public enum StateSnapshot {
     /// transition to a status of the kind at a finite time; parents that exist, one resource per id and per name
     /// among its siblings, no removal pending on a resource with children; counters within `StoredCounter`'s bound.
     public static func decode(_ data: Data) throws(InvalidStateSnapshot) -> StoreContents {
+        try decodeWithUpstream(data).contents
+    }
+
+    /// `decode`, with the snapshot's `upstream` member as it stands (nil when there is none), which the server reads:
+    /// the JSON is parsed once.
+    public static func decodeWithUpstream(
+        _ data: Data
+    ) throws(InvalidStateSnapshot) -> (contents: StoreContents, upstream: Any?) {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw InvalidStateSnapshot(description: "The state is not a JSON object.")
         }
@@ -107,7 +115,7 @@ public enum StateSnapshot {
             }
             decodedCounters.append(StoredCounter(scope: scope, name: name, value: value))
         }
-        return StoreContents(resources: decoded, counters: decodedCounters)
+        return (StoreContents(resources: decoded, counters: decodedCounters), object["upstream"])
     }
 
     /// Latest time a snapshot may name, and the emulator's clock may reach (the end of year 9999): times stay finite.

@@ -127,9 +127,11 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
         let contents: StoreContents
         let upstreamPart: UpstreamRoom.SnapshotPart?
         do {
-            let data = Data(body.readableBytesView)
-            contents = try StateSnapshot.decode(data)
-            upstreamPart = try UpstreamRoom.SnapshotPart(in: data)
+            let decoded = try StateSnapshot.decodeWithUpstream(Data(body.readableBytesView))
+            contents = decoded.contents
+            upstreamPart = try decoded.upstream.map { member throws(InvalidStateSnapshot) in
+                try UpstreamRoom.SnapshotPart(member: member)
+            }
         } catch {
             throw ControlError(.badRequest, error.description)
         }

@@ -176,11 +176,8 @@ final class UpstreamRoom: Sendable {
         let recording: String?
         let reason: String?
 
-        /// The member of a snapshot's JSON, checked before anything is changed; nil when there is none.
-        init?(in data: Data) throws(InvalidStateSnapshot) {
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let member = object["upstream"]
-            else { return nil }
+        /// The snapshot's `upstream` member, checked before anything is changed.
+        init(member: Any) throws(InvalidStateSnapshot) {
             guard let part = member as? [String: Any], let engine = part["engine"] as? String,
                 let held = part["held"] as? Bool,
                 Set(part.keys).isSubset(of: ["engine", "held", "recording", "reason"])
