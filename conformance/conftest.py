@@ -231,8 +231,6 @@ class SlowTransitions:
     """Long delays on the shared emulator, so that a status read right after a change is the transition's own however
     slow the machine is; `complete()` ends the pending transitions, as `/_emulator/transitions/complete` does."""
 
-    ALL = ("domainCreate", "domainUpdate", "domainDelete", "userProfile", "space", "appCreate", "appDelete", "image")
-
     def __init__(self, emulator):
         self.emulator = emulator
         status, self.before = emulator.control("GET", "delays")
@@ -240,7 +238,7 @@ class SlowTransitions:
 
     def __call__(self, **delays):
         """Sets the named delays (seconds); with none, every delay to an hour."""
-        status, answer = self.emulator.control("PUT", "delays", delays or {name: 3600 for name in self.ALL})
+        status, answer = self.emulator.control("PUT", "delays", delays or {name: 3600 for name in self.before})
         assert status == 200, answer
 
     def complete(self):

@@ -23,6 +23,7 @@ GROUPS = {
     "vpc-only-sample": (1, False, None),
     "spaces-apps": (3, False, None),
     "lifecycle-images": (3, False, None),
+    "mlflow": (1, False, None),
 }
 
 
@@ -38,6 +39,8 @@ def listed(client):
                               for c in client.list_studio_lifecycle_configs()["StudioLifecycleConfigs"]],
         "app image configs": [c["AppImageConfigName"] for c in client.list_app_image_configs()["AppImageConfigs"]],
         "images": [i["ImageName"] for i in client.list_images()["Images"]],
+        "mlflow tracking servers": [s["TrackingServerName"]
+                                    for s in client.list_mlflow_tracking_servers()["TrackingServerSummaries"]],
     }
 
 
@@ -68,6 +71,11 @@ def run_group(group, emulator, work):
         terraform.check("state", "rm", "aws_sagemaker_domain.this")
         terraform.check("import", "aws_sagemaker_domain.this", domain_id, variables=second)
         terraform.plans_no_change(second)
+
+    if group == "mlflow":
+        server = client.describe_mlflow_tracking_server(TrackingServerName="team-experiments")
+        assert (server["TrackingServerSize"], server["TrackingServerStatus"]) == ("Medium", "Updated")
+        assert terraform.check("output", "-raw", "tracking_server_url").stdout == server["TrackingServerUrl"]
 
     terraform.check("destroy", "-auto-approve", variables=second)
     nothing = {kind: [] for kind in listed(client)}

@@ -7,6 +7,7 @@ public struct ModelTrimmer: Sendable {
     public static let familyOperations: [String] = {
         let kinds = [
             "Domain", "UserProfile", "Space", "App", "StudioLifecycleConfig", "AppImageConfig", "Image", "ImageVersion",
+            "MlflowTrackingServer",
         ]
         var names: [String] = []
         for verb in ["Create", "Describe", "Update", "Delete"] {
@@ -14,6 +15,7 @@ public struct ModelTrimmer: Sendable {
         }
         for kind in kinds { names.append("List" + kind + "s") }
         names += ["AddTags", "ListTags", "DeleteTags", "CreatePresignedDomainUrl", "ListAliases"]
+        names += ["StartMlflowTrackingServer", "StopMlflowTrackingServer", "CreatePresignedMlflowTrackingServerUrl"]
         return names
     }()
 

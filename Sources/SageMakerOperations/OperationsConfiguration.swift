@@ -21,11 +21,13 @@ public struct StatusDelays: Sendable, Equatable {
     public var deletedAppRetention: Double
     /// Each transition of an image (CREATING, UPDATING, DELETING) and of an image version (CREATING, DELETING).
     public var image: Double
+    /// Each transition of an MLflow tracking server (Creating, Updating, Starting, Stopping, Deleting).
+    public var mlflowTrackingServer: Double
 
     public init(
         domainCreate: Double, domainUpdate: Double, domainDelete: Double, userProfile: Double = 0.1,
         space: Double = 0.1, appCreate: Double = 0.1, appDelete: Double = 0.1, deletedAppRetention: Double = 86_400,
-        image: Double = 0.1
+        image: Double = 0.1, mlflowTrackingServer: Double = 0.1
     ) {
         self.domainCreate = domainCreate
         self.domainUpdate = domainUpdate
@@ -36,6 +38,50 @@ public struct StatusDelays: Sendable, Equatable {
         self.appDelete = appDelete
         self.deletedAppRetention = deletedAppRetention
         self.image = image
+        self.mlflowTrackingServer = mlflowTrackingServer
+    }
+
+    /// One delay as the command line (`--<option>`), the environment and the control API (`<name>`) name it.
+    public struct Field {
+        public let name: String
+        public let option: String
+        public let help: String
+        public let keyPath: WritableKeyPath<StatusDelays, Double>
+    }
+
+    /// Every delay a kind's transitions take: the options, the control API's members and the docs' tables are these.
+    public static var fields: [Field] {
+        [
+            Field(
+                name: "domainCreate", option: "domain-create-delay",
+                help: "seconds a domain takes from Pending to InService", keyPath: \.domainCreate),
+            Field(
+                name: "domainUpdate", option: "domain-update-delay",
+                help: "seconds a domain takes from Updating to InService", keyPath: \.domainUpdate),
+            Field(
+                name: "domainDelete", option: "domain-delete-delay",
+                help: "seconds a domain takes from Deleting to gone", keyPath: \.domainDelete),
+            Field(
+                name: "userProfile", option: "user-profile-delay",
+                help: "seconds each user profile transition takes (create, update, delete)", keyPath: \.userProfile),
+            Field(
+                name: "space", option: "space-delay",
+                help: "seconds each space transition takes (create, update, delete)", keyPath: \.space),
+            Field(
+                name: "appCreate", option: "app-create-delay", help: "seconds an app takes from Pending to InService",
+                keyPath: \.appCreate),
+            Field(
+                name: "appDelete", option: "app-delete-delay", help: "seconds an app takes from Deleting to Deleted",
+                keyPath: \.appDelete),
+            Field(
+                name: "image", option: "image-delay",
+                help: "seconds each image and image version transition takes (create, update, delete)",
+                keyPath: \.image),
+            Field(
+                name: "mlflowTrackingServer", option: "mlflow-tracking-server-delay",
+                help: "seconds each MLflow tracking server transition takes (create, update, start, stop, delete)",
+                keyPath: \.mlflowTrackingServer),
+        ]
     }
 
     /// The default: every transition completes after 100 ms, so clients see each status but never wait.
@@ -43,7 +89,7 @@ public struct StatusDelays: Sendable, Equatable {
     /// Durations like the real service's (docs/aws-facts.md, "Statuses").
     public static let realistic = StatusDelays(
         domainCreate: 300, domainUpdate: 60, domainDelete: 120, userProfile: 3, space: 12, appCreate: 120,
-        appDelete: 300, image: 10)
+        appDelete: 300, image: 10, mlflowTrackingServer: 1200)
 
     /// The pending transition to `status` after `delay` seconds; none when the delay is zero, in which case the
     /// resource takes its final status inside the request that changed it.

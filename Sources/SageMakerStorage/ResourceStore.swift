@@ -10,6 +10,7 @@ public enum ResourceKind: String, Sendable, CaseIterable {
     case appImageConfig = "app-image-config"
     case image
     case imageVersion = "image-version"
+    case mlflowTrackingServer = "mlflow-tracking-server"
 }
 
 /// The account and region every resource is scoped to.

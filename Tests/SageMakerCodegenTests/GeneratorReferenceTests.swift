@@ -33,7 +33,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         let data = try Data(contentsOf: packageRoot.appendingPathComponent("model/sagemaker-2017-07-24.json"))
         let model = try ServiceModel.load(from: data)
         #expect(Set(model.operations.keys).isSubset(of: Set(ModelTrimmer.familyOperations)))
-        #expect(model.operations.count == 43)
+        #expect(model.operations.count == 51)
         #expect(model.emulator?.otherOperations.contains("CreateTrainingJob") == true)
         #expect(model.emulator?.otherOperations.contains("UpdateDomain") == false)
         #expect(!String(decoding: data, as: UTF8.self).contains("\"documentation\""))

@@ -74,6 +74,47 @@ import Testing
         #expect(checked == 11)
     }
 
+    @Test func aTrackingServerKeepsTheStoredRulesThroughEveryTransition() async throws {
+        let harness = try await Harness(delays: StatusDelays(domainCreate: 1, domainUpdate: 1, domainDelete: 1))
+        let service = harness.service
+        func expect(_ status: String, after step: String) async throws {
+            let found = try await violations(harness)
+            #expect(found.isEmpty, "after \(step): \(found)")
+            let document = try await service.describeMlflowTrackingServer(
+                DescribeMlflowTrackingServerRequest(trackingServerName: "runs"), context: alice
+            ).value()
+            #expect(document.trackingServerStatus == status, "after \(step)")
+            let running = [TrackingServerStatus.created, TrackingServerStatus.updated, TrackingServerStatus.started]
+            #expect(document.isActive == (running.contains(status) ? "Active" : "Inactive"), "after \(step)")
+        }
+        _ = try await service.createMlflowTrackingServer(
+            CreateMlflowTrackingServerRequest(
+                artifactStoreUri: "s3://bucket/runs", roleArn: "arn:aws:iam::111122223333:role/r",
+                trackingServerName: "runs"), context: alice)
+        try await expect(TrackingServerStatus.creating, after: "create")
+        try await harness.advance(1)
+        try await expect(TrackingServerStatus.created, after: "create's delay")
+        _ = try await service.updateMlflowTrackingServer(
+            UpdateMlflowTrackingServerRequest(trackingServerName: "runs", trackingServerSize: "Large"), context: alice)
+        try await expect(TrackingServerStatus.updating, after: "update")
+        try await harness.advance(1)
+        try await expect(TrackingServerStatus.updated, after: "update's delay")
+        _ = try await service.stopMlflowTrackingServer(
+            StopMlflowTrackingServerRequest(trackingServerName: "runs"), context: alice)
+        try await expect(TrackingServerStatus.stopping, after: "stop")
+        try await harness.advance(1)
+        try await expect(TrackingServerStatus.stopped, after: "stop's delay")
+        _ = try await service.startMlflowTrackingServer(
+            StartMlflowTrackingServerRequest(trackingServerName: "runs"), context: alice)
+        try await expect(TrackingServerStatus.starting, after: "start")
+        try await harness.advance(1)
+        try await expect(TrackingServerStatus.started, after: "start's delay")
+        _ = try await service.deleteMlflowTrackingServer(
+            DeleteMlflowTrackingServerRequest(trackingServerName: "runs"), context: alice)
+        try await harness.advance(1)
+        #expect(try await harness.store.fetch(.mlflowTrackingServer, scope: alice.scope, id: "runs") == nil)
+    }
+
     @Test func theInvariantsCatchABrokenRow() throws {
         let scope = alice.scope
         let domain = DescribeDomainResponse(

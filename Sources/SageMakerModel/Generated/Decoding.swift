@@ -430,6 +430,49 @@ extension CreateImageVersionResponse: WireDecodable {
     }
 }
 
+/// Reads model shape `CreateMlflowTrackingServerRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension CreateMlflowTrackingServerRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ArtifactStoreUri": self.artifactStoreUri = try member.string()
+                case "AutomaticModelRegistration": self.automaticModelRegistration = try member.bool()
+                case "MlflowVersion": self.mlflowVersion = try member.string()
+                case "RoleArn": self.roleArn = try member.string()
+                case "S3BucketOwnerAccountId": self.s3BucketOwnerAccountId = try member.string()
+                case "S3BucketOwnerVerification": self.s3BucketOwnerVerification = try member.bool()
+                case "Tags": self.tags = try member.list { (element0: JSONValue) throws(WireDecodingError) -> Tag in try Tag(wire: element0) }
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                case "TrackingServerSize": self.trackingServerSize = try member.string()
+                case "WeeklyMaintenanceWindowStart": self.weeklyMaintenanceWindowStart = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `CreateMlflowTrackingServerResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension CreateMlflowTrackingServerResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerArn": self.trackingServerArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
 /// Reads model shape `CreatePresignedDomainUrlRequest` from a parsed request body; null members are absent, unknown ones ignored.
 extension CreatePresignedDomainUrlRequest: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
@@ -454,6 +497,42 @@ extension CreatePresignedDomainUrlRequest: WireDecodable {
 
 /// Reads model shape `CreatePresignedDomainUrlResponse` from a parsed request body; null members are absent, unknown ones ignored.
 extension CreatePresignedDomainUrlResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "AuthorizedUrl": self.authorizedUrl = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `CreatePresignedMlflowTrackingServerUrlRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension CreatePresignedMlflowTrackingServerUrlRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ExpiresInSeconds": self.expiresInSeconds = try member.int()
+                case "SessionExpirationDurationInSeconds": self.sessionExpirationDurationInSeconds = try member.int()
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `CreatePresignedMlflowTrackingServerUrlResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension CreatePresignedMlflowTrackingServerUrlResponse: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
         self.init()
         for (key, member) in try value.members() where !member.isNull {
@@ -827,6 +906,40 @@ extension DeleteImageVersionResponse: WireDecodable {
     }
 }
 
+/// Reads model shape `DeleteMlflowTrackingServerRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension DeleteMlflowTrackingServerRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DeleteMlflowTrackingServerResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension DeleteMlflowTrackingServerResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerArn": self.trackingServerArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
 /// Reads model shape `DeleteSpaceRequest` from a parsed request body; null members are absent, unknown ones ignored.
 extension DeleteSpaceRequest: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
@@ -1139,6 +1252,57 @@ extension DescribeImageVersionResponse: WireDecodable {
                 case "ReleaseNotes": self.releaseNotes = try member.string()
                 case "VendorGuidance": self.vendorGuidance = try member.string()
                 case "Version": self.version = try member.int()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DescribeMlflowTrackingServerRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension DescribeMlflowTrackingServerRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `DescribeMlflowTrackingServerResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension DescribeMlflowTrackingServerResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ArtifactStoreUri": self.artifactStoreUri = try member.string()
+                case "AutomaticModelRegistration": self.automaticModelRegistration = try member.bool()
+                case "CreatedBy": self.createdBy = try UserContext(wire: member)
+                case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
+                case "IsActive": self.isActive = try member.string()
+                case "LastModifiedBy": self.lastModifiedBy = try UserContext(wire: member)
+                case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
+                case "MlflowVersion": self.mlflowVersion = try member.string()
+                case "RoleArn": self.roleArn = try member.string()
+                case "S3BucketOwnerAccountId": self.s3BucketOwnerAccountId = try member.string()
+                case "S3BucketOwnerVerification": self.s3BucketOwnerVerification = try member.bool()
+                case "TrackingServerArn": self.trackingServerArn = try member.string()
+                case "TrackingServerMaintenanceStatus": self.trackingServerMaintenanceStatus = try member.string()
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                case "TrackingServerSize": self.trackingServerSize = try member.string()
+                case "TrackingServerStatus": self.trackingServerStatus = try member.string()
+                case "TrackingServerUrl": self.trackingServerUrl = try member.string()
+                case "WeeklyMaintenanceWindowStart": self.weeklyMaintenanceWindowStart = try member.string()
                 default: break
                 }
             } catch {
@@ -1554,6 +1718,25 @@ extension HiddenSageMakerImage: WireDecodable {
                 switch key {
                 case "SageMakerImageName": self.sageMakerImageName = try member.string()
                 case "VersionAliases": self.versionAliases = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `IamIdentity` from a parsed request body; null members are absent, unknown ones ignored.
+extension IamIdentity: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "Arn": self.arn = try member.string()
+                case "PrincipalId": self.principalId = try member.string()
+                case "SourceIdentity": self.sourceIdentity = try member.string()
                 default: break
                 }
             } catch {
@@ -2017,6 +2200,48 @@ extension ListImagesResponse: WireDecodable {
                 switch key {
                 case "Images": self.images = try member.list { (element0: JSONValue) throws(WireDecodingError) -> Image in try Image(wire: element0) }
                 case "NextToken": self.nextToken = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `ListMlflowTrackingServersRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension ListMlflowTrackingServersRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "CreatedAfter": self.createdAfter = Date(timeIntervalSince1970: try member.date())
+                case "CreatedBefore": self.createdBefore = Date(timeIntervalSince1970: try member.date())
+                case "MaxResults": self.maxResults = try member.int()
+                case "MlflowVersion": self.mlflowVersion = try member.string()
+                case "NextToken": self.nextToken = try member.string()
+                case "SortBy": self.sortBy = try member.string()
+                case "SortOrder": self.sortOrder = try member.string()
+                case "TrackingServerStatus": self.trackingServerStatus = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `ListMlflowTrackingServersResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension ListMlflowTrackingServersResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "NextToken": self.nextToken = try member.string()
+                case "TrackingServerSummaries": self.trackingServerSummaries = try member.list { (element0: JSONValue) throws(WireDecodingError) -> TrackingServerSummary in try TrackingServerSummary(wire: element0) }
                 default: break
                 }
             } catch {
@@ -2599,6 +2824,74 @@ extension SpaceStorageSettings: WireDecodable {
     }
 }
 
+/// Reads model shape `StartMlflowTrackingServerRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension StartMlflowTrackingServerRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `StartMlflowTrackingServerResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension StartMlflowTrackingServerResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerArn": self.trackingServerArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `StopMlflowTrackingServerRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension StopMlflowTrackingServerRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `StopMlflowTrackingServerResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension StopMlflowTrackingServerResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerArn": self.trackingServerArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
 /// Reads model shape `StudioLifecycleConfigDetails` from a parsed request body; null members are absent, unknown ones ignored.
 extension StudioLifecycleConfigDetails: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
@@ -2685,6 +2978,29 @@ extension TimeSeriesForecastingSettings: WireDecodable {
                 switch key {
                 case "AmazonForecastRoleArn": self.amazonForecastRoleArn = try member.string()
                 case "Status": self.status = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `TrackingServerSummary` from a parsed request body; null members are absent, unknown ones ignored.
+extension TrackingServerSummary: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
+                case "IsActive": self.isActive = try member.string()
+                case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
+                case "MlflowVersion": self.mlflowVersion = try member.string()
+                case "TrackingServerArn": self.trackingServerArn = try member.string()
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                case "TrackingServerStatus": self.trackingServerStatus = try member.string()
                 default: break
                 }
             } catch {
@@ -2898,6 +3214,46 @@ extension UpdateImageVersionResponse: WireDecodable {
     }
 }
 
+/// Reads model shape `UpdateMlflowTrackingServerRequest` from a parsed request body; null members are absent, unknown ones ignored.
+extension UpdateMlflowTrackingServerRequest: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "ArtifactStoreUri": self.artifactStoreUri = try member.string()
+                case "AutomaticModelRegistration": self.automaticModelRegistration = try member.bool()
+                case "S3BucketOwnerAccountId": self.s3BucketOwnerAccountId = try member.string()
+                case "S3BucketOwnerVerification": self.s3BucketOwnerVerification = try member.bool()
+                case "TrackingServerName": self.trackingServerName = try member.string()
+                case "TrackingServerSize": self.trackingServerSize = try member.string()
+                case "WeeklyMaintenanceWindowStart": self.weeklyMaintenanceWindowStart = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `UpdateMlflowTrackingServerResponse` from a parsed request body; null members are absent, unknown ones ignored.
+extension UpdateMlflowTrackingServerResponse: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "TrackingServerArn": self.trackingServerArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
 /// Reads model shape `UpdateSpaceRequest` from a parsed request body; null members are absent, unknown ones ignored.
 extension UpdateSpaceRequest: WireDecodable {
     public init(wire value: JSONValue) throws(WireDecodingError) {
@@ -2962,6 +3318,26 @@ extension UpdateUserProfileResponse: WireDecodable {
             do {
                 switch key {
                 case "UserProfileArn": self.userProfileArn = try member.string()
+                default: break
+                }
+            } catch {
+                throw error.under(.key(key))
+            }
+        }
+    }
+}
+
+/// Reads model shape `UserContext` from a parsed request body; null members are absent, unknown ones ignored.
+extension UserContext: WireDecodable {
+    public init(wire value: JSONValue) throws(WireDecodingError) {
+        self.init()
+        for (key, member) in try value.members() where !member.isNull {
+            do {
+                switch key {
+                case "DomainId": self.domainId = try member.string()
+                case "IamIdentity": self.iamIdentity = try IamIdentity(wire: member)
+                case "UserProfileArn": self.userProfileArn = try member.string()
+                case "UserProfileName": self.userProfileName = try member.string()
                 default: break
                 }
             } catch {

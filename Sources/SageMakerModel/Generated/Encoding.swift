@@ -589,6 +589,70 @@ extension CreateImageVersionResponse: WireEncodable {
     }
 }
 
+/// Writes model shape `CreateMlflowTrackingServerRequest` as AWS JSON 1.1; absent members are left out.
+extension CreateMlflowTrackingServerRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = artifactStoreUri {
+            writer.key("ArtifactStoreUri")
+            writer.string(value)
+        }
+        if let value = automaticModelRegistration {
+            writer.key("AutomaticModelRegistration")
+            writer.bool(value)
+        }
+        if let value = mlflowVersion {
+            writer.key("MlflowVersion")
+            writer.string(value)
+        }
+        if let value = roleArn {
+            writer.key("RoleArn")
+            writer.string(value)
+        }
+        if let value = s3BucketOwnerAccountId {
+            writer.key("S3BucketOwnerAccountId")
+            writer.string(value)
+        }
+        if let value = s3BucketOwnerVerification {
+            writer.key("S3BucketOwnerVerification")
+            writer.bool(value)
+        }
+        if let value = tags {
+            writer.key("Tags")
+            writer.beginArray()
+            for element0 in value {
+                writer.value(element0)
+            }
+            writer.endArray()
+        }
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        if let value = trackingServerSize {
+            writer.key("TrackingServerSize")
+            writer.string(value)
+        }
+        if let value = weeklyMaintenanceWindowStart {
+            writer.key("WeeklyMaintenanceWindowStart")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `CreateMlflowTrackingServerResponse` as AWS JSON 1.1; absent members are left out.
+extension CreateMlflowTrackingServerResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerArn {
+            writer.key("TrackingServerArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
 /// Writes model shape `CreatePresignedDomainUrlRequest` as AWS JSON 1.1; absent members are left out.
 extension CreatePresignedDomainUrlRequest: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
@@ -623,6 +687,38 @@ extension CreatePresignedDomainUrlRequest: WireEncodable {
 
 /// Writes model shape `CreatePresignedDomainUrlResponse` as AWS JSON 1.1; absent members are left out.
 extension CreatePresignedDomainUrlResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = authorizedUrl {
+            writer.key("AuthorizedUrl")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `CreatePresignedMlflowTrackingServerUrlRequest` as AWS JSON 1.1; absent members are left out.
+extension CreatePresignedMlflowTrackingServerUrlRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = expiresInSeconds {
+            writer.key("ExpiresInSeconds")
+            writer.number(value)
+        }
+        if let value = sessionExpirationDurationInSeconds {
+            writer.key("SessionExpirationDurationInSeconds")
+            writer.number(value)
+        }
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `CreatePresignedMlflowTrackingServerUrlResponse` as AWS JSON 1.1; absent members are left out.
+extension CreatePresignedMlflowTrackingServerUrlResponse: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
         if let value = authorizedUrl {
@@ -1025,6 +1121,30 @@ extension DeleteImageVersionRequest: WireEncodable {
 extension DeleteImageVersionResponse: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DeleteMlflowTrackingServerRequest` as AWS JSON 1.1; absent members are left out.
+extension DeleteMlflowTrackingServerRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DeleteMlflowTrackingServerResponse` as AWS JSON 1.1; absent members are left out.
+extension DeleteMlflowTrackingServerResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerArn {
+            writer.key("TrackingServerArn")
+            writer.string(value)
+        }
         writer.endObject()
     }
 }
@@ -1508,6 +1628,98 @@ extension DescribeImageVersionResponse: WireEncodable {
         if let value = version {
             writer.key("Version")
             writer.number(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DescribeMlflowTrackingServerRequest` as AWS JSON 1.1; absent members are left out.
+extension DescribeMlflowTrackingServerRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `DescribeMlflowTrackingServerResponse` as AWS JSON 1.1; absent members are left out.
+extension DescribeMlflowTrackingServerResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = artifactStoreUri {
+            writer.key("ArtifactStoreUri")
+            writer.string(value)
+        }
+        if let value = automaticModelRegistration {
+            writer.key("AutomaticModelRegistration")
+            writer.bool(value)
+        }
+        if let value = createdBy {
+            writer.key("CreatedBy")
+            writer.value(value)
+        }
+        if let value = creationTime {
+            writer.key("CreationTime")
+            writer.timestamp(value)
+        }
+        if let value = isActive {
+            writer.key("IsActive")
+            writer.string(value)
+        }
+        if let value = lastModifiedBy {
+            writer.key("LastModifiedBy")
+            writer.value(value)
+        }
+        if let value = lastModifiedTime {
+            writer.key("LastModifiedTime")
+            writer.timestamp(value)
+        }
+        if let value = mlflowVersion {
+            writer.key("MlflowVersion")
+            writer.string(value)
+        }
+        if let value = roleArn {
+            writer.key("RoleArn")
+            writer.string(value)
+        }
+        if let value = s3BucketOwnerAccountId {
+            writer.key("S3BucketOwnerAccountId")
+            writer.string(value)
+        }
+        if let value = s3BucketOwnerVerification {
+            writer.key("S3BucketOwnerVerification")
+            writer.bool(value)
+        }
+        if let value = trackingServerArn {
+            writer.key("TrackingServerArn")
+            writer.string(value)
+        }
+        if let value = trackingServerMaintenanceStatus {
+            writer.key("TrackingServerMaintenanceStatus")
+            writer.string(value)
+        }
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        if let value = trackingServerSize {
+            writer.key("TrackingServerSize")
+            writer.string(value)
+        }
+        if let value = trackingServerStatus {
+            writer.key("TrackingServerStatus")
+            writer.string(value)
+        }
+        if let value = trackingServerUrl {
+            writer.key("TrackingServerUrl")
+            writer.string(value)
+        }
+        if let value = weeklyMaintenanceWindowStart {
+            writer.key("WeeklyMaintenanceWindowStart")
+            writer.string(value)
         }
         writer.endObject()
     }
@@ -2016,6 +2228,26 @@ extension HiddenSageMakerImage: WireEncodable {
                 writer.string(element0)
             }
             writer.endArray()
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `IamIdentity` as AWS JSON 1.1; absent members are left out.
+extension IamIdentity: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = arn {
+            writer.key("Arn")
+            writer.string(value)
+        }
+        if let value = principalId {
+            writer.key("PrincipalId")
+            writer.string(value)
+        }
+        if let value = sourceIdentity {
+            writer.key("SourceIdentity")
+            writer.string(value)
         }
         writer.endObject()
     }
@@ -2636,6 +2868,66 @@ extension ListImagesResponse: WireEncodable {
         if let value = nextToken {
             writer.key("NextToken")
             writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `ListMlflowTrackingServersRequest` as AWS JSON 1.1; absent members are left out.
+extension ListMlflowTrackingServersRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = createdAfter {
+            writer.key("CreatedAfter")
+            writer.timestamp(value)
+        }
+        if let value = createdBefore {
+            writer.key("CreatedBefore")
+            writer.timestamp(value)
+        }
+        if let value = maxResults {
+            writer.key("MaxResults")
+            writer.number(value)
+        }
+        if let value = mlflowVersion {
+            writer.key("MlflowVersion")
+            writer.string(value)
+        }
+        if let value = nextToken {
+            writer.key("NextToken")
+            writer.string(value)
+        }
+        if let value = sortBy {
+            writer.key("SortBy")
+            writer.string(value)
+        }
+        if let value = sortOrder {
+            writer.key("SortOrder")
+            writer.string(value)
+        }
+        if let value = trackingServerStatus {
+            writer.key("TrackingServerStatus")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `ListMlflowTrackingServersResponse` as AWS JSON 1.1; absent members are left out.
+extension ListMlflowTrackingServersResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = nextToken {
+            writer.key("NextToken")
+            writer.string(value)
+        }
+        if let value = trackingServerSummaries {
+            writer.key("TrackingServerSummaries")
+            writer.beginArray()
+            for element0 in value {
+                writer.value(element0)
+            }
+            writer.endArray()
         }
         writer.endObject()
     }
@@ -3281,6 +3573,54 @@ extension SpaceStorageSettings: WireEncodable {
     }
 }
 
+/// Writes model shape `StartMlflowTrackingServerRequest` as AWS JSON 1.1; absent members are left out.
+extension StartMlflowTrackingServerRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `StartMlflowTrackingServerResponse` as AWS JSON 1.1; absent members are left out.
+extension StartMlflowTrackingServerResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerArn {
+            writer.key("TrackingServerArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `StopMlflowTrackingServerRequest` as AWS JSON 1.1; absent members are left out.
+extension StopMlflowTrackingServerRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `StopMlflowTrackingServerResponse` as AWS JSON 1.1; absent members are left out.
+extension StopMlflowTrackingServerResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerArn {
+            writer.key("TrackingServerArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
 /// Writes model shape `StudioLifecycleConfigDetails` as AWS JSON 1.1; absent members are left out.
 extension StudioLifecycleConfigDetails: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
@@ -3391,6 +3731,42 @@ extension TimeSeriesForecastingSettings: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `TrackingServerSummary` as AWS JSON 1.1; absent members are left out.
+extension TrackingServerSummary: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = creationTime {
+            writer.key("CreationTime")
+            writer.timestamp(value)
+        }
+        if let value = isActive {
+            writer.key("IsActive")
+            writer.string(value)
+        }
+        if let value = lastModifiedTime {
+            writer.key("LastModifiedTime")
+            writer.timestamp(value)
+        }
+        if let value = mlflowVersion {
+            writer.key("MlflowVersion")
+            writer.string(value)
+        }
+        if let value = trackingServerArn {
+            writer.key("TrackingServerArn")
+            writer.string(value)
+        }
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        if let value = trackingServerStatus {
+            writer.key("TrackingServerStatus")
             writer.string(value)
         }
         writer.endObject()
@@ -3669,6 +4045,54 @@ extension UpdateImageVersionResponse: WireEncodable {
     }
 }
 
+/// Writes model shape `UpdateMlflowTrackingServerRequest` as AWS JSON 1.1; absent members are left out.
+extension UpdateMlflowTrackingServerRequest: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = artifactStoreUri {
+            writer.key("ArtifactStoreUri")
+            writer.string(value)
+        }
+        if let value = automaticModelRegistration {
+            writer.key("AutomaticModelRegistration")
+            writer.bool(value)
+        }
+        if let value = s3BucketOwnerAccountId {
+            writer.key("S3BucketOwnerAccountId")
+            writer.string(value)
+        }
+        if let value = s3BucketOwnerVerification {
+            writer.key("S3BucketOwnerVerification")
+            writer.bool(value)
+        }
+        if let value = trackingServerName {
+            writer.key("TrackingServerName")
+            writer.string(value)
+        }
+        if let value = trackingServerSize {
+            writer.key("TrackingServerSize")
+            writer.string(value)
+        }
+        if let value = weeklyMaintenanceWindowStart {
+            writer.key("WeeklyMaintenanceWindowStart")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `UpdateMlflowTrackingServerResponse` as AWS JSON 1.1; absent members are left out.
+extension UpdateMlflowTrackingServerResponse: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = trackingServerArn {
+            writer.key("TrackingServerArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
 /// Writes model shape `UpdateSpaceRequest` as AWS JSON 1.1; absent members are left out.
 extension UpdateSpaceRequest: WireEncodable {
     public func writeJSON(to writer: inout JSONWriter) {
@@ -3731,6 +4155,30 @@ extension UpdateUserProfileResponse: WireEncodable {
         writer.beginObject()
         if let value = userProfileArn {
             writer.key("UserProfileArn")
+            writer.string(value)
+        }
+        writer.endObject()
+    }
+}
+
+/// Writes model shape `UserContext` as AWS JSON 1.1; absent members are left out.
+extension UserContext: WireEncodable {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        if let value = domainId {
+            writer.key("DomainId")
+            writer.string(value)
+        }
+        if let value = iamIdentity {
+            writer.key("IamIdentity")
+            writer.value(value)
+        }
+        if let value = userProfileArn {
+            writer.key("UserProfileArn")
+            writer.string(value)
+        }
+        if let value = userProfileName {
+            writer.key("UserProfileName")
             writer.string(value)
         }
         writer.endObject()

@@ -5,6 +5,8 @@ import AWSWire
 
 /// The error codes of the model's exception shapes (HTTP 400, message member `Message`).
 extension AWSError.Code {
+    /// Model shape `ConflictException`.
+    public static let conflictException = AWSError.Code(modelled: "ConflictException")
     /// Model shape `ResourceInUse`.
     public static let resourceInUse = AWSError.Code(modelled: "ResourceInUse")
     /// Model shape `ResourceLimitExceeded`.
@@ -13,10 +15,12 @@ extension AWSError.Code {
     public static let resourceNotFound = AWSError.Code(modelled: "ResourceNotFound")
 
     /// Every modelled code.
-    public static let modelled: [AWSError.Code] = [.resourceInUse, .resourceLimitExceeded, .resourceNotFound]
+    public static let modelled: [AWSError.Code] = [.conflictException, .resourceInUse, .resourceLimitExceeded, .resourceNotFound]
 }
 
 extension AWSError {
+    /// Model shape `ConflictException`.
+    public static func conflictException(_ message: String) -> AWSError { AWSError(.conflictException, message) }
     /// Model shape `ResourceInUse`.
     public static func resourceInUse(_ message: String) -> AWSError { AWSError(.resourceInUse, message) }
     /// Model shape `ResourceLimitExceeded`.

@@ -260,6 +260,33 @@ extension CreateImageVersionResponse: DeepMergeable {
     }
 }
 
+/// Member-by-member merge of model shape `CreateMlflowTrackingServerRequest`.
+extension CreateMlflowTrackingServerRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.artifactStoreUri { merged.artifactStoreUri = value }
+        if let value = update.automaticModelRegistration { merged.automaticModelRegistration = value }
+        if let value = update.mlflowVersion { merged.mlflowVersion = value }
+        if let value = update.roleArn { merged.roleArn = value }
+        if let value = update.s3BucketOwnerAccountId { merged.s3BucketOwnerAccountId = value }
+        if let value = update.s3BucketOwnerVerification { merged.s3BucketOwnerVerification = value }
+        if let value = update.tags { merged.tags = value }
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        if let value = update.trackingServerSize { merged.trackingServerSize = value }
+        if let value = update.weeklyMaintenanceWindowStart { merged.weeklyMaintenanceWindowStart = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `CreateMlflowTrackingServerResponse`.
+extension CreateMlflowTrackingServerResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerArn { merged.trackingServerArn = value }
+        return merged
+    }
+}
+
 /// Member-by-member merge of model shape `CreatePresignedDomainUrlRequest`.
 extension CreatePresignedDomainUrlRequest: DeepMergeable {
     public func merging(_ update: Self) -> Self {
@@ -276,6 +303,26 @@ extension CreatePresignedDomainUrlRequest: DeepMergeable {
 
 /// Member-by-member merge of model shape `CreatePresignedDomainUrlResponse`.
 extension CreatePresignedDomainUrlResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.authorizedUrl { merged.authorizedUrl = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `CreatePresignedMlflowTrackingServerUrlRequest`.
+extension CreatePresignedMlflowTrackingServerUrlRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.expiresInSeconds { merged.expiresInSeconds = value }
+        if let value = update.sessionExpirationDurationInSeconds { merged.sessionExpirationDurationInSeconds = value }
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `CreatePresignedMlflowTrackingServerUrlResponse`.
+extension CreatePresignedMlflowTrackingServerUrlResponse: DeepMergeable {
     public func merging(_ update: Self) -> Self {
         var merged = self
         if let value = update.authorizedUrl { merged.authorizedUrl = value }
@@ -495,6 +542,24 @@ extension DeleteImageVersionResponse: DeepMergeable {
     }
 }
 
+/// Member-by-member merge of model shape `DeleteMlflowTrackingServerRequest`.
+extension DeleteMlflowTrackingServerRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DeleteMlflowTrackingServerResponse`.
+extension DeleteMlflowTrackingServerResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerArn { merged.trackingServerArn = value }
+        return merged
+    }
+}
+
 /// Member-by-member merge of model shape `DeleteSpaceRequest`.
 extension DeleteSpaceRequest: DeepMergeable {
     public func merging(_ update: Self) -> Self {
@@ -699,6 +764,41 @@ extension DescribeImageVersionResponse: DeepMergeable {
         if let value = update.releaseNotes { merged.releaseNotes = value }
         if let value = update.vendorGuidance { merged.vendorGuidance = value }
         if let value = update.version { merged.version = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DescribeMlflowTrackingServerRequest`.
+extension DescribeMlflowTrackingServerRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `DescribeMlflowTrackingServerResponse`.
+extension DescribeMlflowTrackingServerResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.artifactStoreUri { merged.artifactStoreUri = value }
+        if let value = update.automaticModelRegistration { merged.automaticModelRegistration = value }
+        merged.createdBy = mergeMember(createdBy, update.createdBy)
+        if let value = update.creationTime { merged.creationTime = value }
+        if let value = update.isActive { merged.isActive = value }
+        merged.lastModifiedBy = mergeMember(lastModifiedBy, update.lastModifiedBy)
+        if let value = update.lastModifiedTime { merged.lastModifiedTime = value }
+        if let value = update.mlflowVersion { merged.mlflowVersion = value }
+        if let value = update.roleArn { merged.roleArn = value }
+        if let value = update.s3BucketOwnerAccountId { merged.s3BucketOwnerAccountId = value }
+        if let value = update.s3BucketOwnerVerification { merged.s3BucketOwnerVerification = value }
+        if let value = update.trackingServerArn { merged.trackingServerArn = value }
+        if let value = update.trackingServerMaintenanceStatus { merged.trackingServerMaintenanceStatus = value }
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        if let value = update.trackingServerSize { merged.trackingServerSize = value }
+        if let value = update.trackingServerStatus { merged.trackingServerStatus = value }
+        if let value = update.trackingServerUrl { merged.trackingServerUrl = value }
+        if let value = update.weeklyMaintenanceWindowStart { merged.weeklyMaintenanceWindowStart = value }
         return merged
     }
 }
@@ -946,6 +1046,17 @@ extension HiddenSageMakerImage: DeepMergeable {
         var merged = self
         if let value = update.sageMakerImageName { merged.sageMakerImageName = value }
         if let value = update.versionAliases { merged.versionAliases = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `IamIdentity`.
+extension IamIdentity: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.arn { merged.arn = value }
+        if let value = update.principalId { merged.principalId = value }
+        if let value = update.sourceIdentity { merged.sourceIdentity = value }
         return merged
     }
 }
@@ -1225,6 +1336,32 @@ extension ListImagesResponse: DeepMergeable {
         var merged = self
         if let value = update.images { merged.images = value }
         if let value = update.nextToken { merged.nextToken = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `ListMlflowTrackingServersRequest`.
+extension ListMlflowTrackingServersRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.createdAfter { merged.createdAfter = value }
+        if let value = update.createdBefore { merged.createdBefore = value }
+        if let value = update.maxResults { merged.maxResults = value }
+        if let value = update.mlflowVersion { merged.mlflowVersion = value }
+        if let value = update.nextToken { merged.nextToken = value }
+        if let value = update.sortBy { merged.sortBy = value }
+        if let value = update.sortOrder { merged.sortOrder = value }
+        if let value = update.trackingServerStatus { merged.trackingServerStatus = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `ListMlflowTrackingServersResponse`.
+extension ListMlflowTrackingServersResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.nextToken { merged.nextToken = value }
+        if let value = update.trackingServerSummaries { merged.trackingServerSummaries = value }
         return merged
     }
 }
@@ -1562,6 +1699,42 @@ extension SpaceStorageSettings: DeepMergeable {
     }
 }
 
+/// Member-by-member merge of model shape `StartMlflowTrackingServerRequest`.
+extension StartMlflowTrackingServerRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `StartMlflowTrackingServerResponse`.
+extension StartMlflowTrackingServerResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerArn { merged.trackingServerArn = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `StopMlflowTrackingServerRequest`.
+extension StopMlflowTrackingServerRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `StopMlflowTrackingServerResponse`.
+extension StopMlflowTrackingServerResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerArn { merged.trackingServerArn = value }
+        return merged
+    }
+}
+
 /// Member-by-member merge of model shape `StudioLifecycleConfigDetails`.
 extension StudioLifecycleConfigDetails: DeepMergeable {
     public func merging(_ update: Self) -> Self {
@@ -1613,6 +1786,21 @@ extension TimeSeriesForecastingSettings: DeepMergeable {
         var merged = self
         if let value = update.amazonForecastRoleArn { merged.amazonForecastRoleArn = value }
         if let value = update.status { merged.status = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `TrackingServerSummary`.
+extension TrackingServerSummary: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.creationTime { merged.creationTime = value }
+        if let value = update.isActive { merged.isActive = value }
+        if let value = update.lastModifiedTime { merged.lastModifiedTime = value }
+        if let value = update.mlflowVersion { merged.mlflowVersion = value }
+        if let value = update.trackingServerArn { merged.trackingServerArn = value }
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        if let value = update.trackingServerStatus { merged.trackingServerStatus = value }
         return merged
     }
 }
@@ -1741,6 +1929,30 @@ extension UpdateImageVersionResponse: DeepMergeable {
     }
 }
 
+/// Member-by-member merge of model shape `UpdateMlflowTrackingServerRequest`.
+extension UpdateMlflowTrackingServerRequest: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.artifactStoreUri { merged.artifactStoreUri = value }
+        if let value = update.automaticModelRegistration { merged.automaticModelRegistration = value }
+        if let value = update.s3BucketOwnerAccountId { merged.s3BucketOwnerAccountId = value }
+        if let value = update.s3BucketOwnerVerification { merged.s3BucketOwnerVerification = value }
+        if let value = update.trackingServerName { merged.trackingServerName = value }
+        if let value = update.trackingServerSize { merged.trackingServerSize = value }
+        if let value = update.weeklyMaintenanceWindowStart { merged.weeklyMaintenanceWindowStart = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `UpdateMlflowTrackingServerResponse`.
+extension UpdateMlflowTrackingServerResponse: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.trackingServerArn { merged.trackingServerArn = value }
+        return merged
+    }
+}
+
 /// Member-by-member merge of model shape `UpdateSpaceRequest`.
 extension UpdateSpaceRequest: DeepMergeable {
     public func merging(_ update: Self) -> Self {
@@ -1778,6 +1990,18 @@ extension UpdateUserProfileResponse: DeepMergeable {
     public func merging(_ update: Self) -> Self {
         var merged = self
         if let value = update.userProfileArn { merged.userProfileArn = value }
+        return merged
+    }
+}
+
+/// Member-by-member merge of model shape `UserContext`.
+extension UserContext: DeepMergeable {
+    public func merging(_ update: Self) -> Self {
+        var merged = self
+        if let value = update.domainId { merged.domainId = value }
+        merged.iamIdentity = mergeMember(iamIdentity, update.iamIdentity)
+        if let value = update.userProfileArn { merged.userProfileArn = value }
+        if let value = update.userProfileName { merged.userProfileName = value }
         return merged
     }
 }

@@ -19,8 +19,12 @@ public protocol SageMakerHandler: Sendable {
     func createImage(_ input: CreateImageRequest, context: OperationContext) async throws -> CreateImageResponse
     /// `CreateImageVersion`.
     func createImageVersion(_ input: CreateImageVersionRequest, context: OperationContext) async throws -> CreateImageVersionResponse
+    /// `CreateMlflowTrackingServer`.
+    func createMlflowTrackingServer(_ input: CreateMlflowTrackingServerRequest, context: OperationContext) async throws -> CreateMlflowTrackingServerResponse
     /// `CreatePresignedDomainUrl`.
     func createPresignedDomainUrl(_ input: CreatePresignedDomainUrlRequest, context: OperationContext) async throws -> CreatePresignedDomainUrlResponse
+    /// `CreatePresignedMlflowTrackingServerUrl`.
+    func createPresignedMlflowTrackingServerUrl(_ input: CreatePresignedMlflowTrackingServerUrlRequest, context: OperationContext) async throws -> CreatePresignedMlflowTrackingServerUrlResponse
     /// `CreateSpace`.
     func createSpace(_ input: CreateSpaceRequest, context: OperationContext) async throws -> CreateSpaceResponse
     /// `CreateStudioLifecycleConfig`.
@@ -37,6 +41,8 @@ public protocol SageMakerHandler: Sendable {
     func deleteImage(_ input: DeleteImageRequest, context: OperationContext) async throws -> DeleteImageResponse
     /// `DeleteImageVersion`.
     func deleteImageVersion(_ input: DeleteImageVersionRequest, context: OperationContext) async throws -> DeleteImageVersionResponse
+    /// `DeleteMlflowTrackingServer`.
+    func deleteMlflowTrackingServer(_ input: DeleteMlflowTrackingServerRequest, context: OperationContext) async throws -> DeleteMlflowTrackingServerResponse
     /// `DeleteSpace`.
     func deleteSpace(_ input: DeleteSpaceRequest, context: OperationContext) async throws
     /// `DeleteStudioLifecycleConfig`.
@@ -55,6 +61,8 @@ public protocol SageMakerHandler: Sendable {
     func describeImage(_ input: DescribeImageRequest, context: OperationContext) async throws -> DescribeOutput<DescribeImageResponse>
     /// `DescribeImageVersion`.
     func describeImageVersion(_ input: DescribeImageVersionRequest, context: OperationContext) async throws -> DescribeOutput<DescribeImageVersionResponse>
+    /// `DescribeMlflowTrackingServer`.
+    func describeMlflowTrackingServer(_ input: DescribeMlflowTrackingServerRequest, context: OperationContext) async throws -> DescribeOutput<DescribeMlflowTrackingServerResponse>
     /// `DescribeSpace`.
     func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws -> DescribeOutput<DescribeSpaceResponse>
     /// `DescribeStudioLifecycleConfig`.
@@ -73,6 +81,8 @@ public protocol SageMakerHandler: Sendable {
     func listImageVersions(_ input: ListImageVersionsRequest, context: OperationContext) async throws -> ListImageVersionsResponse
     /// `ListImages`.
     func listImages(_ input: ListImagesRequest, context: OperationContext) async throws -> ListImagesResponse
+    /// `ListMlflowTrackingServers`.
+    func listMlflowTrackingServers(_ input: ListMlflowTrackingServersRequest, context: OperationContext) async throws -> ListMlflowTrackingServersResponse
     /// `ListSpaces`.
     func listSpaces(_ input: ListSpacesRequest, context: OperationContext) async throws -> ListSpacesResponse
     /// `ListStudioLifecycleConfigs`.
@@ -81,6 +91,10 @@ public protocol SageMakerHandler: Sendable {
     func listTags(_ input: ListTagsInput, context: OperationContext) async throws -> ListTagsOutput
     /// `ListUserProfiles`.
     func listUserProfiles(_ input: ListUserProfilesRequest, context: OperationContext) async throws -> ListUserProfilesResponse
+    /// `StartMlflowTrackingServer`.
+    func startMlflowTrackingServer(_ input: StartMlflowTrackingServerRequest, context: OperationContext) async throws -> StartMlflowTrackingServerResponse
+    /// `StopMlflowTrackingServer`.
+    func stopMlflowTrackingServer(_ input: StopMlflowTrackingServerRequest, context: OperationContext) async throws -> StopMlflowTrackingServerResponse
     /// `UpdateAppImageConfig`.
     func updateAppImageConfig(_ input: UpdateAppImageConfigRequest, context: OperationContext) async throws -> UpdateAppImageConfigResponse
     /// `UpdateDomain`.
@@ -89,6 +103,8 @@ public protocol SageMakerHandler: Sendable {
     func updateImage(_ input: UpdateImageRequest, context: OperationContext) async throws -> UpdateImageResponse
     /// `UpdateImageVersion`.
     func updateImageVersion(_ input: UpdateImageVersionRequest, context: OperationContext) async throws -> UpdateImageVersionResponse
+    /// `UpdateMlflowTrackingServer`.
+    func updateMlflowTrackingServer(_ input: UpdateMlflowTrackingServerRequest, context: OperationContext) async throws -> UpdateMlflowTrackingServerResponse
     /// `UpdateSpace`.
     func updateSpace(_ input: UpdateSpaceRequest, context: OperationContext) async throws -> UpdateSpaceResponse
     /// `UpdateUserProfile`.
@@ -118,8 +134,14 @@ extension PartialSageMakerHandler {
     public func createImageVersion(_ input: CreateImageVersionRequest, context: OperationContext) async throws -> CreateImageVersionResponse {
         throw AWSError.notImplemented(operation: "CreateImageVersion")
     }
+    public func createMlflowTrackingServer(_ input: CreateMlflowTrackingServerRequest, context: OperationContext) async throws -> CreateMlflowTrackingServerResponse {
+        throw AWSError.notImplemented(operation: "CreateMlflowTrackingServer")
+    }
     public func createPresignedDomainUrl(_ input: CreatePresignedDomainUrlRequest, context: OperationContext) async throws -> CreatePresignedDomainUrlResponse {
         throw AWSError.notImplemented(operation: "CreatePresignedDomainUrl")
+    }
+    public func createPresignedMlflowTrackingServerUrl(_ input: CreatePresignedMlflowTrackingServerUrlRequest, context: OperationContext) async throws -> CreatePresignedMlflowTrackingServerUrlResponse {
+        throw AWSError.notImplemented(operation: "CreatePresignedMlflowTrackingServerUrl")
     }
     public func createSpace(_ input: CreateSpaceRequest, context: OperationContext) async throws -> CreateSpaceResponse {
         throw AWSError.notImplemented(operation: "CreateSpace")
@@ -144,6 +166,9 @@ extension PartialSageMakerHandler {
     }
     public func deleteImageVersion(_ input: DeleteImageVersionRequest, context: OperationContext) async throws -> DeleteImageVersionResponse {
         throw AWSError.notImplemented(operation: "DeleteImageVersion")
+    }
+    public func deleteMlflowTrackingServer(_ input: DeleteMlflowTrackingServerRequest, context: OperationContext) async throws -> DeleteMlflowTrackingServerResponse {
+        throw AWSError.notImplemented(operation: "DeleteMlflowTrackingServer")
     }
     public func deleteSpace(_ input: DeleteSpaceRequest, context: OperationContext) async throws {
         throw AWSError.notImplemented(operation: "DeleteSpace")
@@ -172,6 +197,9 @@ extension PartialSageMakerHandler {
     public func describeImageVersion(_ input: DescribeImageVersionRequest, context: OperationContext) async throws -> DescribeOutput<DescribeImageVersionResponse> {
         throw AWSError.notImplemented(operation: "DescribeImageVersion")
     }
+    public func describeMlflowTrackingServer(_ input: DescribeMlflowTrackingServerRequest, context: OperationContext) async throws -> DescribeOutput<DescribeMlflowTrackingServerResponse> {
+        throw AWSError.notImplemented(operation: "DescribeMlflowTrackingServer")
+    }
     public func describeSpace(_ input: DescribeSpaceRequest, context: OperationContext) async throws -> DescribeOutput<DescribeSpaceResponse> {
         throw AWSError.notImplemented(operation: "DescribeSpace")
     }
@@ -199,6 +227,9 @@ extension PartialSageMakerHandler {
     public func listImages(_ input: ListImagesRequest, context: OperationContext) async throws -> ListImagesResponse {
         throw AWSError.notImplemented(operation: "ListImages")
     }
+    public func listMlflowTrackingServers(_ input: ListMlflowTrackingServersRequest, context: OperationContext) async throws -> ListMlflowTrackingServersResponse {
+        throw AWSError.notImplemented(operation: "ListMlflowTrackingServers")
+    }
     public func listSpaces(_ input: ListSpacesRequest, context: OperationContext) async throws -> ListSpacesResponse {
         throw AWSError.notImplemented(operation: "ListSpaces")
     }
@@ -211,6 +242,12 @@ extension PartialSageMakerHandler {
     public func listUserProfiles(_ input: ListUserProfilesRequest, context: OperationContext) async throws -> ListUserProfilesResponse {
         throw AWSError.notImplemented(operation: "ListUserProfiles")
     }
+    public func startMlflowTrackingServer(_ input: StartMlflowTrackingServerRequest, context: OperationContext) async throws -> StartMlflowTrackingServerResponse {
+        throw AWSError.notImplemented(operation: "StartMlflowTrackingServer")
+    }
+    public func stopMlflowTrackingServer(_ input: StopMlflowTrackingServerRequest, context: OperationContext) async throws -> StopMlflowTrackingServerResponse {
+        throw AWSError.notImplemented(operation: "StopMlflowTrackingServer")
+    }
     public func updateAppImageConfig(_ input: UpdateAppImageConfigRequest, context: OperationContext) async throws -> UpdateAppImageConfigResponse {
         throw AWSError.notImplemented(operation: "UpdateAppImageConfig")
     }
@@ -222,6 +259,9 @@ extension PartialSageMakerHandler {
     }
     public func updateImageVersion(_ input: UpdateImageVersionRequest, context: OperationContext) async throws -> UpdateImageVersionResponse {
         throw AWSError.notImplemented(operation: "UpdateImageVersion")
+    }
+    public func updateMlflowTrackingServer(_ input: UpdateMlflowTrackingServerRequest, context: OperationContext) async throws -> UpdateMlflowTrackingServerResponse {
+        throw AWSError.notImplemented(operation: "UpdateMlflowTrackingServer")
     }
     public func updateSpace(_ input: UpdateSpaceRequest, context: OperationContext) async throws -> UpdateSpaceResponse {
         throw AWSError.notImplemented(operation: "UpdateSpace")
@@ -239,7 +279,9 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
     case createDomain = "CreateDomain"
     case createImage = "CreateImage"
     case createImageVersion = "CreateImageVersion"
+    case createMlflowTrackingServer = "CreateMlflowTrackingServer"
     case createPresignedDomainUrl = "CreatePresignedDomainUrl"
+    case createPresignedMlflowTrackingServerUrl = "CreatePresignedMlflowTrackingServerUrl"
     case createSpace = "CreateSpace"
     case createStudioLifecycleConfig = "CreateStudioLifecycleConfig"
     case createUserProfile = "CreateUserProfile"
@@ -248,6 +290,7 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
     case deleteDomain = "DeleteDomain"
     case deleteImage = "DeleteImage"
     case deleteImageVersion = "DeleteImageVersion"
+    case deleteMlflowTrackingServer = "DeleteMlflowTrackingServer"
     case deleteSpace = "DeleteSpace"
     case deleteStudioLifecycleConfig = "DeleteStudioLifecycleConfig"
     case deleteTags = "DeleteTags"
@@ -257,6 +300,7 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
     case describeDomain = "DescribeDomain"
     case describeImage = "DescribeImage"
     case describeImageVersion = "DescribeImageVersion"
+    case describeMlflowTrackingServer = "DescribeMlflowTrackingServer"
     case describeSpace = "DescribeSpace"
     case describeStudioLifecycleConfig = "DescribeStudioLifecycleConfig"
     case describeUserProfile = "DescribeUserProfile"
@@ -266,14 +310,18 @@ public enum SageMakerOperation: String, CaseIterable, Sendable {
     case listDomains = "ListDomains"
     case listImageVersions = "ListImageVersions"
     case listImages = "ListImages"
+    case listMlflowTrackingServers = "ListMlflowTrackingServers"
     case listSpaces = "ListSpaces"
     case listStudioLifecycleConfigs = "ListStudioLifecycleConfigs"
     case listTags = "ListTags"
     case listUserProfiles = "ListUserProfiles"
+    case startMlflowTrackingServer = "StartMlflowTrackingServer"
+    case stopMlflowTrackingServer = "StopMlflowTrackingServer"
     case updateAppImageConfig = "UpdateAppImageConfig"
     case updateDomain = "UpdateDomain"
     case updateImage = "UpdateImage"
     case updateImageVersion = "UpdateImageVersion"
+    case updateMlflowTrackingServer = "UpdateMlflowTrackingServer"
     case updateSpace = "UpdateSpace"
     case updateUserProfile = "UpdateUserProfile"
 }
@@ -337,7 +385,6 @@ public enum SageMakerOperationTable {
         "CreateLabelingJob",
         "CreateLeaderboard",
         "CreateMlflowApp",
-        "CreateMlflowTrackingServer",
         "CreateModel",
         "CreateModelBiasJobDefinition",
         "CreateModelCard",
@@ -355,7 +402,6 @@ public enum SageMakerOperationTable {
         "CreatePartnerAppPresignedUrl",
         "CreatePipeline",
         "CreatePresignedMlflowAppUrl",
-        "CreatePresignedMlflowTrackingServerUrl",
         "CreatePresignedNotebookInstanceUrl",
         "CreateProcessingJob",
         "CreateProject",
@@ -404,7 +450,6 @@ public enum SageMakerOperationTable {
         "DeleteJob",
         "DeleteLeaderboard",
         "DeleteMlflowApp",
-        "DeleteMlflowTrackingServer",
         "DeleteModel",
         "DeleteModelBiasJobDefinition",
         "DeleteModelCard",
@@ -473,7 +518,6 @@ public enum SageMakerOperationTable {
         "DescribeLabelingJob",
         "DescribeLineageGroup",
         "DescribeMlflowApp",
-        "DescribeMlflowTrackingServer",
         "DescribeModel",
         "DescribeModelBiasJobDefinition",
         "DescribeModelCard",
@@ -573,7 +617,6 @@ public enum SageMakerOperationTable {
         "ListLeaderboards",
         "ListLineageGroups",
         "ListMlflowApps",
-        "ListMlflowTrackingServers",
         "ListModelBiasJobDefinitions",
         "ListModelCardExportJobs",
         "ListModelCardVersions",
@@ -629,7 +672,6 @@ public enum SageMakerOperationTable {
         "StartClusterHealthCheck",
         "StartEdgeDeploymentStage",
         "StartInferenceExperiment",
-        "StartMlflowTrackingServer",
         "StartMonitoringSchedule",
         "StartNotebookInstance",
         "StartPipelineExecution",
@@ -645,7 +687,6 @@ public enum SageMakerOperationTable {
         "StopInferenceRecommendationsJob",
         "StopJob",
         "StopLabelingJob",
-        "StopMlflowTrackingServer",
         "StopMonitoringSchedule",
         "StopNotebookInstance",
         "StopOptimizationJob",
@@ -679,7 +720,6 @@ public enum SageMakerOperationTable {
         "UpdateInferenceExperiment",
         "UpdateInferenceRouter",
         "UpdateMlflowApp",
-        "UpdateMlflowTrackingServer",
         "UpdateModelCard",
         "UpdateModelMonitorConfig",
         "UpdateModelPackage",
@@ -729,10 +769,18 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(CreateImageVersionRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createImageVersion(input, context: context))
+        case .createMlflowTrackingServer:
+            let input = try WireCodec.decodeShape(CreateMlflowTrackingServerRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.createMlflowTrackingServer(input, context: context))
         case .createPresignedDomainUrl:
             let input = try WireCodec.decodeShape(CreatePresignedDomainUrlRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.createPresignedDomainUrl(input, context: context))
+        case .createPresignedMlflowTrackingServerUrl:
+            let input = try WireCodec.decodeShape(CreatePresignedMlflowTrackingServerUrlRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.createPresignedMlflowTrackingServerUrl(input, context: context))
         case .createSpace:
             let input = try WireCodec.decodeShape(CreateSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -768,6 +816,10 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(DeleteImageVersionRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.deleteImageVersion(input, context: context))
+        case .deleteMlflowTrackingServer:
+            let input = try WireCodec.decodeShape(DeleteMlflowTrackingServerRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.deleteMlflowTrackingServer(input, context: context))
         case .deleteSpace:
             let input = try WireCodec.decodeShape(DeleteSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -807,6 +859,10 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(DescribeImageVersionRequest.self, from: body)
             try ValidationReport.validate(input)
             return try await handler.describeImageVersion(input, context: context).wireBytes()
+        case .describeMlflowTrackingServer:
+            let input = try WireCodec.decodeShape(DescribeMlflowTrackingServerRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return try await handler.describeMlflowTrackingServer(input, context: context).wireBytes()
         case .describeSpace:
             let input = try WireCodec.decodeShape(DescribeSpaceRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -843,6 +899,10 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(ListImagesRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listImages(input, context: context))
+        case .listMlflowTrackingServers:
+            let input = try WireCodec.decodeShape(ListMlflowTrackingServersRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.listMlflowTrackingServers(input, context: context))
         case .listSpaces:
             let input = try WireCodec.decodeShape(ListSpacesRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -859,6 +919,14 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(ListUserProfilesRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.listUserProfiles(input, context: context))
+        case .startMlflowTrackingServer:
+            let input = try WireCodec.decodeShape(StartMlflowTrackingServerRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.startMlflowTrackingServer(input, context: context))
+        case .stopMlflowTrackingServer:
+            let input = try WireCodec.decodeShape(StopMlflowTrackingServerRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.stopMlflowTrackingServer(input, context: context))
         case .updateAppImageConfig:
             let input = try WireCodec.decodeShape(UpdateAppImageConfigRequest.self, from: body)
             try ValidationReport.validate(input)
@@ -875,6 +943,10 @@ public enum SageMakerOperationTable {
             let input = try WireCodec.decodeShape(UpdateImageVersionRequest.self, from: body)
             try ValidationReport.validate(input)
             return WireCodec.encode(shape: try await handler.updateImageVersion(input, context: context))
+        case .updateMlflowTrackingServer:
+            let input = try WireCodec.decodeShape(UpdateMlflowTrackingServerRequest.self, from: body)
+            try ValidationReport.validate(input)
+            return WireCodec.encode(shape: try await handler.updateMlflowTrackingServer(input, context: context))
         case .updateSpace:
             let input = try WireCodec.decodeShape(UpdateSpaceRequest.self, from: body)
             try ValidationReport.validate(input)

@@ -684,6 +684,83 @@ public struct CreateImageVersionResponse: Codable, Sendable, Equatable {
     }
 }
 
+/// Model shape `CreateMlflowTrackingServerRequest`.
+public struct CreateMlflowTrackingServerRequest: Codable, Sendable, Equatable {
+    /// `ArtifactStoreUri`: shape `S3Uri`.
+    public var artifactStoreUri: String?
+    /// `AutomaticModelRegistration`: shape `Boolean`.
+    public var automaticModelRegistration: Bool?
+    /// `MlflowVersion`: shape `MlflowVersion`.
+    public var mlflowVersion: String?
+    /// `RoleArn`: shape `RoleArn`.
+    public var roleArn: String?
+    /// `S3BucketOwnerAccountId`: shape `AccountId`.
+    public var s3BucketOwnerAccountId: String?
+    /// `S3BucketOwnerVerification`: shape `Boolean`.
+    public var s3BucketOwnerVerification: Bool?
+    /// `Tags`: shape `TagList`.
+    public var tags: [Tag]?
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+    /// `TrackingServerSize`: shape `TrackingServerSize`.
+    public var trackingServerSize: String?
+    /// `WeeklyMaintenanceWindowStart`: shape `WeeklyMaintenanceWindowStart`.
+    public var weeklyMaintenanceWindowStart: String?
+
+    public init(
+        artifactStoreUri: String? = nil,
+        automaticModelRegistration: Bool? = nil,
+        mlflowVersion: String? = nil,
+        roleArn: String? = nil,
+        s3BucketOwnerAccountId: String? = nil,
+        s3BucketOwnerVerification: Bool? = nil,
+        tags: [Tag]? = nil,
+        trackingServerName: String? = nil,
+        trackingServerSize: String? = nil,
+        weeklyMaintenanceWindowStart: String? = nil
+    ) {
+        self.artifactStoreUri = artifactStoreUri
+        self.automaticModelRegistration = automaticModelRegistration
+        self.mlflowVersion = mlflowVersion
+        self.roleArn = roleArn
+        self.s3BucketOwnerAccountId = s3BucketOwnerAccountId
+        self.s3BucketOwnerVerification = s3BucketOwnerVerification
+        self.tags = tags
+        self.trackingServerName = trackingServerName
+        self.trackingServerSize = trackingServerSize
+        self.weeklyMaintenanceWindowStart = weeklyMaintenanceWindowStart
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case artifactStoreUri = "ArtifactStoreUri"
+        case automaticModelRegistration = "AutomaticModelRegistration"
+        case mlflowVersion = "MlflowVersion"
+        case roleArn = "RoleArn"
+        case s3BucketOwnerAccountId = "S3BucketOwnerAccountId"
+        case s3BucketOwnerVerification = "S3BucketOwnerVerification"
+        case tags = "Tags"
+        case trackingServerName = "TrackingServerName"
+        case trackingServerSize = "TrackingServerSize"
+        case weeklyMaintenanceWindowStart = "WeeklyMaintenanceWindowStart"
+    }
+}
+
+/// Model shape `CreateMlflowTrackingServerResponse`.
+public struct CreateMlflowTrackingServerResponse: Codable, Sendable, Equatable {
+    /// `TrackingServerArn`: shape `TrackingServerArn`.
+    public var trackingServerArn: String?
+
+    public init(
+        trackingServerArn: String? = nil
+    ) {
+        self.trackingServerArn = trackingServerArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerArn = "TrackingServerArn"
+    }
+}
+
 /// Model shape `CreatePresignedDomainUrlRequest`.
 public struct CreatePresignedDomainUrlRequest: Codable, Sendable, Equatable {
     /// `DomainId`: shape `DomainId`.
@@ -728,6 +805,48 @@ public struct CreatePresignedDomainUrlRequest: Codable, Sendable, Equatable {
 /// Model shape `CreatePresignedDomainUrlResponse`.
 public struct CreatePresignedDomainUrlResponse: Codable, Sendable, Equatable {
     /// `AuthorizedUrl`: shape `PresignedDomainUrl`.
+    public var authorizedUrl: String?
+
+    public init(
+        authorizedUrl: String? = nil
+    ) {
+        self.authorizedUrl = authorizedUrl
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case authorizedUrl = "AuthorizedUrl"
+    }
+}
+
+/// Model shape `CreatePresignedMlflowTrackingServerUrlRequest`.
+public struct CreatePresignedMlflowTrackingServerUrlRequest: Codable, Sendable, Equatable {
+    /// `ExpiresInSeconds`: shape `ExpiresInSeconds`.
+    public var expiresInSeconds: Int?
+    /// `SessionExpirationDurationInSeconds`: shape `SessionExpirationDurationInSeconds`.
+    public var sessionExpirationDurationInSeconds: Int?
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+
+    public init(
+        expiresInSeconds: Int? = nil,
+        sessionExpirationDurationInSeconds: Int? = nil,
+        trackingServerName: String? = nil
+    ) {
+        self.expiresInSeconds = expiresInSeconds
+        self.sessionExpirationDurationInSeconds = sessionExpirationDurationInSeconds
+        self.trackingServerName = trackingServerName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case expiresInSeconds = "ExpiresInSeconds"
+        case sessionExpirationDurationInSeconds = "SessionExpirationDurationInSeconds"
+        case trackingServerName = "TrackingServerName"
+    }
+}
+
+/// Model shape `CreatePresignedMlflowTrackingServerUrlResponse`.
+public struct CreatePresignedMlflowTrackingServerUrlResponse: Codable, Sendable, Equatable {
+    /// `AuthorizedUrl`: shape `TrackingServerUrl`.
     public var authorizedUrl: String?
 
     public init(
@@ -1217,6 +1336,38 @@ public struct DeleteImageVersionRequest: Codable, Sendable, Equatable {
 /// Model shape `DeleteImageVersionResponse`.
 public struct DeleteImageVersionResponse: Codable, Sendable, Equatable {
     public init() {}
+}
+
+/// Model shape `DeleteMlflowTrackingServerRequest`.
+public struct DeleteMlflowTrackingServerRequest: Codable, Sendable, Equatable {
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+
+    public init(
+        trackingServerName: String? = nil
+    ) {
+        self.trackingServerName = trackingServerName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerName = "TrackingServerName"
+    }
+}
+
+/// Model shape `DeleteMlflowTrackingServerResponse`.
+public struct DeleteMlflowTrackingServerResponse: Codable, Sendable, Equatable {
+    /// `TrackingServerArn`: shape `TrackingServerArn`.
+    public var trackingServerArn: String?
+
+    public init(
+        trackingServerArn: String? = nil
+    ) {
+        self.trackingServerArn = trackingServerArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerArn = "TrackingServerArn"
+    }
 }
 
 /// Model shape `DeleteSpaceRequest`.
@@ -1820,6 +1971,123 @@ public struct DescribeImageVersionResponse: Codable, Sendable, Equatable {
         case releaseNotes = "ReleaseNotes"
         case vendorGuidance = "VendorGuidance"
         case version = "Version"
+    }
+}
+
+/// Model shape `DescribeMlflowTrackingServerRequest`.
+public struct DescribeMlflowTrackingServerRequest: Codable, Sendable, Equatable {
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+
+    public init(
+        trackingServerName: String? = nil
+    ) {
+        self.trackingServerName = trackingServerName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerName = "TrackingServerName"
+    }
+}
+
+/// Model shape `DescribeMlflowTrackingServerResponse`.
+public struct DescribeMlflowTrackingServerResponse: Codable, Sendable, Equatable {
+    /// `ArtifactStoreUri`: shape `S3Uri`.
+    public var artifactStoreUri: String?
+    /// `AutomaticModelRegistration`: shape `Boolean`.
+    public var automaticModelRegistration: Bool?
+    /// `CreatedBy`: shape `UserContext`.
+    public var createdBy: UserContext?
+    /// `CreationTime`: shape `Timestamp`.
+    public var creationTime: Date?
+    /// `IsActive`: shape `IsTrackingServerActive`.
+    public var isActive: String?
+    /// `LastModifiedBy`: shape `UserContext`.
+    public var lastModifiedBy: UserContext?
+    /// `LastModifiedTime`: shape `Timestamp`.
+    public var lastModifiedTime: Date?
+    /// `MlflowVersion`: shape `MlflowVersion`.
+    public var mlflowVersion: String?
+    /// `RoleArn`: shape `RoleArn`.
+    public var roleArn: String?
+    /// `S3BucketOwnerAccountId`: shape `AccountId`.
+    public var s3BucketOwnerAccountId: String?
+    /// `S3BucketOwnerVerification`: shape `Boolean`.
+    public var s3BucketOwnerVerification: Bool?
+    /// `TrackingServerArn`: shape `TrackingServerArn`.
+    public var trackingServerArn: String?
+    /// `TrackingServerMaintenanceStatus`: shape `TrackingServerMaintenanceStatus`.
+    public var trackingServerMaintenanceStatus: String?
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+    /// `TrackingServerSize`: shape `TrackingServerSize`.
+    public var trackingServerSize: String?
+    /// `TrackingServerStatus`: shape `TrackingServerStatus`.
+    public var trackingServerStatus: String?
+    /// `TrackingServerUrl`: shape `TrackingServerUrl`.
+    public var trackingServerUrl: String?
+    /// `WeeklyMaintenanceWindowStart`: shape `WeeklyMaintenanceWindowStart`.
+    public var weeklyMaintenanceWindowStart: String?
+
+    public init(
+        artifactStoreUri: String? = nil,
+        automaticModelRegistration: Bool? = nil,
+        createdBy: UserContext? = nil,
+        creationTime: Date? = nil,
+        isActive: String? = nil,
+        lastModifiedBy: UserContext? = nil,
+        lastModifiedTime: Date? = nil,
+        mlflowVersion: String? = nil,
+        roleArn: String? = nil,
+        s3BucketOwnerAccountId: String? = nil,
+        s3BucketOwnerVerification: Bool? = nil,
+        trackingServerArn: String? = nil,
+        trackingServerMaintenanceStatus: String? = nil,
+        trackingServerName: String? = nil,
+        trackingServerSize: String? = nil,
+        trackingServerStatus: String? = nil,
+        trackingServerUrl: String? = nil,
+        weeklyMaintenanceWindowStart: String? = nil
+    ) {
+        self.artifactStoreUri = artifactStoreUri
+        self.automaticModelRegistration = automaticModelRegistration
+        self.createdBy = createdBy
+        self.creationTime = creationTime
+        self.isActive = isActive
+        self.lastModifiedBy = lastModifiedBy
+        self.lastModifiedTime = lastModifiedTime
+        self.mlflowVersion = mlflowVersion
+        self.roleArn = roleArn
+        self.s3BucketOwnerAccountId = s3BucketOwnerAccountId
+        self.s3BucketOwnerVerification = s3BucketOwnerVerification
+        self.trackingServerArn = trackingServerArn
+        self.trackingServerMaintenanceStatus = trackingServerMaintenanceStatus
+        self.trackingServerName = trackingServerName
+        self.trackingServerSize = trackingServerSize
+        self.trackingServerStatus = trackingServerStatus
+        self.trackingServerUrl = trackingServerUrl
+        self.weeklyMaintenanceWindowStart = weeklyMaintenanceWindowStart
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case artifactStoreUri = "ArtifactStoreUri"
+        case automaticModelRegistration = "AutomaticModelRegistration"
+        case createdBy = "CreatedBy"
+        case creationTime = "CreationTime"
+        case isActive = "IsActive"
+        case lastModifiedBy = "LastModifiedBy"
+        case lastModifiedTime = "LastModifiedTime"
+        case mlflowVersion = "MlflowVersion"
+        case roleArn = "RoleArn"
+        case s3BucketOwnerAccountId = "S3BucketOwnerAccountId"
+        case s3BucketOwnerVerification = "S3BucketOwnerVerification"
+        case trackingServerArn = "TrackingServerArn"
+        case trackingServerMaintenanceStatus = "TrackingServerMaintenanceStatus"
+        case trackingServerName = "TrackingServerName"
+        case trackingServerSize = "TrackingServerSize"
+        case trackingServerStatus = "TrackingServerStatus"
+        case trackingServerUrl = "TrackingServerUrl"
+        case weeklyMaintenanceWindowStart = "WeeklyMaintenanceWindowStart"
     }
 }
 
@@ -2446,6 +2714,32 @@ public struct HiddenSageMakerImage: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case sageMakerImageName = "SageMakerImageName"
         case versionAliases = "VersionAliases"
+    }
+}
+
+/// Model shape `IamIdentity`.
+public struct IamIdentity: Codable, Sendable, Equatable {
+    /// `Arn`: shape `String`.
+    public var arn: String?
+    /// `PrincipalId`: shape `String`.
+    public var principalId: String?
+    /// `SourceIdentity`: shape `String`.
+    public var sourceIdentity: String?
+
+    public init(
+        arn: String? = nil,
+        principalId: String? = nil,
+        sourceIdentity: String? = nil
+    ) {
+        self.arn = arn
+        self.principalId = principalId
+        self.sourceIdentity = sourceIdentity
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case arn = "Arn"
+        case principalId = "PrincipalId"
+        case sourceIdentity = "SourceIdentity"
     }
 }
 
@@ -3174,6 +3468,78 @@ public struct ListImagesResponse: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case images = "Images"
         case nextToken = "NextToken"
+    }
+}
+
+/// Model shape `ListMlflowTrackingServersRequest`.
+public struct ListMlflowTrackingServersRequest: Codable, Sendable, Equatable {
+    /// `CreatedAfter`: shape `Timestamp`.
+    public var createdAfter: Date?
+    /// `CreatedBefore`: shape `Timestamp`.
+    public var createdBefore: Date?
+    /// `MaxResults`: shape `MaxResults`.
+    public var maxResults: Int?
+    /// `MlflowVersion`: shape `MlflowVersion`.
+    public var mlflowVersion: String?
+    /// `NextToken`: shape `NextToken`.
+    public var nextToken: String?
+    /// `SortBy`: shape `SortTrackingServerBy`.
+    public var sortBy: String?
+    /// `SortOrder`: shape `SortOrder`.
+    public var sortOrder: String?
+    /// `TrackingServerStatus`: shape `TrackingServerStatus`.
+    public var trackingServerStatus: String?
+
+    public init(
+        createdAfter: Date? = nil,
+        createdBefore: Date? = nil,
+        maxResults: Int? = nil,
+        mlflowVersion: String? = nil,
+        nextToken: String? = nil,
+        sortBy: String? = nil,
+        sortOrder: String? = nil,
+        trackingServerStatus: String? = nil
+    ) {
+        self.createdAfter = createdAfter
+        self.createdBefore = createdBefore
+        self.maxResults = maxResults
+        self.mlflowVersion = mlflowVersion
+        self.nextToken = nextToken
+        self.sortBy = sortBy
+        self.sortOrder = sortOrder
+        self.trackingServerStatus = trackingServerStatus
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case createdAfter = "CreatedAfter"
+        case createdBefore = "CreatedBefore"
+        case maxResults = "MaxResults"
+        case mlflowVersion = "MlflowVersion"
+        case nextToken = "NextToken"
+        case sortBy = "SortBy"
+        case sortOrder = "SortOrder"
+        case trackingServerStatus = "TrackingServerStatus"
+    }
+}
+
+/// Model shape `ListMlflowTrackingServersResponse`.
+public struct ListMlflowTrackingServersResponse: Codable, Sendable, Equatable {
+    /// `NextToken`: shape `NextToken`.
+    public var nextToken: String?
+    /// `TrackingServerSummaries`: shape `TrackingServerSummaryList`.
+    public var trackingServerSummaries: [TrackingServerSummary]?
+
+    public init(
+        nextToken: String? = nil,
+        trackingServerSummaries: [TrackingServerSummary]? = nil
+    ) {
+        self.nextToken = nextToken
+        self.trackingServerSummaries = trackingServerSummaries
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case nextToken = "NextToken"
+        case trackingServerSummaries = "TrackingServerSummaries"
     }
 }
 
@@ -3972,6 +4338,70 @@ public struct SpaceStorageSettings: Codable, Sendable, Equatable {
     }
 }
 
+/// Model shape `StartMlflowTrackingServerRequest`.
+public struct StartMlflowTrackingServerRequest: Codable, Sendable, Equatable {
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+
+    public init(
+        trackingServerName: String? = nil
+    ) {
+        self.trackingServerName = trackingServerName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerName = "TrackingServerName"
+    }
+}
+
+/// Model shape `StartMlflowTrackingServerResponse`.
+public struct StartMlflowTrackingServerResponse: Codable, Sendable, Equatable {
+    /// `TrackingServerArn`: shape `TrackingServerArn`.
+    public var trackingServerArn: String?
+
+    public init(
+        trackingServerArn: String? = nil
+    ) {
+        self.trackingServerArn = trackingServerArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerArn = "TrackingServerArn"
+    }
+}
+
+/// Model shape `StopMlflowTrackingServerRequest`.
+public struct StopMlflowTrackingServerRequest: Codable, Sendable, Equatable {
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+
+    public init(
+        trackingServerName: String? = nil
+    ) {
+        self.trackingServerName = trackingServerName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerName = "TrackingServerName"
+    }
+}
+
+/// Model shape `StopMlflowTrackingServerResponse`.
+public struct StopMlflowTrackingServerResponse: Codable, Sendable, Equatable {
+    /// `TrackingServerArn`: shape `TrackingServerArn`.
+    public var trackingServerArn: String?
+
+    public init(
+        trackingServerArn: String? = nil
+    ) {
+        self.trackingServerArn = trackingServerArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerArn = "TrackingServerArn"
+    }
+}
+
 /// Model shape `StudioLifecycleConfigDetails`.
 public struct StudioLifecycleConfigDetails: Codable, Sendable, Equatable {
     /// `CreationTime`: shape `Timestamp`.
@@ -4099,6 +4529,52 @@ public struct TimeSeriesForecastingSettings: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case amazonForecastRoleArn = "AmazonForecastRoleArn"
         case status = "Status"
+    }
+}
+
+/// Model shape `TrackingServerSummary`.
+public struct TrackingServerSummary: Codable, Sendable, Equatable {
+    /// `CreationTime`: shape `Timestamp`.
+    public var creationTime: Date?
+    /// `IsActive`: shape `IsTrackingServerActive`.
+    public var isActive: String?
+    /// `LastModifiedTime`: shape `Timestamp`.
+    public var lastModifiedTime: Date?
+    /// `MlflowVersion`: shape `MlflowVersion`.
+    public var mlflowVersion: String?
+    /// `TrackingServerArn`: shape `TrackingServerArn`.
+    public var trackingServerArn: String?
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+    /// `TrackingServerStatus`: shape `TrackingServerStatus`.
+    public var trackingServerStatus: String?
+
+    public init(
+        creationTime: Date? = nil,
+        isActive: String? = nil,
+        lastModifiedTime: Date? = nil,
+        mlflowVersion: String? = nil,
+        trackingServerArn: String? = nil,
+        trackingServerName: String? = nil,
+        trackingServerStatus: String? = nil
+    ) {
+        self.creationTime = creationTime
+        self.isActive = isActive
+        self.lastModifiedTime = lastModifiedTime
+        self.mlflowVersion = mlflowVersion
+        self.trackingServerArn = trackingServerArn
+        self.trackingServerName = trackingServerName
+        self.trackingServerStatus = trackingServerStatus
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case creationTime = "CreationTime"
+        case isActive = "IsActive"
+        case lastModifiedTime = "LastModifiedTime"
+        case mlflowVersion = "MlflowVersion"
+        case trackingServerArn = "TrackingServerArn"
+        case trackingServerName = "TrackingServerName"
+        case trackingServerStatus = "TrackingServerStatus"
     }
 }
 
@@ -4432,6 +4908,68 @@ public struct UpdateImageVersionResponse: Codable, Sendable, Equatable {
     }
 }
 
+/// Model shape `UpdateMlflowTrackingServerRequest`.
+public struct UpdateMlflowTrackingServerRequest: Codable, Sendable, Equatable {
+    /// `ArtifactStoreUri`: shape `S3Uri`.
+    public var artifactStoreUri: String?
+    /// `AutomaticModelRegistration`: shape `Boolean`.
+    public var automaticModelRegistration: Bool?
+    /// `S3BucketOwnerAccountId`: shape `AccountId`.
+    public var s3BucketOwnerAccountId: String?
+    /// `S3BucketOwnerVerification`: shape `Boolean`.
+    public var s3BucketOwnerVerification: Bool?
+    /// `TrackingServerName`: shape `TrackingServerName`.
+    public var trackingServerName: String?
+    /// `TrackingServerSize`: shape `TrackingServerSize`.
+    public var trackingServerSize: String?
+    /// `WeeklyMaintenanceWindowStart`: shape `WeeklyMaintenanceWindowStart`.
+    public var weeklyMaintenanceWindowStart: String?
+
+    public init(
+        artifactStoreUri: String? = nil,
+        automaticModelRegistration: Bool? = nil,
+        s3BucketOwnerAccountId: String? = nil,
+        s3BucketOwnerVerification: Bool? = nil,
+        trackingServerName: String? = nil,
+        trackingServerSize: String? = nil,
+        weeklyMaintenanceWindowStart: String? = nil
+    ) {
+        self.artifactStoreUri = artifactStoreUri
+        self.automaticModelRegistration = automaticModelRegistration
+        self.s3BucketOwnerAccountId = s3BucketOwnerAccountId
+        self.s3BucketOwnerVerification = s3BucketOwnerVerification
+        self.trackingServerName = trackingServerName
+        self.trackingServerSize = trackingServerSize
+        self.weeklyMaintenanceWindowStart = weeklyMaintenanceWindowStart
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case artifactStoreUri = "ArtifactStoreUri"
+        case automaticModelRegistration = "AutomaticModelRegistration"
+        case s3BucketOwnerAccountId = "S3BucketOwnerAccountId"
+        case s3BucketOwnerVerification = "S3BucketOwnerVerification"
+        case trackingServerName = "TrackingServerName"
+        case trackingServerSize = "TrackingServerSize"
+        case weeklyMaintenanceWindowStart = "WeeklyMaintenanceWindowStart"
+    }
+}
+
+/// Model shape `UpdateMlflowTrackingServerResponse`.
+public struct UpdateMlflowTrackingServerResponse: Codable, Sendable, Equatable {
+    /// `TrackingServerArn`: shape `TrackingServerArn`.
+    public var trackingServerArn: String?
+
+    public init(
+        trackingServerArn: String? = nil
+    ) {
+        self.trackingServerArn = trackingServerArn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case trackingServerArn = "TrackingServerArn"
+    }
+}
+
 /// Model shape `UpdateSpaceRequest`.
 public struct UpdateSpaceRequest: Codable, Sendable, Equatable {
     /// `DomainId`: shape `DomainId`.
@@ -4518,6 +5056,37 @@ public struct UpdateUserProfileResponse: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case userProfileArn = "UserProfileArn"
+    }
+}
+
+/// Model shape `UserContext`.
+public struct UserContext: Codable, Sendable, Equatable {
+    /// `DomainId`: shape `String`.
+    public var domainId: String?
+    /// `IamIdentity`: shape `IamIdentity`.
+    public var iamIdentity: IamIdentity?
+    /// `UserProfileArn`: shape `String`.
+    public var userProfileArn: String?
+    /// `UserProfileName`: shape `String`.
+    public var userProfileName: String?
+
+    public init(
+        domainId: String? = nil,
+        iamIdentity: IamIdentity? = nil,
+        userProfileArn: String? = nil,
+        userProfileName: String? = nil
+    ) {
+        self.domainId = domainId
+        self.iamIdentity = iamIdentity
+        self.userProfileArn = userProfileArn
+        self.userProfileName = userProfileName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case domainId = "DomainId"
+        case iamIdentity = "IamIdentity"
+        case userProfileArn = "UserProfileArn"
+        case userProfileName = "UserProfileName"
     }
 }
 

@@ -135,6 +135,8 @@ public enum ShapeConstraints {
     public static let ImageVersionSortOrder = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["ASCENDING", "DESCENDING"])
     /// Model shape `ImageVersionStatus`.
     public static let ImageVersionStatus = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["CREATING", "CREATED", "CREATE_FAILED", "DELETING", "DELETE_FAILED"])
+    /// Model shape `IsTrackingServerActive`.
+    public static let IsTrackingServerActive = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["Active", "Inactive"])
     /// Model shape `JobType`.
     public static let JobType = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"])
     /// Model shape `KernelDisplayName`.
@@ -157,6 +159,8 @@ public enum ShapeConstraints {
     public static let MaxResults = NumberConstraint(min: 1, max: 100)
     /// Model shape `MlTools`.
     public static let MlTools = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["DataWrangler", "FeatureStore", "EmrClusters", "AutoMl", "Experiments", "Training", "ModelEvaluation", "Pipelines", "Models", "JumpStart", "InferenceRecommender", "Endpoints", "Projects", "InferenceOptimization", "PerformanceEvaluation", "LakeraGuard", "Comet", "DeepchecksLLMEvaluation", "Fiddler", "HyperPodClusters", "RunningInstances", "Datasets", "Evaluators", "Optimizer"])
+    /// Model shape `MlflowVersion`.
+    public static let MlflowVersion = StringConstraint(min: 0, max: 16, pattern: ShapePattern("[0-9]*.[0-9]*.[0-9]*"), enumValues: nil)
     /// Model shape `MountPath`.
     public static let MountPath = StringConstraint(min: 0, max: 1024, pattern: ShapePattern("\\/.*"), enumValues: nil)
     /// Model shape `NextToken`.
@@ -215,6 +219,8 @@ public enum ShapeConstraints {
     public static let SingleSignOnUserIdentifier = StringConstraint(min: nil, max: nil, pattern: ShapePattern("UserName"), enumValues: nil)
     /// Model shape `SortOrder`.
     public static let SortOrder = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["Ascending", "Descending"])
+    /// Model shape `SortTrackingServerBy`.
+    public static let SortTrackingServerBy = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["Name", "CreationTime", "Status"])
     /// Model shape `SpaceArn`.
     public static let SpaceArn = StringConstraint(min: 0, max: 256, pattern: ShapePattern("arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:space/.*"), enumValues: nil)
     /// Model shape `SpaceEbsVolumeSizeInGb`.
@@ -257,6 +263,20 @@ public enum ShapeConstraints {
     public static let TagPropagation = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["ENABLED", "DISABLED"])
     /// Model shape `TagValue`.
     public static let TagValue = StringConstraint(min: 0, max: 256, pattern: ShapePattern("([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"), enumValues: nil)
+    /// Model shape `TrackingServerArn`.
+    public static let TrackingServerArn = StringConstraint(min: 0, max: 2048, pattern: ShapePattern("arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:mlflow-tracking-server/.*"), enumValues: nil)
+    /// Model shape `TrackingServerMaintenanceStatus`.
+    public static let TrackingServerMaintenanceStatus = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["MaintenanceInProgress", "MaintenanceComplete", "MaintenanceFailed"])
+    /// Model shape `TrackingServerName`.
+    public static let TrackingServerName = StringConstraint(min: 1, max: 256, pattern: ShapePattern("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}"), enumValues: nil)
+    /// Model shape `TrackingServerSize`.
+    public static let TrackingServerSize = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["Small", "Medium", "Large"])
+    /// Model shape `TrackingServerStatus`.
+    public static let TrackingServerStatus = StringConstraint(min: nil, max: nil, pattern: nil, enumValues: ["Creating", "Created", "CreateFailed", "Updating", "Updated", "UpdateFailed", "Deleting", "DeleteFailed", "Stopping", "Stopped", "StopFailed", "Starting", "Started", "StartFailed", "MaintenanceInProgress", "MaintenanceComplete", "MaintenanceFailed"])
+    /// Model shape `TrackingServerSummaryList`.
+    public static let TrackingServerSummaryList = CountConstraint(min: 0, max: 100)
+    /// Model shape `TrackingServerUrl`.
+    public static let TrackingServerUrl = StringConstraint(min: 0, max: 2048, pattern: nil, enumValues: nil)
     /// Model shape `Uid`.
     public static let Uid = NumberConstraint(min: 10000, max: 4000000)
     /// Model shape `UnifiedStudioDomainId`.
@@ -281,6 +301,8 @@ public enum ShapeConstraints {
     public static let VpcId = StringConstraint(min: 0, max: 32, pattern: ShapePattern("[-0-9a-zA-Z]+"), enumValues: nil)
     /// Model shape `VpcOnlyTrustedAccounts`.
     public static let VpcOnlyTrustedAccounts = CountConstraint(min: 0, max: 20)
+    /// Model shape `WeeklyMaintenanceWindowStart`.
+    public static let WeeklyMaintenanceWindowStart = StringConstraint(min: 0, max: 9, pattern: ShapePattern("(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([0-5]\\d)"), enumValues: nil)
 }
 
 /// Validates model shape `AddTagsInput`.
@@ -735,6 +757,54 @@ extension CreateImageVersionResponse: ShapeValidatable {
     }
 }
 
+/// Validates model shape `CreateMlflowTrackingServerRequest`.
+extension CreateMlflowTrackingServerRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.artifactStoreUri {
+            report.check(value, ShapeConstraints.S3Uri, at: ValidationReport.join(path, "artifactStoreUri"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "artifactStoreUri"))
+        }
+        if let value = self.mlflowVersion {
+            report.check(value, ShapeConstraints.MlflowVersion, at: ValidationReport.join(path, "mlflowVersion"))
+        }
+        if let value = self.roleArn {
+            report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "roleArn"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "roleArn"))
+        }
+        if let value = self.s3BucketOwnerAccountId {
+            report.check(value, ShapeConstraints.AccountId, at: ValidationReport.join(path, "s3BucketOwnerAccountId"))
+        }
+        if let value = self.tags {
+            report.check(count: value, ShapeConstraints.TagList, at: ValidationReport.join(path, "tags"))
+            for (index0, element0) in value.enumerated() {
+                element0.validate(path: ValidationReport.element(ValidationReport.join(path, "tags"), index0), into: &report)
+            }
+        }
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "trackingServerName"))
+        }
+        if let value = self.trackingServerSize {
+            report.check(value, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
+        }
+        if let value = self.weeklyMaintenanceWindowStart {
+            report.check(value, ShapeConstraints.WeeklyMaintenanceWindowStart, at: ValidationReport.join(path, "weeklyMaintenanceWindowStart"))
+        }
+    }
+}
+
+/// Validates model shape `CreateMlflowTrackingServerResponse`.
+extension CreateMlflowTrackingServerResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerArn {
+            report.check(value, ShapeConstraints.TrackingServerArn, at: ValidationReport.join(path, "trackingServerArn"))
+        }
+    }
+}
+
 /// Validates model shape `CreatePresignedDomainUrlRequest`.
 extension CreatePresignedDomainUrlRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
@@ -766,6 +836,32 @@ extension CreatePresignedDomainUrlRequest: ShapeValidatable {
 /// Validates model shape `CreatePresignedDomainUrlResponse`.
 extension CreatePresignedDomainUrlResponse: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
+    }
+}
+
+/// Validates model shape `CreatePresignedMlflowTrackingServerUrlRequest`.
+extension CreatePresignedMlflowTrackingServerUrlRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.expiresInSeconds {
+            report.check(number: value, ShapeConstraints.ExpiresInSeconds, at: ValidationReport.join(path, "expiresInSeconds"))
+        }
+        if let value = self.sessionExpirationDurationInSeconds {
+            report.check(number: value, ShapeConstraints.SessionExpirationDurationInSeconds, at: ValidationReport.join(path, "sessionExpirationDurationInSeconds"))
+        }
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "trackingServerName"))
+        }
+    }
+}
+
+/// Validates model shape `CreatePresignedMlflowTrackingServerUrlResponse`.
+extension CreatePresignedMlflowTrackingServerUrlResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.authorizedUrl {
+            report.check(value, ShapeConstraints.TrackingServerUrl, at: ValidationReport.join(path, "authorizedUrl"))
+        }
     }
 }
 
@@ -1105,6 +1201,26 @@ extension DeleteImageVersionRequest: ShapeValidatable {
 /// Validates model shape `DeleteImageVersionResponse`.
 extension DeleteImageVersionResponse: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
+    }
+}
+
+/// Validates model shape `DeleteMlflowTrackingServerRequest`.
+extension DeleteMlflowTrackingServerRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "trackingServerName"))
+        }
+    }
+}
+
+/// Validates model shape `DeleteMlflowTrackingServerResponse`.
+extension DeleteMlflowTrackingServerResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerArn {
+            report.check(value, ShapeConstraints.TrackingServerArn, at: ValidationReport.join(path, "trackingServerArn"))
+        }
     }
 }
 
@@ -1456,6 +1572,65 @@ extension DescribeImageVersionResponse: ShapeValidatable {
         }
         if let value = self.version {
             report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
+        }
+    }
+}
+
+/// Validates model shape `DescribeMlflowTrackingServerRequest`.
+extension DescribeMlflowTrackingServerRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "trackingServerName"))
+        }
+    }
+}
+
+/// Validates model shape `DescribeMlflowTrackingServerResponse`.
+extension DescribeMlflowTrackingServerResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.artifactStoreUri {
+            report.check(value, ShapeConstraints.S3Uri, at: ValidationReport.join(path, "artifactStoreUri"))
+        }
+        if let value = self.createdBy {
+            value.validate(path: ValidationReport.join(path, "createdBy"), into: &report)
+        }
+        if let value = self.isActive {
+            report.check(value, ShapeConstraints.IsTrackingServerActive, at: ValidationReport.join(path, "isActive"))
+        }
+        if let value = self.lastModifiedBy {
+            value.validate(path: ValidationReport.join(path, "lastModifiedBy"), into: &report)
+        }
+        if let value = self.mlflowVersion {
+            report.check(value, ShapeConstraints.MlflowVersion, at: ValidationReport.join(path, "mlflowVersion"))
+        }
+        if let value = self.roleArn {
+            report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "roleArn"))
+        }
+        if let value = self.s3BucketOwnerAccountId {
+            report.check(value, ShapeConstraints.AccountId, at: ValidationReport.join(path, "s3BucketOwnerAccountId"))
+        }
+        if let value = self.trackingServerArn {
+            report.check(value, ShapeConstraints.TrackingServerArn, at: ValidationReport.join(path, "trackingServerArn"))
+        }
+        if let value = self.trackingServerMaintenanceStatus {
+            report.check(value, ShapeConstraints.TrackingServerMaintenanceStatus, at: ValidationReport.join(path, "trackingServerMaintenanceStatus"))
+        }
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        }
+        if let value = self.trackingServerSize {
+            report.check(value, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
+        }
+        if let value = self.trackingServerStatus {
+            report.check(value, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
+        }
+        if let value = self.trackingServerUrl {
+            report.check(value, ShapeConstraints.TrackingServerUrl, at: ValidationReport.join(path, "trackingServerUrl"))
+        }
+        if let value = self.weeklyMaintenanceWindowStart {
+            report.check(value, ShapeConstraints.WeeklyMaintenanceWindowStart, at: ValidationReport.join(path, "weeklyMaintenanceWindowStart"))
         }
     }
 }
@@ -1834,6 +2009,12 @@ extension HiddenSageMakerImage: ShapeValidatable {
                 report.check(element0, ShapeConstraints.ImageVersionAliasPattern, at: ValidationReport.element(ValidationReport.join(path, "versionAliases"), index0))
             }
         }
+    }
+}
+
+/// Validates model shape `IamIdentity`.
+extension IamIdentity: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
     }
 }
 
@@ -2283,6 +2464,45 @@ extension ListImagesResponse: ShapeValidatable {
         }
         if let value = self.nextToken {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+    }
+}
+
+/// Validates model shape `ListMlflowTrackingServersRequest`.
+extension ListMlflowTrackingServersRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.maxResults {
+            report.check(number: value, ShapeConstraints.MaxResults, at: ValidationReport.join(path, "maxResults"))
+        }
+        if let value = self.mlflowVersion {
+            report.check(value, ShapeConstraints.MlflowVersion, at: ValidationReport.join(path, "mlflowVersion"))
+        }
+        if let value = self.nextToken {
+            report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+        if let value = self.sortBy {
+            report.check(value, ShapeConstraints.SortTrackingServerBy, at: ValidationReport.join(path, "sortBy"))
+        }
+        if let value = self.sortOrder {
+            report.check(value, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
+        }
+        if let value = self.trackingServerStatus {
+            report.check(value, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
+        }
+    }
+}
+
+/// Validates model shape `ListMlflowTrackingServersResponse`.
+extension ListMlflowTrackingServersResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.nextToken {
+            report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
+        }
+        if let value = self.trackingServerSummaries {
+            report.check(count: value, ShapeConstraints.TrackingServerSummaryList, at: ValidationReport.join(path, "trackingServerSummaries"))
+            for (index0, element0) in value.enumerated() {
+                element0.validate(path: ValidationReport.element(ValidationReport.join(path, "trackingServerSummaries"), index0), into: &report)
+            }
         }
     }
 }
@@ -2748,6 +2968,46 @@ extension SpaceStorageSettings: ShapeValidatable {
     }
 }
 
+/// Validates model shape `StartMlflowTrackingServerRequest`.
+extension StartMlflowTrackingServerRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "trackingServerName"))
+        }
+    }
+}
+
+/// Validates model shape `StartMlflowTrackingServerResponse`.
+extension StartMlflowTrackingServerResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerArn {
+            report.check(value, ShapeConstraints.TrackingServerArn, at: ValidationReport.join(path, "trackingServerArn"))
+        }
+    }
+}
+
+/// Validates model shape `StopMlflowTrackingServerRequest`.
+extension StopMlflowTrackingServerRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "trackingServerName"))
+        }
+    }
+}
+
+/// Validates model shape `StopMlflowTrackingServerResponse`.
+extension StopMlflowTrackingServerResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerArn {
+            report.check(value, ShapeConstraints.TrackingServerArn, at: ValidationReport.join(path, "trackingServerArn"))
+        }
+    }
+}
+
 /// Validates model shape `StudioLifecycleConfigDetails`.
 extension StudioLifecycleConfigDetails: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
@@ -2826,6 +3086,27 @@ extension TimeSeriesForecastingSettings: ShapeValidatable {
         }
         if let value = self.status {
             report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+        }
+    }
+}
+
+/// Validates model shape `TrackingServerSummary`.
+extension TrackingServerSummary: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.isActive {
+            report.check(value, ShapeConstraints.IsTrackingServerActive, at: ValidationReport.join(path, "isActive"))
+        }
+        if let value = self.mlflowVersion {
+            report.check(value, ShapeConstraints.MlflowVersion, at: ValidationReport.join(path, "mlflowVersion"))
+        }
+        if let value = self.trackingServerArn {
+            report.check(value, ShapeConstraints.TrackingServerArn, at: ValidationReport.join(path, "trackingServerArn"))
+        }
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        }
+        if let value = self.trackingServerStatus {
+            report.check(value, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
         }
     }
 }
@@ -3039,6 +3320,38 @@ extension UpdateImageVersionResponse: ShapeValidatable {
     }
 }
 
+/// Validates model shape `UpdateMlflowTrackingServerRequest`.
+extension UpdateMlflowTrackingServerRequest: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.artifactStoreUri {
+            report.check(value, ShapeConstraints.S3Uri, at: ValidationReport.join(path, "artifactStoreUri"))
+        }
+        if let value = self.s3BucketOwnerAccountId {
+            report.check(value, ShapeConstraints.AccountId, at: ValidationReport.join(path, "s3BucketOwnerAccountId"))
+        }
+        if let value = self.trackingServerName {
+            report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
+        } else {
+            report.missing(at: ValidationReport.join(path, "trackingServerName"))
+        }
+        if let value = self.trackingServerSize {
+            report.check(value, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
+        }
+        if let value = self.weeklyMaintenanceWindowStart {
+            report.check(value, ShapeConstraints.WeeklyMaintenanceWindowStart, at: ValidationReport.join(path, "weeklyMaintenanceWindowStart"))
+        }
+    }
+}
+
+/// Validates model shape `UpdateMlflowTrackingServerResponse`.
+extension UpdateMlflowTrackingServerResponse: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.trackingServerArn {
+            report.check(value, ShapeConstraints.TrackingServerArn, at: ValidationReport.join(path, "trackingServerArn"))
+        }
+    }
+}
+
 /// Validates model shape `UpdateSpaceRequest`.
 extension UpdateSpaceRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
@@ -3094,6 +3407,15 @@ extension UpdateUserProfileResponse: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.userProfileArn {
             report.check(value, ShapeConstraints.UserProfileArn, at: ValidationReport.join(path, "userProfileArn"))
+        }
+    }
+}
+
+/// Validates model shape `UserContext`.
+extension UserContext: ShapeValidatable {
+    public func validate(path: String, into report: inout ValidationReport) {
+        if let value = self.iamIdentity {
+            value.validate(path: ValidationReport.join(path, "iamIdentity"), into: &report)
         }
     }
 }

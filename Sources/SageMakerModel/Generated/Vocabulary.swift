@@ -377,6 +377,14 @@ public enum ImageVersionStatus {
     public static let allValues = [creating, created, createFailed, deleting, deleteFailed]
 }
 
+/// The values of model shape `IsTrackingServerActive`.
+public enum IsTrackingServerActive {
+    public static let active = "Active"
+    public static let inactive = "Inactive"
+    /// Every value, in the model's order.
+    public static let allValues = [active, inactive]
+}
+
 /// The values of model shape `JobType`.
 public enum JobType {
     public static let training = "TRAINING"
@@ -487,6 +495,15 @@ public enum SortOrder {
     public static let allValues = [ascending, descending]
 }
 
+/// The values of model shape `SortTrackingServerBy`.
+public enum SortTrackingServerBy {
+    public static let name = "Name"
+    public static let creationTime = "CreationTime"
+    public static let status = "Status"
+    /// Every value, in the model's order.
+    public static let allValues = [name, creationTime, status]
+}
+
 /// The values of model shape `SpaceSortKey`.
 public enum SpaceSortKey {
     public static let creationTime = "CreationTime"
@@ -541,6 +558,47 @@ public enum TagPropagation {
     public static let disabled = "DISABLED"
     /// Every value, in the model's order.
     public static let allValues = [enabled, disabled]
+}
+
+/// The values of model shape `TrackingServerMaintenanceStatus`.
+public enum TrackingServerMaintenanceStatus {
+    public static let maintenanceInProgress = "MaintenanceInProgress"
+    public static let maintenanceComplete = "MaintenanceComplete"
+    public static let maintenanceFailed = "MaintenanceFailed"
+    /// Every value, in the model's order.
+    public static let allValues = [maintenanceInProgress, maintenanceComplete, maintenanceFailed]
+}
+
+/// The values of model shape `TrackingServerSize`.
+public enum TrackingServerSize {
+    public static let small = "Small"
+    public static let medium = "Medium"
+    public static let large = "Large"
+    /// Every value, in the model's order.
+    public static let allValues = [small, medium, large]
+}
+
+/// The values of model shape `TrackingServerStatus`.
+public enum TrackingServerStatus {
+    public static let creating = "Creating"
+    public static let created = "Created"
+    public static let createFailed = "CreateFailed"
+    public static let updating = "Updating"
+    public static let updated = "Updated"
+    public static let updateFailed = "UpdateFailed"
+    public static let deleting = "Deleting"
+    public static let deleteFailed = "DeleteFailed"
+    public static let stopping = "Stopping"
+    public static let stopped = "Stopped"
+    public static let stopFailed = "StopFailed"
+    public static let starting = "Starting"
+    public static let started = "Started"
+    public static let startFailed = "StartFailed"
+    public static let maintenanceInProgress = "MaintenanceInProgress"
+    public static let maintenanceComplete = "MaintenanceComplete"
+    public static let maintenanceFailed = "MaintenanceFailed"
+    /// Every value, in the model's order.
+    public static let allValues = [creating, created, createFailed, updating, updated, updateFailed, deleting, deleteFailed, stopping, stopped, stopFailed, starting, started, startFailed, maintenanceInProgress, maintenanceComplete, maintenanceFailed]
 }
 
 /// The values of model shape `UserProfileSortKey`.

@@ -128,8 +128,9 @@ public final class FaultRules: Sendable {
     /// The failure a transition of `resource` ends in, when a rule asks for one (counted as a hit).
     func transitionFault(for resource: StoredResource) -> (status: String, reason: String, rule: String)? {
         guard transitionRuleCount.load(ordering: .acquiring) > 0,
-            let phase = TransitionPhase(resource), let operation = phase.operation
+            let phase = TransitionPhase(resource)
         else { return nil }
+        let operation = phase.operation
         let arn = ResourceNames.arn(resource.kind, resource.scope, id: resource.id)
         let name = resource.id.split(separator: "/").last.map(String.init) ?? resource.id
         guard
@@ -265,36 +266,18 @@ public final class FaultRules: Sendable {
     }
 }
 
-/// Which operation started a resource's pending transition, and the failure statuses it can end in.
+/// Which operation started a resource's pending transition, and the failure statuses it can end in: a phase of its
+/// kind's declaration (`ResourceKindDeclaration.phases`).
 struct TransitionPhase {
-    enum Verb: String { case create = "Create", update = "Update", delete = "Delete" }
-    let kind: ResourceKind
-    let verb: Verb
-
-    static let nouns: [(ResourceKind, String)] = [
-        (.domain, "Domain"), (.userProfile, "UserProfile"), (.space, "Space"), (.app, "App"), (.image, "Image"),
-        (.imageVersion, "ImageVersion"),
-    ]
+    let phase: ResourceKindDeclaration.Phase
 
     /// Every operation whose transition a rule can fail.
-    static var operations: [String] {
-        nouns.flatMap { kind, noun in
-            [Verb.create, .update, .delete].compactMap { verb in
-                TransitionPhase(kind: kind, verb: verb).failures.isEmpty ? nil : verb.rawValue + noun
-            }
-        }
-    }
-
-    private init(kind: ResourceKind, verb: Verb) {
-        self.kind = kind
-        self.verb = verb
-    }
+    static var operations: [String] { ResourceKindDeclaration.all.flatMap { $0.phases.map(\.operation) } }
 
     init?(operation: String) {
-        for (kind, noun) in Self.nouns {
-            for verb in [Verb.create, .update, .delete] where verb.rawValue + noun == operation {
-                self.init(kind: kind, verb: verb)
-                if failures.isEmpty { return nil }
+        for declaration in ResourceKindDeclaration.all {
+            if let phase = declaration.phases.first(where: { $0.operation == operation }) {
+                self.phase = phase
                 return
             }
         }
@@ -303,45 +286,19 @@ struct TransitionPhase {
 
     /// The phase of a resource's pending transition, judged from the status it is leaving.
     init?(_ resource: StoredResource) {
-        guard resource.transition != nil else { return nil }
-        let statuses = ResourceKindDeclaration.of(resource.kind).statuses
-        switch resource.status {
-        case statuses.creating: self.init(kind: resource.kind, verb: .create)
-        case statuses.updating: self.init(kind: resource.kind, verb: .update)
-        case statuses.deleting: self.init(kind: resource.kind, verb: .delete)
-        default: return nil
-        }
+        guard resource.transition != nil,
+            let phase = ResourceKindDeclaration.of(resource.kind).phases.first(where: { $0.status == resource.status })
+        else { return nil }
+        self.phase = phase
     }
 
-    var operation: String? {
-        Self.nouns.first(where: { $0.0 == kind }).map { verb.rawValue + $0.1 }
-    }
+    var operation: String { phase.operation }
 
     /// The kind's failure statuses a transition of this phase may end in.
-    var failures: [String] {
-        switch (kind, verb) {
-        case (.domain, _), (.userProfile, _), (.space, _):
-            [DomainStatus.failed, DomainStatus.updateFailed, DomainStatus.deleteFailed]
-        case (.app, .create), (.app, .delete): [AppStatus.failed]
-        case (.image, _): [ImageStatus.createFailed, ImageStatus.updateFailed, ImageStatus.deleteFailed]
-        case (.imageVersion, .create), (.imageVersion, .delete):
-            [ImageVersionStatus.createFailed, ImageVersionStatus.deleteFailed]
-        default: []
-        }
-    }
+    var failures: [String] { phase.failures }
 
     /// The status AWS reports for a failure of this phase.
-    var defaultFailure: String {
-        switch (kind, verb) {
-        case (.app, _): AppStatus.failed
-        case (.image, .create), (.imageVersion, .create): ImageStatus.createFailed
-        case (.image, .update): ImageStatus.updateFailed
-        case (.image, .delete), (.imageVersion, .delete): ImageStatus.deleteFailed
-        case (_, .create): DomainStatus.failed
-        case (_, .update): DomainStatus.updateFailed
-        case (_, .delete): DomainStatus.deleteFailed
-        }
-    }
+    var defaultFailure: String { phase.failure }
 }
 
 /// `*` (any run of characters) and `?` (one character) patterns.

@@ -15,38 +15,9 @@ public enum ResourceIndexing {
     /// The reference a document holds to an image (`IndexedFields.references`).
     static func imageReference(_ name: String) -> String { "image:" + name }
 
+    /// A kind's fields are its declaration's (`ResourceKindDeclaration.index`).
     static func fields(_ kind: ResourceKind, _ document: Data) throws -> IndexedFields {
-        switch kind {
-        case .domain:
-            // ListDomains pages in insertion order: no sort key, so an UpdateDomain moves no index entry.
-            return IndexedFields(references: try references(document, as: DescribeDomainResponse.self))
-        case .userProfile:
-            let profile = try StoredDocument.decode(UserProfileDetails.self, from: document)
-            return keys(
-                profile.creationTime, profile.lastModifiedTime,
-                references: try references(document, as: DescribeUserProfileResponse.self))
-        case .space:
-            let space = try StoredDocument.decode(SpaceDetails.self, from: document)
-            return keys(
-                space.creationTime, space.lastModifiedTime,
-                references: try references(document, as: DescribeSpaceResponse.self))
-        case .app:
-            let app = try StoredDocument.decode(AppDetails.self, from: document)
-            // ListApps sorts by creation time only.
-            return keys(app.creationTime, nil, references: try references(document, as: DescribeAppResponse.self))
-        case .studioLifecycleConfig:
-            let config = try StoredDocument.decode(StudioLifecycleConfigDetails.self, from: document)
-            return keys(config.creationTime, config.lastModifiedTime, name: config.studioLifecycleConfigName)
-        case .appImageConfig:
-            let config = try StoredDocument.decode(AppImageConfigDetails.self, from: document)
-            return keys(config.creationTime, config.lastModifiedTime, name: config.appImageConfigName)
-        case .image:
-            let image = try StoredDocument.decode(Image.self, from: document)
-            return keys(image.creationTime, image.lastModifiedTime, name: image.imageName)
-        case .imageVersion:
-            let version = try StoredDocument.decode(ImageVersion.self, from: document)
-            return keys(version.creationTime, version.lastModifiedTime, name: versionKey(version.version))
-        }
+        try ResourceKindDeclaration.of(kind).index(document)
     }
 
     static func keys(

@@ -57,6 +57,10 @@ struct ResourceKindDeclaration: Sendable {
         var ready: String
         var updating: String
         var deleting: String
+        /// Where an update ends, when it is not `ready` (a tracking server's Updated).
+        var updated: String? = nil
+
+        var afterUpdate: String { updated ?? ready }
 
         static let domainLike = Statuses(
             creating: DomainStatus.pending, ready: DomainStatus.inService, updating: DomainStatus.updating,
@@ -64,6 +68,38 @@ struct ResourceKindDeclaration: Sendable {
         static let image = Statuses(
             creating: ImageStatus.creating, ready: ImageStatus.created, updating: ImageStatus.updating,
             deleting: ImageStatus.deleting)
+    }
+
+    /// A transition an operation starts: the status the resource shows until it is due, and the failure statuses a
+    /// fault rule may end it in (`failTransition`); `failure` is the one AWS reports for a failure of this phase.
+    struct Phase: Sendable {
+        /// The operation that starts it: `CreateDomain`, `StopMlflowTrackingServer`.
+        let operation: String
+        /// The status the resource is in meanwhile.
+        let status: String
+        let failure: String
+        var failures: [String]
+
+        init(_ operation: String, _ status: String, failure: String, among failures: [String]? = nil) {
+            self.operation = operation
+            self.status = status
+            self.failure = failure
+            self.failures = failures ?? [failure]
+        }
+
+        /// Create, update and delete of a kind with the statuses `statuses`, where each ends in its own failure
+        /// status (`among`, when a fault rule may choose another of the kind's failures).
+        static func lifecycle(
+            _ noun: String, _ statuses: Statuses, failed: String, updateFailed: String?, deleteFailed: String,
+            among: [String]? = nil
+        ) -> [Phase] {
+            var phases = [Phase("Create" + noun, statuses.creating, failure: failed, among: among)]
+            if let updateFailed {
+                phases.append(Phase("Update" + noun, statuses.updating, failure: updateFailed, among: among))
+            }
+            phases.append(Phase("Delete" + noun, statuses.deleting, failure: deleteFailed, among: among))
+            return phases
+        }
     }
 
     /// A service quota on how many resources of the kind a scope (or a parent) holds.
@@ -89,8 +125,17 @@ struct ResourceKindDeclaration: Sendable {
     let isTaggable: Bool
     let document: DocumentForm
     var statuses: Statuses = .domainLike
+    /// Every status the model gives the kind (a configuration has the one `configurationStatus`).
+    let statusValues: [String]
+    /// The transitions its operations start, which a fault rule can fail.
+    var phases: [Phase] = []
+    /// What the store keeps beside its document: sort keys and references (`ResourceIndexing`).
+    let index: @Sendable (Data) throws -> IndexedFields
     /// The ResourceInUse text of a second resource with the same key, where AWS's is known and differs.
     var duplicateMessage: (@Sendable (_ arn: String) -> String)? = nil
+    /// The error of an operation its status refuses (the model's ConflictException, where the kind's operations
+    /// name it).
+    var conflict: @Sendable (_ message: String) -> AWSError = { .resourceInUse($0) }
 
     func arn(_ scope: ResourceScope, id: String) -> String { ResourceNames.arn(kind, scope, id: id) }
 
@@ -104,9 +149,10 @@ struct ResourceKindDeclaration: Sendable {
         .resourceInUse(duplicateMessage?(arn) ?? "\(label) [\(arn)] already exists.")
     }
 
-    /// `Unable to <verb> <Label> [<arn>] because it is in <status> status.` (ResourceInUse).
+    /// `Unable to <verb> <Label> [<arn>] because it is in <status> status.` (ResourceInUse, or the kind's
+    /// `conflict`).
     func refused(_ verb: String, _ arn: String, status: String) -> AWSError {
-        .resourceInUse("Unable to \(verb) \(label) [\(arn)] because it is in \(status) status.")
+        conflict("Unable to \(verb) \(label) [\(arn)] because it is in \(status) status.")
     }
 
     func limitExceeded(limit: Int, current: Int) -> AWSError {
@@ -121,23 +167,49 @@ extension ResourceKindDeclaration {
     private static let updatable: Set<String> = [DomainStatus.inService, DomainStatus.updateFailed]
     private static let busy: Set<String> = [DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting]
 
+    /// Failed, Update_Failed, Delete_Failed: a fault rule may end any transition of these kinds in any of them.
+    private static let domainLikeFailures = [DomainStatus.failed, DomainStatus.updateFailed, DomainStatus.deleteFailed]
+
+    private static func domainLikePhases(_ noun: String) -> [Phase] {
+        Phase.lifecycle(
+            noun, .domainLike, failed: DomainStatus.failed, updateFailed: DomainStatus.updateFailed,
+            deleteFailed: DomainStatus.deleteFailed, among: domainLikeFailures)
+    }
+
     static let domain = ResourceKindDeclaration(
         kind: .domain, label: "Domain", parent: nil, updatableFrom: updatable, undeletableIn: [],
         delays: { Delays(create: $0.domainCreate, update: $0.domainUpdate, delete: $0.domainDelete) },
         quota: Quota(limit: { $0.domainsPerRegion }, name: "Total domains", unit: "Domains"), isTaggable: true,
-        document: .statusCarrying(DescribeDomainResponse.self))
+        document: .statusCarrying(DescribeDomainResponse.self), statusValues: DomainStatus.allValues,
+        phases: domainLikePhases("Domain"),
+        // ListDomains pages in insertion order: no sort key, so an UpdateDomain moves no index entry.
+        index: { IndexedFields(references: try ResourceIndexing.references($0, as: DescribeDomainResponse.self)) })
 
     static let userProfile = ResourceKindDeclaration(
         kind: .userProfile, label: "UserProfile", parent: .domain, updatableFrom: updatable, undeletableIn: busy,
         delays: { Delays(create: $0.userProfile, update: $0.userProfile, delete: $0.userProfile) },
         quota: Quota(limit: { $0.userProfilesPerDomain }, name: "User profiles per domain", unit: "User profiles"),
-        isTaggable: true, document: .statusCarrying(DescribeUserProfileResponse.self))
+        isTaggable: true, document: .statusCarrying(DescribeUserProfileResponse.self),
+        statusValues: UserProfileStatus.allValues, phases: domainLikePhases("UserProfile"),
+        index: { document in
+            let profile = try StoredDocument.decode(UserProfileDetails.self, from: document)
+            return ResourceIndexing.keys(
+                profile.creationTime, profile.lastModifiedTime,
+                references: try ResourceIndexing.references(document, as: DescribeUserProfileResponse.self))
+        })
 
     static let space = ResourceKindDeclaration(
         kind: .space, label: "Space", parent: .domain, updatableFrom: updatable, undeletableIn: busy,
         delays: { Delays(create: $0.space, update: $0.space, delete: $0.space) },
         quota: Quota(limit: { $0.spacesPerDomain }, name: "Spaces per domain", unit: "Spaces"), isTaggable: true,
-        document: .statusCarrying(DescribeSpaceResponse.self))
+        document: .statusCarrying(DescribeSpaceResponse.self), statusValues: SpaceStatus.allValues,
+        phases: domainLikePhases("Space"),
+        index: { document in
+            let space = try StoredDocument.decode(SpaceDetails.self, from: document)
+            return ResourceIndexing.keys(
+                space.creationTime, space.lastModifiedTime,
+                references: try ResourceIndexing.references(document, as: DescribeSpaceResponse.self))
+        })
 
     /// Apps live in a user profile or a space; their quota counts those that are not Deleted or Failed.
     static let app = ResourceKindDeclaration(
@@ -145,17 +217,37 @@ extension ResourceKindDeclaration {
         undeletableIn: [AppStatus.pending, AppStatus.deleting],
         delays: { Delays(create: $0.appCreate, update: 0, delete: $0.appDelete) },
         quota: Quota(limit: { $0.appsPerOwner }, name: "Apps per user profile or space", unit: "Apps"),
-        isTaggable: true, document: .statusCarrying(DescribeAppResponse.self))
+        isTaggable: true, document: .statusCarrying(DescribeAppResponse.self), statusValues: AppStatus.allValues,
+        phases: [
+            Phase("CreateApp", AppStatus.pending, failure: AppStatus.failed),
+            Phase("DeleteApp", AppStatus.deleting, failure: AppStatus.failed),
+        ],
+        index: { document in
+            let app = try StoredDocument.decode(AppDetails.self, from: document)
+            // ListApps sorts by creation time only.
+            return ResourceIndexing.keys(
+                app.creationTime, nil,
+                references: try ResourceIndexing.references(document, as: DescribeAppResponse.self))
+        })
 
     static let studioLifecycleConfig = ResourceKindDeclaration(
         kind: .studioLifecycleConfig, label: "Studio Lifecycle Config", parent: nil, updatableFrom: [],
         undeletableIn: [], delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true,
-        document: .configuration(DescribeStudioLifecycleConfigResponse.self))
+        document: .configuration(DescribeStudioLifecycleConfigResponse.self), statusValues: [configurationStatus],
+        index: { document in
+            let config = try StoredDocument.decode(StudioLifecycleConfigDetails.self, from: document)
+            return ResourceIndexing.keys(
+                config.creationTime, config.lastModifiedTime, name: config.studioLifecycleConfigName)
+        })
 
     static let appImageConfig = ResourceKindDeclaration(
         kind: .appImageConfig, label: "AppImageConfig", parent: nil, updatableFrom: [], undeletableIn: [],
         delays: { _ in Delays(create: 0, update: 0, delete: 0) }, quota: nil, isTaggable: true,
-        document: .configuration(DescribeAppImageConfigResponse.self))
+        document: .configuration(DescribeAppImageConfigResponse.self), statusValues: [configurationStatus],
+        index: { document in
+            let config = try StoredDocument.decode(AppImageConfigDetails.self, from: document)
+            return ResourceIndexing.keys(config.creationTime, config.lastModifiedTime, name: config.appImageConfigName)
+        })
 
     /// Images: top-level, named, CREATING -> CREATED, UPDATING -> CREATED, DELETING -> gone (with their versions).
     static let image = ResourceKindDeclaration(
@@ -163,7 +255,15 @@ extension ResourceKindDeclaration {
         updatableFrom: [ImageStatus.created, ImageStatus.updateFailed],
         undeletableIn: [ImageStatus.creating, ImageStatus.updating, ImageStatus.deleting],
         delays: { Delays(create: $0.image, update: $0.image, delete: $0.image) }, quota: nil, isTaggable: true,
-        document: .statusCarrying(DescribeImageResponse.self), statuses: .image,
+        document: .statusCarrying(DescribeImageResponse.self), statuses: .image, statusValues: ImageStatus.allValues,
+        phases: Phase.lifecycle(
+            "Image", .image, failed: ImageStatus.createFailed, updateFailed: ImageStatus.updateFailed,
+            deleteFailed: ImageStatus.deleteFailed,
+            among: [ImageStatus.createFailed, ImageStatus.updateFailed, ImageStatus.deleteFailed]),
+        index: { document in
+            let image = try StoredDocument.decode(Image.self, from: document)
+            return ResourceIndexing.keys(image.creationTime, image.lastModifiedTime, name: image.imageName)
+        },
         // AWS's text, as quoted in aws-samples/sagemaker-studio-custom-image-samples issue 17.
         duplicateMessage: { arn in
             let name = arn.split(separator: "/").last.map(String.init) ?? ""
@@ -177,25 +277,56 @@ extension ResourceKindDeclaration {
         updatableFrom: [ImageVersionStatus.created],
         undeletableIn: [ImageVersionStatus.creating, ImageVersionStatus.deleting],
         delays: { Delays(create: $0.image, update: 0, delete: $0.image) }, quota: nil, isTaggable: false,
-        document: .statusCarrying(DescribeImageVersionResponse.self), statuses: .image)
+        document: .statusCarrying(DescribeImageVersionResponse.self), statuses: .image,
+        statusValues: ImageVersionStatus.allValues,
+        phases: Phase.lifecycle(
+            "ImageVersion", .image, failed: ImageVersionStatus.createFailed, updateFailed: nil,
+            deleteFailed: ImageVersionStatus.deleteFailed,
+            among: [ImageVersionStatus.createFailed, ImageVersionStatus.deleteFailed]),
+        index: { document in
+            let version = try StoredDocument.decode(ImageVersion.self, from: document)
+            return ResourceIndexing.keys(
+                version.creationTime, version.lastModifiedTime, name: ResourceIndexing.versionKey(version.version))
+        })
+
+    /// MLflow tracking servers: top-level, named; Creating -> Created, Updating -> Updated, Stopping -> Stopped,
+    /// Starting -> Started, Deleting -> gone (docs/behaviour.md, "MLflow tracking servers"). Their operations name
+    /// ConflictException for a status that refuses them.
+    static let mlflowTrackingServer = ResourceKindDeclaration(
+        kind: .mlflowTrackingServer, label: "MlflowTrackingServer", parent: nil,
+        updatableFrom: MlflowTrackingServerStatuses.settled, undeletableIn: [],
+        delays: {
+            Delays(create: $0.mlflowTrackingServer, update: $0.mlflowTrackingServer, delete: $0.mlflowTrackingServer)
+        },
+        quota: nil, isTaggable: true, document: .statusCarrying(DescribeMlflowTrackingServerResponse.self),
+        statuses: MlflowTrackingServerStatuses.lifecycle, statusValues: TrackingServerStatus.allValues,
+        phases: Phase.lifecycle(
+            "MlflowTrackingServer", MlflowTrackingServerStatuses.lifecycle, failed: TrackingServerStatus.createFailed,
+            updateFailed: TrackingServerStatus.updateFailed, deleteFailed: TrackingServerStatus.deleteFailed)
+            + [
+                Phase(
+                    "StartMlflowTrackingServer", TrackingServerStatus.starting,
+                    failure: TrackingServerStatus.startFailed),
+                Phase(
+                    "StopMlflowTrackingServer", TrackingServerStatus.stopping, failure: TrackingServerStatus.stopFailed),
+            ],
+        index: { document in
+            let server = try StoredDocument.decode(TrackingServerSummary.self, from: document)
+            // ListMlflowTrackingServers sorts by Name, CreationTime or Status, never by modification time: the
+            // second time key holds the status.
+            return IndexedFields(
+                created: SortedListing.key(server.creationTime), modified: server.trackingServerStatus ?? "",
+                name: server.trackingServerName ?? "")
+        },
+        conflict: { .conflictException($0) })
 
     /// Configurations have no status in the model; the store's status column holds this one.
     static let configurationStatus = "Available"
 
-    /// The declaration of every kind the store holds.
-    /// Every status the model gives the kind (a configuration has the one `configurationStatus`).
-    var statusValues: [String] {
-        switch kind {
-        case .domain: DomainStatus.allValues
-        case .userProfile: UserProfileStatus.allValues
-        case .space: SpaceStatus.allValues
-        case .app: AppStatus.allValues
-        case .studioLifecycleConfig, .appImageConfig: [Self.configurationStatus]
-        case .image: ImageStatus.allValues
-        case .imageVersion: ImageVersionStatus.allValues
-        }
-    }
+    /// Every kind's declaration, in `ResourceKind`'s order.
+    static var all: [ResourceKindDeclaration] { ResourceKind.allCases.map(of) }
 
+    /// The declaration of every kind the store holds.
     static func of(_ kind: ResourceKind) -> ResourceKindDeclaration {
         switch kind {
         case .domain: domain
@@ -206,6 +337,7 @@ extension ResourceKindDeclaration {
         case .appImageConfig: appImageConfig
         case .image: image
         case .imageVersion: imageVersion
+        case .mlflowTrackingServer: mlflowTrackingServer
         }
     }
 }
@@ -250,4 +382,73 @@ extension DescribeImageResponse: ResourceDocument {
 
 extension DescribeImageVersionResponse: ResourceDocument {
     var arn: String? { imageVersionArn }
+}
+
+extension DescribeMlflowTrackingServerResponse: ResourceDocument {
+    var arn: String? { trackingServerArn }
+}
+
+/// What is a tracking server's own: its status words and sets, its URL, the MLflow version it gets when none is sent.
+enum MlflowTrackingServerStatuses {
+    static let lifecycle = ResourceKindDeclaration.Statuses(
+        creating: TrackingServerStatus.creating, ready: TrackingServerStatus.created,
+        updating: TrackingServerStatus.updating, deleting: TrackingServerStatus.deleting,
+        updated: TrackingServerStatus.updated)
+
+    /// The server runs: it can be stopped, and IsActive says Active.
+    static let running: Set<String> = [
+        TrackingServerStatus.created, TrackingServerStatus.updated, TrackingServerStatus.updateFailed,
+        TrackingServerStatus.started, TrackingServerStatus.stopFailed, TrackingServerStatus.maintenanceComplete,
+        TrackingServerStatus.maintenanceFailed,
+    ]
+    /// It can be started.
+    static let startable: Set<String> = [TrackingServerStatus.stopped, TrackingServerStatus.startFailed]
+    /// No transition is under way: an update may start (the model names no other rule; docs/behaviour.md).
+    static let settled = running.union(startable).union([TrackingServerStatus.createFailed])
+
+    /// The version a server gets when CreateMlflowTrackingServer sends none (AWS: "the latest"; ours is fixed, so
+    /// that a plan stays clean).
+    static let version = "2.16.2"
+
+    /// `https://t-<12 lowercase letters and digits>.<region>.experiments.sagemaker.aws`, the form AWS gives.
+    static func url(region: String) -> String {
+        "https://t-" + ResourceNames.random(ResourceNames.lowerAlphanumerics, count: 12) + "." + region
+            + ".experiments.sagemaker.aws"
+    }
+
+    /// A presigned URL's token: its claims (server, session length, expiry) as base64url JSON, a dot, a nonce.
+    static func token(name: String, session: Int?, expires: Int64) -> String {
+        var claims = JSONWriter(capacity: 128)
+        claims.beginObject()
+        claims.key("trackingServerName")
+        claims.string(name)
+        if let session {
+            claims.key("sessionExpirationDurationInSeconds")
+            claims.number(session)
+        }
+        claims.key("exp")
+        claims.number(expires)
+        claims.endObject()
+        return ResourceNames.base64URL(claims.bytes) + "."
+            + ResourceNames.random(ResourceNames.lowerAlphanumerics, count: 43)
+    }
+}
+
+extension DescribeMlflowTrackingServerResponse: StatusCarrying {
+    /// The status, and with it IsActive: Active while the server runs.
+    var status: String? {
+        get { trackingServerStatus }
+        set {
+            trackingServerStatus = newValue
+            isActive =
+                MlflowTrackingServerStatuses.running.contains(newValue ?? "")
+                ? IsTrackingServerActive.active : IsTrackingServerActive.inactive
+        }
+    }
+    /// The shape has no FailureReason.
+    var failureReason: String? {
+        get { nil }
+        set {}
+    }
+    mutating func stamp(modified date: Date) { lastModifiedTime = date }
 }

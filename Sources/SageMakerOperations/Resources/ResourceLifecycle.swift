@@ -88,26 +88,39 @@ extension SageMakerService {
     }
 
     /// Updates a resource: it must exist and be in a status updates start from; `change` edits its document (and
-    /// may read other resources through the transaction); it goes Updating, then InService after the kind's delay.
-    /// Returns its ARN.
+    /// may read other resources through the transaction); it goes Updating, then where an update ends after the
+    /// kind's delay. Returns its ARN.
     func updateResource<Document: StatusCarrying & ResourceDocument & Sendable>(
         _ declaration: ResourceKindDeclaration, id: String, as type: Document.Type, context: OperationContext,
         change: @escaping @Sendable (inout Document, any ResourceTransaction) throws -> Void
     ) async throws -> String {
+        try await transitionResource(
+            declaration, id: id, as: type, verb: "update", from: declaration.updatableFrom,
+            through: declaration.statuses.updating, to: declaration.statuses.afterUpdate,
+            delay: declaration.delays(controls.delays).update, context: context, change: change)
+    }
+
+    /// Moves a resource through the status `through` to `end` after `delay` (at once without one): it must exist
+    /// and be in one of the statuses `from` (else the kind's refusal, naming `verb`); `change` edits its document
+    /// first. Returns its ARN.
+    func transitionResource<Document: StatusCarrying & ResourceDocument & Sendable>(
+        _ declaration: ResourceKindDeclaration, id: String, as type: Document.Type, verb: String, from: Set<String>,
+        through: String, to end: String, delay: Double, context: OperationContext,
+        change: @escaping @Sendable (inout Document, any ResourceTransaction) throws -> Void = { _, _ in }
+    ) async throws -> String {
         let now = now()
-        let transition = StatusDelays.transition(
-            to: declaration.statuses.ready, after: declaration.delays(controls.delays).update, from: now)
+        let transition = StatusDelays.transition(to: end, after: delay, from: now)
         return try await store.transaction { tx in
             guard var record = try tx.fetch(declaration.kind, scope: context.scope, id: id) else {
                 throw declaration.notFound(id, context)
             }
             var document = try StoredDocument.decode(Document.self, from: record.document)
             let arn = document.arn ?? declaration.arn(context.scope, id: id)
-            guard declaration.updatableFrom.contains(record.status) else {
-                throw declaration.refused("update", arn, status: record.status)
+            guard from.contains(record.status) else {
+                throw declaration.refused(verb, arn, status: record.status)
             }
             try change(&document, tx)
-            try record.beginUpdate(&document, transition: transition, at: now, statuses: declaration.statuses)
+            try record.begin(&document, through: through, to: end, transition: transition, at: now)
             try tx.update(record)
             return arn
         }

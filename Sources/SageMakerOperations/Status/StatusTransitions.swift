@@ -17,15 +17,23 @@ extension StatusCarrying {
 }
 
 extension StoredResource {
-    /// Starts an update of a domain, user profile or space: Updating until `transition` is due (InService at once
-    /// without one), with the document changed to match.
+    /// Starts an update: Updating until `transition` is due (where an update ends, at once without one), with the
+    /// document changed to match.
     mutating func beginUpdate<Shape: StatusCarrying>(
         _ shape: inout Shape, transition: PendingTransition?, at now: Date,
         statuses: ResourceKindDeclaration.Statuses = .domainLike
     ) throws {
+        try begin(&shape, through: statuses.updating, to: statuses.afterUpdate, transition: transition, at: now)
+    }
+
+    /// Starts a transition: `status` until `transition` is due (`end` at once without one), with the document
+    /// changed to match.
+    mutating func begin<Shape: StatusCarrying>(
+        _ shape: inout Shape, through status: String, to end: String, transition: PendingTransition?, at now: Date
+    ) throws {
         self.transition = transition
-        status = transition == nil ? statuses.ready : statuses.updating
-        shape.status = status
+        self.status = transition == nil ? end : status
+        shape.status = self.status
         shape.failureReason = nil
         shape.stamp(modified: now)
         document = try StoredDocument.encode(shape)

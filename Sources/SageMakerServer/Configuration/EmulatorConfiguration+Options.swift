@@ -10,17 +10,9 @@ extension EmulatorConfiguration {
         guard var delays = StatusDelays.profile(named: profileName) else {
             throw OptionError(description: "--status-profile must be fast or realistic, not \(profileName)")
         }
-        func override(_ delay: inout Double, _ setting: Setting<Double?>) throws(OptionError) {
-            if let value = try values.value(setting) { delay = value }
+        for (field, setting) in zip(StatusDelays.fields, Options.delays) {
+            if let value = try values.value(setting) { delays[keyPath: field.keyPath] = value }
         }
-        try override(&delays.domainCreate, Options.domainCreateDelay)
-        try override(&delays.domainUpdate, Options.domainUpdateDelay)
-        try override(&delays.domainDelete, Options.domainDeleteDelay)
-        try override(&delays.userProfile, Options.userProfileDelay)
-        try override(&delays.space, Options.spaceDelay)
-        try override(&delays.appCreate, Options.appCreateDelay)
-        try override(&delays.appDelete, Options.appDeleteDelay)
-        try override(&delays.image, Options.imageDelay)
         delays.deletedAppRetention = try values.value(Options.deletedAppRetention)
         let quotas = Quotas(
             domainsPerRegion: try values.value(Options.maxDomains),

@@ -127,22 +127,8 @@ public enum EmulatorOptions {
     public static let statusProfile = Setting(
         "status-profile", default: "fast",
         help: "`fast`: every transition 0.1 s; `realistic`: AWS-like durations (domain create 300 s)")
-    public static let domainCreateDelay = Setting<Double?>(
-        delay: "domain-create-delay", help: "seconds a domain takes from Pending to InService")
-    public static let domainUpdateDelay = Setting<Double?>(
-        delay: "domain-update-delay", help: "seconds a domain takes from Updating to InService")
-    public static let domainDeleteDelay = Setting<Double?>(
-        delay: "domain-delete-delay", help: "seconds a domain takes from Deleting to gone")
-    public static let userProfileDelay = Setting<Double?>(
-        delay: "user-profile-delay", help: "seconds each user profile transition takes (create, update, delete)")
-    public static let spaceDelay = Setting<Double?>(
-        delay: "space-delay", help: "seconds each space transition takes (create, update, delete)")
-    public static let appCreateDelay = Setting<Double?>(
-        delay: "app-create-delay", help: "seconds an app takes from Pending to InService")
-    public static let appDeleteDelay = Setting<Double?>(
-        delay: "app-delete-delay", help: "seconds an app takes from Deleting to Deleted")
-    public static let imageDelay = Setting<Double?>(
-        delay: "image-delay", help: "seconds each image and image version transition takes (create, update, delete)")
+    /// One option per delay of `StatusDelays.fields`, in its order.
+    public static let delays: [Setting<Double?>] = StatusDelays.fields.map { Setting(delay: $0.option, help: $0.help) }
     public static let deletedAppRetention = Setting(
         "deleted-app-retention", default: StatusDelays.fast.deletedAppRetention,
         help: "seconds a Deleted app stays listed before it is purged")
@@ -226,21 +212,23 @@ public enum EmulatorOptions {
     public static let prefix = Setting("prefix", [.seed], default: "seed", help: "domain names are `<prefix>-<n>`")
 
     /// Every option, in the order of the docs.
-    public static let all: [EmulatorOption] = [
-        host.option, port.option, dataDir.option, inMemory.option, databaseURL.option, databaseTimeout.option,
-        databaseConnections.option,
-        statusProfile.option, domainCreateDelay.option,
-        domainUpdateDelay.option, domainDeleteDelay.option, userProfileDelay.option, spaceDelay.option,
-        appCreateDelay.option, appDeleteDelay.option, imageDelay.option, deletedAppRetention.option, maxDomains.option,
-        maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,
-        maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
-        maxBodyBytes.option, logLevel.option, logFormat.option, auth.option, credentialsFile.option,
-        allowUnauthenticated.option,
-        idleTimeout.option, requestTimeout.option, maxConnections.option, eventLoops.option, maxDocumentBytes.option,
-        state.option,
-        adminKey.option, controlAccess.option, upstream.option, journalSize.option, domains.option,
-        userProfilesPerDomain.option, account.option, region.option, prefix.option,
-    ]
+    public static let all: [EmulatorOption] =
+        [
+            host.option, port.option, dataDir.option, inMemory.option, databaseURL.option, databaseTimeout.option,
+            databaseConnections.option,
+            statusProfile.option,
+        ] + delays.map(\.option) + [
+            deletedAppRetention.option, maxDomains.option,
+            maxCustomImagesPerDomain.option, maxLifecycleConfigsPerDomain.option, maxUserProfilesPerDomain.option,
+            maxSpacesPerDomain.option, maxAppsPerOwner.option, defaultAccount.option, defaultRegion.option,
+            maxBodyBytes.option, logLevel.option, logFormat.option, auth.option, credentialsFile.option,
+            allowUnauthenticated.option,
+            idleTimeout.option, requestTimeout.option, maxConnections.option, eventLoops.option,
+            maxDocumentBytes.option,
+            state.option,
+            adminKey.option, controlAccess.option, upstream.option, journalSize.option, domains.option,
+            userProfilesPerDomain.option, account.option, region.option, prefix.option,
+        ]
 
     public static func options(of command: EmulatorOption.Command) -> [EmulatorOption] {
         all.filter { $0.commands.contains(command) }

@@ -160,11 +160,7 @@ struct ControlAPI<Store: ResourceStore>: Sendable {
     // MARK: - Delays, holds, clock
 
     static var delayFields: [(String, WritableKeyPath<StatusDelays, Double>)] {
-        [
-            ("domainCreate", \.domainCreate), ("domainUpdate", \.domainUpdate), ("domainDelete", \.domainDelete),
-            ("userProfile", \.userProfile), ("space", \.space), ("appCreate", \.appCreate),
-            ("appDelete", \.appDelete), ("image", \.image),
-        ]
+        StatusDelays.fields.map { ($0.name, $0.keyPath) }
     }
 
     func delayObject(_ delays: StatusDelays) -> [String: Any] {
