@@ -216,6 +216,18 @@ SEED_BODIES = {
     "DeleteImageVersion": {"ImageName": "base", "Version": 1},
     "ListImageVersions": {"ImageName": "base", "SortBy": "VERSION"},
     "ListAliases": {"ImageName": "base", "Version": 1},
+    "CreateMlflowTrackingServer": {"TrackingServerName": "mlflow", "ArtifactStoreUri": "s3://bucket/mlflow",
+                                   "RoleArn": ROLE, "TrackingServerSize": "Small", "MlflowVersion": "2.16.2",
+                                   "WeeklyMaintenanceWindowStart": "Sun:02:00", "Tags": [{"Key": "k", "Value": "v"}]},
+    "DescribeMlflowTrackingServer": {"TrackingServerName": "runs"},
+    "UpdateMlflowTrackingServer": {"TrackingServerName": "runs", "TrackingServerSize": "Medium",
+                                   "AutomaticModelRegistration": True},
+    "StartMlflowTrackingServer": {"TrackingServerName": "runs"},
+    "StopMlflowTrackingServer": {"TrackingServerName": "runs"},
+    "DeleteMlflowTrackingServer": {"TrackingServerName": "runs"},
+    "ListMlflowTrackingServers": {"SortBy": "Status", "SortOrder": "Ascending", "TrackingServerStatus": "Created"},
+    "CreatePresignedMlflowTrackingServerUrl": {"TrackingServerName": "runs", "ExpiresInSeconds": 60,
+                                               "SessionExpirationDurationInSeconds": 1800},
 }
 
 def test_the_fuzzer_seeds_every_served_operation():
@@ -280,19 +292,24 @@ def state_of(server):
     for image in client.list_images(MaxResults=100)["Images"]:
         state.append(image)
         state.append(client.list_image_versions(ImageName=image["ImageName"], MaxResults=100)["ImageVersions"])
+    for server in client.list_mlflow_tracking_servers(MaxResults=100)["TrackingServerSummaries"]:
+        described = client.describe_mlflow_tracking_server(TrackingServerName=server["TrackingServerName"])
+        described.pop("ResponseMetadata")
+        state.append(described)
     return json.dumps(state, default=str, sort_keys=True)
 
 
 def test_fuzzed_requests_never_crash_never_5xx_and_refusals_change_nothing(make_emulator):
     server = make_emulator("--domain-create-delay", "0", "--user-profile-delay", "0", "--app-create-delay", "0",
                            "--domain-update-delay", "0", "--domain-delete-delay", "0", "--space-delay", "0",
-                           "--app-delete-delay", "0", "--image-delay", "0",
+                           "--app-delete-delay", "0", "--image-delay", "0", "--mlflow-tracking-server-delay", "0",
                            "--max-body-bytes", "262144")
     client = server.client(account=ACCOUNT)
     domain = create_domain(client)
     client.create_user_profile(DomainId=domain["DomainId"], UserProfileName="alice")
     client.create_image(ImageName="base", RoleArn=ROLE, Description="the image the fuzzer changes")
     client.create_image_version(ImageName="base", BaseImage="123456789012.dkr.ecr.us-east-1.amazonaws.com/base:1", Aliases=["one"])
+    client.create_mlflow_tracking_server(TrackingServerName="runs", ArtifactStoreUri="s3://bucket/runs", RoleArn=ROLE)
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     operations = sorted(SEED_BODIES)
