@@ -285,7 +285,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
 
     public func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping RerunnableMutation<T>
     ) async throws -> T {
         // Optimistic first, as on SQLite: read the row, run the body, and write only if the row is still at the
         // revision the body saw. Two statements and no transaction, instead of BEGIN, a locked read, the write and
@@ -321,7 +321,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
 
     private func optimisticMutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping RerunnableMutation<T>
     ) async throws -> OptimisticOutcome<T> {
         let (indexer, maxDocumentBytes, logger) = (self.indexer, self.maxDocumentBytes, self.logger)
         return try await withConnection { connection in
@@ -347,7 +347,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
     /// The body on the row locked, in a transaction.
     private func lockedMutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping RerunnableMutation<T>
     ) async throws -> T {
         try await transaction { tx in
             let before = try tx.fetch(kind, scope: scope, id: id)
@@ -364,7 +364,7 @@ public final class PostgresResourceStore: ResourceStore, Service {
     }
 
     public func transaction<T: Sendable>(
-        _ body: @escaping @Sendable (any ResourceTransaction) throws -> T
+        _ body: @escaping RerunnableTransaction<T>
     ) async throws -> T {
         var attempt = 0
         while true {

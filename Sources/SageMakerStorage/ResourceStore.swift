@@ -130,6 +130,16 @@ extension StoreConflict {
     }
 }
 
+/// The body of a `ResourceStore.transaction`. Its name is its contract: a store may run it more than once
+/// (PostgreSQL runs it again after each read it asked for, and when another write got in first), and only the last
+/// run's writes are applied. So it reads and writes through the transaction it is given and does nothing else: no
+/// clock, no random values, no writes elsewhere (compute those before and capture them). The operations tests run
+/// every body twice on SQLite and compare the writes (`RerunningStore`), so a body that breaks this fails there.
+public typealias RerunnableTransaction<T> = @Sendable (any ResourceTransaction) throws -> T
+
+/// The body of a `ResourceStore.mutate`, under the same contract as `RerunnableTransaction`.
+public typealias RerunnableMutation<T> = @Sendable (inout StoredResource?) throws -> T
+
 /// Durable storage of resources. Every call is atomic; a change is durable before the call returns.
 public protocol ResourceStore: Sendable {
     /// Inserts a resource unless its name is taken or `limit` resources of its kind already exist in its
@@ -145,7 +155,7 @@ public protocol ResourceStore: Sendable {
     /// side effects beyond its result.
     func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping RerunnableMutation<T>
     ) async throws -> T
 
     /// One page of resources in the query's order, after its position (a keyset page: an index walk, never a sort
@@ -160,7 +170,7 @@ public protocol ResourceStore: Sendable {
     /// resources (a child needs an InService parent; a parent with children cannot be deleted). As with `mutate`,
     /// the body may run more than once (PostgreSQL runs it again after each read it asked for), so it must not have
     /// side effects beyond its result; only its last run's writes are applied.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any ResourceTransaction) throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping RerunnableTransaction<T>) async throws -> T
 
     /// A random secret, created once and kept for the life of the data (signs pagination tokens).
     func secret(named name: String) async throws -> [UInt8]

@@ -326,7 +326,7 @@ public final class SQLiteResourceStore: ResourceStore {
 
     public func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping RerunnableMutation<T>
     ) async throws -> T {
         // Optimistic: run the body on the current state outside the single writer, so that concurrent requests
         // decode, merge and encode in parallel; the writer only checks that the row is still the one the body
@@ -341,7 +341,7 @@ public final class SQLiteResourceStore: ResourceStore {
 
     private func optimisticMutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping RerunnableMutation<T>
     ) async throws -> T {
         for _ in 0..<8 {
             let before = try await fetch(kind, scope: scope, id: id)
@@ -404,7 +404,7 @@ public final class SQLiteResourceStore: ResourceStore {
     /// The fallback under heavy contention: the body runs inside the writer.
     private func mutateInWriter<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping RerunnableMutation<T>
     ) async throws -> T {
         let (cache, maxDocumentBytes, indexer) = (self.cache, self.maxDocumentBytes, self.indexer)
         let (result, after, stamp) = try await committer.write { db -> (T, StoredResource?, UInt64) in
@@ -584,7 +584,7 @@ public final class SQLiteResourceStore: ResourceStore {
     }
 
     public func transaction<T: Sendable>(
-        _ body: @escaping @Sendable (any ResourceTransaction) throws -> T
+        _ body: @escaping RerunnableTransaction<T>
     ) async throws -> T {
         let (cache, maxDocumentBytes, indexer) = (self.cache, self.maxDocumentBytes, self.indexer)
         let (result, writes, stamp) = try await committer.write { db in

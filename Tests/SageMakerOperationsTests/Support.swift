@@ -9,12 +9,14 @@ import Testing
 let role = "arn:aws:iam::123456789012:role/Execution"
 let alice = OperationContext(account: "111111111111", region: "us-east-1", requestId: "r")
 
-/// A service on an in-memory (or file) SQLite store, a manual clock and its scheduler.
+/// A service on an in-memory (or file) SQLite store, a manual clock and its scheduler. The service and the scheduler
+/// reach the store through `RerunningStore`, so every transaction body of every operations test runs twice.
 struct Harness {
     let clock = ManualClock()
     let store: SQLiteResourceStore
-    let service: SageMakerService<SQLiteResourceStore>
-    let scheduler: StatusScheduler<SQLiteResourceStore>
+    let rerunning: RerunningStore<SQLiteResourceStore>
+    let service: SageMakerService<RerunningStore<SQLiteResourceStore>>
+    let scheduler: StatusScheduler<RerunningStore<SQLiteResourceStore>>
 
     init(
         store: SQLiteResourceStore? = nil,
@@ -22,9 +24,10 @@ struct Harness {
         quotas: Quotas = Quotas()
     ) async throws {
         self.store = try store ?? SQLiteResourceStore(indexer: ResourceIndexing.indexer)
+        rerunning = RerunningStore(self.store)
         service = try await SageMakerService.open(
-            store: self.store, clock: clock, configuration: OperationsConfiguration(delays: delays, quotas: quotas))
-        scheduler = StatusScheduler(store: self.store, clock: clock, logger: Logger(label: "test"))
+            store: rerunning, clock: clock, configuration: OperationsConfiguration(delays: delays, quotas: quotas))
+        scheduler = StatusScheduler(store: rerunning, clock: clock, logger: Logger(label: "test"))
     }
 
     /// Moves time on and applies whatever became due.

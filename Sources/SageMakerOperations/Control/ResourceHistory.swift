@@ -264,7 +264,7 @@ public struct HistoryRecordingStore<Base: ResourceStore>: ResourceStore {
 
     public func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
-        _ body: @escaping @Sendable (inout StoredResource?) throws -> T
+        _ body: @escaping RerunnableMutation<T>
     ) async throws -> T {
         // The body may run more than once; the last run is the one committed.
         let seen = Mutex<(before: StoredResource?, after: StoredResource?)?>(nil)
@@ -288,7 +288,7 @@ public struct HistoryRecordingStore<Base: ResourceStore>: ResourceStore {
     }
 
     public func transaction<T: Sendable>(
-        _ body: @escaping @Sendable (any ResourceTransaction) throws -> T
+        _ body: @escaping RerunnableTransaction<T>
     ) async throws -> T {
         let (result, writes) = try await base.transaction { transaction in
             let recording = RecordingTransaction(base: transaction)

@@ -120,11 +120,28 @@ enum DomainRules {
     }
 
     /// A domain with RStudio gets the security group that lets its RSessionGateway apps reach its RStudioServerPro
-    /// app (model doc of `SecurityGroupIdForDomainBoundary`), once.
+    /// app (model doc of `SecurityGroupIdForDomainBoundary`), once. Its id is made from the domain's, not drawn at
+    /// random: this runs inside store bodies, which may run twice (`RerunnableTransaction`).
     static func assignBoundaryGroup(_ domain: inout DescribeDomainResponse) {
         if rstudioRole(domain) != nil, domain.securityGroupIdForDomainBoundary == nil {
-            domain.securityGroupIdForDomainBoundary = "sg-" + ResourceNames.newFileSystemId().dropFirst(3)
+            domain.securityGroupIdForDomainBoundary = boundaryGroupId(domainId: domain.domainId ?? "")
         }
+    }
+
+    /// `sg-` and 17 hexadecimal digits, from two FNV-1a hashes of the domain id.
+    static func boundaryGroupId(domainId: String) -> String {
+        func fnv1a(_ text: String, _ basis: UInt64) -> UInt64 {
+            var hash = basis
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x100_0000_01b3
+            }
+            return hash
+        }
+        let high = fnv1a("boundary/" + domainId, 0xcbf2_9ce4_8422_2325)
+        let low = fnv1a(domainId + "/boundary", 0x84222325_cbf29ce4)
+        let digits = String(high, radix: 16)
+        return "sg-" + String(repeating: "0", count: 16 - digits.count) + digits + String(low & 0xf, radix: 16)
     }
 
     static func checkUpdate(
