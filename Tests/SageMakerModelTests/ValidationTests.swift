@@ -150,7 +150,11 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
         var references = ShapeReferences()
         settings.collectReferences(into: &references)
         #expect(references.lifecycleConfigArns == [lcc("a"), lcc("b"), lcc("c")])
-        #expect(references.customImages == ["c|i|2", "c|j|"])
+        #expect(
+            references.customImages.sorted().map {
+                [$0.appImageConfigName, $0.imageName, "\($0.imageVersionNumber ?? 0)"]
+            }
+                == [["c", "i", "2"], ["c", "j", "0"]])
         var none = ShapeReferences()
         UserSettings(executionRole: "arn:aws:iam::123456789012:role/x").collectReferences(into: &none)
         #expect(none.isEmpty)

@@ -35,7 +35,8 @@ import Testing
     @Test func aBodyThatKeepsTheContractRunsTwiceAndPasses() async throws {
         let store = RerunningStore(try SQLiteResourceStore(indexer: { _, _ in .none }))
         let document = "{\"N\":\"\(UInt64.random(in: 0...UInt64.max))\"}"
-        let stored = try await store.transaction { tx in try tx.insert(resource("lcc", document: document), limit: nil) }
+        let stored = try await store.transaction { tx in try tx.insert(resource("lcc", document: document), limit: nil)
+        }
         #expect(stored.id == "lcc")
         // The first run was rolled back: one row, not two attempts' worth, and its sequence is the first.
         #expect(try await store.base.contents().resources.count == 1)

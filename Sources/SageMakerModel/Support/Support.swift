@@ -52,10 +52,29 @@ public enum DescribeOutput<Shape: Codable & Sendable & WireEncodable>: Sendable 
     }
 }
 
+/// What one `CustomImage` entry of a settings shape names: an AppImageConfig, an image and (when pinned) a version
+/// of it. Two entries that name the same three count once (the custom-image quota counts distinct ones).
+public struct CustomImageReference: Sendable, Hashable, Comparable {
+    public var appImageConfigName: String
+    public var imageName: String
+    public var imageVersionNumber: Int?
+
+    public init(_ image: CustomImage) {
+        appImageConfigName = image.appImageConfigName ?? ""
+        imageName = image.imageName ?? ""
+        imageVersionNumber = image.imageVersionNumber
+    }
+
+    public static func < (left: Self, right: Self) -> Bool {
+        (left.appImageConfigName, left.imageName, left.imageVersionNumber ?? -1)
+            < (right.appImageConfigName, right.imageName, right.imageVersionNumber ?? -1)
+    }
+}
+
 /// The other resources a settings shape refers to: custom images (by AppImageConfig, image and version) and
 /// studio lifecycle configurations (by ARN). Collected by generated code from the model's members.
 public struct ShapeReferences: Sendable, Equatable {
-    public private(set) var customImages: Set<String> = []
+    public private(set) var customImages: Set<CustomImageReference> = []
     public private(set) var lifecycleConfigArns: Set<String> = []
     /// The AppImageConfigs the custom images name.
     public private(set) var appImageConfigNames: Set<String> = []
@@ -65,9 +84,7 @@ public struct ShapeReferences: Sendable, Equatable {
     public mutating func add(customImages images: [CustomImage]) {
         for image in images {
             appImageConfigNames.insert(image.appImageConfigName ?? "")
-            customImages.insert(
-                "\(image.appImageConfigName ?? "")|\(image.imageName ?? "")|\(image.imageVersionNumber.map(String.init) ?? "")"
-            )
+            customImages.insert(CustomImageReference(image))
         }
     }
 

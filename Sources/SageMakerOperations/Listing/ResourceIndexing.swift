@@ -45,9 +45,7 @@ public enum ResourceIndexing {
         }
         var references = ShapeReferences()
         try StoredDocument.decode(Shape.self, from: document).collectReferences(into: &references)
-        let images = references.customImages.compactMap { entry in
-            entry.split(separator: "|", omittingEmptySubsequences: false).dropFirst().first.map(String.init)
-        }
+        let images = references.customImages.map(\.imageName)
         return (references.lifecycleConfigArns.sorted() + Set(images).sorted().map(imageReference))
     }
 

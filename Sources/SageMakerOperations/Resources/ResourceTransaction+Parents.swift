@@ -67,14 +67,12 @@ extension ResourceTransaction {
             }
         }
         // Each custom image names an image, and the version it pins (if any), that exist.
-        for entry in references.customImages.sorted() {
-            let parts = entry.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 3 else { continue }
-            if try fetch(.image, scope: context.scope, id: parts[1]) == nil {
-                throw ResourceKindDeclaration.image.notFound(parts[1], context)
+        for image in references.customImages.sorted() {
+            if try fetch(.image, scope: context.scope, id: image.imageName) == nil {
+                throw ResourceKindDeclaration.image.notFound(image.imageName, context)
             }
-            if let number = Int(parts[2]) {
-                let id = ImageVersionAliases.id(image: parts[1], version: number)
+            if let number = image.imageVersionNumber {
+                let id = ImageVersionAliases.id(image: image.imageName, version: number)
                 if try fetch(.imageVersion, scope: context.scope, id: id) == nil {
                     throw ResourceKindDeclaration.imageVersion.notFound(id, context)
                 }
