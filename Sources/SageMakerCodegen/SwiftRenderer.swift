@@ -60,7 +60,27 @@ public struct SwiftRenderer: Sendable {
                 out += "    }\n"
             }
             out += "}\n"
+            out += renderRequiredView(structure)
         }
+        return out
+    }
+
+    /// For an operation's input: its required text members without the optional, as validation has checked them
+    /// (`ValidationReport.validate` runs before every handler), so that operations read `input.required.domainId`.
+    func renderRequiredView(_ structure: SwiftModel.Structure) -> String {
+        let inputs = Set(model.operations.compactMap(\.input))
+        let required = structure.members.filter { $0.isRequired && $0.type.swiftType == "String" }
+        guard inputs.contains(structure.name), !required.isEmpty else { return "" }
+        var out = "\nextension \(structure.name) {\n"
+        out +=
+            "    /// The required text members, as validation has checked them (an unvalidated value reads as \"\").\n"
+        out += "    public struct Required: Sendable {\n"
+        for field in required { out += "        public let \(field.property): String\n" }
+        out += "    }\n\n"
+        out += "    public var required: Required {\n"
+        out += "        Required(\n"
+        out += required.map { "            \($0.bareName): \($0.property) ?? \"\"" }.joined(separator: ",\n")
+        out += ")\n    }\n}\n"
         return out
     }
 

@@ -24,6 +24,18 @@ public struct AddTagsInput: Codable, Sendable, Equatable {
     }
 }
 
+extension AddTagsInput {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let resourceArn: String
+    }
+
+    public var required: Required {
+        Required(
+            resourceArn: resourceArn ?? "")
+    }
+}
+
 /// Model shape `AddTagsOutput`.
 public struct AddTagsOutput: Codable, Sendable, Equatable {
     /// `Tags`: shape `TagList`.
@@ -360,6 +372,18 @@ public struct CreateAppImageConfigRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension CreateAppImageConfigRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let appImageConfigName: String
+    }
+
+    public var required: Required {
+        Required(
+            appImageConfigName: appImageConfigName ?? "")
+    }
+}
+
 /// Model shape `CreateAppImageConfigResponse`.
 public struct CreateAppImageConfigResponse: Codable, Sendable, Equatable {
     /// `AppImageConfigArn`: shape `AppImageConfigArn`.
@@ -424,6 +448,22 @@ public struct CreateAppRequest: Codable, Sendable, Equatable {
         case spaceName = "SpaceName"
         case tags = "Tags"
         case userProfileName = "UserProfileName"
+    }
+}
+
+extension CreateAppRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let appName: String
+        public let appType: String
+        public let domainId: String
+    }
+
+    public var required: Required {
+        Required(
+            appName: appName ?? "",
+            appType: appType ?? "",
+            domainId: domainId ?? "")
     }
 }
 
@@ -524,6 +564,20 @@ public struct CreateDomainRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension CreateDomainRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let authMode: String
+        public let domainName: String
+    }
+
+    public var required: Required {
+        Required(
+            authMode: authMode ?? "",
+            domainName: domainName ?? "")
+    }
+}
+
 /// Model shape `CreateDomainResponse`.
 public struct CreateDomainResponse: Codable, Sendable, Equatable {
     /// `DomainArn`: shape `DomainArn`.
@@ -583,6 +637,20 @@ public struct CreateImageRequest: Codable, Sendable, Equatable {
         case imageName = "ImageName"
         case roleArn = "RoleArn"
         case tags = "Tags"
+    }
+}
+
+extension CreateImageRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+        public let roleArn: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "",
+            roleArn: roleArn ?? "")
     }
 }
 
@@ -668,6 +736,22 @@ public struct CreateImageVersionRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension CreateImageVersionRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let baseImage: String
+        public let clientToken: String
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            baseImage: baseImage ?? "",
+            clientToken: clientToken ?? "",
+            imageName: imageName ?? "")
+    }
+}
+
 /// Model shape `CreateImageVersionResponse`.
 public struct CreateImageVersionResponse: Codable, Sendable, Equatable {
     /// `ImageVersionArn`: shape `ImageVersionArn`.
@@ -745,6 +829,22 @@ public struct CreateMlflowTrackingServerRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension CreateMlflowTrackingServerRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let artifactStoreUri: String
+        public let roleArn: String
+        public let trackingServerName: String
+    }
+
+    public var required: Required {
+        Required(
+            artifactStoreUri: artifactStoreUri ?? "",
+            roleArn: roleArn ?? "",
+            trackingServerName: trackingServerName ?? "")
+    }
+}
+
 /// Model shape `CreateMlflowTrackingServerResponse`.
 public struct CreateMlflowTrackingServerResponse: Codable, Sendable, Equatable {
     /// `TrackingServerArn`: shape `TrackingServerArn`.
@@ -802,6 +902,20 @@ public struct CreatePresignedDomainUrlRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension CreatePresignedDomainUrlRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let userProfileName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            userProfileName: userProfileName ?? "")
+    }
+}
+
 /// Model shape `CreatePresignedDomainUrlResponse`.
 public struct CreatePresignedDomainUrlResponse: Codable, Sendable, Equatable {
     /// `AuthorizedUrl`: shape `PresignedDomainUrl`.
@@ -841,6 +955,18 @@ public struct CreatePresignedMlflowTrackingServerUrlRequest: Codable, Sendable, 
         case expiresInSeconds = "ExpiresInSeconds"
         case sessionExpirationDurationInSeconds = "SessionExpirationDurationInSeconds"
         case trackingServerName = "TrackingServerName"
+    }
+}
+
+extension CreatePresignedMlflowTrackingServerUrlRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let trackingServerName: String
+    }
+
+    public var required: Required {
+        Required(
+            trackingServerName: trackingServerName ?? "")
     }
 }
 
@@ -906,6 +1032,20 @@ public struct CreateSpaceRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension CreateSpaceRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let spaceName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            spaceName: spaceName ?? "")
+    }
+}
+
 /// Model shape `CreateSpaceResponse`.
 public struct CreateSpaceResponse: Codable, Sendable, Equatable {
     /// `SpaceArn`: shape `SpaceArn`.
@@ -950,6 +1090,22 @@ public struct CreateStudioLifecycleConfigRequest: Codable, Sendable, Equatable {
         case studioLifecycleConfigContent = "StudioLifecycleConfigContent"
         case studioLifecycleConfigName = "StudioLifecycleConfigName"
         case tags = "Tags"
+    }
+}
+
+extension CreateStudioLifecycleConfigRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let studioLifecycleConfigAppType: String
+        public let studioLifecycleConfigContent: String
+        public let studioLifecycleConfigName: String
+    }
+
+    public var required: Required {
+        Required(
+            studioLifecycleConfigAppType: studioLifecycleConfigAppType ?? "",
+            studioLifecycleConfigContent: studioLifecycleConfigContent ?? "",
+            studioLifecycleConfigName: studioLifecycleConfigName ?? "")
     }
 }
 
@@ -1007,6 +1163,20 @@ public struct CreateUserProfileRequest: Codable, Sendable, Equatable {
         case tags = "Tags"
         case userProfileName = "UserProfileName"
         case userSettings = "UserSettings"
+    }
+}
+
+extension CreateUserProfileRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let userProfileName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            userProfileName: userProfileName ?? "")
     }
 }
 
@@ -1229,6 +1399,18 @@ public struct DeleteAppImageConfigRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension DeleteAppImageConfigRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let appImageConfigName: String
+    }
+
+    public var required: Required {
+        Required(
+            appImageConfigName: appImageConfigName ?? "")
+    }
+}
+
 /// Model shape `DeleteAppRequest`.
 public struct DeleteAppRequest: Codable, Sendable, Equatable {
     /// `AppName`: shape `AppName`.
@@ -1265,6 +1447,22 @@ public struct DeleteAppRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension DeleteAppRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let appName: String
+        public let appType: String
+        public let domainId: String
+    }
+
+    public var required: Required {
+        Required(
+            appName: appName ?? "",
+            appType: appType ?? "",
+            domainId: domainId ?? "")
+    }
+}
+
 /// Model shape `DeleteDomainRequest`.
 public struct DeleteDomainRequest: Codable, Sendable, Equatable {
     /// `DomainId`: shape `DomainId`.
@@ -1286,6 +1484,18 @@ public struct DeleteDomainRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension DeleteDomainRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "")
+    }
+}
+
 /// Model shape `DeleteImageRequest`.
 public struct DeleteImageRequest: Codable, Sendable, Equatable {
     /// `ImageName`: shape `ImageName`.
@@ -1299,6 +1509,18 @@ public struct DeleteImageRequest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case imageName = "ImageName"
+    }
+}
+
+extension DeleteImageRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "")
     }
 }
 
@@ -1333,6 +1555,18 @@ public struct DeleteImageVersionRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension DeleteImageVersionRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "")
+    }
+}
+
 /// Model shape `DeleteImageVersionResponse`.
 public struct DeleteImageVersionResponse: Codable, Sendable, Equatable {
     public init() {}
@@ -1351,6 +1585,18 @@ public struct DeleteMlflowTrackingServerRequest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case trackingServerName = "TrackingServerName"
+    }
+}
+
+extension DeleteMlflowTrackingServerRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let trackingServerName: String
+    }
+
+    public var required: Required {
+        Required(
+            trackingServerName: trackingServerName ?? "")
     }
 }
 
@@ -1391,6 +1637,20 @@ public struct DeleteSpaceRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension DeleteSpaceRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let spaceName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            spaceName: spaceName ?? "")
+    }
+}
+
 /// Model shape `DeleteStudioLifecycleConfigRequest`.
 public struct DeleteStudioLifecycleConfigRequest: Codable, Sendable, Equatable {
     /// `StudioLifecycleConfigName`: shape `StudioLifecycleConfigName`.
@@ -1404,6 +1664,18 @@ public struct DeleteStudioLifecycleConfigRequest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case studioLifecycleConfigName = "StudioLifecycleConfigName"
+    }
+}
+
+extension DeleteStudioLifecycleConfigRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let studioLifecycleConfigName: String
+    }
+
+    public var required: Required {
+        Required(
+            studioLifecycleConfigName: studioLifecycleConfigName ?? "")
     }
 }
 
@@ -1425,6 +1697,18 @@ public struct DeleteTagsInput: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case resourceArn = "ResourceArn"
         case tagKeys = "TagKeys"
+    }
+}
+
+extension DeleteTagsInput {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let resourceArn: String
+    }
+
+    public var required: Required {
+        Required(
+            resourceArn: resourceArn ?? "")
     }
 }
 
@@ -1454,6 +1738,20 @@ public struct DeleteUserProfileRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension DeleteUserProfileRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let userProfileName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            userProfileName: userProfileName ?? "")
+    }
+}
+
 /// Model shape `DescribeAppImageConfigRequest`.
 public struct DescribeAppImageConfigRequest: Codable, Sendable, Equatable {
     /// `AppImageConfigName`: shape `AppImageConfigName`.
@@ -1467,6 +1765,18 @@ public struct DescribeAppImageConfigRequest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case appImageConfigName = "AppImageConfigName"
+    }
+}
+
+extension DescribeAppImageConfigRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let appImageConfigName: String
+    }
+
+    public var required: Required {
+        Required(
+            appImageConfigName: appImageConfigName ?? "")
     }
 }
 
@@ -1549,6 +1859,22 @@ public struct DescribeAppRequest: Codable, Sendable, Equatable {
         case domainId = "DomainId"
         case spaceName = "SpaceName"
         case userProfileName = "UserProfileName"
+    }
+}
+
+extension DescribeAppRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let appName: String
+        public let appType: String
+        public let domainId: String
+    }
+
+    public var required: Required {
+        Required(
+            appName: appName ?? "",
+            appType: appType ?? "",
+            domainId: domainId ?? "")
     }
 }
 
@@ -1651,6 +1977,18 @@ public struct DescribeDomainRequest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case domainId = "DomainId"
+    }
+}
+
+extension DescribeDomainRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "")
     }
 }
 
@@ -1801,6 +2139,18 @@ public struct DescribeImageRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension DescribeImageRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "")
+    }
+}
+
 /// Model shape `DescribeImageResponse`.
 public struct DescribeImageResponse: Codable, Sendable, Equatable {
     /// `CreationTime`: shape `Timestamp`.
@@ -1880,6 +2230,18 @@ public struct DescribeImageVersionRequest: Codable, Sendable, Equatable {
         case alias = "Alias"
         case imageName = "ImageName"
         case version = "Version"
+    }
+}
+
+extension DescribeImageVersionRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "")
     }
 }
 
@@ -1987,6 +2349,18 @@ public struct DescribeMlflowTrackingServerRequest: Codable, Sendable, Equatable 
 
     enum CodingKeys: String, CodingKey {
         case trackingServerName = "TrackingServerName"
+    }
+}
+
+extension DescribeMlflowTrackingServerRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let trackingServerName: String
+    }
+
+    public var required: Required {
+        Required(
+            trackingServerName: trackingServerName ?? "")
     }
 }
 
@@ -2112,6 +2486,20 @@ public struct DescribeSpaceRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension DescribeSpaceRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let spaceName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            spaceName: spaceName ?? "")
+    }
+}
+
 /// Model shape `DescribeSpaceResponse`.
 public struct DescribeSpaceResponse: Codable, Sendable, Equatable {
     /// `CreationTime`: shape `CreationTime`.
@@ -2204,6 +2592,18 @@ public struct DescribeStudioLifecycleConfigRequest: Codable, Sendable, Equatable
     }
 }
 
+extension DescribeStudioLifecycleConfigRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let studioLifecycleConfigName: String
+    }
+
+    public var required: Required {
+        Required(
+            studioLifecycleConfigName: studioLifecycleConfigName ?? "")
+    }
+}
+
 /// Model shape `DescribeStudioLifecycleConfigResponse`.
 public struct DescribeStudioLifecycleConfigResponse: Codable, Sendable, Equatable {
     /// `CreationTime`: shape `Timestamp`.
@@ -2263,6 +2663,20 @@ public struct DescribeUserProfileRequest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case domainId = "DomainId"
         case userProfileName = "UserProfileName"
+    }
+}
+
+extension DescribeUserProfileRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let userProfileName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            userProfileName: userProfileName ?? "")
     }
 }
 
@@ -3110,6 +3524,18 @@ public struct ListAliasesRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension ListAliasesRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "")
+    }
+}
+
 /// Model shape `ListAliasesResponse`.
 public struct ListAliasesResponse: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
@@ -3370,6 +3796,18 @@ public struct ListImageVersionsRequest: Codable, Sendable, Equatable {
         case nextToken = "NextToken"
         case sortBy = "SortBy"
         case sortOrder = "SortOrder"
+    }
+}
+
+extension ListImageVersionsRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "")
     }
 }
 
@@ -3710,6 +4148,18 @@ public struct ListTagsInput: Codable, Sendable, Equatable {
         case maxResults = "MaxResults"
         case nextToken = "NextToken"
         case resourceArn = "ResourceArn"
+    }
+}
+
+extension ListTagsInput {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let resourceArn: String
+    }
+
+    public var required: Required {
+        Required(
+            resourceArn: resourceArn ?? "")
     }
 }
 
@@ -4354,6 +4804,18 @@ public struct StartMlflowTrackingServerRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension StartMlflowTrackingServerRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let trackingServerName: String
+    }
+
+    public var required: Required {
+        Required(
+            trackingServerName: trackingServerName ?? "")
+    }
+}
+
 /// Model shape `StartMlflowTrackingServerResponse`.
 public struct StartMlflowTrackingServerResponse: Codable, Sendable, Equatable {
     /// `TrackingServerArn`: shape `TrackingServerArn`.
@@ -4383,6 +4845,18 @@ public struct StopMlflowTrackingServerRequest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case trackingServerName = "TrackingServerName"
+    }
+}
+
+extension StopMlflowTrackingServerRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let trackingServerName: String
+    }
+
+    public var required: Required {
+        Required(
+            trackingServerName: trackingServerName ?? "")
     }
 }
 
@@ -4676,6 +5150,18 @@ public struct UpdateAppImageConfigRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension UpdateAppImageConfigRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let appImageConfigName: String
+    }
+
+    public var required: Required {
+        Required(
+            appImageConfigName: appImageConfigName ?? "")
+    }
+}
+
 /// Model shape `UpdateAppImageConfigResponse`.
 public struct UpdateAppImageConfigResponse: Codable, Sendable, Equatable {
     /// `AppImageConfigArn`: shape `AppImageConfigArn`.
@@ -4753,6 +5239,18 @@ public struct UpdateDomainRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension UpdateDomainRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "")
+    }
+}
+
 /// Model shape `UpdateDomainResponse`.
 public struct UpdateDomainResponse: Codable, Sendable, Equatable {
     /// `DomainArn`: shape `DomainArn`.
@@ -4802,6 +5300,18 @@ public struct UpdateImageRequest: Codable, Sendable, Equatable {
         case displayName = "DisplayName"
         case imageName = "ImageName"
         case roleArn = "RoleArn"
+    }
+}
+
+extension UpdateImageRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "")
     }
 }
 
@@ -4892,6 +5402,18 @@ public struct UpdateImageVersionRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension UpdateImageVersionRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let imageName: String
+    }
+
+    public var required: Required {
+        Required(
+            imageName: imageName ?? "")
+    }
+}
+
 /// Model shape `UpdateImageVersionResponse`.
 public struct UpdateImageVersionResponse: Codable, Sendable, Equatable {
     /// `ImageVersionArn`: shape `ImageVersionArn`.
@@ -4954,6 +5476,18 @@ public struct UpdateMlflowTrackingServerRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension UpdateMlflowTrackingServerRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let trackingServerName: String
+    }
+
+    public var required: Required {
+        Required(
+            trackingServerName: trackingServerName ?? "")
+    }
+}
+
 /// Model shape `UpdateMlflowTrackingServerResponse`.
 public struct UpdateMlflowTrackingServerResponse: Codable, Sendable, Equatable {
     /// `TrackingServerArn`: shape `TrackingServerArn`.
@@ -5001,6 +5535,20 @@ public struct UpdateSpaceRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension UpdateSpaceRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let spaceName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            spaceName: spaceName ?? "")
+    }
+}
+
 /// Model shape `UpdateSpaceResponse`.
 public struct UpdateSpaceResponse: Codable, Sendable, Equatable {
     /// `SpaceArn`: shape `SpaceArn`.
@@ -5040,6 +5588,20 @@ public struct UpdateUserProfileRequest: Codable, Sendable, Equatable {
         case domainId = "DomainId"
         case userProfileName = "UserProfileName"
         case userSettings = "UserSettings"
+    }
+}
+
+extension UpdateUserProfileRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let domainId: String
+        public let userProfileName: String
+    }
+
+    public var required: Required {
+        Required(
+            domainId: domainId ?? "",
+            userProfileName: userProfileName ?? "")
     }
 }
 

@@ -8,7 +8,7 @@ extension SageMakerService {
     public func createAppImageConfig(
         _ input: CreateAppImageConfigRequest, context: OperationContext
     ) async throws -> CreateAppImageConfigResponse {
-        let name = input.appImageConfigName ?? ""
+        let name = input.required.appImageConfigName
         let arn = ResourceNames.arn(.appImageConfig, context.scope, id: name)
         let now = now()
         let config = DescribeAppImageConfigResponse(
@@ -23,7 +23,7 @@ extension SageMakerService {
     public func describeAppImageConfig(
         _ input: DescribeAppImageConfigRequest, context: OperationContext
     ) async throws -> DescribeOutput<DescribeAppImageConfigResponse> {
-        let name = input.appImageConfigName ?? ""
+        let name = input.required.appImageConfigName
         return try await describeResource(.appImageConfig, id: name, context: context)
     }
 
@@ -31,7 +31,7 @@ extension SageMakerService {
     public func updateAppImageConfig(
         _ input: UpdateAppImageConfigRequest, context: OperationContext
     ) async throws -> UpdateAppImageConfigResponse {
-        let name = input.appImageConfigName ?? ""
+        let name = input.required.appImageConfigName
         let now = now()
         let notFound = ResourceKindDeclaration.appImageConfig.notFound(name, context)
         let arn = try await store.mutate(.appImageConfig, scope: context.scope, id: name) { resource in
@@ -49,7 +49,7 @@ extension SageMakerService {
     }
 
     public func deleteAppImageConfig(_ input: DeleteAppImageConfigRequest, context: OperationContext) async throws {
-        let name = input.appImageConfigName ?? ""
+        let name = input.required.appImageConfigName
         let notFound = ResourceKindDeclaration.appImageConfig.notFound(name, context)
         try await store.mutate(.appImageConfig, scope: context.scope, id: name) { resource in
             guard resource != nil else { throw notFound }

@@ -7,10 +7,11 @@ import SageMakerStorage
 /// listed as Deleted for `StatusDelays.deletedAppRetention` before they are purged.
 extension SageMakerService {
     public func createApp(_ input: CreateAppRequest, context: OperationContext) async throws -> CreateAppResponse {
-        let domainId = input.domainId ?? ""
-        let appType = input.appType ?? ""
+        let domainId = input.required.domainId
+        let appType = input.required.appType
         let owner = try Self.owner(userProfileName: input.userProfileName, spaceName: input.spaceName)
-        let id = ResourceNames.appId(domainId: domainId, owner: owner, appType: appType, appName: input.appName ?? "")
+        let id = ResourceNames.appId(
+            domainId: domainId, owner: owner, appType: appType, appName: input.required.appName)
         let arn = ResourceNames.arn(.app, context.scope, id: id)
         let now = now()
         let transition = StatusDelays.transition(to: AppStatus.inService, after: controls.delays.appCreate, from: now)
@@ -98,7 +99,8 @@ extension SageMakerService {
         }
         let owner = try Self.owner(userProfileName: input.userProfileName, spaceName: input.spaceName)
         let id = ResourceNames.appId(
-            domainId: input.domainId ?? "", owner: owner, appType: input.appType ?? "", appName: input.appName ?? "")
+            domainId: input.required.domainId, owner: owner, appType: input.required.appType,
+            appName: input.required.appName)
         return try await describeResource(.app, id: id, context: context)
     }
 
@@ -109,9 +111,9 @@ extension SageMakerService {
     ) async throws
         -> DescribeOutput<DescribeAppResponse>
     {
-        let domainId = input.domainId ?? ""
+        let domainId = input.required.domainId
         let prefix = domainId + "/"
-        let suffix = "/" + (input.appType ?? "").lowercased() + "/" + (input.appName ?? "")
+        let suffix = "/" + input.required.appType.lowercased() + "/" + input.required.appName
         // The domain's apps, newest first, until one has that type and name.
         var newest: StoredResource?
         var after: ResourcePosition?
@@ -132,7 +134,8 @@ extension SageMakerService {
     public func deleteApp(_ input: DeleteAppRequest, context: OperationContext) async throws {
         let owner = try Self.owner(userProfileName: input.userProfileName, spaceName: input.spaceName)
         let id = ResourceNames.appId(
-            domainId: input.domainId ?? "", owner: owner, appType: input.appType ?? "", appName: input.appName ?? "")
+            domainId: input.required.domainId, owner: owner, appType: input.required.appType,
+            appName: input.required.appName)
         let now = now()
         let delays = controls.delays
         let notFound = ResourceKindDeclaration.app.notFound(id, context)

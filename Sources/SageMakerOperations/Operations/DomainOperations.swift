@@ -54,7 +54,7 @@ extension SageMakerService {
         if transition == nil { domain.status = DomainStatus.inService }
         let document = try StoredDocument.encode(domain)
         let record = StoredResource(
-            kind: .domain, scope: scope, id: domainId, nameKey: input.domainName ?? "",
+            kind: .domain, scope: scope, id: domainId, nameKey: input.required.domainName,
             status: domain.status ?? DomainStatus.pending, transition: transition,
             document: document, tags: try input.tags.map(StoredDocument.encode))
         let limit = configuration.quotas.domainsPerRegion
@@ -73,7 +73,7 @@ extension SageMakerService {
             }
         } catch StoreConflict.nameTaken {
             throw AWSError.resourceInUse(
-                "Unable to create Domain [\(arn)] because a Domain with name [\(input.domainName ?? "")] already exists."
+                "Unable to create Domain [\(arn)] because a Domain with name [\(input.required.domainName)] already exists."
             )
         } catch StoreConflict.limitReached(let current) {
             throw ResourceKindDeclaration.domain.limitExceeded(limit: limit, current: current)
@@ -89,7 +89,7 @@ extension SageMakerService {
     ) async throws
         -> DescribeOutput<DescribeDomainResponse>
     {
-        let domainId = input.domainId ?? ""
+        let domainId = input.required.domainId
         guard let record = try await store.fetch(.domain, scope: context.scope, id: domainId) else {
             throw ResourceKindDeclaration.domain.notFound(domainId, context)
         }
@@ -102,7 +102,7 @@ extension SageMakerService {
     ) async throws
         -> UpdateDomainResponse
     {
-        let domainId = input.domainId ?? ""
+        let domainId = input.required.domainId
         let step = DomainUpdate(
             input: input, now: now(), delay: controls.delays.domainUpdate, quotas: configuration.quotas,
             documents: domains)
@@ -144,7 +144,7 @@ extension SageMakerService {
     }
 
     public func deleteDomain(_ input: DeleteDomainRequest, context: OperationContext) async throws {
-        let domainId = input.domainId ?? ""
+        let domainId = input.required.domainId
         let now = now()
         let delay = controls.delays.domainDelete
         let notFound = ResourceKindDeclaration.domain.notFound(domainId, context)

@@ -8,7 +8,7 @@ import SageMakerStorage
 extension SageMakerService {
     public func createImage(_ input: CreateImageRequest, context: OperationContext) async throws -> CreateImageResponse
     {
-        let name = input.imageName ?? ""
+        let name = input.required.imageName
         let tags = try input.tags.map(StoredDocument.encode)
         let arn = try await createResource(.image, id: name, tags: tags, context: context) { _, arn, status, now in
             DescribeImageResponse(
@@ -23,7 +23,7 @@ extension SageMakerService {
     ) async throws
         -> DescribeOutput<DescribeImageResponse>
     {
-        try await describeResource(.image, id: input.imageName ?? "", context: context)
+        try await describeResource(.image, id: input.required.imageName, context: context)
     }
 
     /// Members sent replace the stored ones; `DeleteProperties` removes Description or DisplayName, which may not be
@@ -38,7 +38,7 @@ extension SageMakerService {
             throw AWSError.validation("\(property) cannot be both updated and deleted in the same request.")
         }
         let arn = try await updateResource(
-            .image, id: input.imageName ?? "", as: DescribeImageResponse.self, context: context
+            .image, id: input.required.imageName, as: DescribeImageResponse.self, context: context
         ) { image, _ in
             if let value = input.description { image.description = value }
             if let value = input.displayName { image.displayName = value }
@@ -53,7 +53,7 @@ extension SageMakerService {
     /// image"): all go DELETING and are removed after the image delay.
     public func deleteImage(_ input: DeleteImageRequest, context: OperationContext) async throws -> DeleteImageResponse
     {
-        let name = input.imageName ?? ""
+        let name = input.required.imageName
         let delay = controls.delays.image
         let now = now()
         try await deleteResource(.image, id: name, as: DescribeImageResponse.self, context: context) { _, _, tx in

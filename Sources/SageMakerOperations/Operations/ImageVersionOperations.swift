@@ -11,7 +11,7 @@ extension SageMakerService {
     ) async throws
         -> CreateImageVersionResponse
     {
-        let name = input.imageName ?? ""
+        let name = input.required.imageName
         let aliases = input.aliases ?? []
         try ImageVersionAliases.checkDistinct(aliases)
         // The number is taken inside the transaction; the row's key carries it, so the key is built there too.
@@ -30,7 +30,7 @@ extension SageMakerService {
         }
         let (number, imageArn) = arn
         let id = ImageVersionAliases.id(image: name, version: number)
-        let importable = ImageVersionBaseImage.isImportable(input.baseImage ?? "")
+        let importable = ImageVersionBaseImage.isImportable(input.required.baseImage)
         let created = try await createResource(
             .imageVersion, id: id, parentId: name, tags: try ResourceLabels(aliases: aliases).column(of: .imageVersion),
             endingIn: importable ? ImageVersionStatus.created : ImageVersionStatus.createFailed, context: context
@@ -54,7 +54,7 @@ extension SageMakerService {
     ) async throws
         -> DescribeOutput<DescribeImageVersionResponse>
     {
-        let name = input.imageName ?? ""
+        let name = input.required.imageName
         let record = try await store.transaction { tx in
             try Self.version(of: name, number: input.version, alias: input.alias, tx, context)
         }
@@ -67,7 +67,7 @@ extension SageMakerService {
     ) async throws
         -> UpdateImageVersionResponse
     {
-        let name = input.imageName ?? ""
+        let name = input.required.imageName
         let added = input.aliasesToAdd ?? []
         let removed = Set(input.aliasesToDelete ?? [])
         try ImageVersionAliases.checkDistinct(added)
@@ -105,7 +105,7 @@ extension SageMakerService {
     ) async throws
         -> DeleteImageVersionResponse
     {
-        let name = input.imageName ?? ""
+        let name = input.required.imageName
         let record = try await store.transaction { tx in
             try Self.version(of: name, number: input.version, alias: input.alias, tx, context)
         }
@@ -120,7 +120,7 @@ extension SageMakerService {
     ) async throws
         -> ListImageVersionsResponse
     {
-        let name = input.imageName ?? ""
+        let name = input.required.imageName
         guard try await store.fetch(.image, scope: context.scope, id: name) != nil else {
             throw ResourceKindDeclaration.image.notFound(name, context)
         }
@@ -150,7 +150,7 @@ extension SageMakerService {
     /// version's in the order they were added.
     public func listAliases(_ input: ListAliasesRequest, context: OperationContext) async throws -> ListAliasesResponse
     {
-        let name = input.imageName ?? ""
+        let name = input.required.imageName
         let aliases = try await store.transaction { tx -> [String] in
             if input.version == nil, input.alias == nil {
                 _ = try Self.image(name, tx, context)

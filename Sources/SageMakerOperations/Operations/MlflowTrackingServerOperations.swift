@@ -9,7 +9,7 @@ extension SageMakerService {
     public func createMlflowTrackingServer(
         _ input: CreateMlflowTrackingServerRequest, context: OperationContext
     ) async throws -> CreateMlflowTrackingServerResponse {
-        let name = input.trackingServerName ?? ""
+        let name = input.required.trackingServerName
         let url = MlflowTrackingServerStatuses.url(region: context.scope.region)
         let arn = try await createResource(
             .mlflowTrackingServer, id: name, tags: try input.tags.map(StoredDocument.encode), context: context
@@ -31,7 +31,7 @@ extension SageMakerService {
     public func describeMlflowTrackingServer(
         _ input: DescribeMlflowTrackingServerRequest, context: OperationContext
     ) async throws -> DescribeOutput<DescribeMlflowTrackingServerResponse> {
-        try await describeResource(.mlflowTrackingServer, id: input.trackingServerName ?? "", context: context)
+        try await describeResource(.mlflowTrackingServer, id: input.required.trackingServerName, context: context)
     }
 
     /// Members sent replace the stored ones; the server is Updating, then Updated.
@@ -39,7 +39,7 @@ extension SageMakerService {
         _ input: UpdateMlflowTrackingServerRequest, context: OperationContext
     ) async throws -> UpdateMlflowTrackingServerResponse {
         let arn = try await updateResource(
-            .mlflowTrackingServer, id: input.trackingServerName ?? "", as: DescribeMlflowTrackingServerResponse.self,
+            .mlflowTrackingServer, id: input.required.trackingServerName, as: DescribeMlflowTrackingServerResponse.self,
             context: context
         ) { server, _ in
             if let value = input.artifactStoreUri { server.artifactStoreUri = value }
@@ -83,7 +83,7 @@ extension SageMakerService {
     public func deleteMlflowTrackingServer(
         _ input: DeleteMlflowTrackingServerRequest, context: OperationContext
     ) async throws -> DeleteMlflowTrackingServerResponse {
-        let name = input.trackingServerName ?? ""
+        let name = input.required.trackingServerName
         try await deleteResource(
             .mlflowTrackingServer, id: name, as: DescribeMlflowTrackingServerResponse.self, context: context
         ) { _, _, _ in }
@@ -119,7 +119,7 @@ extension SageMakerService {
     public func createPresignedMlflowTrackingServerUrl(
         _ input: CreatePresignedMlflowTrackingServerUrlRequest, context: OperationContext
     ) async throws -> CreatePresignedMlflowTrackingServerUrlResponse {
-        let name = input.trackingServerName ?? ""
+        let name = input.required.trackingServerName
         guard try await store.fetch(.mlflowTrackingServer, scope: context.scope, id: name) != nil else {
             throw ResourceKindDeclaration.mlflowTrackingServer.notFound(name, context)
         }

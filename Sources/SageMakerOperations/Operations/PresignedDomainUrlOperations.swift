@@ -9,7 +9,7 @@ extension SageMakerService {
     public func createPresignedDomainUrl(
         _ input: CreatePresignedDomainUrlRequest, context: OperationContext
     ) async throws -> CreatePresignedDomainUrlResponse {
-        let domainId = input.domainId ?? ""
+        let domainId = input.required.domainId
         guard let domainRecord = try await store.fetch(.domain, scope: context.scope, id: domainId) else {
             throw ResourceKindDeclaration.domain.notFound(domainId, context)
         }
@@ -17,7 +17,7 @@ extension SageMakerService {
         if domain.authMode == AuthMode.sso {
             throw AWSError.validation("CreatePresignedDomainUrl is only supported for domains in IAM auth mode.")
         }
-        let profileId = ResourceNames.userProfileId(domainId: domainId, name: input.userProfileName ?? "")
+        let profileId = ResourceNames.userProfileId(domainId: domainId, name: input.required.userProfileName)
         guard try await store.fetch(.userProfile, scope: context.scope, id: profileId) != nil else {
             throw ResourceKindDeclaration.userProfile.notFound(profileId, context)
         }
@@ -29,7 +29,7 @@ extension SageMakerService {
         }
         let expires = WireCodec.epochMilliseconds(clock.now()) + Double(input.expiresInSeconds ?? 300)
         let token = ResourceNames.newPresignedToken(
-            domainId: domainId, userProfileName: input.userProfileName ?? "", spaceName: input.spaceName,
+            domainId: domainId, userProfileName: input.required.userProfileName, spaceName: input.spaceName,
             landingUri: input.landingUri, session: input.sessionExpirationDurationInSeconds, expires: Int64(expires))
         // Built as text: the domain's Url holds the region of a request, and nothing made from a request may trap.
         let url = (domain.url ?? "") + "/auth?token=" + token

@@ -10,8 +10,8 @@ extension SageMakerService {
     ) async throws
         -> CreateSpaceResponse
     {
-        let domainId = input.domainId ?? ""
-        let name = input.spaceName ?? ""
+        let domainId = input.required.domainId
+        let name = input.required.spaceName
         let id = ResourceNames.spaceId(domainId: domainId, name: name)
         let arn = ResourceKindDeclaration.space.arn(context.scope, id: id)
         try await createInDomain(
@@ -51,7 +51,7 @@ extension SageMakerService {
     ) async throws
         -> DescribeOutput<DescribeSpaceResponse>
     {
-        let id = ResourceNames.spaceId(domainId: input.domainId ?? "", name: input.spaceName ?? "")
+        let id = ResourceNames.spaceId(domainId: input.required.domainId, name: input.required.spaceName)
         return try await describeResource(.space, id: id, context: context)
     }
 
@@ -61,7 +61,7 @@ extension SageMakerService {
     ) async throws
         -> UpdateSpaceResponse
     {
-        let id = ResourceNames.spaceId(domainId: input.domainId ?? "", name: input.spaceName ?? "")
+        let id = ResourceNames.spaceId(domainId: input.required.domainId, name: input.required.spaceName)
         let arn = try await updateResource(.space, id: id, as: DescribeSpaceResponse.self, context: context) {
             space, tx in
             if let type = input.spaceSettings?.appType, type != space.spaceSettings?.appType {
@@ -76,8 +76,8 @@ extension SageMakerService {
 
     /// Refused while the space has apps that are not Deleted or Failed.
     public func deleteSpace(_ input: DeleteSpaceRequest, context: OperationContext) async throws {
-        let domainId = input.domainId ?? ""
-        let name = input.spaceName ?? ""
+        let domainId = input.required.domainId
+        let name = input.required.spaceName
         let id = ResourceNames.spaceId(domainId: domainId, name: name)
         try await deleteResource(.space, id: id, as: DescribeSpaceResponse.self, context: context) { space, _, tx in
             let apps = try tx.list(

@@ -10,7 +10,7 @@ extension SageMakerService {
     public func createStudioLifecycleConfig(
         _ input: CreateStudioLifecycleConfigRequest, context: OperationContext
     ) async throws -> CreateStudioLifecycleConfigResponse {
-        let name = input.studioLifecycleConfigName ?? ""
+        let name = input.required.studioLifecycleConfigName
         let arn = ResourceNames.arn(.studioLifecycleConfig, context.scope, id: name)
         let now = now()
         let config = DescribeStudioLifecycleConfigResponse(
@@ -25,14 +25,14 @@ extension SageMakerService {
     public func describeStudioLifecycleConfig(
         _ input: DescribeStudioLifecycleConfigRequest, context: OperationContext
     ) async throws -> DescribeOutput<DescribeStudioLifecycleConfigResponse> {
-        let name = input.studioLifecycleConfigName ?? ""
+        let name = input.required.studioLifecycleConfigName
         return try await describeResource(.studioLifecycleConfig, id: name, context: context)
     }
 
     public func deleteStudioLifecycleConfig(
         _ input: DeleteStudioLifecycleConfigRequest, context: OperationContext
     ) async throws {
-        let name = input.studioLifecycleConfigName ?? ""
+        let name = input.required.studioLifecycleConfigName
         try await store.transaction { tx in
             guard let record = try tx.fetch(.studioLifecycleConfig, scope: context.scope, id: name) else {
                 throw ResourceKindDeclaration.studioLifecycleConfig.notFound(name, context)

@@ -10,7 +10,7 @@ extension SageMakerService {
 
     public func addTags(_ input: AddTagsInput, context: OperationContext) async throws -> AddTagsOutput {
         let added = input.tags ?? []
-        let tags = try await changeTags(input.resourceArn ?? "", context) { tags in
+        let tags = try await changeTags(input.required.resourceArn, context) { tags in
             for tag in added {
                 if let index = tags.firstIndex(where: { $0.key == tag.key }) {
                     tags[index] = tag
@@ -29,14 +29,14 @@ extension SageMakerService {
 
     public func deleteTags(_ input: DeleteTagsInput, context: OperationContext) async throws -> DeleteTagsOutput {
         let keys = Set(input.tagKeys ?? [])
-        _ = try await changeTags(input.resourceArn ?? "", context) { tags in
+        _ = try await changeTags(input.required.resourceArn, context) { tags in
             tags.removeAll { keys.contains($0.key ?? "") }
         }
         return DeleteTagsOutput()
     }
 
     public func listTags(_ input: ListTagsInput, context: OperationContext) async throws -> ListTagsOutput {
-        let arn = input.resourceArn ?? ""
+        let arn = input.required.resourceArn
         let target = try Self.taggable(arn, context)
         guard let record = try await store.fetch(target.kind, scope: target.scope, id: target.id),
             !(record.kind == .app && AppStatus.isGone(record.status))

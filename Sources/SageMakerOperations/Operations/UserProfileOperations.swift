@@ -8,8 +8,8 @@ extension SageMakerService {
     public func createUserProfile(
         _ input: CreateUserProfileRequest, context: OperationContext
     ) async throws -> CreateUserProfileResponse {
-        let domainId = input.domainId ?? ""
-        let name = input.userProfileName ?? ""
+        let domainId = input.required.domainId
+        let name = input.required.userProfileName
         let id = ResourceNames.userProfileId(domainId: domainId, name: name)
         let arn = ResourceKindDeclaration.userProfile.arn(context.scope, id: id)
         try await createInDomain(
@@ -34,7 +34,7 @@ extension SageMakerService {
     public func describeUserProfile(
         _ input: DescribeUserProfileRequest, context: OperationContext
     ) async throws -> DescribeOutput<DescribeUserProfileResponse> {
-        let id = ResourceNames.userProfileId(domainId: input.domainId ?? "", name: input.userProfileName ?? "")
+        let id = ResourceNames.userProfileId(domainId: input.required.domainId, name: input.required.userProfileName)
         return try await describeResource(.userProfile, id: id, context: context)
     }
 
@@ -42,7 +42,7 @@ extension SageMakerService {
     public func updateUserProfile(
         _ input: UpdateUserProfileRequest, context: OperationContext
     ) async throws -> UpdateUserProfileResponse {
-        let id = ResourceNames.userProfileId(domainId: input.domainId ?? "", name: input.userProfileName ?? "")
+        let id = ResourceNames.userProfileId(domainId: input.required.domainId, name: input.required.userProfileName)
         let arn = try await updateResource(
             .userProfile, id: id, as: DescribeUserProfileResponse.self, context: context
         ) { profile, tx in
@@ -62,8 +62,8 @@ extension SageMakerService {
 
     /// Refused while the profile has apps that are not Deleted or Failed, or owns private spaces.
     public func deleteUserProfile(_ input: DeleteUserProfileRequest, context: OperationContext) async throws {
-        let domainId = input.domainId ?? ""
-        let id = ResourceNames.userProfileId(domainId: domainId, name: input.userProfileName ?? "")
+        let domainId = input.required.domainId
+        let id = ResourceNames.userProfileId(domainId: domainId, name: input.required.userProfileName)
         try await deleteResource(
             .userProfile, id: id, as: DescribeUserProfileResponse.self, context: context
         ) { profile, record, tx in

@@ -65,6 +65,20 @@ public struct CreateThingRequest: Codable, Sendable, Equatable {
     }
 }
 
+extension CreateThingRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let mode: String
+        public let thingName: String
+    }
+
+    public var required: Required {
+        Required(
+            mode: mode ?? "",
+            thingName: thingName ?? "")
+    }
+}
+
 /// Model shape `CreateThingResponse`.
 public struct CreateThingResponse: Codable, Sendable, Equatable {
     /// `ThingArn`: shape `String`.
@@ -110,6 +124,18 @@ public struct DeleteThingRequest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case thingName = "ThingName"
+    }
+}
+
+extension DeleteThingRequest {
+    /// The required text members, as validation has checked them (an unvalidated value reads as "").
+    public struct Required: Sendable {
+        public let thingName: String
+    }
+
+    public var required: Required {
+        Required(
+            thingName: thingName ?? "")
     }
 }
 
