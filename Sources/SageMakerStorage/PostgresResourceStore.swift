@@ -121,9 +121,9 @@ public final class PostgresResourceStore: ResourceStore, Service {
     /// its socket closing, as when a network drops packets silently) is closed, so that the pool opens a new one,
     /// and the call fails then instead of when the kernel gives up on the socket (many minutes). The deadline is a
     /// timer of the connection's event loop, cancelled as soon as the body ends (performance.md step 25). Around it,
-    /// `AnswerByDeadline` answers the call 250 ms after the deadline whatever is still waiting (a request once hung past
-    /// a minute while its database restarted under load). Bulk work (`contents`, `replaceAll`, `removeAll`) is not
-    /// bounded.
+    /// `AnswerByDeadline` answers the call 250 ms after the deadline whatever is still waiting (a request once hung
+    /// past a minute while its database restarted under load). Bulk work (`contents`, `replaceAll`, `removeAll`) is
+    /// not bounded.
     func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {

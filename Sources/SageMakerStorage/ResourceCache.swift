@@ -1,8 +1,8 @@
 import Synchronization
 
-/// A cache of resources in front of SQLite, bounded by entries and by bytes, which one process owns. Every committed write refreshes its
-/// entry; reads fill missing entries. Entries carry the stamp of the write (or of the newest write when the read
-/// began), so that a late refresh or a slow read can never put an older state over a newer one.
+/// A cache of resources in front of SQLite, bounded by entries and by bytes, which one process owns. Every committed
+/// write refreshes its entry; reads fill missing entries. Entries carry the stamp of the write (or of the newest write
+/// when the read began), so that a late refresh or a slow read can never put an older state over a newer one.
 final class ResourceCache: Sendable {
     struct Key: Hashable, Sendable {
         let kind: ResourceKind

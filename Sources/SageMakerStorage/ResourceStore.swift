@@ -151,8 +151,8 @@ public protocol ResourceStore: Sendable {
     /// Reads, changes and writes back one resource atomically: concurrent calls on the same resource apply one
     /// after the other, each to the state the previous one left. Setting the resource to nil removes it; throwing
     /// changes nothing; a body that sets no field writes nothing. A write raises the revision by one, so the state a
-    /// body leaves is stored as revision `resource.revision + 1` when the call returns. The body may run more than once (when another write got in first), so it must not have
-    /// side effects beyond its result.
+    /// body leaves is stored as revision `resource.revision + 1` when the call returns. The body may run more than
+    /// once (when another write got in first): it is a `RerunnableMutation`.
     func mutate<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping RerunnableMutation<T>

@@ -565,8 +565,9 @@ extension Harness {
 @Suite struct VpcOnlySecurityGroupTests {
     /// AWS's own VpcOnly sample (aws-samples/sagemaker-domain-vpconly-canvas-with-terraform) creates a VpcOnly domain
     /// whose groups are in `DomainSettings.SecurityGroupIds`, none in its defaults, and names groups in each profile:
-    /// the domain needs none in its defaults. The model doc of UserSettings.SecurityGroups keeps the rule on profiles
-    /// (their own, unless the domain's defaults have them), and one fewer than the maximum of 5 (SageMaker's NFS group).
+    /// the domain needs none in its defaults. The model doc of UserSettings.SecurityGroups keeps the rule on
+    /// profiles (their own, unless the domain's defaults have them), and one fewer than the maximum of 5 (SageMaker's
+    /// NFS group).
     @Test func vpcOnlyDomainsNeedNoDefaultGroupsTheirProfilesDo() async throws {
         let harness = try await Harness()
         let sample = try await harness.createDomain("aws-sample") {

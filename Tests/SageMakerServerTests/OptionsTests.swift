@@ -11,6 +11,29 @@ import Testing
     static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("README.md")
 
+    /// `EmulatorOptions.all` is kept by hand: every `Setting` the file declares is in it (once), and nothing else is.
+    /// (Swift cannot enumerate a type's static members, so the declarations are read from the source.)
+    @Test func everyDeclaredSettingIsListed() throws {
+        let source = try String(
+            contentsOf: Self.readme.deletingLastPathComponent().appendingPathComponent(
+                "Sources/SageMakerServer/Configuration/EmulatorOptions.swift"), encoding: .utf8)
+        var declared: [String] = []
+        for match in source.matches(of: /static let (\w+) = Setting[<(]/) { declared.append(String(match.1)) }
+        for match in source.matches(of: /static let (\w+): \[Setting<[^>]+>\] =/) { declared.append(String(match.1)) }
+        let listed = EmulatorOptions.all.map(\.name)
+        #expect(Set(listed).count == listed.count, "an option is listed twice")
+        // Each declared setting's option (or each of a list's) is in `all`.
+        #expect(declared.count >= 30)
+        let allBlock = try #require(
+            source.firstRange(of: "public static let all:").map { String(source[$0.lowerBound...]) })
+        for name in declared where name != "delays" {
+            #expect(allBlock.contains("\(name).option"), "\(name) is declared but not in EmulatorOptions.all")
+        }
+        let delays = EmulatorOptions.delays.map(\.option.name)
+        #expect(Set(delays).isSubset(of: Set(listed)))
+        #expect(listed.count == declared.count - 1 + delays.count, "declared \(declared), listed \(listed)")
+    }
+
     /// `UPDATE_README=1 swift test --no-parallel --filter OptionsTests` writes the tables from the declarations.
     @Test(arguments: EmulatorOption.Command.allCases) func theReadmeTableIsTheDeclaredOptions(
         command: EmulatorOption.Command
