@@ -367,15 +367,17 @@ public final class PostgresResourceStore: ResourceStore, Service {
         _ body: @escaping RerunnableTransaction<T>
     ) async throws -> T {
         var attempt = 0
+        var exactCounts = false
         while true {
             attempt += 1
             do {
-                return try await withConnection { connection in
+                return try await withConnection { [exactCounts] connection in
                     try await PostgresTransaction.run(
                         body, on: connection, maxDocumentBytes: self.maxDocumentBytes, indexer: self.indexer,
-                        observer: self.commitObserver, logger: self.logger)
+                        observer: self.commitObserver, exactCounts: exactCounts, logger: self.logger)
                 }
             } catch let error where PostgresTransaction.isWorthRetrying(error) {
+                if error is PostgresTransaction.ExactCountNeeded { exactCounts = true }
                 // Another replica's write got in between (a unique name, a changed row, a deadlock): run it again on
                 // the state that write left.
                 if attempt >= PostgresTransaction.attempts { throw PostgresTransaction.conflict(for: error) }

@@ -190,6 +190,16 @@ enum PostgresMigrations {
                     "CREATE INDEX \(index.name) ON resources (\(index.columns)) WHERE \(index.key) <> ''"
                 }
         ),
+        (
+            // A quota's count is kept in several rows (stripes), so that concurrent inserts of one quota do not all
+            // wait on one row until their COMMIT (`PostgresTransaction.readCount`).
+            4, "striped-counts",
+            [
+                "ALTER TABLE resource_counts ADD COLUMN stripe SMALLINT NOT NULL DEFAULT 0",
+                "ALTER TABLE resource_counts DROP CONSTRAINT resource_counts_pkey",
+                "ALTER TABLE resource_counts ADD PRIMARY KEY (kind, account, region, parent, stripe)",
+            ]
+        ),
     ]
 
     /// Fills in what a version adds to the rows already there (computed in Swift), inside its transaction.

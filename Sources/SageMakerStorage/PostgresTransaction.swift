@@ -60,7 +60,7 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
         case list(ListKey)
         case referrers(ReferenceKey)
         case name(NameKey)
-        case count(CountKey)
+        case count(CountKey, limit: Int)
         case counter(CounterKey, start: Int)
         case sequences(Int)
     }
@@ -77,6 +77,15 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     /// A conditional write that found the row changed (read by a list, without a lock): the transaction runs again.
     struct StaleRow: Error {}
 
+    /// A run inserted more than `fastInserts` resources under a count read on a stripe: the transaction runs again,
+    /// reading every count exactly.
+    struct ExactCountNeeded: Error {}
+
+    /// Each quota's count is kept in this many rows (`resource_counts.stripe`); the total is their sum.
+    static let stripes = 16
+    /// How many resources a transaction may insert under one count it read on a stripe.
+    static let fastInserts = 1
+
     let maxDocumentBytes: Int
     let indexer: ResourceIndexer
 
@@ -88,6 +97,10 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     /// The rows that held a name or id when it was checked.
     private var names: [NameKey: [StoredResource]] = [:]
     private var counts: [CountKey: Int] = [:]
+    /// The stripe of each count read on one stripe (the others were read exactly, every stripe locked).
+    private var countStripes: [CountKey: Int] = [:]
+    /// Every count is read exactly (after `ExactCountNeeded`).
+    let exactCounts: Bool
     private var counters: [CounterKey: Int] = [:]
     private var sequences: [Int64] = []
 
@@ -100,20 +113,23 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     private var counterValues: [CounterKey: Int] = [:]
     private var usedSequences = 0
 
-    init(maxDocumentBytes: Int, indexer: @escaping ResourceIndexer) {
+    init(maxDocumentBytes: Int, indexer: @escaping ResourceIndexer, exactCounts: Bool = false) {
         self.maxDocumentBytes = maxDocumentBytes
         self.indexer = indexer
+        self.exactCounts = exactCounts
     }
 
     /// Runs the body until it has read everything it asks for, then sends its writes and commits.
     static func run<T: Sendable>(
         _ body: @Sendable (any ResourceTransaction) throws -> T, on connection: PostgresConnection,
-        maxDocumentBytes: Int, indexer: @escaping ResourceIndexer, observer: CommitObserver?, logger: Logger
+        maxDocumentBytes: Int, indexer: @escaping ResourceIndexer, observer: CommitObserver?, exactCounts: Bool = false,
+        logger: Logger
     ) async throws -> T {
         let started = ContinuousClock.now
         try await connection.query("BEGIN", logger: logger)
         do {
-            let transaction = PostgresTransaction(maxDocumentBytes: maxDocumentBytes, indexer: indexer)
+            let transaction = PostgresTransaction(
+                maxDocumentBytes: maxDocumentBytes, indexer: indexer, exactCounts: exactCounts)
             var outcome: Result<T, any Error>
             var runs = 0
             while true {
@@ -144,7 +160,7 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
 
     /// A failure that another transaction's write caused, which a new attempt resolves.
     static func isWorthRetrying(_ error: any Error) -> Bool {
-        if error is StaleRow { return true }
+        if error is StaleRow || error is ExactCountNeeded { return true }
         guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
         // serialization_failure, deadlock_detected, unique_violation (a name taken since it was checked).
         return ["40001", "40P01", "23505"].contains(state)
@@ -245,7 +261,7 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
         }
         let countKey = CountKey(resource)
         if let limit {
-            guard let count = counts[countKey] else { throw missing(.count(countKey)) }
+            guard let count = counts[countKey] else { throw missing(.count(countKey, limit: limit)) }
             let current = count + countChanges[countKey, default: 0]
             if current >= limit { throw StoreConflict.limitReached(current: current) }
         }
@@ -337,23 +353,8 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
                         AND ((parent = \(key.parent) AND name_key = \(key.nameKey)) OR id = \(key.id))
                     """
                 names[key] = try await PostgresRows.resources(connection.query(query, logger: logger))
-            case .count(let key):
-                // Create the row if need be, then lock it: inserts under one quota queue behind each other.
-                try await connection.query(
-                    """
-                    INSERT INTO resource_counts (kind, account, region, parent, count)
-                    VALUES (\(key.kind.rawValue), \(key.scope.account), \(key.scope.region), \(key.parent), 0)
-                    ON CONFLICT DO NOTHING
-                    """, logger: logger)
-                let query: PostgresQuery = """
-                    SELECT count FROM resource_counts
-                    WHERE kind = \(key.kind.rawValue) AND account = \(key.scope.account)
-                        AND region = \(key.scope.region) AND parent = \(key.parent)
-                    FOR UPDATE
-                    """
-                for try await count in try await connection.query(query, logger: logger).decode(Int.self) {
-                    counts[key] = count
-                }
+            case .count(let key, let limit):
+                try await readCount(key, limit: limit, on: connection, logger: logger)
             case .counter(let key, let start):
                 // A new counter is created one below its start, so that its first value is `start`.
                 try await connection.query(
@@ -377,6 +378,71 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Reads a quota's count for an insert under `limit`, without holding one row that every insert of the quota
+    /// waits on until its COMMIT. The count is striped: `stripes` rows whose sum is the total. A transaction locks one
+    /// free stripe (`SKIP LOCKED`) and reads the sum; while the sum is far enough below the limit that every stripe's
+    /// holder inserting `fastInserts` more stays under it, that is enough, and concurrent inserts of one quota each
+    /// hold a stripe of their own. Near the limit (or with no free stripe) it locks every stripe in order and reads
+    /// the exact total, as one row used to be: an exact count waits for the stripes' holders to commit. Why it is
+    /// exact: a count taken on a stripe is at most `limit - stripes * fastInserts - 1` and at most `stripes` such
+    /// holders are in flight, so their inserts cannot pass the limit; an exact reader holds every stripe, so no
+    /// other insert of the quota is in flight (docs/architecture.md, "Storage").
+    private func readCount(_ key: CountKey, limit: Int, on connection: PostgresConnection, logger: Logger) async throws
+    {
+        let kind = key.kind.rawValue
+        let (account, region, parent) = (key.scope.account, key.scope.region, key.parent)
+        // Every stripe exists before anyone locks them (a new quota's rows; a no-op later, waiting only for another
+        // transaction that is creating them).
+        try await connection.query(
+            """
+            INSERT INTO resource_counts (kind, account, region, parent, stripe, count)
+            SELECT \(kind), \(account), \(region), \(parent), stripe, 0 FROM generate_series(0, \(Self.stripes - 1)) AS stripe
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+        if !exactCounts, limit > Self.stripes * Self.fastInserts {
+            try await connection.query("SAVEPOINT stripe", logger: logger)
+            var held: Int?
+            for try await stripe in try await connection.query(
+                """
+                SELECT stripe FROM resource_counts
+                WHERE kind = \(kind) AND account = \(account) AND region = \(region) AND parent = \(parent)
+                ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED
+                """, logger: logger
+            ).decode(Int.self) {
+                held = stripe
+            }
+            if let held {
+                let total = try await Self.sum(key, on: connection, logger: logger)
+                if total + Self.stripes * Self.fastInserts < limit {
+                    try await connection.query("RELEASE SAVEPOINT stripe", logger: logger)
+                    counts[key] = total
+                    countStripes[key] = held
+                    return
+                }
+            }
+            // Too near the limit, or every stripe taken: let the stripe go, and count exactly.
+            try await connection.query("ROLLBACK TO SAVEPOINT stripe", logger: logger)
+        }
+        let locked: PostgresQuery = """
+            SELECT stripe FROM resource_counts
+            WHERE kind = \(kind) AND account = \(account) AND region = \(region) AND parent = \(parent)
+            ORDER BY stripe FOR UPDATE
+            """
+        for try await _ in try await connection.query(locked, logger: logger).decode(Int.self) {}
+        counts[key] = try await Self.sum(key, on: connection, logger: logger)
+    }
+
+    private static func sum(_ key: CountKey, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        let query: PostgresQuery = """
+            SELECT COALESCE(SUM(count), 0)::BIGINT FROM resource_counts
+            WHERE kind = \(key.kind.rawValue) AND account = \(key.scope.account) AND region = \(key.scope.region)
+                AND parent = \(key.parent)
+            """
+        var total = 0
+        for try await value in try await connection.query(query, logger: logger).decode(Int.self) { total = value }
+        return total
     }
 
     // MARK: - Sending the last run's writes
@@ -408,11 +474,15 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
             }
         }
         for (key, change) in countChanges where change != 0 {
+            if countStripes[key] != nil, change > Self.fastInserts { throw ExactCountNeeded() }
+            // A count read holds its stripe (or every stripe) locked; an unread one goes to any stripe: concurrent
+            // writers of one count rarely meet on a row.
+            let stripe = countStripes[key] ?? (counts[key] != nil ? 0 : Int.random(in: 0..<Self.stripes))
             try await connection.query(
                 """
-                INSERT INTO resource_counts (kind, account, region, parent, count)
-                VALUES (\(key.kind.rawValue), \(key.scope.account), \(key.scope.region), \(key.parent), \(change))
-                ON CONFLICT (kind, account, region, parent)
+                INSERT INTO resource_counts (kind, account, region, parent, stripe, count)
+                VALUES (\(key.kind.rawValue), \(key.scope.account), \(key.scope.region), \(key.parent), \(stripe), \(change))
+                ON CONFLICT (kind, account, region, parent, stripe)
                 DO UPDATE SET count = resource_counts.count + EXCLUDED.count
                 """, logger: logger)
         }

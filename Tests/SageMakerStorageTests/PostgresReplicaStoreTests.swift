@@ -182,7 +182,7 @@ struct PostgresReplicaStoreTests {
             #expect(secrets[0].count == 32)
             #expect(try await stores[0].databaseSetting("fsync") == "on")
             #expect(try await stores[0].databaseSetting("synchronous_commit") == "on")
-            #expect(try await stores[0].schemaVersion() == 3)
+            #expect(try await stores[0].schemaVersion() == 4)
         }
     }
 
@@ -202,7 +202,7 @@ struct PostgresReplicaStoreTests {
         #expect(stores.count == 4)
         let versions = try await TestPostgres.execute(
             "SELECT version::text FROM schema_migrations ORDER BY version", on: url)
-        #expect(versions == ["1", "2", "3"])
+        #expect(versions == ["1", "2", "3", "4"])
     }
 
     /// What the store's connections to `url`'s database say of TLS: one value per connection (`true` when encrypted).
@@ -395,6 +395,7 @@ struct PostgresReplicaStoreTests {
     }
 
     @Test func version2FillsInTheKeysAndReferencesOfRowsWrittenBefore() async throws {
+        // (Version 4's striped counts are undone too, and keep the totals: one row per quota, as version 3 had.)
         let url = try await TestPostgres.newDatabase()
         // Rows written by a store at version 1 (no keys, no references), then the version's additions undone.
         let old = try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger)
@@ -405,6 +406,13 @@ struct PostgresReplicaStoreTests {
         }
         old.close()
         for statement in [
+            """
+            CREATE TABLE counts_v3 AS SELECT kind, account, region, parent, SUM(count)::BIGINT AS count
+            FROM resource_counts GROUP BY kind, account, region, parent
+            """,
+            "DROP TABLE resource_counts",
+            "ALTER TABLE counts_v3 RENAME TO resource_counts",
+            "ALTER TABLE resource_counts ADD PRIMARY KEY (kind, account, region, parent)",
             "DROP TABLE resource_references",
             "ALTER TABLE resources DROP COLUMN created_key, DROP COLUMN modified_key, DROP COLUMN sort_name",
             "DELETE FROM schema_migrations WHERE version >= 2",
@@ -418,5 +426,42 @@ struct PostgresReplicaStoreTests {
         #expect(page.map(\.resource.id) == ["d-2", "d-1", "d-3"])
         let users = try await store.transaction { tx in try tx.referrers(to: "lcc-d-3", scope: Self.scope).map(\.id) }
         #expect(users == ["d-3"])
+        // Version 4 kept each quota's total in its stripe 0, and a limit still counts it.
+        #expect(try await store.countsByScope()[Self.scope] == 3)
+        await #expect(throws: StoreConflict.limitReached(current: 3)) {
+            _ = try await store.insert(self.record("d-4"), limit: 3)
+        }
+        #expect(try await store.schemaVersion() == 4)
+    }
+
+    @Test func concurrentInsertsOnThreeReplicasNeverPassALimit() async throws {
+        let url = try await TestPostgres.newDatabase()
+        var stores: [PostgresResourceStore] = []
+        for _ in 0..<3 {
+            stores.append(
+                try await PostgresResourceStore.open(url: url, maximumConnections: 4, logger: TestPostgres.logger))
+        }
+        defer { for store in stores { store.close() } }
+        do {
+            let stored = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<90 {
+                    let store = stores[index % 3]
+                    group.addTask {
+                        do {
+                            _ = try await store.insert(self.record("d-\(index)"), limit: 50)
+                            return 1
+                        } catch StoreConflict.limitReached {
+                            return 0
+                        }
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(stored == 50)
+            #expect(try await stores[1].countsByScope()[Self.scope] == 50)
+            let rows = try await TestPostgres.execute(
+                "SELECT COUNT(*)::text FROM resource_counts WHERE kind = 'domain'", on: url)
+            #expect(rows == ["16"])
+        }
     }
 }

@@ -114,6 +114,42 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
             limit: 1)
     }
 
+    @Test(arguments: StoreUnderTest.allCases) func concurrentInsertsNeverPassALimit(
+        _ backend: StoreUnderTest
+    ) async throws {
+        try await run(backend) { store in try await limitUnderConcurrency(store) }
+    }
+
+    /// 100 inserts at once under a limit of 40: exactly 40 are stored, whichever way the store counts (PostgreSQL
+    /// counts on stripes far from the limit and exactly near it), and the count the store keeps says 40.
+    func limitUnderConcurrency(_ store: some ResourceStore) async throws {
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    do {
+                        _ = try await store.insert(record("d-\(index)"), limit: 40)
+                        return true
+                    } catch StoreConflict.limitReached(let current) {
+                        #expect(current == 40)
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.count(where: { $0 }) == 40)
+        #expect(try await store.countsByScope()[scope] == 40)
+        // A transaction that inserts two under one quota is counted whole too.
+        let profiles = try await store.transaction { tx in
+            for name in ["a", "b"] {
+                try tx.insert(record("d-0/" + name, kind: .userProfile, parent: "d-0"), limit: 100)
+            }
+            return try tx.list(.userProfile, scope: scope, parent: .exactly("d-0")).count
+        }
+        #expect(profiles == 2)
+        #expect(try await store.countsByKind()[.userProfile] == 2)
+    }
+
     @Test(arguments: StoreUnderTest.allCases) func revisionsCountWrites(_ backend: StoreUnderTest) async throws {
         try await run(backend) { store in try await revisions(store) }
     }
