@@ -350,3 +350,10 @@ def test_forwarded_requests_are_journaled_and_can_be_faulted(whole_stack):
     assert all(r["account"] == ACCOUNT for r in journal["requests"] if ":" in r["operation"])
     # A transition fault names SageMaker operations only.
     assert emulator.control("POST", "faults", {"operation": "iam:CreateRole", "failTransition": {}})[0] == 400
+    # The console's home page shows the upstream and what the journal holds of each service.
+    with urllib.request.urlopen(emulator.url + "/_emulator/console") as response:
+        page = response.read().decode()
+    assert re.search(r'Every other AWS request goes to moto at http://127\.0\.0\.1:\d+: <span class="status">up</span>',
+                     page), page
+    rows = dict(re.findall(r"<tr><td>(\w+)</td><td>(\d+</td><td>\d+)</td></tr>", page))
+    assert rows["iam"] == "3</td><td>1" and rows["kms"] == "1</td><td>0", rows

@@ -393,25 +393,20 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
     {
         let kind = key.kind.rawValue
         let (account, region, parent) = (key.scope.account, key.scope.region, key.parent)
-        // Every stripe exists before anyone locks them (a new quota's rows; a no-op later, waiting only for another
-        // transaction that is creating them).
-        try await connection.query(
-            """
-            INSERT INTO resource_counts (kind, account, region, parent, stripe, count)
-            SELECT \(kind), \(account), \(region), \(parent), stripe, 0 FROM generate_series(0, \(Self.stripes - 1)) AS stripe
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
         if !exactCounts, limit > Self.stripes * Self.fastInserts {
             try await connection.query("SAVEPOINT stripe", logger: logger)
-            var held: Int?
-            for try await stripe in try await connection.query(
-                """
+            let free: PostgresQuery = """
                 SELECT stripe FROM resource_counts
                 WHERE kind = \(kind) AND account = \(account) AND region = \(region) AND parent = \(parent)
                 ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, logger: logger
-            ).decode(Int.self) {
-                held = stripe
+                """
+            var held: Int?
+            for try await stripe in try await connection.query(free, logger: logger).decode(Int.self) { held = stripe }
+            if held == nil, try await !Self.stripesExist(key, on: connection, logger: logger) {
+                try await Self.createStripes(key, on: connection, logger: logger)
+                for try await stripe in try await connection.query(free, logger: logger).decode(Int.self) {
+                    held = stripe
+                }
             }
             if let held {
                 let total = try await Self.sum(key, on: connection, logger: logger)
@@ -425,6 +420,10 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
             // Too near the limit, or every stripe taken: let the stripe go, and count exactly.
             try await connection.query("ROLLBACK TO SAVEPOINT stripe", logger: logger)
         }
+        // Every stripe exists before they are all locked (a new quota's rows).
+        if try await !Self.stripesExist(key, on: connection, logger: logger) {
+            try await Self.createStripes(key, on: connection, logger: logger)
+        }
         let locked: PostgresQuery = """
             SELECT stripe FROM resource_counts
             WHERE kind = \(kind) AND account = \(account) AND region = \(region) AND parent = \(parent)
@@ -432,6 +431,33 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
             """
         for try await _ in try await connection.query(locked, logger: logger).decode(Int.self) {}
         counts[key] = try await Self.sum(key, on: connection, logger: logger)
+    }
+
+    /// Whether a quota has all its stripes (a plain read: no lock, no wait).
+    private static func stripesExist(
+        _ key: CountKey, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        let query: PostgresQuery = """
+            SELECT COUNT(*)::BIGINT FROM resource_counts
+            WHERE kind = \(key.kind.rawValue) AND account = \(key.scope.account) AND region = \(key.scope.region)
+                AND parent = \(key.parent)
+            """
+        var rows = 0
+        for try await value in try await connection.query(query, logger: logger).decode(Int.self) { rows = value }
+        return rows >= stripes
+    }
+
+    /// Creates a quota's missing stripes (an INSERT that waits for another transaction creating the same ones).
+    private static func createStripes(
+        _ key: CountKey, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO resource_counts (kind, account, region, parent, stripe, count)
+            SELECT \(key.kind.rawValue), \(key.scope.account), \(key.scope.region), \(key.parent), stripe, 0
+            FROM generate_series(0, \(stripes - 1)) AS stripe
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
     }
 
     private static func sum(_ key: CountKey, on connection: PostgresConnection, logger: Logger) async throws -> Int {
@@ -477,7 +503,17 @@ final class PostgresTransaction: ResourceTransaction, @unchecked Sendable {
             if countStripes[key] != nil, change > Self.fastInserts { throw ExactCountNeeded() }
             // A count read holds its stripe (or every stripe) locked; an unread one goes to any stripe: concurrent
             // writers of one count rarely meet on a row.
-            let stripe = countStripes[key] ?? (counts[key] != nil ? 0 : Int.random(in: 0..<Self.stripes))
+            if let stripe = countStripes[key] ?? (counts[key] != nil ? 0 : nil) {
+                // Its row exists and this transaction holds it.
+                try await connection.query(
+                    """
+                    UPDATE resource_counts SET count = count + \(change)
+                    WHERE kind = \(key.kind.rawValue) AND account = \(key.scope.account)
+                        AND region = \(key.scope.region) AND parent = \(key.parent) AND stripe = \(stripe)
+                    """, logger: logger)
+                continue
+            }
+            let stripe = Int.random(in: 0..<Self.stripes)
             try await connection.query(
                 """
                 INSERT INTO resource_counts (kind, account, region, parent, stripe, count)

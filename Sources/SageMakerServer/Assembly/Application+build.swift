@@ -75,7 +75,8 @@ private func assemble<Base: ResourceStore>(
     ControlAPI(
         store: store, service: service, scheduler: scheduler, clock: steerable, journal: journal, metrics: metrics,
         storeDescription: configuration.storage.logDescription, started: .now,
-        console: try Console(store: store, controls: controls, journal: journal), upstreamRoom: upstreamRoom
+        console: try Console(store: store, controls: controls, journal: journal, upstream: upstreamRoom.endpoint),
+        upstreamRoom: upstreamRoom
     ).addRoutes(to: control)
     let responder = EmulatorResponder(
         aws: router.buildResponder(), control: control.buildResponder(), upstream: upstreamRoom)

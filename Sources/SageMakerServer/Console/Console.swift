@@ -13,19 +13,24 @@ struct Console<Store: ResourceStore>: Sendable {
     let store: Store
     let controls: EmulatorControls
     let journal: RequestJournal
+    /// The engine behind the emulator (`--upstream`), shown on the home page.
+    let upstream: UpstreamEndpoint?
     let library: MustacheLibrary
 
-    init(store: Store, controls: EmulatorControls, journal: RequestJournal) throws {
+    init(store: Store, controls: EmulatorControls, journal: RequestJournal, upstream: UpstreamEndpoint? = nil) throws {
         self.store = store
         self.controls = controls
         self.journal = journal
+        self.upstream = upstream
         var library = MustacheLibrary()
         for (name, text) in ConsoleTemplates.all { try library.register(text, named: name) }
         self.library = library
     }
 
     /// The statuses a resource moves out of by itself: a page showing one refreshes every second.
-    static var moving: Set<String> { ["Pending", "Updating", "Deleting", "CREATING", "UPDATING", "DELETING"] }
+    static var moving: Set<String> {
+        ["Pending", "Updating", "Deleting", "CREATING", "UPDATING", "DELETING", "Creating", "Starting", "Stopping"]
+    }
 
     func addRoutes(to api: RouterGroup<EmulatorRequestContext>) {
         api.get("console") { _, _ in try await home() }
@@ -53,7 +58,29 @@ struct Console<Store: ResourceStore>: Sendable {
                     "link": "/_emulator/console/scopes/\(Self.path(scope.account))/\(Self.path(scope.region))",
                 ]
             }
-        return page("Accounts and regions", "home", ["scopes": scopes, "hasScopes": !scopes.isEmpty])
+        var values: [String: Any] = ["scopes": scopes, "hasScopes": !scopes.isEmpty]
+        if let upstream {
+            let url = upstream.url
+            values["upstream"] = [
+                "engine": upstream.kind, "url": url ?? "(not started)", "status": url == nil ? "down" : "up",
+            ]
+            values["services"] = forwardedByService()
+        }
+        return page("Accounts and regions", "home", values)
+    }
+
+    /// The forwarded requests the journal holds (`service:Operation`), by service: how many, and how many failed.
+    func forwardedByService() -> [[String: Any]] {
+        var counts: [String: (requests: Int, errors: Int)] = [:]
+        for entry in journal.entries {
+            guard let colon = entry.operation.firstIndex(of: ":") else { continue }
+            let service = String(entry.operation[..<colon])
+            counts[service, default: (0, 0)].requests += 1
+            if entry.httpStatus >= 400 { counts[service, default: (0, 0)].errors += 1 }
+        }
+        return counts.sorted { $0.key < $1.key }.map { service, count in
+            ["service": service, "requests": count.requests, "errors": count.errors]
+        }
     }
 
     func scope(_ scope: ResourceScope) async throws -> Response {

@@ -47,6 +47,15 @@ enum ConsoleTemplates {
         {{/scopes}}
         </table>
         {{/hasScopes}}
+        {{#upstream}}
+        <h2>Upstream</h2>
+        <p id="upstream">Every other AWS request goes to {{engine}} at {{url}}: <span class="status">{{status}}</span>.</p>
+        <table id="forwarded">
+        <tr><th>Service</th><th>Forwarded requests in the journal</th><th>Errors</th></tr>
+        {{#services}}<tr><td>{{service}}</td><td>{{requests}}</td><td>{{errors}}</td></tr>
+        {{/services}}
+        </table>
+        {{/upstream}}
         """
 
     static let scope = """
