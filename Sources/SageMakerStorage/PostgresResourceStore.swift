@@ -280,7 +280,64 @@ public final class PostgresResourceStore: ResourceStore, Service {
     // MARK: - Writes
 
     public func insert(_ resource: StoredResource, limit: Int?) async throws -> StoredResource {
-        try await transaction { tx in try tx.insert(resource, limit: limit) }
+        if let limit, limit > PostgresTransaction.stripes * PostgresTransaction.fastInserts,
+            let stored = try await insertOnAStripe(resource, limit: limit)
+        {
+            return stored
+        }
+        return try await transaction { tx in try tx.insert(resource, limit: limit) }
+    }
+
+    /// One insert under a limit far from reached, in four statements instead of a transaction's eleven, both prepared on each connection: BEGIN, a free
+    /// stripe of the quota's count locked (with the row's sequence number), then one statement that reads the count,
+    /// inserts the row unless its name or id is taken or the count is too near the limit, its references and the
+    /// stripe's increment, and COMMIT. The same rule as `PostgresTransaction.readCount`: the count is read after the
+    /// stripe is held (a new statement, a new snapshot). Nil when it cannot decide (no free stripe, the stripes not
+    /// made yet, the count near the limit, a conflict worth a retry): the transaction path then counts exactly.
+    private func insertOnAStripe(_ resource: StoredResource, limit: Int) async throws -> StoredResource? {
+        try StoreConflict.checkSize(resource, limit: maxDocumentBytes)
+        let fields = indexer(resource.kind, resource.document)
+        let margin = PostgresTransaction.stripes * PostgresTransaction.fastInserts
+        let started = ContinuousClock.now
+        return try await withConnection { connection -> StoredResource? in
+            try await connection.query("BEGIN", logger: self.logger)
+            do {
+                var held: (stripe: Int, sequence: Int64)?
+                for try await row in try await connection.execute(
+                    PostgresRows.TakeStripe(resource: resource), logger: self.logger)
+                {
+                    held = row
+                }
+                guard let held else {
+                    try await connection.query("ROLLBACK", logger: self.logger)
+                    return nil
+                }
+                var outcome: (total: Int, sequence: Int64?) = (limit, nil)
+                let statement = PostgresRows.InsertOnStripe(
+                    resource: resource, fields: fields, sequence: held.sequence, stripe: held.stripe, margin: margin,
+                    limit: limit)
+                for try await row in try await connection.execute(statement, logger: self.logger) { outcome = row }
+                guard let sequence = outcome.sequence else {
+                    try await connection.query("ROLLBACK", logger: self.logger)
+                    // Near the limit: counted exactly by the transaction path. Otherwise the name or id is taken.
+                    if outcome.total + margin >= limit { return nil }
+                    throw StoreConflict.nameTaken
+                }
+                try await connection.query("COMMIT", logger: self.logger)
+                self.commitObserver?(1, ContinuousClock.now - started)
+                var stored = resource
+                stored.sequence = sequence
+                stored.revision = 1
+                stored.hasChanges = false
+                return stored
+            } catch let error as StoreConflict {
+                throw error
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                if PostgresTransaction.isWorthRetrying(error) { return nil }
+                throw error
+            }
+        }
     }
 
     public func mutate<T: Sendable>(

@@ -398,6 +398,93 @@ enum PostgresRows {
         }
     }
 
+    /// A free stripe of a quota's count, locked, and a new sequence number (`PostgresResourceStore.insertOnAStripe`).
+    struct TakeStripe: PostgresPreparedStatement {
+        static let name = "sagemaker_take_stripe"
+        static let sql = """
+            SELECT stripe::BIGINT, nextval('resource_sequence') FROM (
+                SELECT stripe FROM resource_counts WHERE kind = $1 AND account = $2 AND region = $3 AND parent = $4
+                ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED) AS free
+            """
+        let resource: StoredResource
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(resource.kind.rawValue)
+            bindings.append(resource.scope.account)
+            bindings.append(resource.scope.region)
+            bindings.append(resource.parentId)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> (stripe: Int, sequence: Int64) {
+            try row.decode((Int, Int64).self)
+        }
+    }
+
+    /// The quota's count read, then the row inserted unless its name or id is taken or the count plus `margin` is not
+    /// under `limit`, its references, and the held stripe's increment: the count and the new row's sequence (none
+    /// when not inserted).
+    struct InsertOnStripe: PostgresPreparedStatement {
+        static let name = "sagemaker_insert_on_stripe"
+        static let sql = """
+            WITH total AS (
+                SELECT COALESCE(SUM(count), 0)::BIGINT AS n FROM resource_counts
+                WHERE kind = $1 AND account = $2 AND region = $3 AND parent = $4
+            ), inserted AS (
+                INSERT INTO resources (seq, kind, account, region, parent, id, name_key, status, transition, due_at,
+                    document, tags, revision, created_key, modified_key, sort_name)
+                SELECT $5, $1, $2, $3, $4, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15
+                FROM total WHERE total.n + $16 < $17
+                ON CONFLICT DO NOTHING
+                RETURNING seq
+            ), referenced AS (
+                INSERT INTO resource_references (account, region, target, seq)
+                SELECT $2, $3, target, inserted.seq FROM inserted, unnest($18::TEXT[]) AS target
+            ), counted AS (
+                UPDATE resource_counts SET count = count + 1
+                WHERE kind = $1 AND account = $2 AND region = $3 AND parent = $4 AND stripe = $19
+                    AND EXISTS (SELECT 1 FROM inserted)
+            )
+            SELECT (SELECT n FROM total), (SELECT seq FROM inserted)
+            """
+        let resource: StoredResource
+        let fields: IndexedFields
+        let sequence: Int64
+        let stripe: Int
+        let margin: Int
+        let limit: Int
+
+        func makeBindings() throws -> PostgresBindings {
+            let (transition, dueAt) = SQLiteResourceStore.transitionColumns(resource.transition)
+            var bindings = PostgresBindings(capacity: 19)
+            bindings.append(resource.kind.rawValue)
+            bindings.append(resource.scope.account)
+            bindings.append(resource.scope.region)
+            bindings.append(resource.parentId)
+            bindings.append(sequence)
+            bindings.append(resource.id)
+            bindings.append(resource.nameKey)
+            bindings.append(resource.status)
+            bindings.append(transition)
+            bindings.append(dueAt)
+            try bindings.append(resource.document)
+            try bindings.append(resource.tags)
+            bindings.append(fields.created)
+            bindings.append(fields.modified)
+            bindings.append(fields.name)
+            bindings.append(margin)
+            bindings.append(limit)
+            bindings.append(Array(Set(fields.references)).sorted())
+            bindings.append(stripe)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> (total: Int, sequence: Int64?) {
+            try row.decode((Int, Int64?).self)
+        }
+    }
+
     /// One page in the query's order (see `SQLiteResourceStore.pageRows`, the same statement in SQLite's dialect).
     static func page(
         _ connection: PostgresConnection, _ query: ResourcePageQuery, logger: Logger

@@ -139,6 +139,21 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable
         }
         #expect(outcomes.count(where: { $0 }) == 40)
         #expect(try await store.countsByScope()[scope] == 40)
+        // Far from a limit too, a taken id or name is refused and counts nothing; a document's references are kept.
+        await #expect(throws: StoreConflict.nameTaken) { _ = try await store.insert(record("d-0"), limit: 1000) }
+        await #expect(throws: StoreConflict.nameTaken) {
+            _ = try await store.insert(record("d-new", name: "d-1"), limit: 1000)
+        }
+        let other = ResourceScope(account: "333333333333", region: "us-east-1")
+        var referring = record("d-ref", document: #"{"r":["lcc-1","lcc-2"]}"#)
+        referring.scope = other
+        let stored = try await store.insert(referring, limit: 1000)
+        #expect(stored.revision == 1 && stored.sequence > 0)
+        #expect(try await store.fetch(.domain, scope: other, id: "d-ref")?.document == referring.document)
+        let referrers = try await store.transaction { tx in try tx.referrers(to: "lcc-2", scope: other).map(\.id) }
+        #expect(referrers == ["d-ref"])
+        #expect(try await store.countsByScope()[scope] == 40)
+        #expect(try await store.countsByScope()[other] == 1)
         // A transaction that inserts two under one quota is counted whole too.
         let profiles = try await store.transaction { tx in
             for name in ["a", "b"] {
