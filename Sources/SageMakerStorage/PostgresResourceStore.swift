@@ -288,10 +288,11 @@ public final class PostgresResourceStore: ResourceStore, Service {
         return try await transaction { tx in try tx.insert(resource, limit: limit) }
     }
 
-    /// One insert under a limit far from reached, in four statements instead of a transaction's eleven, both prepared on each connection: BEGIN, a free
-    /// stripe of the quota's count locked (with the row's sequence number), then one statement that reads the count,
-    /// inserts the row unless its name or id is taken or the count is too near the limit, its references and the
-    /// stripe's increment, and COMMIT. The same rule as `PostgresTransaction.readCount`: the count is read after the
+    /// One insert under a limit far from reached, in four statements instead of a transaction's eleven: BEGIN; a
+    /// free stripe of the quota's count locked, with the row's sequence number (`PostgresRows.TakeStripe`); one
+    /// statement that reads the count and inserts the row unless its name or id is taken or the count is too near
+    /// the limit, with its references and the stripe's increment (`PostgresRows.InsertOnStripe`); COMMIT. Both are
+    /// prepared on each connection. The same rule as `PostgresTransaction.readCount`: the count is read after the
     /// stripe is held (a new statement, a new snapshot). Nil when it cannot decide (no free stripe, the stripes not
     /// made yet, the count near the limit, a conflict worth a retry): the transaction path then counts exactly.
     private func insertOnAStripe(_ resource: StoredResource, limit: Int) async throws -> StoredResource? {
