@@ -57,7 +57,7 @@ extension SageMakerService {
         _ input: StartMlflowTrackingServerRequest, context: OperationContext
     ) async throws -> StartMlflowTrackingServerResponse {
         let arn = try await moveTrackingServer(
-            input.trackingServerName, verb: "start", from: MlflowTrackingServerStatuses.startable,
+            input.required.trackingServerName, verb: "start", from: MlflowTrackingServerStatuses.startable,
             through: TrackingServerStatus.starting, to: TrackingServerStatus.started, context: context)
         return StartMlflowTrackingServerResponse(trackingServerArn: arn)
     }
@@ -67,17 +67,18 @@ extension SageMakerService {
         _ input: StopMlflowTrackingServerRequest, context: OperationContext
     ) async throws -> StopMlflowTrackingServerResponse {
         let arn = try await moveTrackingServer(
-            input.trackingServerName, verb: "stop", from: MlflowTrackingServerStatuses.running,
+            input.required.trackingServerName, verb: "stop", from: MlflowTrackingServerStatuses.running,
             through: TrackingServerStatus.stopping, to: TrackingServerStatus.stopped, context: context)
         return StopMlflowTrackingServerResponse(trackingServerArn: arn)
     }
 
     private func moveTrackingServer(
-        _ name: String?, verb: String, from: Set<String>, through: String, to end: String, context: OperationContext
+        _ name: String, verb: String, from: Set<String>, through: String, to end: String, context: OperationContext
     ) async throws -> String {
         try await transitionResource(
-            .mlflowTrackingServer, id: name ?? "", as: DescribeMlflowTrackingServerResponse.self, verb: verb,
-            from: from, through: through, to: end, delay: controls.delays.mlflowTrackingServer, context: context)
+            .mlflowTrackingServer, id: name, as: DescribeMlflowTrackingServerResponse.self, verb: verb, from: from,
+            through: through, to: end,
+            delay: ResourceKindDeclaration.mlflowTrackingServer.delays(controls.delays).update, context: context)
     }
 
     public func deleteMlflowTrackingServer(
