@@ -357,3 +357,77 @@ def test_forwarded_requests_are_journaled_and_can_be_faulted(whole_stack):
                      page), page
     rows = dict(re.findall(r"<tr><td>(\w+)</td><td>(\d+</td><td>\d+)</td></tr>", page))
     assert rows["iam"] == "3</td><td>1" and rows["kms"] == "1</td><td>0", rows
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+# One call of each protocol family the quick path takes: Query (form body, and Action in a GET's query string), an
+# XML error, AWS JSON 1.1, EC2's Query.
+QUICK_CALLS = [
+    ("sts", "POST", "/", FORM, b"Action=GetCallerIdentity&Version=2011-06-15"),
+    ("sts", "GET", "/?Action=GetCallerIdentity&Version=2011-06-15", {}, None),
+    ("iam", "POST", "/", FORM, b"Action=GetRole&RoleName=Missing&Version=2010-05-08"),
+    ("kms", "POST", "/", {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "TrentService.ListKeys"},
+     b"{}"),
+    ("ec2", "POST", "/", FORM, b"Action=DescribeVpcs&Version=2016-11-15"),
+]
+
+
+def signed_call(emulator, service, method, path, headers, body):
+    """A request signed for `service` in ACCOUNT (the emulator does not check signatures here); returns the status,
+    the headers (but the date and the request id, which differ every time) and the body with its ids masked."""
+    authorization = (f"AWS4-HMAC-SHA256 Credential={ACCOUNT}/20261206/us-east-1/{service}/aws4_request, "
+                     "SignedHeaders=host;x-amz-date, Signature=0")
+    request = urllib.request.Request(emulator.url + path, data=body, method=method,
+                                     headers={"Authorization": authorization, **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, fields, data = response.status, response.headers.items(), response.read()
+    except urllib.error.HTTPError as error:
+        status, fields, data = error.code, error.headers.items(), error.read()
+    kept = sorted((name.lower(), value) for name, value in fields if name.lower() not in ("date", "x-amzn-requestid"))
+    assert any(name.lower() == "x-amzn-requestid" for name, _ in fields), fields
+    return status, kept, re.sub(rb"[A-Za-z0-9-]{36,}", b"<id>", data)
+
+
+def test_the_quick_path_answers_as_the_routers_path_does(make_emulator):
+    """Without a signature check, a recording moto or a fault rule, a forwarded call is sent on from its connection's
+    event loop (`ForwardingHandler`); the same call on the router's path (taken while any fault rule exists) gets the
+    same answer, journal entry and metrics. Both paths say which they took in the debug log."""
+    emulator = make_emulator("--in-memory", "--upstream", "moto", "--log-level", "debug")
+    quick = [signed_call(emulator, *call) for call in QUICK_CALLS]
+    status, rule = emulator.control("POST", "faults", {"operation": "iam:DeleteRole", "error": {"code": "Unused"}})
+    assert status == 201, rule
+    routed = [signed_call(emulator, *call) for call in QUICK_CALLS]
+    assert emulator.control("DELETE", "faults/" + rule["id"])[0] == 204
+    assert quick == routed
+    assert [status for status, _, _ in quick] == [200, 200, 404, 200, 200], quick
+    assert b"<Account>" + ACCOUNT.encode() + b"</Account>" in quick[0][2]
+    assert wait_for(lambda: emulator.log().count("path=router"), len(QUICK_CALLS)) == len(QUICK_CALLS)
+    assert emulator.log().count("path=quick") == len(QUICK_CALLS), emulator.log()
+    _, journal = emulator.control("GET", "requests")
+    entries = [(r["operation"], r["httpStatus"], r["account"]) for r in journal["requests"] if ":" in r["operation"]]
+    half = len(QUICK_CALLS)
+    assert entries[:half] == entries[half:] and len(entries) == 2 * half, entries
+    assert entries[2] == ("iam:GetRole", 404, ACCOUNT) and entries[1] == ("sts:GetCallerIdentity", 200, ACCOUNT)
+    with urllib.request.urlopen(emulator.url + "/metrics") as response:
+        metrics = response.read().decode()
+    assert re.search(r'sagemaker_forwarded_requests_total\{[^}]*outcome="forwarded"[^}]*service="sts"[^}]*\} 4',
+                     metrics) or re.search(
+        r'sagemaker_forwarded_requests_total\{[^}]*service="sts"[^}]*outcome="forwarded"[^}]*\} 4', metrics), metrics
+    # A call the quick path may not take (S3's, streamed) still goes the router's way.
+    clients(emulator)["s3"].list_buckets()
+    assert wait_for(lambda: "operation=s3:GET path=router" in emulator.log(), True), emulator.log()
+
+
+def test_an_upstream_that_does_not_answer_is_a_503_on_both_paths(make_emulator):
+    from conftest import free_port
+    emulator = make_emulator("--in-memory", "--upstream", f"http://127.0.0.1:{free_port()}")
+    call = QUICK_CALLS[0]
+    quick = signed_call(emulator, *call)
+    emulator.control("POST", "faults", {"operation": "iam:DeleteRole", "error": {"code": "Unused"}})
+    routed = signed_call(emulator, *call)
+    assert quick == routed and quick[0] == 503, (quick, routed)
+    assert quick[2].startswith(b"Service Unavailable: the upstream at http://127.0.0.1:"), quick
+    with urllib.request.urlopen(emulator.url + "/metrics") as response:
+        assert re.search(r'outcome="unavailable"[^}]*\} 2|service="sts"[^}]*outcome="unavailable"[^}]*\} 2',
+                         response.read().decode())

@@ -117,6 +117,9 @@ public final class FaultRules: Sendable {
         transitionRuleCount.store(forTransitions, ordering: .releasing)
     }
 
+    /// Whether any rule acts on requests (a cheap check for paths that skip the rules when there are none).
+    public var hasRequestRules: Bool { requestRuleCount.load(ordering: .acquiring) > 0 }
+
     /// The first rule that faults this request (counted as a hit), if any. `names` is read only when a rule needs it.
     public func requestFault(
         operation: String, account: String, region: String, names: () -> [String]

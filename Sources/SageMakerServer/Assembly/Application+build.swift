@@ -93,7 +93,9 @@ private func assemble<Base: ResourceStore>(
         idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)))
     return Application(
         responder: responder,
-        server: .http1(configuration: http),
+        server: HTTPServerBuilder { responder in
+            EmulatorHTTPChannel(http: HTTP1Channel(responder: responder, configuration: http), upstream: upstreamRoom)
+        },
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
             availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),

@@ -25,6 +25,14 @@ struct UpstreamExchange {
         _ head: HTTPRequestHead, body: ByteBuffer?, to address: SocketAddress, on eventLoop: any EventLoop,
         timeout: TimeAmount
     ) async throws -> Answer {
+        try await start(head, body: body, to: address, on: eventLoop, timeout: timeout).get()
+    }
+
+    /// The exchange as a future of `eventLoop`, for callers that stay on it (`ForwardingHandler`).
+    static func start(
+        _ head: HTTPRequestHead, body: ByteBuffer?, to address: SocketAddress, on eventLoop: any EventLoop,
+        timeout: TimeAmount
+    ) -> EventLoopFuture<Answer> {
         let promise = eventLoop.makePromise(of: Answer.self)
         let deadline = eventLoop.scheduleTask(in: timeout) {
             promise.fail(Failure(description: "no answer within \(timeout.nanoseconds / 1_000_000_000) s"))
@@ -53,7 +61,7 @@ struct UpstreamExchange {
                 promise.fail(error)
             }
         }
-        return try await promise.futureResult.get()
+        return promise.futureResult
     }
 }
 

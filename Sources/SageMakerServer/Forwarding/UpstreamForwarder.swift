@@ -63,20 +63,11 @@ final class UpstreamForwarder: Sendable {
         timeout: TimeAmount
     ) async throws -> Response {
         var request = request
-        var head = HTTPRequestHead(
-            version: .http1_1, method: HTTPMethod(rawValue: request.method.rawValue), uri: request.uri.string)
-        head.headers.reserveCapacity(request.headers.count + 3)
-        head.headers.add(name: "Host", value: target.authority)
-        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) {
-            head.headers.add(name: field.name.rawName, value: field.value)
-        }
-        head.headers.replaceOrAdd(name: "x-moto-account-id", value: account)
-        head.headers.add(name: "Connection", value: "close")
         var body: ByteBuffer?
         if request.method != .get, request.method != .head {
             body = try await request.collectBody(upTo: Int(Self.wholeBodyBytes))
-            head.headers.replaceOrAdd(name: "Content-Length", value: String(body?.readableBytes ?? 0))
         }
+        let head = Self.upstreamHead(request.head, target: target, account: account, bodyBytes: body?.readableBytes)
         let answer: UpstreamExchange.Answer
         do {
             answer = try await UpstreamExchange.run(
@@ -84,10 +75,35 @@ final class UpstreamForwarder: Sendable {
         } catch {
             throw UpstreamUnavailable(description: "the upstream at \(target.url) did not answer: \(error)")
         }
+        let response = Self.response(answer)
         return Response(
+            status: response.status, headers: response.headerFields, body: ResponseBody(byteBuffer: answer.body))
+    }
+
+    /// The head sent upstream for a request read whole: the upstream's `Host`, the caller's headers less those of
+    /// one hop, the account as moto reads it, `Connection: close`, and the body's length (nil: GET and HEAD).
+    static func upstreamHead(
+        _ request: HTTPRequest, target: UpstreamEndpoint.Target, account: String, bodyBytes: Int?
+    ) -> HTTPRequestHead {
+        var head = HTTPRequestHead(
+            version: .http1_1, method: HTTPMethod(rawValue: request.method.rawValue), uri: request.path ?? "/")
+        head.headers.reserveCapacity(request.headerFields.count + 3)
+        head.headers.add(name: "Host", value: target.authority)
+        for field in request.headerFields where !Self.hopByHop.contains(field.name.canonicalName) {
+            head.headers.add(name: field.name.rawName, value: field.value)
+        }
+        head.headers.replaceOrAdd(name: "x-moto-account-id", value: account)
+        head.headers.add(name: "Connection", value: "close")
+        if let bodyBytes { head.headers.replaceOrAdd(name: "Content-Length", value: String(bodyBytes)) }
+        return head
+    }
+
+    /// The head of the answer given back: the upstream's status and headers, less those of one hop.
+    static func response(_ answer: UpstreamExchange.Answer) -> HTTPResponse {
+        HTTPResponse(
             status: HTTPResponse.Status(
                 code: Int(answer.head.status.code), reasonPhrase: answer.head.status.reasonPhrase),
-            headers: Self.answerHeaders(answer.head.headers), body: ResponseBody(byteBuffer: answer.body))
+            headerFields: answerHeaders(answer.head.headers))
     }
 
     private func stream(

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import SageMakerModel
 import SageMakerOperations
 import SageMakerStorage
@@ -105,16 +106,78 @@ final class UpstreamRoom: Sendable {
         } else {
             response = await forward(request, route: route, account: account, forwarder: forwarder)
         }
-        if response.headers[.amznRequestId] == nil, response.headers[Self.s3RequestId] == nil {
-            response.headers[.amznRequestId] = requestId
+        settle(
+            &response.headers, status: response.status.code,
+            Settled(
+                requestId: requestId, operation: operation, account: account, region: region, started: started,
+                errorCode: refusal?.code ?? rule?.error?.code, fault: rule?.id))
+        return response
+    }
+
+    /// What the journal keeps of a forwarded request, whichever path answered it.
+    struct Settled {
+        let requestId: String
+        let operation: String
+        let account: String
+        let region: String
+        let started: ContinuousClock.Instant
+        var errorCode: String? = nil
+        var fault: String? = nil
+        /// `quick` (`ForwardingHandler`) or `router` (`answer`), said in the debug log.
+        var path = "router"
+    }
+
+    /// The answer's request id (the upstream's own, else ours) and its entry in the journal.
+    func settle(_ headers: inout HTTPFields, status: Int, _ settled: Settled) {
+        if headers[.amznRequestId] == nil, headers[Self.s3RequestId] == nil {
+            headers[.amznRequestId] = settled.requestId
         }
-        let (seconds, attoseconds) = (ContinuousClock.now - started).components
+        let (seconds, attoseconds) = (ContinuousClock.now - settled.started).components
         journal?.append(
             RequestJournal.Entry(
-                time: Date(), requestId: requestId, operation: operation, account: account, region: region,
-                httpStatus: response.status.code, errorCode: refusal?.code ?? rule?.error?.code,
-                milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15, fault: rule?.id))
-        return response
+                time: Date(), requestId: settled.requestId, operation: settled.operation, account: settled.account,
+                region: settled.region, httpStatus: status, errorCode: settled.errorCode,
+                milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15, fault: settled.fault))
+        logger.debug(
+            "forwarded",
+            metadata: [
+                "request_id": .string(settled.requestId), "operation": .string(settled.operation),
+                "status": .stringConvertible(status), "path": .string(settled.path),
+            ])
+    }
+
+    /// A request `ForwardingHandler` may send on by itself, on its connection's event loop: it needs none of what
+    /// only this room's path does (a signature check, moto's recorded turns, a fault rule, S3's streaming, a body
+    /// of unknown length), and names its service.
+    struct QuickForward {
+        var request: Request
+        let route: AWSRequestRoute
+        let target: UpstreamEndpoint.Target
+        let address: SocketAddress
+    }
+
+    /// The quick path for a request whose head is `head`, when it may take it.
+    func quickForward(_ head: HTTPRequest) -> QuickForward? {
+        guard forwarder != nil, signatures == nil, supervisor?.recording == nil, faults?.hasRequestRules != true,
+            let target = endpoint?.target, let address = target.address,
+            head.headerFields[.expect] == nil, head.headerFields[.transferEncoding] == nil
+        else { return nil }
+        if let length = head.headerFields[.contentLength] {
+            guard let bytes = Int64(length), bytes <= UpstreamForwarder.wholeBodyBytes else { return nil }
+        }
+        let request = Request(head: head, body: RequestBody(buffer: ByteBuffer()))
+        let route = AWSRequestRoute(request)
+        guard !route.isServedHere, let service = route.service, service != "s3" else { return nil }
+        return QuickForward(request: request, route: route, target: target, address: address)
+    }
+
+    /// The 503 of an upstream that did not answer, counted and logged.
+    func unavailable(_ error: any Error, service: String?) -> (HTTPFields, ByteBuffer) {
+        metrics.forward(service: service, outcome: "unavailable")
+        logger.warning("upstream unavailable", metadata: ["error": .string("\(error)")])
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return (headers, ByteBuffer(string: "Service Unavailable: \(error)\n"))
     }
 
     /// The upstream's answer, or a 503 when it does not answer.
@@ -133,32 +196,41 @@ final class UpstreamRoom: Sendable {
             metrics.forward(service: route.service, outcome: "forwarded")
             return response
         } catch {
-            metrics.forward(service: route.service, outcome: "unavailable")
-            logger.warning("upstream unavailable", metadata: ["error": .string("\(error)")])
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; charset=utf-8"
-            return Response(
-                status: .serviceUnavailable, headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(string: "Service Unavailable: \(error)\n")))
+            let (headers, body) = unavailable(error, service: route.service)
+            return Response(status: .serviceUnavailable, headers: headers, body: ResponseBody(byteBuffer: body))
         }
     }
 
     /// The operation a forwarded request names: its target's, or its Query `Action` (from the query string, or from
     /// a form body, which is read whole, up to 1 MiB, and handed on); nil for REST calls.
     static func action(_ route: AWSRequestRoute, _ request: inout Request) async throws -> String? {
+        guard readsForm(route, request) else { return action(route, request, form: nil) }
+        let body = try await request.collectBody(upTo: 1 << 20)
+        request.body = RequestBody(buffer: body)
+        return action(route, request, form: body)
+    }
+
+    /// Whether the operation's name is in a form body: a Query call whose `Action` is not in its query string, with
+    /// a form body of a known length up to 1 MiB (a larger one goes on unread, unnamed).
+    static func readsForm(_ route: AWSRequestRoute, _ request: Request) -> Bool {
+        guard route.wireProtocol == .query || route.wireProtocol == .ec2,
+            request.uri.queryParameters.get("Action") == nil,
+            request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true,
+            let length = request.headers[.contentLength].flatMap(Int.init)
+        else { return false }
+        return length <= 1 << 20
+    }
+
+    /// The operation named by the target, the query string's `Action`, or that of `form` (the body, when
+    /// `readsForm`).
+    static func action(_ route: AWSRequestRoute, _ request: Request, form: ByteBuffer?) -> String? {
         switch route.wireProtocol {
         case .json:
             return request.headers.value(of: .amzTarget).flatMap { $0.split(separator: ".").last.map(String.init) }
         case .query, .ec2:
             if let action = request.uri.queryParameters.get("Action") { return action }
-            // Only a form body of a known length up to 1 MiB is read; a larger one goes on unread, unnamed.
-            guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true,
-                let length = request.headers[.contentLength].flatMap(Int.init), length <= 1 << 20
-            else { return nil }
-            let body = try await request.collectBody(upTo: 1 << 20)
-            request.body = RequestBody(buffer: body)
-            let form = String(buffer: body)
-            for pair in form.split(separator: "&") where pair.hasPrefix("Action=") {
+            guard let form else { return nil }
+            for pair in String(buffer: form).split(separator: "&") where pair.hasPrefix("Action=") {
                 return String(pair.dropFirst("Action=".count)).removingPercentEncoding
             }
             return nil
@@ -261,21 +333,23 @@ final class UpstreamRoom: Sendable {
         return "restored"
     }
 
-    /// The account (as `account(of:)`) and the region of the credential scope (else the default region).
+    /// The account of the access key (`account(key:)`: the `Authorization` header's, or a presigned query's) and the
+    /// region of the header's credential scope (else the default region).
     func caller(of request: Request) -> (account: String, region: String) {
-        let region = request.headers[.authorization].flatMap { try? SigV4Authorization.parse($0) }?.region
-        return (account(of: request), region ?? defaultRegion)
-    }
-
-    /// The account the emulator derives from the request, as for its own operations: a 12-digit access key id is
-    /// that account, any other key (or none) the default one.
-    func account(of request: Request) -> String {
         var key: String?
+        var region: String?
         if let authorization = request.headers[.authorization] {
-            key = (try? SigV4Authorization.parse(authorization))?.accessKeyId
+            let parsed = try? SigV4Authorization.parse(authorization)
+            (key, region) = (parsed?.accessKeyId, parsed?.region)
         } else if let credential = request.uri.queryParameters.get("X-Amz-Credential") {
             key = credential.split(separator: "/").first.map(String.init)
         }
+        return (account(key: key), region ?? defaultRegion)
+    }
+
+    /// The account the emulator derives from an access key id, as for its own operations: a 12-digit key is that
+    /// account, any other key (or none) the default one.
+    func account(key: String?) -> String {
         guard let key, key.utf8.count == 12, key.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else { return defaultAccount }
         return key
