@@ -22,6 +22,8 @@ public struct SwiftModel: Sendable, Equatable {
         case structure(String)
         /// `constraint`: the `ShapeConstraints` member that checks it, if any.
         case string(constraint: String?)
+        /// A string of an enum shape: its `Vocabulary` struct (any text is representable; validation checks it).
+        case enumeration(String, constraint: String?)
         case bool
         case integer(constraint: String?)
         case long(constraint: String?)
@@ -34,6 +36,7 @@ public struct SwiftModel: Sendable, Equatable {
             switch self {
             case .structure(let name): name
             case .string: "String"
+            case .enumeration(let name, _): name
             case .bool: "Bool"
             case .integer: "Int"
             case .long: "Int64"

@@ -15,9 +15,13 @@ extension SwiftModel {
             case "timestamp": return .timestamp
             case "list": return .list(of: type(shape.member?.shape ?? ""), constraint: constraint)
             case "map":
-                return .map(
-                    key: type(shape.key?.shape ?? ""), value: type(shape.value?.shape ?? ""), constraint: constraint)
-            default: return .string(constraint: constraint)
+                // Keys stay text: a dictionary is keyed by what the wire wrote.
+                var key = type(shape.key?.shape ?? "")
+                if case .enumeration(_, let keyConstraint) = key { key = .string(constraint: keyConstraint) }
+                return .map(key: key, value: type(shape.value?.shape ?? ""), constraint: constraint)
+            default:
+                return shape.enum != nil
+                    ? .enumeration(shapeName, constraint: constraint) : .string(constraint: constraint)
             }
         }
         let structureNames = service.shapes.filter { $0.value.type == "structure" && $0.value.exception != true }

@@ -69,17 +69,26 @@ public struct SwiftRenderer: Sendable {
     /// (`ValidationReport.validate` runs before every handler), so that operations read `input.required.domainId`.
     func renderRequiredView(_ structure: SwiftModel.Structure) -> String {
         let inputs = Set(model.operations.compactMap(\.input))
-        let required = structure.members.filter { $0.isRequired && $0.type.swiftType == "String" }
+        let required = structure.members.filter { member in
+            guard member.isRequired else { return false }
+            switch member.type {
+            case .string, .enumeration: return true
+            default: return false
+            }
+        }
         guard inputs.contains(structure.name), !required.isEmpty else { return "" }
         var out = "\nextension \(structure.name) {\n"
         out +=
             "    /// The required text members, as validation has checked them (an unvalidated value reads as \"\").\n"
         out += "    public struct Required: Sendable {\n"
-        for field in required { out += "        public let \(field.property): String\n" }
+        for field in required { out += "        public let \(field.property): \(field.type.swiftType)\n" }
         out += "    }\n\n"
         out += "    public var required: Required {\n"
         out += "        Required(\n"
-        out += required.map { "            \($0.bareName): \($0.property) ?? \"\"" }.joined(separator: ",\n")
+        out += required.map { field in
+            let empty = if case .enumeration(let name, _) = field.type { "\(name)(rawValue: \"\")" } else { "\"\"" }
+            return "            \(field.bareName): \(field.property) ?? \(empty)"
+        }.joined(separator: ",\n")
         out += ")\n    }\n}\n"
         return out
     }
@@ -154,6 +163,8 @@ public struct SwiftRenderer: Sendable {
             return lines
         case .string(let constraint):
             return constraint.map { ["report.check(\(value), ShapeConstraints.\($0), at: \(path))"] } ?? []
+        case .enumeration(_, let constraint):
+            return constraint.map { ["report.check(\(value).rawValue, ShapeConstraints.\($0), at: \(path))"] } ?? []
         case .integer(let constraint), .long(let constraint), .double(let constraint):
             return constraint.map { ["report.check(number: \(value), ShapeConstraints.\($0), at: \(path))"] } ?? []
         case .bool, .timestamp:
@@ -229,6 +240,7 @@ public struct SwiftRenderer: Sendable {
         switch type {
         case .structure: return ["writer.value(\(value))"]
         case .string: return ["writer.string(\(value))"]
+        case .enumeration: return ["writer.string(\(value).rawValue)"]
         case .bool: return ["writer.bool(\(value))"]
         case .integer, .long, .double: return ["writer.number(\(value))"]
         case .timestamp: return ["writer.timestamp(\(value))"]
@@ -270,6 +282,7 @@ public struct SwiftRenderer: Sendable {
         switch type {
         case .structure(let name): return "try \(name)(wire: \(value))"
         case .string: return "try \(value).string()"
+        case .enumeration(let name, _): return "\(name)(rawValue: try \(value).string())"
         case .bool: return "try \(value).bool()"
         case .integer: return "try \(value).int()"
         case .long: return "try \(value).int64()"
@@ -418,17 +431,23 @@ public struct SwiftRenderer: Sendable {
 
     // MARK: - Vocabulary
 
-    /// A namespace per enum shape with a constant per value. Members stay `String`, so that a value outside the
-    /// model still reaches validation and gets the enum message; code compares with these constants.
+    /// A type per enum shape, with a constant per value: an extensible `RawRepresentable` struct, so that a value
+    /// outside the model still decodes, reaches validation and gets the enum message, while code compares a
+    /// domain's status with `DomainStatus` values only.
     func renderVocabulary() -> String {
         var out = header
         for vocabulary in model.vocabularies {
-            out += "\n/// The values of model shape `\(vocabulary.shape)`.\npublic enum \(vocabulary.shape) {\n"
+            let name = vocabulary.shape
+            out += "\n/// The values of model shape `\(name)`.\n"
+            out += "public struct \(name): VocabularyValue {\n"
+            out += "    public let rawValue: String\n"
+            out += "    public init(rawValue: String) { self.rawValue = rawValue }\n"
             for constant in vocabulary.constants {
-                out += "    public static let \(constant.name) = \(Self.literal(constant.value))\n"
+                out += "    public static let \(constant.name) = \(name)(rawValue: \(Self.literal(constant.value)))\n"
             }
             out += "    /// Every value, in the model's order.\n"
-            out += "    public static let allValues = [\(vocabulary.constants.map(\.name).joined(separator: ", "))]\n"
+            out +=
+                "    public static let allValues: [\(name)] = [\(vocabulary.constants.map(\.name).joined(separator: ", "))]\n"
             out += "}\n"
         }
         return out

@@ -1,4 +1,5 @@
 import Foundation
+import SageMakerModel
 import SageMakerStorage
 
 /// How long each status transition takes, in seconds.
@@ -95,6 +96,11 @@ public struct StatusDelays: Sendable, Equatable {
     /// resource takes its final status inside the request that changed it.
     static func transition(to status: String, after delay: Double, from now: Date) -> PendingTransition? {
         delay > 0 ? PendingTransition(.status(status), dueAt: now.addingTimeInterval(delay)) : nil
+    }
+
+    /// The same, to a status of a kind's own vocabulary.
+    static func transition(to status: some VocabularyValue, after delay: Double, from now: Date) -> PendingTransition? {
+        transition(to: status.rawValue, after: delay, from: now)
     }
 
     public static func profile(named name: String) -> StatusDelays? {

@@ -93,6 +93,9 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         let create = try #require(model.structures.first { $0.name == "CreateThingRequest" })
         #expect(create.members.map(\.property) == ["`default`", "labels", "mode", "settings", "tags", "thingName"])
         #expect(create.members.filter(\.isRequired).map(\.wireName) == ["Mode", "ThingName"])
+        // An enum shape's member is its vocabulary's type; map keys stay text.
+        #expect(
+            create.members.first { $0.wireName == "Mode" }?.type == .enumeration("ThingMode", constraint: "ThingMode"))
         #expect(
             create.members.first { $0.wireName == "Tags" }?.type
                 == .list(of: .structure("Tag"), constraint: "TagList"))

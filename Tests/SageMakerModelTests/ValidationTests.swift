@@ -39,6 +39,18 @@ func validationMessage(_ input: some ShapeValidatable) -> String? {
         #expect(validationMessage(DescribeDomainRequest(domainId: "d-abc123!")) != nil)
     }
 
+    @Test func aValueOutsideTheVocabularyDecodesKeepsItsTextAndIsRefusedByValidation() throws {
+        let body = Array(#"{"DomainId":"d-abc","AppSecurityGroupManagement":"Both"}"#.utf8)
+        let request = try WireCodec.decodeShape(UpdateDomainRequest.self, from: body)
+        #expect(request.appSecurityGroupManagement?.rawValue == "Both")
+        #expect(request.appSecurityGroupManagement != AppSecurityGroupManagement.service)
+        #expect(validationMessage(request)?.contains("Member must satisfy enum value set: [Service, Customer]") == true)
+        // Stored documents keep the text itself.
+        let stored = try JSONEncoder().encode(DescribeDomainResponse(domainId: "d-abc", status: .inService))
+        #expect(String(decoding: stored, as: UTF8.self).contains(#""Status":"InService""#))
+        #expect(try JSONDecoder().decode(DescribeDomainResponse.self, from: stored).status == .inService)
+    }
+
     @Test func enumValuesAreListedInModelOrder() {
         let request = UpdateDomainRequest(appSecurityGroupManagement: "Both", domainId: "d-abc")
         #expect(

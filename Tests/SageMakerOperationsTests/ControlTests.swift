@@ -26,7 +26,7 @@ import Testing
         let unavailable = try rules.add(FaultRule(error: .init(code: "ServiceUnavailable")))
         #expect(unavailable.error?.httpStatus == 503)
         let failing = try rules.add(FaultRule(operation: "DeleteApp", failTransition: .init()))
-        #expect(failing.failTransition?.status == AppStatus.failed)
+        #expect(failing.failTransition?.status == AppStatus.failed.rawValue)
         for invalid in [
             FaultRule(),
             FaultRule(operation: "Nope", latency: 1),
@@ -116,7 +116,7 @@ final class Rolls: Sendable {
         #expect(try await scheduler.completeAll() == 1)
         harness.clock.advance(by: 60)
         try await scheduler.runDueTransitions()
-        func status(_ id: String) async throws -> String? {
+        func status(_ id: String) async throws -> DomainStatus? {
             try await harness.describe(id).status
         }
         #expect(try await status(held) == DomainStatus.pending)

@@ -26,7 +26,7 @@ extension Harness {
     }
 
     func createApp(
-        _ domainId: String, profile: String? = nil, space: String? = nil, type: String = "JupyterLab",
+        _ domainId: String, profile: String? = nil, space: String? = nil, type: AppType = .jupyterLab,
         name: String = "default", spec: ResourceSpec? = nil
     ) async throws {
         let request = CreateAppRequest(
@@ -37,7 +37,7 @@ extension Harness {
     }
 
     func app(
-        _ domainId: String, profile: String, type: String = "JupyterLab", name: String = "default"
+        _ domainId: String, profile: String, type: AppType = .jupyterLab, name: String = "default"
     ) async throws
         -> DescribeAppResponse
     {

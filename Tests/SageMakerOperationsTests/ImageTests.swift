@@ -19,7 +19,7 @@ import Testing
         return found
     }
 
-    func status(_ harness: Harness, _ name: String) async throws -> String? {
+    func status(_ harness: Harness, _ name: String) async throws -> ImageStatus? {
         try await harness.service.describeImage(DescribeImageRequest(imageName: name), context: alice).value()
             .imageStatus
     }

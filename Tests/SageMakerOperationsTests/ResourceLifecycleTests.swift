@@ -77,7 +77,7 @@ import Testing
     @Test func aTrackingServerKeepsTheStoredRulesThroughEveryTransition() async throws {
         let harness = try await Harness(delays: StatusDelays(domainCreate: 1, domainUpdate: 1, domainDelete: 1))
         let service = harness.service
-        func expect(_ status: String, after step: String) async throws {
+        func expect(_ status: TrackingServerStatus, after step: String) async throws {
             let found = try await violations(harness)
             #expect(found.isEmpty, "after \(step): \(found)")
             let document = try await service.describeMlflowTrackingServer(
@@ -120,11 +120,11 @@ import Testing
         let domain = DescribeDomainResponse(
             domainArn: ResourceNames.arn(.domain, scope, id: "d-1"), domainId: "d-1", status: DomainStatus.inService)
         let good = StoredResource(
-            kind: .domain, scope: scope, id: "d-1", nameKey: "n", status: DomainStatus.inService,
+            kind: .domain, scope: scope, id: "d-1", nameKey: "n", status: DomainStatus.inService.rawValue,
             document: try StoredDocument.encode(domain))
         #expect(ResourceInvariants.violation(of: good) == nil)
         var otherStatus = good
-        otherStatus.status = DomainStatus.updating
+        otherStatus.status = DomainStatus.updating.rawValue
         #expect(ResourceInvariants.violation(of: otherStatus)?.contains("status") == true)
         var otherKey = good
         otherKey.id = "d-2"

@@ -51,7 +51,7 @@ struct Harness {
     /// A studio lifecycle configuration named `name`; returns its ARN.
     @discardableResult
     func createLifecycleConfig(
-        _ name: String, appType: String = "JupyterServer", context: OperationContext = alice
+        _ name: String, appType: StudioLifecycleConfigAppType = .jupyterServer, context: OperationContext = alice
     )
         async throws -> String
     {

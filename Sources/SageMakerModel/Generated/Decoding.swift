@@ -47,7 +47,7 @@ extension AmazonQSettings: WireDecodable {
             do {
                 switch key {
                 case "QProfileArn": self.qProfileArn = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -65,12 +65,12 @@ extension AppDetails: WireDecodable {
             do {
                 switch key {
                 case "AppName": self.appName = try member.string()
-                case "AppType": self.appType = try member.string()
+                case "AppType": self.appType = AppType(rawValue: try member.string())
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
                 case "DomainId": self.domainId = try member.string()
                 case "ResourceSpec": self.resourceSpec = try ResourceSpec(wire: member)
                 case "SpaceName": self.spaceName = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = AppStatus(rawValue: try member.string())
                 case "UserProfileName": self.userProfileName = try member.string()
                 default: break
                 }
@@ -266,7 +266,7 @@ extension CreateAppRequest: WireDecodable {
             do {
                 switch key {
                 case "AppName": self.appName = try member.string()
-                case "AppType": self.appType = try member.string()
+                case "AppType": self.appType = AppType(rawValue: try member.string())
                 case "DomainId": self.domainId = try member.string()
                 case "RecoveryMode": self.recoveryMode = try member.bool()
                 case "ResourceSpec": self.resourceSpec = try ResourceSpec(wire: member)
@@ -306,18 +306,18 @@ extension CreateDomainRequest: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "AppNetworkAccessType": self.appNetworkAccessType = try member.string()
-                case "AppSecurityGroupManagement": self.appSecurityGroupManagement = try member.string()
-                case "AuthMode": self.authMode = try member.string()
+                case "AppNetworkAccessType": self.appNetworkAccessType = AppNetworkAccessType(rawValue: try member.string())
+                case "AppSecurityGroupManagement": self.appSecurityGroupManagement = AppSecurityGroupManagement(rawValue: try member.string())
+                case "AuthMode": self.authMode = AuthMode(rawValue: try member.string())
                 case "DefaultSpaceSettings": self.defaultSpaceSettings = try DefaultSpaceSettings(wire: member)
                 case "DefaultUserSettings": self.defaultUserSettings = try UserSettings(wire: member)
                 case "DomainName": self.domainName = try member.string()
                 case "DomainSettings": self.domainSettings = try DomainSettings(wire: member)
-                case "HomeEfsFileSystemCreation": self.homeEfsFileSystemCreation = try member.string()
+                case "HomeEfsFileSystemCreation": self.homeEfsFileSystemCreation = HomeEfsFileSystemCreation(rawValue: try member.string())
                 case "HomeEfsFileSystemKmsKeyId": self.homeEfsFileSystemKmsKeyId = try member.string()
                 case "KmsKeyId": self.kmsKeyId = try member.string()
                 case "SubnetIds": self.subnetIds = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
-                case "TagPropagation": self.tagPropagation = try member.string()
+                case "TagPropagation": self.tagPropagation = TagPropagation(rawValue: try member.string())
                 case "Tags": self.tags = try member.list { (element0: JSONValue) throws(WireDecodingError) -> Tag in try Tag(wire: element0) }
                 case "VpcId": self.vpcId = try member.string()
                 default: break
@@ -398,12 +398,12 @@ extension CreateImageVersionRequest: WireDecodable {
                 case "ClientToken": self.clientToken = try member.string()
                 case "Horovod": self.horovod = try member.bool()
                 case "ImageName": self.imageName = try member.string()
-                case "JobType": self.jobType = try member.string()
+                case "JobType": self.jobType = JobType(rawValue: try member.string())
                 case "MLFramework": self.mlFramework = try member.string()
-                case "Processor": self.processor = try member.string()
+                case "Processor": self.processor = Processor(rawValue: try member.string())
                 case "ProgrammingLang": self.programmingLang = try member.string()
                 case "ReleaseNotes": self.releaseNotes = try member.string()
-                case "VendorGuidance": self.vendorGuidance = try member.string()
+                case "VendorGuidance": self.vendorGuidance = VendorGuidance(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -445,7 +445,7 @@ extension CreateMlflowTrackingServerRequest: WireDecodable {
                 case "S3BucketOwnerVerification": self.s3BucketOwnerVerification = try member.bool()
                 case "Tags": self.tags = try member.list { (element0: JSONValue) throws(WireDecodingError) -> Tag in try Tag(wire: element0) }
                 case "TrackingServerName": self.trackingServerName = try member.string()
-                case "TrackingServerSize": self.trackingServerSize = try member.string()
+                case "TrackingServerSize": self.trackingServerSize = TrackingServerSize(rawValue: try member.string())
                 case "WeeklyMaintenanceWindowStart": self.weeklyMaintenanceWindowStart = try member.string()
                 default: break
                 }
@@ -595,7 +595,7 @@ extension CreateStudioLifecycleConfigRequest: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "StudioLifecycleConfigAppType": self.studioLifecycleConfigAppType = try member.string()
+                case "StudioLifecycleConfigAppType": self.studioLifecycleConfigAppType = StudioLifecycleConfigAppType(rawValue: try member.string())
                 case "StudioLifecycleConfigContent": self.studioLifecycleConfigContent = try member.string()
                 case "StudioLifecycleConfigName": self.studioLifecycleConfigName = try member.string()
                 case "Tags": self.tags = try member.list { (element0: JSONValue) throws(WireDecodingError) -> Tag in try Tag(wire: element0) }
@@ -823,7 +823,7 @@ extension DeleteAppRequest: WireDecodable {
             do {
                 switch key {
                 case "AppName": self.appName = try member.string()
-                case "AppType": self.appType = try member.string()
+                case "AppType": self.appType = AppType(rawValue: try member.string())
                 case "DomainId": self.domainId = try member.string()
                 case "SpaceName": self.spaceName = try member.string()
                 case "UserProfileName": self.userProfileName = try member.string()
@@ -1067,7 +1067,7 @@ extension DescribeAppRequest: WireDecodable {
             do {
                 switch key {
                 case "AppName": self.appName = try member.string()
-                case "AppType": self.appType = try member.string()
+                case "AppType": self.appType = AppType(rawValue: try member.string())
                 case "DomainId": self.domainId = try member.string()
                 case "SpaceName": self.spaceName = try member.string()
                 case "UserProfileName": self.userProfileName = try member.string()
@@ -1089,18 +1089,18 @@ extension DescribeAppResponse: WireDecodable {
                 switch key {
                 case "AppArn": self.appArn = try member.string()
                 case "AppName": self.appName = try member.string()
-                case "AppType": self.appType = try member.string()
+                case "AppType": self.appType = AppType(rawValue: try member.string())
                 case "BuiltInLifecycleConfigArn": self.builtInLifecycleConfigArn = try member.string()
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
                 case "DomainId": self.domainId = try member.string()
-                case "EffectiveTrustedIdentityPropagationStatus": self.effectiveTrustedIdentityPropagationStatus = try member.string()
+                case "EffectiveTrustedIdentityPropagationStatus": self.effectiveTrustedIdentityPropagationStatus = FeatureStatus(rawValue: try member.string())
                 case "FailureReason": self.failureReason = try member.string()
                 case "LastHealthCheckTimestamp": self.lastHealthCheckTimestamp = Date(timeIntervalSince1970: try member.date())
                 case "LastUserActivityTimestamp": self.lastUserActivityTimestamp = Date(timeIntervalSince1970: try member.date())
                 case "RecoveryMode": self.recoveryMode = try member.bool()
                 case "ResourceSpec": self.resourceSpec = try ResourceSpec(wire: member)
                 case "SpaceName": self.spaceName = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = AppStatus(rawValue: try member.string())
                 case "UserProfileName": self.userProfileName = try member.string()
                 default: break
                 }
@@ -1135,9 +1135,9 @@ extension DescribeDomainResponse: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "AppNetworkAccessType": self.appNetworkAccessType = try member.string()
-                case "AppSecurityGroupManagement": self.appSecurityGroupManagement = try member.string()
-                case "AuthMode": self.authMode = try member.string()
+                case "AppNetworkAccessType": self.appNetworkAccessType = AppNetworkAccessType(rawValue: try member.string())
+                case "AppSecurityGroupManagement": self.appSecurityGroupManagement = AppSecurityGroupManagement(rawValue: try member.string())
+                case "AuthMode": self.authMode = AuthMode(rawValue: try member.string())
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
                 case "DefaultSpaceSettings": self.defaultSpaceSettings = try DefaultSpaceSettings(wire: member)
                 case "DefaultUserSettings": self.defaultUserSettings = try UserSettings(wire: member)
@@ -1146,7 +1146,7 @@ extension DescribeDomainResponse: WireDecodable {
                 case "DomainName": self.domainName = try member.string()
                 case "DomainSettings": self.domainSettings = try DomainSettings(wire: member)
                 case "FailureReason": self.failureReason = try member.string()
-                case "HomeEfsFileSystemCreation": self.homeEfsFileSystemCreation = try member.string()
+                case "HomeEfsFileSystemCreation": self.homeEfsFileSystemCreation = HomeEfsFileSystemCreation(rawValue: try member.string())
                 case "HomeEfsFileSystemId": self.homeEfsFileSystemId = try member.string()
                 case "HomeEfsFileSystemKmsKeyId": self.homeEfsFileSystemKmsKeyId = try member.string()
                 case "KmsKeyId": self.kmsKeyId = try member.string()
@@ -1154,9 +1154,9 @@ extension DescribeDomainResponse: WireDecodable {
                 case "SecurityGroupIdForDomainBoundary": self.securityGroupIdForDomainBoundary = try member.string()
                 case "SingleSignOnApplicationArn": self.singleSignOnApplicationArn = try member.string()
                 case "SingleSignOnManagedApplicationInstanceId": self.singleSignOnManagedApplicationInstanceId = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = DomainStatus(rawValue: try member.string())
                 case "SubnetIds": self.subnetIds = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
-                case "TagPropagation": self.tagPropagation = try member.string()
+                case "TagPropagation": self.tagPropagation = TagPropagation(rawValue: try member.string())
                 case "Url": self.url = try member.string()
                 case "VpcId": self.vpcId = try member.string()
                 default: break
@@ -1198,7 +1198,7 @@ extension DescribeImageResponse: WireDecodable {
                 case "FailureReason": self.failureReason = try member.string()
                 case "ImageArn": self.imageArn = try member.string()
                 case "ImageName": self.imageName = try member.string()
-                case "ImageStatus": self.imageStatus = try member.string()
+                case "ImageStatus": self.imageStatus = ImageStatus(rawValue: try member.string())
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
                 case "RoleArn": self.roleArn = try member.string()
                 default: break
@@ -1243,14 +1243,14 @@ extension DescribeImageVersionResponse: WireDecodable {
                 case "Horovod": self.horovod = try member.bool()
                 case "ImageArn": self.imageArn = try member.string()
                 case "ImageVersionArn": self.imageVersionArn = try member.string()
-                case "ImageVersionStatus": self.imageVersionStatus = try member.string()
-                case "JobType": self.jobType = try member.string()
+                case "ImageVersionStatus": self.imageVersionStatus = ImageVersionStatus(rawValue: try member.string())
+                case "JobType": self.jobType = JobType(rawValue: try member.string())
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
                 case "MLFramework": self.mlFramework = try member.string()
-                case "Processor": self.processor = try member.string()
+                case "Processor": self.processor = Processor(rawValue: try member.string())
                 case "ProgrammingLang": self.programmingLang = try member.string()
                 case "ReleaseNotes": self.releaseNotes = try member.string()
-                case "VendorGuidance": self.vendorGuidance = try member.string()
+                case "VendorGuidance": self.vendorGuidance = VendorGuidance(rawValue: try member.string())
                 case "Version": self.version = try member.int()
                 default: break
                 }
@@ -1289,7 +1289,7 @@ extension DescribeMlflowTrackingServerResponse: WireDecodable {
                 case "AutomaticModelRegistration": self.automaticModelRegistration = try member.bool()
                 case "CreatedBy": self.createdBy = try UserContext(wire: member)
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
-                case "IsActive": self.isActive = try member.string()
+                case "IsActive": self.isActive = IsTrackingServerActive(rawValue: try member.string())
                 case "LastModifiedBy": self.lastModifiedBy = try UserContext(wire: member)
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
                 case "MlflowVersion": self.mlflowVersion = try member.string()
@@ -1297,10 +1297,10 @@ extension DescribeMlflowTrackingServerResponse: WireDecodable {
                 case "S3BucketOwnerAccountId": self.s3BucketOwnerAccountId = try member.string()
                 case "S3BucketOwnerVerification": self.s3BucketOwnerVerification = try member.bool()
                 case "TrackingServerArn": self.trackingServerArn = try member.string()
-                case "TrackingServerMaintenanceStatus": self.trackingServerMaintenanceStatus = try member.string()
+                case "TrackingServerMaintenanceStatus": self.trackingServerMaintenanceStatus = TrackingServerMaintenanceStatus(rawValue: try member.string())
                 case "TrackingServerName": self.trackingServerName = try member.string()
-                case "TrackingServerSize": self.trackingServerSize = try member.string()
-                case "TrackingServerStatus": self.trackingServerStatus = try member.string()
+                case "TrackingServerSize": self.trackingServerSize = TrackingServerSize(rawValue: try member.string())
+                case "TrackingServerStatus": self.trackingServerStatus = TrackingServerStatus(rawValue: try member.string())
                 case "TrackingServerUrl": self.trackingServerUrl = try member.string()
                 case "WeeklyMaintenanceWindowStart": self.weeklyMaintenanceWindowStart = try member.string()
                 default: break
@@ -1348,7 +1348,7 @@ extension DescribeSpaceResponse: WireDecodable {
                 case "SpaceName": self.spaceName = try member.string()
                 case "SpaceSettings": self.spaceSettings = try SpaceSettings(wire: member)
                 case "SpaceSharingSettings": self.spaceSharingSettings = try SpaceSharingSettings(wire: member)
-                case "Status": self.status = try member.string()
+                case "Status": self.status = SpaceStatus(rawValue: try member.string())
                 case "Url": self.url = try member.string()
                 default: break
                 }
@@ -1385,7 +1385,7 @@ extension DescribeStudioLifecycleConfigResponse: WireDecodable {
                 switch key {
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
-                case "StudioLifecycleConfigAppType": self.studioLifecycleConfigAppType = try member.string()
+                case "StudioLifecycleConfigAppType": self.studioLifecycleConfigAppType = StudioLifecycleConfigAppType(rawValue: try member.string())
                 case "StudioLifecycleConfigArn": self.studioLifecycleConfigArn = try member.string()
                 case "StudioLifecycleConfigContent": self.studioLifecycleConfigContent = try member.string()
                 case "StudioLifecycleConfigName": self.studioLifecycleConfigName = try member.string()
@@ -1430,7 +1430,7 @@ extension DescribeUserProfileResponse: WireDecodable {
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
                 case "SingleSignOnUserIdentifier": self.singleSignOnUserIdentifier = try member.string()
                 case "SingleSignOnUserValue": self.singleSignOnUserValue = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = UserProfileStatus(rawValue: try member.string())
                 case "UserProfileArn": self.userProfileArn = try member.string()
                 case "UserProfileName": self.userProfileName = try member.string()
                 case "UserSettings": self.userSettings = try UserSettings(wire: member)
@@ -1450,7 +1450,7 @@ extension DirectDeploySettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "Status": self.status = try member.string()
+                case "Status": self.status = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -1467,8 +1467,8 @@ extension DockerSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "EnableDockerAccess": self.enableDockerAccess = try member.string()
-                case "RootlessDocker": self.rootlessDocker = try member.string()
+                case "EnableDockerAccess": self.enableDockerAccess = FeatureStatus(rawValue: try member.string())
+                case "RootlessDocker": self.rootlessDocker = FeatureStatus(rawValue: try member.string())
                 case "VpcOnlyTrustedAccounts": self.vpcOnlyTrustedAccounts = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
                 default: break
                 }
@@ -1491,7 +1491,7 @@ extension DomainDetails: WireDecodable {
                 case "DomainId": self.domainId = try member.string()
                 case "DomainName": self.domainName = try member.string()
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
-                case "Status": self.status = try member.string()
+                case "Status": self.status = DomainStatus(rawValue: try member.string())
                 case "Url": self.url = try member.string()
                 default: break
                 }
@@ -1511,8 +1511,8 @@ extension DomainSettings: WireDecodable {
                 switch key {
                 case "AmazonQSettings": self.amazonQSettings = try AmazonQSettings(wire: member)
                 case "DockerSettings": self.dockerSettings = try DockerSettings(wire: member)
-                case "ExecutionRoleIdentityConfig": self.executionRoleIdentityConfig = try member.string()
-                case "IpAddressType": self.ipAddressType = try member.string()
+                case "ExecutionRoleIdentityConfig": self.executionRoleIdentityConfig = ExecutionRoleIdentityConfig(rawValue: try member.string())
+                case "IpAddressType": self.ipAddressType = IPAddressType(rawValue: try member.string())
                 case "RStudioServerProDomainSettings": self.rStudioServerProDomainSettings = try RStudioServerProDomainSettings(wire: member)
                 case "SecurityGroupIds": self.securityGroupIds = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
                 case "TrustedIdentityPropagationSettings": self.trustedIdentityPropagationSettings = try TrustedIdentityPropagationSettings(wire: member)
@@ -1535,8 +1535,8 @@ extension DomainSettingsForUpdate: WireDecodable {
                 switch key {
                 case "AmazonQSettings": self.amazonQSettings = try AmazonQSettings(wire: member)
                 case "DockerSettings": self.dockerSettings = try DockerSettings(wire: member)
-                case "ExecutionRoleIdentityConfig": self.executionRoleIdentityConfig = try member.string()
-                case "IpAddressType": self.ipAddressType = try member.string()
+                case "ExecutionRoleIdentityConfig": self.executionRoleIdentityConfig = ExecutionRoleIdentityConfig(rawValue: try member.string())
+                case "IpAddressType": self.ipAddressType = IPAddressType(rawValue: try member.string())
                 case "RStudioServerProDomainSettingsForUpdate": self.rStudioServerProDomainSettingsForUpdate = try RStudioServerProDomainSettingsForUpdate(wire: member)
                 case "SecurityGroupIds": self.securityGroupIds = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
                 case "TrustedIdentityPropagationSettings": self.trustedIdentityPropagationSettings = try TrustedIdentityPropagationSettings(wire: member)
@@ -1610,7 +1610,7 @@ extension EmrServerlessSettings: WireDecodable {
             do {
                 switch key {
                 case "ExecutionRoleArn": self.executionRoleArn = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -1716,7 +1716,7 @@ extension HiddenSageMakerImage: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "SageMakerImageName": self.sageMakerImageName = try member.string()
+                case "SageMakerImageName": self.sageMakerImageName = SageMakerImageName(rawValue: try member.string())
                 case "VersionAliases": self.versionAliases = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
                 default: break
                 }
@@ -1753,9 +1753,9 @@ extension IdentityProviderOAuthSetting: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "DataSourceName": self.dataSourceName = try member.string()
+                case "DataSourceName": self.dataSourceName = DataSourceName(rawValue: try member.string())
                 case "SecretArn": self.secretArn = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -1773,7 +1773,7 @@ extension IdleSettings: WireDecodable {
             do {
                 switch key {
                 case "IdleTimeoutInMinutes": let number = try member.int(); self.idleTimeoutInMinutes = number == 0 ? nil : number
-                case "LifecycleManagement": self.lifecycleManagement = try member.string()
+                case "LifecycleManagement": self.lifecycleManagement = LifecycleManagement(rawValue: try member.string())
                 case "MaxIdleTimeoutInMinutes": let number = try member.int(); self.maxIdleTimeoutInMinutes = number == 0 ? nil : number
                 case "MinIdleTimeoutInMinutes": let number = try member.int(); self.minIdleTimeoutInMinutes = number == 0 ? nil : number
                 default: break
@@ -1798,7 +1798,7 @@ extension Image: WireDecodable {
                 case "FailureReason": self.failureReason = try member.string()
                 case "ImageArn": self.imageArn = try member.string()
                 case "ImageName": self.imageName = try member.string()
-                case "ImageStatus": self.imageStatus = try member.string()
+                case "ImageStatus": self.imageStatus = ImageStatus(rawValue: try member.string())
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
                 default: break
                 }
@@ -1820,7 +1820,7 @@ extension ImageVersion: WireDecodable {
                 case "FailureReason": self.failureReason = try member.string()
                 case "ImageArn": self.imageArn = try member.string()
                 case "ImageVersionArn": self.imageVersionArn = try member.string()
-                case "ImageVersionStatus": self.imageVersionStatus = try member.string()
+                case "ImageVersionStatus": self.imageVersionStatus = ImageVersionStatus(rawValue: try member.string())
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
                 case "Version": self.version = try member.int()
                 default: break
@@ -1899,7 +1899,7 @@ extension KendraSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "Status": self.status = try member.string()
+                case "Status": self.status = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2017,8 +2017,8 @@ extension ListAppImageConfigsRequest: WireDecodable {
                 case "ModifiedTimeBefore": self.modifiedTimeBefore = Date(timeIntervalSince1970: try member.date())
                 case "NameContains": self.nameContains = try member.string()
                 case "NextToken": self.nextToken = try member.string()
-                case "SortBy": self.sortBy = try member.string()
-                case "SortOrder": self.sortOrder = try member.string()
+                case "SortBy": self.sortBy = AppImageConfigSortKey(rawValue: try member.string())
+                case "SortOrder": self.sortOrder = SortOrder(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2056,8 +2056,8 @@ extension ListAppsRequest: WireDecodable {
                 case "DomainIdEquals": self.domainIdEquals = try member.string()
                 case "MaxResults": self.maxResults = try member.int()
                 case "NextToken": self.nextToken = try member.string()
-                case "SortBy": self.sortBy = try member.string()
-                case "SortOrder": self.sortOrder = try member.string()
+                case "SortBy": self.sortBy = AppSortKey(rawValue: try member.string())
+                case "SortOrder": self.sortOrder = SortOrder(rawValue: try member.string())
                 case "SpaceNameEquals": self.spaceNameEquals = try member.string()
                 case "UserProfileNameEquals": self.userProfileNameEquals = try member.string()
                 default: break
@@ -2137,8 +2137,8 @@ extension ListImageVersionsRequest: WireDecodable {
                 case "LastModifiedTimeBefore": self.lastModifiedTimeBefore = Date(timeIntervalSince1970: try member.date())
                 case "MaxResults": self.maxResults = try member.int()
                 case "NextToken": self.nextToken = try member.string()
-                case "SortBy": self.sortBy = try member.string()
-                case "SortOrder": self.sortOrder = try member.string()
+                case "SortBy": self.sortBy = ImageVersionSortBy(rawValue: try member.string())
+                case "SortOrder": self.sortOrder = ImageVersionSortOrder(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2180,8 +2180,8 @@ extension ListImagesRequest: WireDecodable {
                 case "MaxResults": self.maxResults = try member.int()
                 case "NameContains": self.nameContains = try member.string()
                 case "NextToken": self.nextToken = try member.string()
-                case "SortBy": self.sortBy = try member.string()
-                case "SortOrder": self.sortOrder = try member.string()
+                case "SortBy": self.sortBy = ImageSortBy(rawValue: try member.string())
+                case "SortOrder": self.sortOrder = ImageSortOrder(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2221,9 +2221,9 @@ extension ListMlflowTrackingServersRequest: WireDecodable {
                 case "MaxResults": self.maxResults = try member.int()
                 case "MlflowVersion": self.mlflowVersion = try member.string()
                 case "NextToken": self.nextToken = try member.string()
-                case "SortBy": self.sortBy = try member.string()
-                case "SortOrder": self.sortOrder = try member.string()
-                case "TrackingServerStatus": self.trackingServerStatus = try member.string()
+                case "SortBy": self.sortBy = SortTrackingServerBy(rawValue: try member.string())
+                case "SortOrder": self.sortOrder = SortOrder(rawValue: try member.string())
+                case "TrackingServerStatus": self.trackingServerStatus = TrackingServerStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2261,8 +2261,8 @@ extension ListSpacesRequest: WireDecodable {
                 case "DomainIdEquals": self.domainIdEquals = try member.string()
                 case "MaxResults": self.maxResults = try member.int()
                 case "NextToken": self.nextToken = try member.string()
-                case "SortBy": self.sortBy = try member.string()
-                case "SortOrder": self.sortOrder = try member.string()
+                case "SortBy": self.sortBy = SpaceSortKey(rawValue: try member.string())
+                case "SortOrder": self.sortOrder = SortOrder(rawValue: try member.string())
                 case "SpaceNameContains": self.spaceNameContains = try member.string()
                 default: break
                 }
@@ -2298,7 +2298,7 @@ extension ListStudioLifecycleConfigsRequest: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "AppTypeEquals": self.appTypeEquals = try member.string()
+                case "AppTypeEquals": self.appTypeEquals = StudioLifecycleConfigAppType(rawValue: try member.string())
                 case "CreationTimeAfter": self.creationTimeAfter = Date(timeIntervalSince1970: try member.date())
                 case "CreationTimeBefore": self.creationTimeBefore = Date(timeIntervalSince1970: try member.date())
                 case "MaxResults": self.maxResults = try member.int()
@@ -2306,8 +2306,8 @@ extension ListStudioLifecycleConfigsRequest: WireDecodable {
                 case "ModifiedTimeBefore": self.modifiedTimeBefore = Date(timeIntervalSince1970: try member.date())
                 case "NameContains": self.nameContains = try member.string()
                 case "NextToken": self.nextToken = try member.string()
-                case "SortBy": self.sortBy = try member.string()
-                case "SortOrder": self.sortOrder = try member.string()
+                case "SortBy": self.sortBy = StudioLifecycleConfigSortKey(rawValue: try member.string())
+                case "SortOrder": self.sortOrder = SortOrder(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2382,8 +2382,8 @@ extension ListUserProfilesRequest: WireDecodable {
                 case "DomainIdEquals": self.domainIdEquals = try member.string()
                 case "MaxResults": self.maxResults = try member.int()
                 case "NextToken": self.nextToken = try member.string()
-                case "SortBy": self.sortBy = try member.string()
-                case "SortOrder": self.sortOrder = try member.string()
+                case "SortBy": self.sortBy = UserProfileSortKey(rawValue: try member.string())
+                case "SortOrder": self.sortOrder = SortOrder(rawValue: try member.string())
                 case "UserProfileNameContains": self.userProfileNameContains = try member.string()
                 default: break
                 }
@@ -2420,7 +2420,7 @@ extension ModelRegisterSettings: WireDecodable {
             do {
                 switch key {
                 case "CrossAccountModelRegisterRoleArn": self.crossAccountModelRegisterRoleArn = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2489,8 +2489,8 @@ extension RStudioServerProAppSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "AccessStatus": self.accessStatus = try member.string()
-                case "UserGroup": self.userGroup = try member.string()
+                case "AccessStatus": self.accessStatus = RStudioServerProAccessStatus(rawValue: try member.string())
+                case "UserGroup": self.userGroup = RStudioServerProUserGroup(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2547,7 +2547,7 @@ extension ResourceSpec: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "InstanceType": self.instanceType = try member.string()
+                case "InstanceType": self.instanceType = AppInstanceType(rawValue: try member.string())
                 case "LifecycleConfigArn": self.lifecycleConfigArn = try member.string()
                 case "SageMakerImageArn": self.sageMakerImageArn = try member.string()
                 case "SageMakerImageVersionAlias": self.sageMakerImageVersionAlias = try member.string()
@@ -2569,7 +2569,7 @@ extension RetentionPolicy: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "HomeEfsFileSystem": self.homeEfsFileSystem = try member.string()
+                case "HomeEfsFileSystem": self.homeEfsFileSystem = RetentionType(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2621,7 +2621,7 @@ extension SharingSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "NotebookOutputOption": self.notebookOutputOption = try member.string()
+                case "NotebookOutputOption": self.notebookOutputOption = NotebookOutputOption(rawValue: try member.string())
                 case "S3KmsKeyId": self.s3KmsKeyId = try member.string()
                 case "S3OutputPath": self.s3OutputPath = try member.string()
                 default: break
@@ -2683,7 +2683,7 @@ extension SpaceDetails: WireDecodable {
                 case "SpaceName": self.spaceName = try member.string()
                 case "SpaceSettingsSummary": self.spaceSettingsSummary = try SpaceSettingsSummary(wire: member)
                 case "SpaceSharingSettingsSummary": self.spaceSharingSettingsSummary = try SpaceSharingSettingsSummary(wire: member)
-                case "Status": self.status = try member.string()
+                case "Status": self.status = SpaceStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2736,14 +2736,14 @@ extension SpaceSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "AppType": self.appType = try member.string()
+                case "AppType": self.appType = AppType(rawValue: try member.string())
                 case "CodeEditorAppSettings": self.codeEditorAppSettings = try SpaceCodeEditorAppSettings(wire: member)
                 case "CustomFileSystems": self.customFileSystems = try member.list { (element0: JSONValue) throws(WireDecodingError) -> CustomFileSystem in try CustomFileSystem(wire: element0) }
                 case "JupyterLabAppSettings": self.jupyterLabAppSettings = try SpaceJupyterLabAppSettings(wire: member)
                 case "JupyterServerAppSettings": self.jupyterServerAppSettings = try JupyterServerAppSettings(wire: member)
                 case "KernelGatewayAppSettings": self.kernelGatewayAppSettings = try KernelGatewayAppSettings(wire: member)
-                case "RemoteAccess": self.remoteAccess = try member.string()
-                case "SpaceManagedResources": self.spaceManagedResources = try member.string()
+                case "RemoteAccess": self.remoteAccess = FeatureStatus(rawValue: try member.string())
+                case "SpaceManagedResources": self.spaceManagedResources = FeatureStatus(rawValue: try member.string())
                 case "SpaceStorageSettings": self.spaceStorageSettings = try SpaceStorageSettings(wire: member)
                 default: break
                 }
@@ -2761,8 +2761,8 @@ extension SpaceSettingsSummary: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "AppType": self.appType = try member.string()
-                case "RemoteAccess": self.remoteAccess = try member.string()
+                case "AppType": self.appType = AppType(rawValue: try member.string())
+                case "RemoteAccess": self.remoteAccess = FeatureStatus(rawValue: try member.string())
                 case "SpaceStorageSettings": self.spaceStorageSettings = try SpaceStorageSettings(wire: member)
                 default: break
                 }
@@ -2780,7 +2780,7 @@ extension SpaceSharingSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "SharingType": self.sharingType = try member.string()
+                case "SharingType": self.sharingType = SharingType(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2797,7 +2797,7 @@ extension SpaceSharingSettingsSummary: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "SharingType": self.sharingType = try member.string()
+                case "SharingType": self.sharingType = SharingType(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2901,7 +2901,7 @@ extension StudioLifecycleConfigDetails: WireDecodable {
                 switch key {
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
-                case "StudioLifecycleConfigAppType": self.studioLifecycleConfigAppType = try member.string()
+                case "StudioLifecycleConfigAppType": self.studioLifecycleConfigAppType = StudioLifecycleConfigAppType(rawValue: try member.string())
                 case "StudioLifecycleConfigArn": self.studioLifecycleConfigArn = try member.string()
                 case "StudioLifecycleConfigName": self.studioLifecycleConfigName = try member.string()
                 default: break
@@ -2920,10 +2920,10 @@ extension StudioWebPortalSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "ExecutionRoleSessionNameMode": self.executionRoleSessionNameMode = try member.string()
-                case "HiddenAppTypes": self.hiddenAppTypes = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
-                case "HiddenInstanceTypes": self.hiddenInstanceTypes = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
-                case "HiddenMlTools": self.hiddenMlTools = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
+                case "ExecutionRoleSessionNameMode": self.executionRoleSessionNameMode = ExecutionRoleSessionNameMode(rawValue: try member.string())
+                case "HiddenAppTypes": self.hiddenAppTypes = try member.list { (element0: JSONValue) throws(WireDecodingError) -> AppType in AppType(rawValue: try element0.string()) }
+                case "HiddenInstanceTypes": self.hiddenInstanceTypes = try member.list { (element0: JSONValue) throws(WireDecodingError) -> AppInstanceType in AppInstanceType(rawValue: try element0.string()) }
+                case "HiddenMlTools": self.hiddenMlTools = try member.list { (element0: JSONValue) throws(WireDecodingError) -> MlTools in MlTools(rawValue: try element0.string()) }
                 case "HiddenSageMakerImageVersionAliases": self.hiddenSageMakerImageVersionAliases = try member.list { (element0: JSONValue) throws(WireDecodingError) -> HiddenSageMakerImage in try HiddenSageMakerImage(wire: element0) }
                 default: break
                 }
@@ -2977,7 +2977,7 @@ extension TimeSeriesForecastingSettings: WireDecodable {
             do {
                 switch key {
                 case "AmazonForecastRoleArn": self.amazonForecastRoleArn = try member.string()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -2995,12 +2995,12 @@ extension TrackingServerSummary: WireDecodable {
             do {
                 switch key {
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
-                case "IsActive": self.isActive = try member.string()
+                case "IsActive": self.isActive = IsTrackingServerActive(rawValue: try member.string())
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
                 case "MlflowVersion": self.mlflowVersion = try member.string()
                 case "TrackingServerArn": self.trackingServerArn = try member.string()
                 case "TrackingServerName": self.trackingServerName = try member.string()
-                case "TrackingServerStatus": self.trackingServerStatus = try member.string()
+                case "TrackingServerStatus": self.trackingServerStatus = TrackingServerStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -3017,7 +3017,7 @@ extension TrustedIdentityPropagationSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "Status": self.status = try member.string()
+                case "Status": self.status = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -3041,7 +3041,7 @@ extension UnifiedStudioSettings: WireDecodable {
                 case "ProjectId": self.projectId = try member.string()
                 case "ProjectS3Path": self.projectS3Path = try member.string()
                 case "SingleSignOnApplicationArn": self.singleSignOnApplicationArn = try member.string()
-                case "StudioWebPortalAccess": self.studioWebPortalAccess = try member.string()
+                case "StudioWebPortalAccess": self.studioWebPortalAccess = FeatureStatus(rawValue: try member.string())
                 default: break
                 }
             } catch {
@@ -3095,15 +3095,15 @@ extension UpdateDomainRequest: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "AppNetworkAccessType": self.appNetworkAccessType = try member.string()
-                case "AppSecurityGroupManagement": self.appSecurityGroupManagement = try member.string()
+                case "AppNetworkAccessType": self.appNetworkAccessType = AppNetworkAccessType(rawValue: try member.string())
+                case "AppSecurityGroupManagement": self.appSecurityGroupManagement = AppSecurityGroupManagement(rawValue: try member.string())
                 case "DefaultSpaceSettings": self.defaultSpaceSettings = try DefaultSpaceSettings(wire: member)
                 case "DefaultUserSettings": self.defaultUserSettings = try UserSettings(wire: member)
                 case "DomainId": self.domainId = try member.string()
                 case "DomainSettingsForUpdate": self.domainSettingsForUpdate = try DomainSettingsForUpdate(wire: member)
-                case "HomeEfsFileSystemCreation": self.homeEfsFileSystemCreation = try member.string()
+                case "HomeEfsFileSystemCreation": self.homeEfsFileSystemCreation = HomeEfsFileSystemCreation(rawValue: try member.string())
                 case "SubnetIds": self.subnetIds = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
-                case "TagPropagation": self.tagPropagation = try member.string()
+                case "TagPropagation": self.tagPropagation = TagPropagation(rawValue: try member.string())
                 case "VpcId": self.vpcId = try member.string()
                 default: break
                 }
@@ -3181,12 +3181,12 @@ extension UpdateImageVersionRequest: WireDecodable {
                 case "AliasesToDelete": self.aliasesToDelete = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
                 case "Horovod": self.horovod = try member.bool()
                 case "ImageName": self.imageName = try member.string()
-                case "JobType": self.jobType = try member.string()
+                case "JobType": self.jobType = JobType(rawValue: try member.string())
                 case "MLFramework": self.mlFramework = try member.string()
-                case "Processor": self.processor = try member.string()
+                case "Processor": self.processor = Processor(rawValue: try member.string())
                 case "ProgrammingLang": self.programmingLang = try member.string()
                 case "ReleaseNotes": self.releaseNotes = try member.string()
-                case "VendorGuidance": self.vendorGuidance = try member.string()
+                case "VendorGuidance": self.vendorGuidance = VendorGuidance(rawValue: try member.string())
                 case "Version": self.version = try member.int()
                 default: break
                 }
@@ -3226,7 +3226,7 @@ extension UpdateMlflowTrackingServerRequest: WireDecodable {
                 case "S3BucketOwnerAccountId": self.s3BucketOwnerAccountId = try member.string()
                 case "S3BucketOwnerVerification": self.s3BucketOwnerVerification = try member.bool()
                 case "TrackingServerName": self.trackingServerName = try member.string()
-                case "TrackingServerSize": self.trackingServerSize = try member.string()
+                case "TrackingServerSize": self.trackingServerSize = TrackingServerSize(rawValue: try member.string())
                 case "WeeklyMaintenanceWindowStart": self.weeklyMaintenanceWindowStart = try member.string()
                 default: break
                 }
@@ -3357,7 +3357,7 @@ extension UserProfileDetails: WireDecodable {
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
                 case "DomainId": self.domainId = try member.string()
                 case "LastModifiedTime": self.lastModifiedTime = Date(timeIntervalSince1970: try member.date())
-                case "Status": self.status = try member.string()
+                case "Status": self.status = UserProfileStatus(rawValue: try member.string())
                 case "UserProfileName": self.userProfileName = try member.string()
                 default: break
                 }
@@ -3375,7 +3375,7 @@ extension UserSettings: WireDecodable {
         for (key, member) in try value.members() where !member.isNull {
             do {
                 switch key {
-                case "AutoMountHomeEFS": self.autoMountHomeEFS = try member.string()
+                case "AutoMountHomeEFS": self.autoMountHomeEFS = AutoMountHomeEFS(rawValue: try member.string())
                 case "CanvasAppSettings": self.canvasAppSettings = try CanvasAppSettings(wire: member)
                 case "CodeEditorAppSettings": self.codeEditorAppSettings = try CodeEditorAppSettings(wire: member)
                 case "CustomFileSystemConfigs": self.customFileSystemConfigs = try member.list { (element0: JSONValue) throws(WireDecodingError) -> CustomFileSystemConfig in try CustomFileSystemConfig(wire: element0) }
@@ -3390,7 +3390,7 @@ extension UserSettings: WireDecodable {
                 case "SecurityGroups": self.securityGroups = try member.list { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
                 case "SharingSettings": self.sharingSettings = try SharingSettings(wire: member)
                 case "SpaceStorageSettings": self.spaceStorageSettings = try DefaultSpaceStorageSettings(wire: member)
-                case "StudioWebPortal": self.studioWebPortal = try member.string()
+                case "StudioWebPortal": self.studioWebPortal = StudioWebPortal(rawValue: try member.string())
                 case "StudioWebPortalSettings": self.studioWebPortalSettings = try StudioWebPortalSettings(wire: member)
                 case "TensorBoardAppSettings": self.tensorBoardAppSettings = try TensorBoardAppSettings(wire: member)
                 default: break

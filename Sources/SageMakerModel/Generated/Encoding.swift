@@ -50,7 +50,7 @@ extension AmazonQSettings: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -66,7 +66,7 @@ extension AppDetails: WireEncodable {
         }
         if let value = appType {
             writer.key("AppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = creationTime {
             writer.key("CreationTime")
@@ -86,7 +86,7 @@ extension AppDetails: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = userProfileName {
             writer.key("UserProfileName")
@@ -339,7 +339,7 @@ extension CreateAppRequest: WireEncodable {
         }
         if let value = appType {
             writer.key("AppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = domainId {
             writer.key("DomainId")
@@ -391,15 +391,15 @@ extension CreateDomainRequest: WireEncodable {
         writer.beginObject()
         if let value = appNetworkAccessType {
             writer.key("AppNetworkAccessType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = appSecurityGroupManagement {
             writer.key("AppSecurityGroupManagement")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = authMode {
             writer.key("AuthMode")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = defaultSpaceSettings {
             writer.key("DefaultSpaceSettings")
@@ -419,7 +419,7 @@ extension CreateDomainRequest: WireEncodable {
         }
         if let value = homeEfsFileSystemCreation {
             writer.key("HomeEfsFileSystemCreation")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = homeEfsFileSystemKmsKeyId {
             writer.key("HomeEfsFileSystemKmsKeyId")
@@ -439,7 +439,7 @@ extension CreateDomainRequest: WireEncodable {
         }
         if let value = tagPropagation {
             writer.key("TagPropagation")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = tags {
             writer.key("Tags")
@@ -551,7 +551,7 @@ extension CreateImageVersionRequest: WireEncodable {
         }
         if let value = jobType {
             writer.key("JobType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = mlFramework {
             writer.key("MLFramework")
@@ -559,7 +559,7 @@ extension CreateImageVersionRequest: WireEncodable {
         }
         if let value = processor {
             writer.key("Processor")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = programmingLang {
             writer.key("ProgrammingLang")
@@ -571,7 +571,7 @@ extension CreateImageVersionRequest: WireEncodable {
         }
         if let value = vendorGuidance {
             writer.key("VendorGuidance")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -631,7 +631,7 @@ extension CreateMlflowTrackingServerRequest: WireEncodable {
         }
         if let value = trackingServerSize {
             writer.key("TrackingServerSize")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = weeklyMaintenanceWindowStart {
             writer.key("WeeklyMaintenanceWindowStart")
@@ -787,7 +787,7 @@ extension CreateStudioLifecycleConfigRequest: WireEncodable {
         writer.beginObject()
         if let value = studioLifecycleConfigAppType {
             writer.key("StudioLifecycleConfigAppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = studioLifecycleConfigContent {
             writer.key("StudioLifecycleConfigContent")
@@ -1043,7 +1043,7 @@ extension DeleteAppRequest: WireEncodable {
         }
         if let value = appType {
             writer.key("AppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = domainId {
             writer.key("DomainId")
@@ -1279,7 +1279,7 @@ extension DescribeAppRequest: WireEncodable {
         }
         if let value = appType {
             writer.key("AppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = domainId {
             writer.key("DomainId")
@@ -1311,7 +1311,7 @@ extension DescribeAppResponse: WireEncodable {
         }
         if let value = appType {
             writer.key("AppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = builtInLifecycleConfigArn {
             writer.key("BuiltInLifecycleConfigArn")
@@ -1327,7 +1327,7 @@ extension DescribeAppResponse: WireEncodable {
         }
         if let value = effectiveTrustedIdentityPropagationStatus {
             writer.key("EffectiveTrustedIdentityPropagationStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = failureReason {
             writer.key("FailureReason")
@@ -1355,7 +1355,7 @@ extension DescribeAppResponse: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = userProfileName {
             writer.key("UserProfileName")
@@ -1383,15 +1383,15 @@ extension DescribeDomainResponse: WireEncodable {
         writer.beginObject()
         if let value = appNetworkAccessType {
             writer.key("AppNetworkAccessType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = appSecurityGroupManagement {
             writer.key("AppSecurityGroupManagement")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = authMode {
             writer.key("AuthMode")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = creationTime {
             writer.key("CreationTime")
@@ -1427,7 +1427,7 @@ extension DescribeDomainResponse: WireEncodable {
         }
         if let value = homeEfsFileSystemCreation {
             writer.key("HomeEfsFileSystemCreation")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = homeEfsFileSystemId {
             writer.key("HomeEfsFileSystemId")
@@ -1459,7 +1459,7 @@ extension DescribeDomainResponse: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = subnetIds {
             writer.key("SubnetIds")
@@ -1471,7 +1471,7 @@ extension DescribeDomainResponse: WireEncodable {
         }
         if let value = tagPropagation {
             writer.key("TagPropagation")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = url {
             writer.key("Url")
@@ -1527,7 +1527,7 @@ extension DescribeImageResponse: WireEncodable {
         }
         if let value = imageStatus {
             writer.key("ImageStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = lastModifiedTime {
             writer.key("LastModifiedTime")
@@ -1595,11 +1595,11 @@ extension DescribeImageVersionResponse: WireEncodable {
         }
         if let value = imageVersionStatus {
             writer.key("ImageVersionStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = jobType {
             writer.key("JobType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = lastModifiedTime {
             writer.key("LastModifiedTime")
@@ -1611,7 +1611,7 @@ extension DescribeImageVersionResponse: WireEncodable {
         }
         if let value = processor {
             writer.key("Processor")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = programmingLang {
             writer.key("ProgrammingLang")
@@ -1623,7 +1623,7 @@ extension DescribeImageVersionResponse: WireEncodable {
         }
         if let value = vendorGuidance {
             writer.key("VendorGuidance")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = version {
             writer.key("Version")
@@ -1667,7 +1667,7 @@ extension DescribeMlflowTrackingServerResponse: WireEncodable {
         }
         if let value = isActive {
             writer.key("IsActive")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = lastModifiedBy {
             writer.key("LastModifiedBy")
@@ -1699,7 +1699,7 @@ extension DescribeMlflowTrackingServerResponse: WireEncodable {
         }
         if let value = trackingServerMaintenanceStatus {
             writer.key("TrackingServerMaintenanceStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = trackingServerName {
             writer.key("TrackingServerName")
@@ -1707,11 +1707,11 @@ extension DescribeMlflowTrackingServerResponse: WireEncodable {
         }
         if let value = trackingServerSize {
             writer.key("TrackingServerSize")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = trackingServerStatus {
             writer.key("TrackingServerStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = trackingServerUrl {
             writer.key("TrackingServerUrl")
@@ -1791,7 +1791,7 @@ extension DescribeSpaceResponse: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = url {
             writer.key("Url")
@@ -1827,7 +1827,7 @@ extension DescribeStudioLifecycleConfigResponse: WireEncodable {
         }
         if let value = studioLifecycleConfigAppType {
             writer.key("StudioLifecycleConfigAppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = studioLifecycleConfigArn {
             writer.key("StudioLifecycleConfigArn")
@@ -1895,7 +1895,7 @@ extension DescribeUserProfileResponse: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = userProfileArn {
             writer.key("UserProfileArn")
@@ -1919,7 +1919,7 @@ extension DirectDeploySettings: WireEncodable {
         writer.beginObject()
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -1931,11 +1931,11 @@ extension DockerSettings: WireEncodable {
         writer.beginObject()
         if let value = enableDockerAccess {
             writer.key("EnableDockerAccess")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = rootlessDocker {
             writer.key("RootlessDocker")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = vpcOnlyTrustedAccounts {
             writer.key("VpcOnlyTrustedAccounts")
@@ -1975,7 +1975,7 @@ extension DomainDetails: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = url {
             writer.key("Url")
@@ -1999,11 +1999,11 @@ extension DomainSettings: WireEncodable {
         }
         if let value = executionRoleIdentityConfig {
             writer.key("ExecutionRoleIdentityConfig")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = ipAddressType {
             writer.key("IpAddressType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = rStudioServerProDomainSettings {
             writer.key("RStudioServerProDomainSettings")
@@ -2043,11 +2043,11 @@ extension DomainSettingsForUpdate: WireEncodable {
         }
         if let value = executionRoleIdentityConfig {
             writer.key("ExecutionRoleIdentityConfig")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = ipAddressType {
             writer.key("IpAddressType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = rStudioServerProDomainSettingsForUpdate {
             writer.key("RStudioServerProDomainSettingsForUpdate")
@@ -2123,7 +2123,7 @@ extension EmrServerlessSettings: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -2219,7 +2219,7 @@ extension HiddenSageMakerImage: WireEncodable {
         writer.beginObject()
         if let value = sageMakerImageName {
             writer.key("SageMakerImageName")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = versionAliases {
             writer.key("VersionAliases")
@@ -2259,7 +2259,7 @@ extension IdentityProviderOAuthSetting: WireEncodable {
         writer.beginObject()
         if let value = dataSourceName {
             writer.key("DataSourceName")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = secretArn {
             writer.key("SecretArn")
@@ -2267,7 +2267,7 @@ extension IdentityProviderOAuthSetting: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -2283,7 +2283,7 @@ extension IdleSettings: WireEncodable {
         }
         if let value = lifecycleManagement {
             writer.key("LifecycleManagement")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = maxIdleTimeoutInMinutes {
             writer.key("MaxIdleTimeoutInMinutes")
@@ -2327,7 +2327,7 @@ extension Image: WireEncodable {
         }
         if let value = imageStatus {
             writer.key("ImageStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = lastModifiedTime {
             writer.key("LastModifiedTime")
@@ -2359,7 +2359,7 @@ extension ImageVersion: WireEncodable {
         }
         if let value = imageVersionStatus {
             writer.key("ImageVersionStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = lastModifiedTime {
             writer.key("LastModifiedTime")
@@ -2471,7 +2471,7 @@ extension KendraSettings: WireEncodable {
         writer.beginObject()
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -2623,11 +2623,11 @@ extension ListAppImageConfigsRequest: WireEncodable {
         }
         if let value = sortBy {
             writer.key("SortBy")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = sortOrder {
             writer.key("SortOrder")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -2671,11 +2671,11 @@ extension ListAppsRequest: WireEncodable {
         }
         if let value = sortBy {
             writer.key("SortBy")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = sortOrder {
             writer.key("SortOrder")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = spaceNameEquals {
             writer.key("SpaceNameEquals")
@@ -2779,11 +2779,11 @@ extension ListImageVersionsRequest: WireEncodable {
         }
         if let value = sortBy {
             writer.key("SortBy")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = sortOrder {
             writer.key("SortOrder")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -2843,11 +2843,11 @@ extension ListImagesRequest: WireEncodable {
         }
         if let value = sortBy {
             writer.key("SortBy")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = sortOrder {
             writer.key("SortOrder")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -2899,15 +2899,15 @@ extension ListMlflowTrackingServersRequest: WireEncodable {
         }
         if let value = sortBy {
             writer.key("SortBy")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = sortOrder {
             writer.key("SortOrder")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = trackingServerStatus {
             writer.key("TrackingServerStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -2951,11 +2951,11 @@ extension ListSpacesRequest: WireEncodable {
         }
         if let value = sortBy {
             writer.key("SortBy")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = sortOrder {
             writer.key("SortOrder")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = spaceNameContains {
             writer.key("SpaceNameContains")
@@ -2991,7 +2991,7 @@ extension ListStudioLifecycleConfigsRequest: WireEncodable {
         writer.beginObject()
         if let value = appTypeEquals {
             writer.key("AppTypeEquals")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = creationTimeAfter {
             writer.key("CreationTimeAfter")
@@ -3023,11 +3023,11 @@ extension ListStudioLifecycleConfigsRequest: WireEncodable {
         }
         if let value = sortBy {
             writer.key("SortBy")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = sortOrder {
             writer.key("SortOrder")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3111,11 +3111,11 @@ extension ListUserProfilesRequest: WireEncodable {
         }
         if let value = sortBy {
             writer.key("SortBy")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = sortOrder {
             writer.key("SortOrder")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = userProfileNameContains {
             writer.key("UserProfileNameContains")
@@ -3155,7 +3155,7 @@ extension ModelRegisterSettings: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3211,11 +3211,11 @@ extension RStudioServerProAppSettings: WireEncodable {
         writer.beginObject()
         if let value = accessStatus {
             writer.key("AccessStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = userGroup {
             writer.key("UserGroup")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3275,7 +3275,7 @@ extension ResourceSpec: WireEncodable {
         writer.beginObject()
         if let value = instanceType {
             writer.key("InstanceType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = lifecycleConfigArn {
             writer.key("LifecycleConfigArn")
@@ -3307,7 +3307,7 @@ extension RetentionPolicy: WireEncodable {
         writer.beginObject()
         if let value = homeEfsFileSystem {
             writer.key("HomeEfsFileSystem")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3347,7 +3347,7 @@ extension SharingSettings: WireEncodable {
         writer.beginObject()
         if let value = notebookOutputOption {
             writer.key("NotebookOutputOption")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = s3KmsKeyId {
             writer.key("S3KmsKeyId")
@@ -3427,7 +3427,7 @@ extension SpaceDetails: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3475,7 +3475,7 @@ extension SpaceSettings: WireEncodable {
         writer.beginObject()
         if let value = appType {
             writer.key("AppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = codeEditorAppSettings {
             writer.key("CodeEditorAppSettings")
@@ -3503,11 +3503,11 @@ extension SpaceSettings: WireEncodable {
         }
         if let value = remoteAccess {
             writer.key("RemoteAccess")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = spaceManagedResources {
             writer.key("SpaceManagedResources")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = spaceStorageSettings {
             writer.key("SpaceStorageSettings")
@@ -3523,11 +3523,11 @@ extension SpaceSettingsSummary: WireEncodable {
         writer.beginObject()
         if let value = appType {
             writer.key("AppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = remoteAccess {
             writer.key("RemoteAccess")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = spaceStorageSettings {
             writer.key("SpaceStorageSettings")
@@ -3543,7 +3543,7 @@ extension SpaceSharingSettings: WireEncodable {
         writer.beginObject()
         if let value = sharingType {
             writer.key("SharingType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3555,7 +3555,7 @@ extension SpaceSharingSettingsSummary: WireEncodable {
         writer.beginObject()
         if let value = sharingType {
             writer.key("SharingType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3635,7 +3635,7 @@ extension StudioLifecycleConfigDetails: WireEncodable {
         }
         if let value = studioLifecycleConfigAppType {
             writer.key("StudioLifecycleConfigAppType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = studioLifecycleConfigArn {
             writer.key("StudioLifecycleConfigArn")
@@ -3655,13 +3655,13 @@ extension StudioWebPortalSettings: WireEncodable {
         writer.beginObject()
         if let value = executionRoleSessionNameMode {
             writer.key("ExecutionRoleSessionNameMode")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = hiddenAppTypes {
             writer.key("HiddenAppTypes")
             writer.beginArray()
             for element0 in value {
-                writer.string(element0)
+                writer.string(element0.rawValue)
             }
             writer.endArray()
         }
@@ -3669,7 +3669,7 @@ extension StudioWebPortalSettings: WireEncodable {
             writer.key("HiddenInstanceTypes")
             writer.beginArray()
             for element0 in value {
-                writer.string(element0)
+                writer.string(element0.rawValue)
             }
             writer.endArray()
         }
@@ -3677,7 +3677,7 @@ extension StudioWebPortalSettings: WireEncodable {
             writer.key("HiddenMlTools")
             writer.beginArray()
             for element0 in value {
-                writer.string(element0)
+                writer.string(element0.rawValue)
             }
             writer.endArray()
         }
@@ -3731,7 +3731,7 @@ extension TimeSeriesForecastingSettings: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3747,7 +3747,7 @@ extension TrackingServerSummary: WireEncodable {
         }
         if let value = isActive {
             writer.key("IsActive")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = lastModifiedTime {
             writer.key("LastModifiedTime")
@@ -3767,7 +3767,7 @@ extension TrackingServerSummary: WireEncodable {
         }
         if let value = trackingServerStatus {
             writer.key("TrackingServerStatus")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3779,7 +3779,7 @@ extension TrustedIdentityPropagationSettings: WireEncodable {
         writer.beginObject()
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3819,7 +3819,7 @@ extension UnifiedStudioSettings: WireEncodable {
         }
         if let value = studioWebPortalAccess {
             writer.key("StudioWebPortalAccess")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         writer.endObject()
     }
@@ -3867,11 +3867,11 @@ extension UpdateDomainRequest: WireEncodable {
         writer.beginObject()
         if let value = appNetworkAccessType {
             writer.key("AppNetworkAccessType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = appSecurityGroupManagement {
             writer.key("AppSecurityGroupManagement")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = defaultSpaceSettings {
             writer.key("DefaultSpaceSettings")
@@ -3891,7 +3891,7 @@ extension UpdateDomainRequest: WireEncodable {
         }
         if let value = homeEfsFileSystemCreation {
             writer.key("HomeEfsFileSystemCreation")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = subnetIds {
             writer.key("SubnetIds")
@@ -3903,7 +3903,7 @@ extension UpdateDomainRequest: WireEncodable {
         }
         if let value = tagPropagation {
             writer.key("TagPropagation")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = vpcId {
             writer.key("VpcId")
@@ -4003,7 +4003,7 @@ extension UpdateImageVersionRequest: WireEncodable {
         }
         if let value = jobType {
             writer.key("JobType")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = mlFramework {
             writer.key("MLFramework")
@@ -4011,7 +4011,7 @@ extension UpdateImageVersionRequest: WireEncodable {
         }
         if let value = processor {
             writer.key("Processor")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = programmingLang {
             writer.key("ProgrammingLang")
@@ -4023,7 +4023,7 @@ extension UpdateImageVersionRequest: WireEncodable {
         }
         if let value = vendorGuidance {
             writer.key("VendorGuidance")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = version {
             writer.key("Version")
@@ -4071,7 +4071,7 @@ extension UpdateMlflowTrackingServerRequest: WireEncodable {
         }
         if let value = trackingServerSize {
             writer.key("TrackingServerSize")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = weeklyMaintenanceWindowStart {
             writer.key("WeeklyMaintenanceWindowStart")
@@ -4203,7 +4203,7 @@ extension UserProfileDetails: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = userProfileName {
             writer.key("UserProfileName")
@@ -4219,7 +4219,7 @@ extension UserSettings: WireEncodable {
         writer.beginObject()
         if let value = autoMountHomeEFS {
             writer.key("AutoMountHomeEFS")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = canvasAppSettings {
             writer.key("CanvasAppSettings")
@@ -4287,7 +4287,7 @@ extension UserSettings: WireEncodable {
         }
         if let value = studioWebPortal {
             writer.key("StudioWebPortal")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = studioWebPortalSettings {
             writer.key("StudioWebPortalSettings")

@@ -57,11 +57,11 @@ public struct AmazonQSettings: Codable, Sendable, Equatable {
     /// `QProfileArn`: shape `QProfileArn`.
     public var qProfileArn: String?
     /// `Status`: shape `FeatureStatus`.
-    public var status: String?
+    public var status: FeatureStatus?
 
     public init(
         qProfileArn: String? = nil,
-        status: String? = nil
+        status: FeatureStatus? = nil
     ) {
         self.qProfileArn = qProfileArn
         self.status = status
@@ -78,7 +78,7 @@ public struct AppDetails: Codable, Sendable, Equatable {
     /// `AppName`: shape `AppName`.
     public var appName: String?
     /// `AppType`: shape `AppType`.
-    public var appType: String?
+    public var appType: AppType?
     /// `CreationTime`: shape `CreationTime`.
     public var creationTime: Date?
     /// `DomainId`: shape `DomainId`.
@@ -88,18 +88,18 @@ public struct AppDetails: Codable, Sendable, Equatable {
     /// `SpaceName`: shape `SpaceName`.
     public var spaceName: String?
     /// `Status`: shape `AppStatus`.
-    public var status: String?
+    public var status: AppStatus?
     /// `UserProfileName`: shape `UserProfileName`.
     public var userProfileName: String?
 
     public init(
         appName: String? = nil,
-        appType: String? = nil,
+        appType: AppType? = nil,
         creationTime: Date? = nil,
         domainId: String? = nil,
         resourceSpec: ResourceSpec? = nil,
         spaceName: String? = nil,
-        status: String? = nil,
+        status: AppStatus? = nil,
         userProfileName: String? = nil
     ) {
         self.appName = appName
@@ -405,7 +405,7 @@ public struct CreateAppRequest: Codable, Sendable, Equatable {
     /// `AppName`: shape `AppName`.
     public var appName: String?
     /// `AppType`: shape `AppType`.
-    public var appType: String?
+    public var appType: AppType?
     /// `DomainId`: shape `DomainId`.
     public var domainId: String?
     /// `RecoveryMode`: shape `Boolean`.
@@ -421,7 +421,7 @@ public struct CreateAppRequest: Codable, Sendable, Equatable {
 
     public init(
         appName: String? = nil,
-        appType: String? = nil,
+        appType: AppType? = nil,
         domainId: String? = nil,
         recoveryMode: Bool? = nil,
         resourceSpec: ResourceSpec? = nil,
@@ -455,14 +455,14 @@ extension CreateAppRequest {
     /// The required text members, as validation has checked them (an unvalidated value reads as "").
     public struct Required: Sendable {
         public let appName: String
-        public let appType: String
+        public let appType: AppType
         public let domainId: String
     }
 
     public var required: Required {
         Required(
             appName: appName ?? "",
-            appType: appType ?? "",
+            appType: appType ?? AppType(rawValue: ""),
             domainId: domainId ?? "")
     }
 }
@@ -486,11 +486,11 @@ public struct CreateAppResponse: Codable, Sendable, Equatable {
 /// Model shape `CreateDomainRequest`.
 public struct CreateDomainRequest: Codable, Sendable, Equatable {
     /// `AppNetworkAccessType`: shape `AppNetworkAccessType`.
-    public var appNetworkAccessType: String?
+    public var appNetworkAccessType: AppNetworkAccessType?
     /// `AppSecurityGroupManagement`: shape `AppSecurityGroupManagement`.
-    public var appSecurityGroupManagement: String?
+    public var appSecurityGroupManagement: AppSecurityGroupManagement?
     /// `AuthMode`: shape `AuthMode`.
-    public var authMode: String?
+    public var authMode: AuthMode?
     /// `DefaultSpaceSettings`: shape `DefaultSpaceSettings`.
     public var defaultSpaceSettings: DefaultSpaceSettings?
     /// `DefaultUserSettings`: shape `UserSettings`.
@@ -500,7 +500,7 @@ public struct CreateDomainRequest: Codable, Sendable, Equatable {
     /// `DomainSettings`: shape `DomainSettings`.
     public var domainSettings: DomainSettings?
     /// `HomeEfsFileSystemCreation`: shape `HomeEfsFileSystemCreation`.
-    public var homeEfsFileSystemCreation: String?
+    public var homeEfsFileSystemCreation: HomeEfsFileSystemCreation?
     /// `HomeEfsFileSystemKmsKeyId`: shape `KmsKeyId`.
     public var homeEfsFileSystemKmsKeyId: String?
     /// `KmsKeyId`: shape `KmsKeyId`.
@@ -508,25 +508,25 @@ public struct CreateDomainRequest: Codable, Sendable, Equatable {
     /// `SubnetIds`: shape `Subnets`.
     public var subnetIds: [String]?
     /// `TagPropagation`: shape `TagPropagation`.
-    public var tagPropagation: String?
+    public var tagPropagation: TagPropagation?
     /// `Tags`: shape `TagList`.
     public var tags: [Tag]?
     /// `VpcId`: shape `VpcId`.
     public var vpcId: String?
 
     public init(
-        appNetworkAccessType: String? = nil,
-        appSecurityGroupManagement: String? = nil,
-        authMode: String? = nil,
+        appNetworkAccessType: AppNetworkAccessType? = nil,
+        appSecurityGroupManagement: AppSecurityGroupManagement? = nil,
+        authMode: AuthMode? = nil,
         defaultSpaceSettings: DefaultSpaceSettings? = nil,
         defaultUserSettings: UserSettings? = nil,
         domainName: String? = nil,
         domainSettings: DomainSettings? = nil,
-        homeEfsFileSystemCreation: String? = nil,
+        homeEfsFileSystemCreation: HomeEfsFileSystemCreation? = nil,
         homeEfsFileSystemKmsKeyId: String? = nil,
         kmsKeyId: String? = nil,
         subnetIds: [String]? = nil,
-        tagPropagation: String? = nil,
+        tagPropagation: TagPropagation? = nil,
         tags: [Tag]? = nil,
         vpcId: String? = nil
     ) {
@@ -567,13 +567,13 @@ public struct CreateDomainRequest: Codable, Sendable, Equatable {
 extension CreateDomainRequest {
     /// The required text members, as validation has checked them (an unvalidated value reads as "").
     public struct Required: Sendable {
-        public let authMode: String
+        public let authMode: AuthMode
         public let domainName: String
     }
 
     public var required: Required {
         Required(
-            authMode: authMode ?? "",
+            authMode: authMode ?? AuthMode(rawValue: ""),
             domainName: domainName ?? "")
     }
 }
@@ -683,17 +683,17 @@ public struct CreateImageVersionRequest: Codable, Sendable, Equatable {
     /// `ImageName`: shape `ImageName`.
     public var imageName: String?
     /// `JobType`: shape `JobType`.
-    public var jobType: String?
+    public var jobType: JobType?
     /// `MLFramework`: shape `MLFramework`.
     public var mlFramework: String?
     /// `Processor`: shape `Processor`.
-    public var processor: String?
+    public var processor: Processor?
     /// `ProgrammingLang`: shape `ProgrammingLang`.
     public var programmingLang: String?
     /// `ReleaseNotes`: shape `ReleaseNotes`.
     public var releaseNotes: String?
     /// `VendorGuidance`: shape `VendorGuidance`.
-    public var vendorGuidance: String?
+    public var vendorGuidance: VendorGuidance?
 
     public init(
         aliases: [String]? = nil,
@@ -701,12 +701,12 @@ public struct CreateImageVersionRequest: Codable, Sendable, Equatable {
         clientToken: String? = nil,
         horovod: Bool? = nil,
         imageName: String? = nil,
-        jobType: String? = nil,
+        jobType: JobType? = nil,
         mlFramework: String? = nil,
-        processor: String? = nil,
+        processor: Processor? = nil,
         programmingLang: String? = nil,
         releaseNotes: String? = nil,
-        vendorGuidance: String? = nil
+        vendorGuidance: VendorGuidance? = nil
     ) {
         self.aliases = aliases
         self.baseImage = baseImage
@@ -787,7 +787,7 @@ public struct CreateMlflowTrackingServerRequest: Codable, Sendable, Equatable {
     /// `TrackingServerName`: shape `TrackingServerName`.
     public var trackingServerName: String?
     /// `TrackingServerSize`: shape `TrackingServerSize`.
-    public var trackingServerSize: String?
+    public var trackingServerSize: TrackingServerSize?
     /// `WeeklyMaintenanceWindowStart`: shape `WeeklyMaintenanceWindowStart`.
     public var weeklyMaintenanceWindowStart: String?
 
@@ -800,7 +800,7 @@ public struct CreateMlflowTrackingServerRequest: Codable, Sendable, Equatable {
         s3BucketOwnerVerification: Bool? = nil,
         tags: [Tag]? = nil,
         trackingServerName: String? = nil,
-        trackingServerSize: String? = nil,
+        trackingServerSize: TrackingServerSize? = nil,
         weeklyMaintenanceWindowStart: String? = nil
     ) {
         self.artifactStoreUri = artifactStoreUri
@@ -1065,7 +1065,7 @@ public struct CreateSpaceResponse: Codable, Sendable, Equatable {
 /// Model shape `CreateStudioLifecycleConfigRequest`.
 public struct CreateStudioLifecycleConfigRequest: Codable, Sendable, Equatable {
     /// `StudioLifecycleConfigAppType`: shape `StudioLifecycleConfigAppType`.
-    public var studioLifecycleConfigAppType: String?
+    public var studioLifecycleConfigAppType: StudioLifecycleConfigAppType?
     /// `StudioLifecycleConfigContent`: shape `StudioLifecycleConfigContent`.
     public var studioLifecycleConfigContent: String?
     /// `StudioLifecycleConfigName`: shape `StudioLifecycleConfigName`.
@@ -1074,7 +1074,7 @@ public struct CreateStudioLifecycleConfigRequest: Codable, Sendable, Equatable {
     public var tags: [Tag]?
 
     public init(
-        studioLifecycleConfigAppType: String? = nil,
+        studioLifecycleConfigAppType: StudioLifecycleConfigAppType? = nil,
         studioLifecycleConfigContent: String? = nil,
         studioLifecycleConfigName: String? = nil,
         tags: [Tag]? = nil
@@ -1096,14 +1096,14 @@ public struct CreateStudioLifecycleConfigRequest: Codable, Sendable, Equatable {
 extension CreateStudioLifecycleConfigRequest {
     /// The required text members, as validation has checked them (an unvalidated value reads as "").
     public struct Required: Sendable {
-        public let studioLifecycleConfigAppType: String
+        public let studioLifecycleConfigAppType: StudioLifecycleConfigAppType
         public let studioLifecycleConfigContent: String
         public let studioLifecycleConfigName: String
     }
 
     public var required: Required {
         Required(
-            studioLifecycleConfigAppType: studioLifecycleConfigAppType ?? "",
+            studioLifecycleConfigAppType: studioLifecycleConfigAppType ?? StudioLifecycleConfigAppType(rawValue: ""),
             studioLifecycleConfigContent: studioLifecycleConfigContent ?? "",
             studioLifecycleConfigName: studioLifecycleConfigName ?? "")
     }
@@ -1416,7 +1416,7 @@ public struct DeleteAppRequest: Codable, Sendable, Equatable {
     /// `AppName`: shape `AppName`.
     public var appName: String?
     /// `AppType`: shape `AppType`.
-    public var appType: String?
+    public var appType: AppType?
     /// `DomainId`: shape `DomainId`.
     public var domainId: String?
     /// `SpaceName`: shape `SpaceName`.
@@ -1426,7 +1426,7 @@ public struct DeleteAppRequest: Codable, Sendable, Equatable {
 
     public init(
         appName: String? = nil,
-        appType: String? = nil,
+        appType: AppType? = nil,
         domainId: String? = nil,
         spaceName: String? = nil,
         userProfileName: String? = nil
@@ -1451,14 +1451,14 @@ extension DeleteAppRequest {
     /// The required text members, as validation has checked them (an unvalidated value reads as "").
     public struct Required: Sendable {
         public let appName: String
-        public let appType: String
+        public let appType: AppType
         public let domainId: String
     }
 
     public var required: Required {
         Required(
             appName: appName ?? "",
-            appType: appType ?? "",
+            appType: appType ?? AppType(rawValue: ""),
             domainId: domainId ?? "")
     }
 }
@@ -1831,7 +1831,7 @@ public struct DescribeAppRequest: Codable, Sendable, Equatable {
     /// `AppName`: shape `AppName`.
     public var appName: String?
     /// `AppType`: shape `AppType`.
-    public var appType: String?
+    public var appType: AppType?
     /// `DomainId`: shape `DomainId`.
     public var domainId: String?
     /// `SpaceName`: shape `SpaceName`.
@@ -1841,7 +1841,7 @@ public struct DescribeAppRequest: Codable, Sendable, Equatable {
 
     public init(
         appName: String? = nil,
-        appType: String? = nil,
+        appType: AppType? = nil,
         domainId: String? = nil,
         spaceName: String? = nil,
         userProfileName: String? = nil
@@ -1866,14 +1866,14 @@ extension DescribeAppRequest {
     /// The required text members, as validation has checked them (an unvalidated value reads as "").
     public struct Required: Sendable {
         public let appName: String
-        public let appType: String
+        public let appType: AppType
         public let domainId: String
     }
 
     public var required: Required {
         Required(
             appName: appName ?? "",
-            appType: appType ?? "",
+            appType: appType ?? AppType(rawValue: ""),
             domainId: domainId ?? "")
     }
 }
@@ -1885,7 +1885,7 @@ public struct DescribeAppResponse: Codable, Sendable, Equatable {
     /// `AppName`: shape `AppName`.
     public var appName: String?
     /// `AppType`: shape `AppType`.
-    public var appType: String?
+    public var appType: AppType?
     /// `BuiltInLifecycleConfigArn`: shape `StudioLifecycleConfigArn`.
     public var builtInLifecycleConfigArn: String?
     /// `CreationTime`: shape `Timestamp`.
@@ -1893,7 +1893,7 @@ public struct DescribeAppResponse: Codable, Sendable, Equatable {
     /// `DomainId`: shape `DomainId`.
     public var domainId: String?
     /// `EffectiveTrustedIdentityPropagationStatus`: shape `FeatureStatus`.
-    public var effectiveTrustedIdentityPropagationStatus: String?
+    public var effectiveTrustedIdentityPropagationStatus: FeatureStatus?
     /// `FailureReason`: shape `FailureReason`.
     public var failureReason: String?
     /// `LastHealthCheckTimestamp`: shape `Timestamp`.
@@ -1907,25 +1907,25 @@ public struct DescribeAppResponse: Codable, Sendable, Equatable {
     /// `SpaceName`: shape `SpaceName`.
     public var spaceName: String?
     /// `Status`: shape `AppStatus`.
-    public var status: String?
+    public var status: AppStatus?
     /// `UserProfileName`: shape `UserProfileName`.
     public var userProfileName: String?
 
     public init(
         appArn: String? = nil,
         appName: String? = nil,
-        appType: String? = nil,
+        appType: AppType? = nil,
         builtInLifecycleConfigArn: String? = nil,
         creationTime: Date? = nil,
         domainId: String? = nil,
-        effectiveTrustedIdentityPropagationStatus: String? = nil,
+        effectiveTrustedIdentityPropagationStatus: FeatureStatus? = nil,
         failureReason: String? = nil,
         lastHealthCheckTimestamp: Date? = nil,
         lastUserActivityTimestamp: Date? = nil,
         recoveryMode: Bool? = nil,
         resourceSpec: ResourceSpec? = nil,
         spaceName: String? = nil,
-        status: String? = nil,
+        status: AppStatus? = nil,
         userProfileName: String? = nil
     ) {
         self.appArn = appArn
@@ -1995,11 +1995,11 @@ extension DescribeDomainRequest {
 /// Model shape `DescribeDomainResponse`.
 public struct DescribeDomainResponse: Codable, Sendable, Equatable {
     /// `AppNetworkAccessType`: shape `AppNetworkAccessType`.
-    public var appNetworkAccessType: String?
+    public var appNetworkAccessType: AppNetworkAccessType?
     /// `AppSecurityGroupManagement`: shape `AppSecurityGroupManagement`.
-    public var appSecurityGroupManagement: String?
+    public var appSecurityGroupManagement: AppSecurityGroupManagement?
     /// `AuthMode`: shape `AuthMode`.
-    public var authMode: String?
+    public var authMode: AuthMode?
     /// `CreationTime`: shape `CreationTime`.
     public var creationTime: Date?
     /// `DefaultSpaceSettings`: shape `DefaultSpaceSettings`.
@@ -2017,7 +2017,7 @@ public struct DescribeDomainResponse: Codable, Sendable, Equatable {
     /// `FailureReason`: shape `FailureReason`.
     public var failureReason: String?
     /// `HomeEfsFileSystemCreation`: shape `HomeEfsFileSystemCreation`.
-    public var homeEfsFileSystemCreation: String?
+    public var homeEfsFileSystemCreation: HomeEfsFileSystemCreation?
     /// `HomeEfsFileSystemId`: shape `ResourceId`.
     public var homeEfsFileSystemId: String?
     /// `HomeEfsFileSystemKmsKeyId`: shape `KmsKeyId`.
@@ -2033,20 +2033,20 @@ public struct DescribeDomainResponse: Codable, Sendable, Equatable {
     /// `SingleSignOnManagedApplicationInstanceId`: shape `String256`.
     public var singleSignOnManagedApplicationInstanceId: String?
     /// `Status`: shape `DomainStatus`.
-    public var status: String?
+    public var status: DomainStatus?
     /// `SubnetIds`: shape `Subnets`.
     public var subnetIds: [String]?
     /// `TagPropagation`: shape `TagPropagation`.
-    public var tagPropagation: String?
+    public var tagPropagation: TagPropagation?
     /// `Url`: shape `String1024`.
     public var url: String?
     /// `VpcId`: shape `VpcId`.
     public var vpcId: String?
 
     public init(
-        appNetworkAccessType: String? = nil,
-        appSecurityGroupManagement: String? = nil,
-        authMode: String? = nil,
+        appNetworkAccessType: AppNetworkAccessType? = nil,
+        appSecurityGroupManagement: AppSecurityGroupManagement? = nil,
+        authMode: AuthMode? = nil,
         creationTime: Date? = nil,
         defaultSpaceSettings: DefaultSpaceSettings? = nil,
         defaultUserSettings: UserSettings? = nil,
@@ -2055,7 +2055,7 @@ public struct DescribeDomainResponse: Codable, Sendable, Equatable {
         domainName: String? = nil,
         domainSettings: DomainSettings? = nil,
         failureReason: String? = nil,
-        homeEfsFileSystemCreation: String? = nil,
+        homeEfsFileSystemCreation: HomeEfsFileSystemCreation? = nil,
         homeEfsFileSystemId: String? = nil,
         homeEfsFileSystemKmsKeyId: String? = nil,
         kmsKeyId: String? = nil,
@@ -2063,9 +2063,9 @@ public struct DescribeDomainResponse: Codable, Sendable, Equatable {
         securityGroupIdForDomainBoundary: String? = nil,
         singleSignOnApplicationArn: String? = nil,
         singleSignOnManagedApplicationInstanceId: String? = nil,
-        status: String? = nil,
+        status: DomainStatus? = nil,
         subnetIds: [String]? = nil,
-        tagPropagation: String? = nil,
+        tagPropagation: TagPropagation? = nil,
         url: String? = nil,
         vpcId: String? = nil
     ) {
@@ -2166,7 +2166,7 @@ public struct DescribeImageResponse: Codable, Sendable, Equatable {
     /// `ImageName`: shape `ImageName`.
     public var imageName: String?
     /// `ImageStatus`: shape `ImageStatus`.
-    public var imageStatus: String?
+    public var imageStatus: ImageStatus?
     /// `LastModifiedTime`: shape `Timestamp`.
     public var lastModifiedTime: Date?
     /// `RoleArn`: shape `RoleArn`.
@@ -2179,7 +2179,7 @@ public struct DescribeImageResponse: Codable, Sendable, Equatable {
         failureReason: String? = nil,
         imageArn: String? = nil,
         imageName: String? = nil,
-        imageStatus: String? = nil,
+        imageStatus: ImageStatus? = nil,
         lastModifiedTime: Date? = nil,
         roleArn: String? = nil
     ) {
@@ -2262,21 +2262,21 @@ public struct DescribeImageVersionResponse: Codable, Sendable, Equatable {
     /// `ImageVersionArn`: shape `ImageVersionArn`.
     public var imageVersionArn: String?
     /// `ImageVersionStatus`: shape `ImageVersionStatus`.
-    public var imageVersionStatus: String?
+    public var imageVersionStatus: ImageVersionStatus?
     /// `JobType`: shape `JobType`.
-    public var jobType: String?
+    public var jobType: JobType?
     /// `LastModifiedTime`: shape `Timestamp`.
     public var lastModifiedTime: Date?
     /// `MLFramework`: shape `MLFramework`.
     public var mlFramework: String?
     /// `Processor`: shape `Processor`.
-    public var processor: String?
+    public var processor: Processor?
     /// `ProgrammingLang`: shape `ProgrammingLang`.
     public var programmingLang: String?
     /// `ReleaseNotes`: shape `ReleaseNotes`.
     public var releaseNotes: String?
     /// `VendorGuidance`: shape `VendorGuidance`.
-    public var vendorGuidance: String?
+    public var vendorGuidance: VendorGuidance?
     /// `Version`: shape `ImageVersionNumber`.
     public var version: Int?
 
@@ -2288,14 +2288,14 @@ public struct DescribeImageVersionResponse: Codable, Sendable, Equatable {
         horovod: Bool? = nil,
         imageArn: String? = nil,
         imageVersionArn: String? = nil,
-        imageVersionStatus: String? = nil,
-        jobType: String? = nil,
+        imageVersionStatus: ImageVersionStatus? = nil,
+        jobType: JobType? = nil,
         lastModifiedTime: Date? = nil,
         mlFramework: String? = nil,
-        processor: String? = nil,
+        processor: Processor? = nil,
         programmingLang: String? = nil,
         releaseNotes: String? = nil,
-        vendorGuidance: String? = nil,
+        vendorGuidance: VendorGuidance? = nil,
         version: Int? = nil
     ) {
         self.baseImage = baseImage
@@ -2375,7 +2375,7 @@ public struct DescribeMlflowTrackingServerResponse: Codable, Sendable, Equatable
     /// `CreationTime`: shape `Timestamp`.
     public var creationTime: Date?
     /// `IsActive`: shape `IsTrackingServerActive`.
-    public var isActive: String?
+    public var isActive: IsTrackingServerActive?
     /// `LastModifiedBy`: shape `UserContext`.
     public var lastModifiedBy: UserContext?
     /// `LastModifiedTime`: shape `Timestamp`.
@@ -2391,13 +2391,13 @@ public struct DescribeMlflowTrackingServerResponse: Codable, Sendable, Equatable
     /// `TrackingServerArn`: shape `TrackingServerArn`.
     public var trackingServerArn: String?
     /// `TrackingServerMaintenanceStatus`: shape `TrackingServerMaintenanceStatus`.
-    public var trackingServerMaintenanceStatus: String?
+    public var trackingServerMaintenanceStatus: TrackingServerMaintenanceStatus?
     /// `TrackingServerName`: shape `TrackingServerName`.
     public var trackingServerName: String?
     /// `TrackingServerSize`: shape `TrackingServerSize`.
-    public var trackingServerSize: String?
+    public var trackingServerSize: TrackingServerSize?
     /// `TrackingServerStatus`: shape `TrackingServerStatus`.
-    public var trackingServerStatus: String?
+    public var trackingServerStatus: TrackingServerStatus?
     /// `TrackingServerUrl`: shape `TrackingServerUrl`.
     public var trackingServerUrl: String?
     /// `WeeklyMaintenanceWindowStart`: shape `WeeklyMaintenanceWindowStart`.
@@ -2408,7 +2408,7 @@ public struct DescribeMlflowTrackingServerResponse: Codable, Sendable, Equatable
         automaticModelRegistration: Bool? = nil,
         createdBy: UserContext? = nil,
         creationTime: Date? = nil,
-        isActive: String? = nil,
+        isActive: IsTrackingServerActive? = nil,
         lastModifiedBy: UserContext? = nil,
         lastModifiedTime: Date? = nil,
         mlflowVersion: String? = nil,
@@ -2416,10 +2416,10 @@ public struct DescribeMlflowTrackingServerResponse: Codable, Sendable, Equatable
         s3BucketOwnerAccountId: String? = nil,
         s3BucketOwnerVerification: Bool? = nil,
         trackingServerArn: String? = nil,
-        trackingServerMaintenanceStatus: String? = nil,
+        trackingServerMaintenanceStatus: TrackingServerMaintenanceStatus? = nil,
         trackingServerName: String? = nil,
-        trackingServerSize: String? = nil,
-        trackingServerStatus: String? = nil,
+        trackingServerSize: TrackingServerSize? = nil,
+        trackingServerStatus: TrackingServerStatus? = nil,
         trackingServerUrl: String? = nil,
         weeklyMaintenanceWindowStart: String? = nil
     ) {
@@ -2525,7 +2525,7 @@ public struct DescribeSpaceResponse: Codable, Sendable, Equatable {
     /// `SpaceSharingSettings`: shape `SpaceSharingSettings`.
     public var spaceSharingSettings: SpaceSharingSettings?
     /// `Status`: shape `SpaceStatus`.
-    public var status: String?
+    public var status: SpaceStatus?
     /// `Url`: shape `String1024`.
     public var url: String?
 
@@ -2541,7 +2541,7 @@ public struct DescribeSpaceResponse: Codable, Sendable, Equatable {
         spaceName: String? = nil,
         spaceSettings: SpaceSettings? = nil,
         spaceSharingSettings: SpaceSharingSettings? = nil,
-        status: String? = nil,
+        status: SpaceStatus? = nil,
         url: String? = nil
     ) {
         self.creationTime = creationTime
@@ -2611,7 +2611,7 @@ public struct DescribeStudioLifecycleConfigResponse: Codable, Sendable, Equatabl
     /// `LastModifiedTime`: shape `Timestamp`.
     public var lastModifiedTime: Date?
     /// `StudioLifecycleConfigAppType`: shape `StudioLifecycleConfigAppType`.
-    public var studioLifecycleConfigAppType: String?
+    public var studioLifecycleConfigAppType: StudioLifecycleConfigAppType?
     /// `StudioLifecycleConfigArn`: shape `StudioLifecycleConfigArn`.
     public var studioLifecycleConfigArn: String?
     /// `StudioLifecycleConfigContent`: shape `StudioLifecycleConfigContent`.
@@ -2622,7 +2622,7 @@ public struct DescribeStudioLifecycleConfigResponse: Codable, Sendable, Equatabl
     public init(
         creationTime: Date? = nil,
         lastModifiedTime: Date? = nil,
-        studioLifecycleConfigAppType: String? = nil,
+        studioLifecycleConfigAppType: StudioLifecycleConfigAppType? = nil,
         studioLifecycleConfigArn: String? = nil,
         studioLifecycleConfigContent: String? = nil,
         studioLifecycleConfigName: String? = nil
@@ -2697,7 +2697,7 @@ public struct DescribeUserProfileResponse: Codable, Sendable, Equatable {
     /// `SingleSignOnUserValue`: shape `String256`.
     public var singleSignOnUserValue: String?
     /// `Status`: shape `UserProfileStatus`.
-    public var status: String?
+    public var status: UserProfileStatus?
     /// `UserProfileArn`: shape `UserProfileArn`.
     public var userProfileArn: String?
     /// `UserProfileName`: shape `UserProfileName`.
@@ -2713,7 +2713,7 @@ public struct DescribeUserProfileResponse: Codable, Sendable, Equatable {
         lastModifiedTime: Date? = nil,
         singleSignOnUserIdentifier: String? = nil,
         singleSignOnUserValue: String? = nil,
-        status: String? = nil,
+        status: UserProfileStatus? = nil,
         userProfileArn: String? = nil,
         userProfileName: String? = nil,
         userSettings: UserSettings? = nil
@@ -2749,10 +2749,10 @@ public struct DescribeUserProfileResponse: Codable, Sendable, Equatable {
 /// Model shape `DirectDeploySettings`.
 public struct DirectDeploySettings: Codable, Sendable, Equatable {
     /// `Status`: shape `FeatureStatus`.
-    public var status: String?
+    public var status: FeatureStatus?
 
     public init(
-        status: String? = nil
+        status: FeatureStatus? = nil
     ) {
         self.status = status
     }
@@ -2765,15 +2765,15 @@ public struct DirectDeploySettings: Codable, Sendable, Equatable {
 /// Model shape `DockerSettings`.
 public struct DockerSettings: Codable, Sendable, Equatable {
     /// `EnableDockerAccess`: shape `FeatureStatus`.
-    public var enableDockerAccess: String?
+    public var enableDockerAccess: FeatureStatus?
     /// `RootlessDocker`: shape `FeatureStatus`.
-    public var rootlessDocker: String?
+    public var rootlessDocker: FeatureStatus?
     /// `VpcOnlyTrustedAccounts`: shape `VpcOnlyTrustedAccounts`.
     public var vpcOnlyTrustedAccounts: [String]?
 
     public init(
-        enableDockerAccess: String? = nil,
-        rootlessDocker: String? = nil,
+        enableDockerAccess: FeatureStatus? = nil,
+        rootlessDocker: FeatureStatus? = nil,
         vpcOnlyTrustedAccounts: [String]? = nil
     ) {
         self.enableDockerAccess = enableDockerAccess
@@ -2801,7 +2801,7 @@ public struct DomainDetails: Codable, Sendable, Equatable {
     /// `LastModifiedTime`: shape `LastModifiedTime`.
     public var lastModifiedTime: Date?
     /// `Status`: shape `DomainStatus`.
-    public var status: String?
+    public var status: DomainStatus?
     /// `Url`: shape `String1024`.
     public var url: String?
 
@@ -2811,7 +2811,7 @@ public struct DomainDetails: Codable, Sendable, Equatable {
         domainId: String? = nil,
         domainName: String? = nil,
         lastModifiedTime: Date? = nil,
-        status: String? = nil,
+        status: DomainStatus? = nil,
         url: String? = nil
     ) {
         self.creationTime = creationTime
@@ -2841,9 +2841,9 @@ public struct DomainSettings: Codable, Sendable, Equatable {
     /// `DockerSettings`: shape `DockerSettings`.
     public var dockerSettings: DockerSettings?
     /// `ExecutionRoleIdentityConfig`: shape `ExecutionRoleIdentityConfig`.
-    public var executionRoleIdentityConfig: String?
+    public var executionRoleIdentityConfig: ExecutionRoleIdentityConfig?
     /// `IpAddressType`: shape `IPAddressType`.
-    public var ipAddressType: String?
+    public var ipAddressType: IPAddressType?
     /// `RStudioServerProDomainSettings`: shape `RStudioServerProDomainSettings`.
     public var rStudioServerProDomainSettings: RStudioServerProDomainSettings?
     /// `SecurityGroupIds`: shape `DomainSecurityGroupIds`.
@@ -2856,8 +2856,8 @@ public struct DomainSettings: Codable, Sendable, Equatable {
     public init(
         amazonQSettings: AmazonQSettings? = nil,
         dockerSettings: DockerSettings? = nil,
-        executionRoleIdentityConfig: String? = nil,
-        ipAddressType: String? = nil,
+        executionRoleIdentityConfig: ExecutionRoleIdentityConfig? = nil,
+        ipAddressType: IPAddressType? = nil,
         rStudioServerProDomainSettings: RStudioServerProDomainSettings? = nil,
         securityGroupIds: [String]? = nil,
         trustedIdentityPropagationSettings: TrustedIdentityPropagationSettings? = nil,
@@ -2892,9 +2892,9 @@ public struct DomainSettingsForUpdate: Codable, Sendable, Equatable {
     /// `DockerSettings`: shape `DockerSettings`.
     public var dockerSettings: DockerSettings?
     /// `ExecutionRoleIdentityConfig`: shape `ExecutionRoleIdentityConfig`.
-    public var executionRoleIdentityConfig: String?
+    public var executionRoleIdentityConfig: ExecutionRoleIdentityConfig?
     /// `IpAddressType`: shape `IPAddressType`.
-    public var ipAddressType: String?
+    public var ipAddressType: IPAddressType?
     /// `RStudioServerProDomainSettingsForUpdate`: shape `RStudioServerProDomainSettingsForUpdate`.
     public var rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate?
     /// `SecurityGroupIds`: shape `DomainSecurityGroupIds`.
@@ -2907,8 +2907,8 @@ public struct DomainSettingsForUpdate: Codable, Sendable, Equatable {
     public init(
         amazonQSettings: AmazonQSettings? = nil,
         dockerSettings: DockerSettings? = nil,
-        executionRoleIdentityConfig: String? = nil,
-        ipAddressType: String? = nil,
+        executionRoleIdentityConfig: ExecutionRoleIdentityConfig? = nil,
+        ipAddressType: IPAddressType? = nil,
         rStudioServerProDomainSettingsForUpdate: RStudioServerProDomainSettingsForUpdate? = nil,
         securityGroupIds: [String]? = nil,
         trustedIdentityPropagationSettings: TrustedIdentityPropagationSettings? = nil,
@@ -2994,11 +2994,11 @@ public struct EmrServerlessSettings: Codable, Sendable, Equatable {
     /// `ExecutionRoleArn`: shape `RoleArn`.
     public var executionRoleArn: String?
     /// `Status`: shape `FeatureStatus`.
-    public var status: String?
+    public var status: FeatureStatus?
 
     public init(
         executionRoleArn: String? = nil,
-        status: String? = nil
+        status: FeatureStatus? = nil
     ) {
         self.executionRoleArn = executionRoleArn
         self.status = status
@@ -3113,12 +3113,12 @@ public struct GenerativeAiSettings: Codable, Sendable, Equatable {
 /// Model shape `HiddenSageMakerImage`.
 public struct HiddenSageMakerImage: Codable, Sendable, Equatable {
     /// `SageMakerImageName`: shape `SageMakerImageName`.
-    public var sageMakerImageName: String?
+    public var sageMakerImageName: SageMakerImageName?
     /// `VersionAliases`: shape `VersionAliasesList`.
     public var versionAliases: [String]?
 
     public init(
-        sageMakerImageName: String? = nil,
+        sageMakerImageName: SageMakerImageName? = nil,
         versionAliases: [String]? = nil
     ) {
         self.sageMakerImageName = sageMakerImageName
@@ -3160,16 +3160,16 @@ public struct IamIdentity: Codable, Sendable, Equatable {
 /// Model shape `IdentityProviderOAuthSetting`.
 public struct IdentityProviderOAuthSetting: Codable, Sendable, Equatable {
     /// `DataSourceName`: shape `DataSourceName`.
-    public var dataSourceName: String?
+    public var dataSourceName: DataSourceName?
     /// `SecretArn`: shape `SecretArn`.
     public var secretArn: String?
     /// `Status`: shape `FeatureStatus`.
-    public var status: String?
+    public var status: FeatureStatus?
 
     public init(
-        dataSourceName: String? = nil,
+        dataSourceName: DataSourceName? = nil,
         secretArn: String? = nil,
-        status: String? = nil
+        status: FeatureStatus? = nil
     ) {
         self.dataSourceName = dataSourceName
         self.secretArn = secretArn
@@ -3188,7 +3188,7 @@ public struct IdleSettings: Codable, Sendable, Equatable {
     /// `IdleTimeoutInMinutes`: shape `IdleTimeoutInMinutes`.
     public var idleTimeoutInMinutes: Int?
     /// `LifecycleManagement`: shape `LifecycleManagement`.
-    public var lifecycleManagement: String?
+    public var lifecycleManagement: LifecycleManagement?
     /// `MaxIdleTimeoutInMinutes`: shape `IdleTimeoutInMinutes`.
     public var maxIdleTimeoutInMinutes: Int?
     /// `MinIdleTimeoutInMinutes`: shape `IdleTimeoutInMinutes`.
@@ -3196,7 +3196,7 @@ public struct IdleSettings: Codable, Sendable, Equatable {
 
     public init(
         idleTimeoutInMinutes: Int? = nil,
-        lifecycleManagement: String? = nil,
+        lifecycleManagement: LifecycleManagement? = nil,
         maxIdleTimeoutInMinutes: Int? = nil,
         minIdleTimeoutInMinutes: Int? = nil
     ) {
@@ -3229,7 +3229,7 @@ public struct Image: Codable, Sendable, Equatable {
     /// `ImageName`: shape `ImageName`.
     public var imageName: String?
     /// `ImageStatus`: shape `ImageStatus`.
-    public var imageStatus: String?
+    public var imageStatus: ImageStatus?
     /// `LastModifiedTime`: shape `Timestamp`.
     public var lastModifiedTime: Date?
 
@@ -3240,7 +3240,7 @@ public struct Image: Codable, Sendable, Equatable {
         failureReason: String? = nil,
         imageArn: String? = nil,
         imageName: String? = nil,
-        imageStatus: String? = nil,
+        imageStatus: ImageStatus? = nil,
         lastModifiedTime: Date? = nil
     ) {
         self.creationTime = creationTime
@@ -3276,7 +3276,7 @@ public struct ImageVersion: Codable, Sendable, Equatable {
     /// `ImageVersionArn`: shape `ImageVersionArn`.
     public var imageVersionArn: String?
     /// `ImageVersionStatus`: shape `ImageVersionStatus`.
-    public var imageVersionStatus: String?
+    public var imageVersionStatus: ImageVersionStatus?
     /// `LastModifiedTime`: shape `Timestamp`.
     public var lastModifiedTime: Date?
     /// `Version`: shape `ImageVersionNumber`.
@@ -3287,7 +3287,7 @@ public struct ImageVersion: Codable, Sendable, Equatable {
         failureReason: String? = nil,
         imageArn: String? = nil,
         imageVersionArn: String? = nil,
-        imageVersionStatus: String? = nil,
+        imageVersionStatus: ImageVersionStatus? = nil,
         lastModifiedTime: Date? = nil,
         version: Int? = nil
     ) {
@@ -3407,10 +3407,10 @@ public struct JupyterServerAppSettings: Codable, Sendable, Equatable {
 /// Model shape `KendraSettings`.
 public struct KendraSettings: Codable, Sendable, Equatable {
     /// `Status`: shape `FeatureStatus`.
-    public var status: String?
+    public var status: FeatureStatus?
 
     public init(
-        status: String? = nil
+        status: FeatureStatus? = nil
     ) {
         self.status = status
     }
@@ -3574,9 +3574,9 @@ public struct ListAppImageConfigsRequest: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
     public var nextToken: String?
     /// `SortBy`: shape `AppImageConfigSortKey`.
-    public var sortBy: String?
+    public var sortBy: AppImageConfigSortKey?
     /// `SortOrder`: shape `SortOrder`.
-    public var sortOrder: String?
+    public var sortOrder: SortOrder?
 
     public init(
         creationTimeAfter: Date? = nil,
@@ -3586,8 +3586,8 @@ public struct ListAppImageConfigsRequest: Codable, Sendable, Equatable {
         modifiedTimeBefore: Date? = nil,
         nameContains: String? = nil,
         nextToken: String? = nil,
-        sortBy: String? = nil,
-        sortOrder: String? = nil
+        sortBy: AppImageConfigSortKey? = nil,
+        sortOrder: SortOrder? = nil
     ) {
         self.creationTimeAfter = creationTimeAfter
         self.creationTimeBefore = creationTimeBefore
@@ -3643,9 +3643,9 @@ public struct ListAppsRequest: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
     public var nextToken: String?
     /// `SortBy`: shape `AppSortKey`.
-    public var sortBy: String?
+    public var sortBy: AppSortKey?
     /// `SortOrder`: shape `SortOrder`.
-    public var sortOrder: String?
+    public var sortOrder: SortOrder?
     /// `SpaceNameEquals`: shape `SpaceName`.
     public var spaceNameEquals: String?
     /// `UserProfileNameEquals`: shape `UserProfileName`.
@@ -3655,8 +3655,8 @@ public struct ListAppsRequest: Codable, Sendable, Equatable {
         domainIdEquals: String? = nil,
         maxResults: Int? = nil,
         nextToken: String? = nil,
-        sortBy: String? = nil,
-        sortOrder: String? = nil,
+        sortBy: AppSortKey? = nil,
+        sortOrder: SortOrder? = nil,
         spaceNameEquals: String? = nil,
         userProfileNameEquals: String? = nil
     ) {
@@ -3760,9 +3760,9 @@ public struct ListImageVersionsRequest: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
     public var nextToken: String?
     /// `SortBy`: shape `ImageVersionSortBy`.
-    public var sortBy: String?
+    public var sortBy: ImageVersionSortBy?
     /// `SortOrder`: shape `ImageVersionSortOrder`.
-    public var sortOrder: String?
+    public var sortOrder: ImageVersionSortOrder?
 
     public init(
         creationTimeAfter: Date? = nil,
@@ -3772,8 +3772,8 @@ public struct ListImageVersionsRequest: Codable, Sendable, Equatable {
         lastModifiedTimeBefore: Date? = nil,
         maxResults: Int? = nil,
         nextToken: String? = nil,
-        sortBy: String? = nil,
-        sortOrder: String? = nil
+        sortBy: ImageVersionSortBy? = nil,
+        sortOrder: ImageVersionSortOrder? = nil
     ) {
         self.creationTimeAfter = creationTimeAfter
         self.creationTimeBefore = creationTimeBefore
@@ -3849,9 +3849,9 @@ public struct ListImagesRequest: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
     public var nextToken: String?
     /// `SortBy`: shape `ImageSortBy`.
-    public var sortBy: String?
+    public var sortBy: ImageSortBy?
     /// `SortOrder`: shape `ImageSortOrder`.
-    public var sortOrder: String?
+    public var sortOrder: ImageSortOrder?
 
     public init(
         creationTimeAfter: Date? = nil,
@@ -3861,8 +3861,8 @@ public struct ListImagesRequest: Codable, Sendable, Equatable {
         maxResults: Int? = nil,
         nameContains: String? = nil,
         nextToken: String? = nil,
-        sortBy: String? = nil,
-        sortOrder: String? = nil
+        sortBy: ImageSortBy? = nil,
+        sortOrder: ImageSortOrder? = nil
     ) {
         self.creationTimeAfter = creationTimeAfter
         self.creationTimeBefore = creationTimeBefore
@@ -3922,11 +3922,11 @@ public struct ListMlflowTrackingServersRequest: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
     public var nextToken: String?
     /// `SortBy`: shape `SortTrackingServerBy`.
-    public var sortBy: String?
+    public var sortBy: SortTrackingServerBy?
     /// `SortOrder`: shape `SortOrder`.
-    public var sortOrder: String?
+    public var sortOrder: SortOrder?
     /// `TrackingServerStatus`: shape `TrackingServerStatus`.
-    public var trackingServerStatus: String?
+    public var trackingServerStatus: TrackingServerStatus?
 
     public init(
         createdAfter: Date? = nil,
@@ -3934,9 +3934,9 @@ public struct ListMlflowTrackingServersRequest: Codable, Sendable, Equatable {
         maxResults: Int? = nil,
         mlflowVersion: String? = nil,
         nextToken: String? = nil,
-        sortBy: String? = nil,
-        sortOrder: String? = nil,
-        trackingServerStatus: String? = nil
+        sortBy: SortTrackingServerBy? = nil,
+        sortOrder: SortOrder? = nil,
+        trackingServerStatus: TrackingServerStatus? = nil
     ) {
         self.createdAfter = createdAfter
         self.createdBefore = createdBefore
@@ -3990,9 +3990,9 @@ public struct ListSpacesRequest: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
     public var nextToken: String?
     /// `SortBy`: shape `SpaceSortKey`.
-    public var sortBy: String?
+    public var sortBy: SpaceSortKey?
     /// `SortOrder`: shape `SortOrder`.
-    public var sortOrder: String?
+    public var sortOrder: SortOrder?
     /// `SpaceNameContains`: shape `SpaceName`.
     public var spaceNameContains: String?
 
@@ -4000,8 +4000,8 @@ public struct ListSpacesRequest: Codable, Sendable, Equatable {
         domainIdEquals: String? = nil,
         maxResults: Int? = nil,
         nextToken: String? = nil,
-        sortBy: String? = nil,
-        sortOrder: String? = nil,
+        sortBy: SpaceSortKey? = nil,
+        sortOrder: SortOrder? = nil,
         spaceNameContains: String? = nil
     ) {
         self.domainIdEquals = domainIdEquals
@@ -4046,7 +4046,7 @@ public struct ListSpacesResponse: Codable, Sendable, Equatable {
 /// Model shape `ListStudioLifecycleConfigsRequest`.
 public struct ListStudioLifecycleConfigsRequest: Codable, Sendable, Equatable {
     /// `AppTypeEquals`: shape `StudioLifecycleConfigAppType`.
-    public var appTypeEquals: String?
+    public var appTypeEquals: StudioLifecycleConfigAppType?
     /// `CreationTimeAfter`: shape `Timestamp`.
     public var creationTimeAfter: Date?
     /// `CreationTimeBefore`: shape `Timestamp`.
@@ -4062,12 +4062,12 @@ public struct ListStudioLifecycleConfigsRequest: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
     public var nextToken: String?
     /// `SortBy`: shape `StudioLifecycleConfigSortKey`.
-    public var sortBy: String?
+    public var sortBy: StudioLifecycleConfigSortKey?
     /// `SortOrder`: shape `SortOrder`.
-    public var sortOrder: String?
+    public var sortOrder: SortOrder?
 
     public init(
-        appTypeEquals: String? = nil,
+        appTypeEquals: StudioLifecycleConfigAppType? = nil,
         creationTimeAfter: Date? = nil,
         creationTimeBefore: Date? = nil,
         maxResults: Int? = nil,
@@ -4075,8 +4075,8 @@ public struct ListStudioLifecycleConfigsRequest: Codable, Sendable, Equatable {
         modifiedTimeBefore: Date? = nil,
         nameContains: String? = nil,
         nextToken: String? = nil,
-        sortBy: String? = nil,
-        sortOrder: String? = nil
+        sortBy: StudioLifecycleConfigSortKey? = nil,
+        sortOrder: SortOrder? = nil
     ) {
         self.appTypeEquals = appTypeEquals
         self.creationTimeAfter = creationTimeAfter
@@ -4193,9 +4193,9 @@ public struct ListUserProfilesRequest: Codable, Sendable, Equatable {
     /// `NextToken`: shape `NextToken`.
     public var nextToken: String?
     /// `SortBy`: shape `UserProfileSortKey`.
-    public var sortBy: String?
+    public var sortBy: UserProfileSortKey?
     /// `SortOrder`: shape `SortOrder`.
-    public var sortOrder: String?
+    public var sortOrder: SortOrder?
     /// `UserProfileNameContains`: shape `UserProfileName`.
     public var userProfileNameContains: String?
 
@@ -4203,8 +4203,8 @@ public struct ListUserProfilesRequest: Codable, Sendable, Equatable {
         domainIdEquals: String? = nil,
         maxResults: Int? = nil,
         nextToken: String? = nil,
-        sortBy: String? = nil,
-        sortOrder: String? = nil,
+        sortBy: UserProfileSortKey? = nil,
+        sortOrder: SortOrder? = nil,
         userProfileNameContains: String? = nil
     ) {
         self.domainIdEquals = domainIdEquals
@@ -4251,11 +4251,11 @@ public struct ModelRegisterSettings: Codable, Sendable, Equatable {
     /// `CrossAccountModelRegisterRoleArn`: shape `RoleArn`.
     public var crossAccountModelRegisterRoleArn: String?
     /// `Status`: shape `FeatureStatus`.
-    public var status: String?
+    public var status: FeatureStatus?
 
     public init(
         crossAccountModelRegisterRoleArn: String? = nil,
-        status: String? = nil
+        status: FeatureStatus? = nil
     ) {
         self.crossAccountModelRegisterRoleArn = crossAccountModelRegisterRoleArn
         self.status = status
@@ -4323,13 +4323,13 @@ public struct RSessionAppSettings: Codable, Sendable, Equatable {
 /// Model shape `RStudioServerProAppSettings`.
 public struct RStudioServerProAppSettings: Codable, Sendable, Equatable {
     /// `AccessStatus`: shape `RStudioServerProAccessStatus`.
-    public var accessStatus: String?
+    public var accessStatus: RStudioServerProAccessStatus?
     /// `UserGroup`: shape `RStudioServerProUserGroup`.
-    public var userGroup: String?
+    public var userGroup: RStudioServerProUserGroup?
 
     public init(
-        accessStatus: String? = nil,
-        userGroup: String? = nil
+        accessStatus: RStudioServerProAccessStatus? = nil,
+        userGroup: RStudioServerProUserGroup? = nil
     ) {
         self.accessStatus = accessStatus
         self.userGroup = userGroup
@@ -4406,7 +4406,7 @@ public struct RStudioServerProDomainSettingsForUpdate: Codable, Sendable, Equata
 /// Model shape `ResourceSpec`.
 public struct ResourceSpec: Codable, Sendable, Equatable {
     /// `InstanceType`: shape `AppInstanceType`.
-    public var instanceType: String?
+    public var instanceType: AppInstanceType?
     /// `LifecycleConfigArn`: shape `StudioLifecycleConfigArn`.
     public var lifecycleConfigArn: String?
     /// `SageMakerImageArn`: shape `ImageArn`.
@@ -4419,7 +4419,7 @@ public struct ResourceSpec: Codable, Sendable, Equatable {
     public var trainingPlanArn: String?
 
     public init(
-        instanceType: String? = nil,
+        instanceType: AppInstanceType? = nil,
         lifecycleConfigArn: String? = nil,
         sageMakerImageArn: String? = nil,
         sageMakerImageVersionAlias: String? = nil,
@@ -4447,10 +4447,10 @@ public struct ResourceSpec: Codable, Sendable, Equatable {
 /// Model shape `RetentionPolicy`.
 public struct RetentionPolicy: Codable, Sendable, Equatable {
     /// `HomeEfsFileSystem`: shape `RetentionType`.
-    public var homeEfsFileSystem: String?
+    public var homeEfsFileSystem: RetentionType?
 
     public init(
-        homeEfsFileSystem: String? = nil
+        homeEfsFileSystem: RetentionType? = nil
     ) {
         self.homeEfsFileSystem = homeEfsFileSystem
     }
@@ -4500,14 +4500,14 @@ public struct S3FileSystemConfig: Codable, Sendable, Equatable {
 /// Model shape `SharingSettings`.
 public struct SharingSettings: Codable, Sendable, Equatable {
     /// `NotebookOutputOption`: shape `NotebookOutputOption`.
-    public var notebookOutputOption: String?
+    public var notebookOutputOption: NotebookOutputOption?
     /// `S3KmsKeyId`: shape `KmsKeyId`.
     public var s3KmsKeyId: String?
     /// `S3OutputPath`: shape `S3Uri`.
     public var s3OutputPath: String?
 
     public init(
-        notebookOutputOption: String? = nil,
+        notebookOutputOption: NotebookOutputOption? = nil,
         s3KmsKeyId: String? = nil,
         s3OutputPath: String? = nil
     ) {
@@ -4579,7 +4579,7 @@ public struct SpaceDetails: Codable, Sendable, Equatable {
     /// `SpaceSharingSettingsSummary`: shape `SpaceSharingSettingsSummary`.
     public var spaceSharingSettingsSummary: SpaceSharingSettingsSummary?
     /// `Status`: shape `SpaceStatus`.
-    public var status: String?
+    public var status: SpaceStatus?
 
     public init(
         creationTime: Date? = nil,
@@ -4590,7 +4590,7 @@ public struct SpaceDetails: Codable, Sendable, Equatable {
         spaceName: String? = nil,
         spaceSettingsSummary: SpaceSettingsSummary? = nil,
         spaceSharingSettingsSummary: SpaceSharingSettingsSummary? = nil,
-        status: String? = nil
+        status: SpaceStatus? = nil
     ) {
         self.creationTime = creationTime
         self.domainId = domainId
@@ -4661,7 +4661,7 @@ public struct SpaceJupyterLabAppSettings: Codable, Sendable, Equatable {
 /// Model shape `SpaceSettings`.
 public struct SpaceSettings: Codable, Sendable, Equatable {
     /// `AppType`: shape `AppType`.
-    public var appType: String?
+    public var appType: AppType?
     /// `CodeEditorAppSettings`: shape `SpaceCodeEditorAppSettings`.
     public var codeEditorAppSettings: SpaceCodeEditorAppSettings?
     /// `CustomFileSystems`: shape `CustomFileSystems`.
@@ -4673,21 +4673,21 @@ public struct SpaceSettings: Codable, Sendable, Equatable {
     /// `KernelGatewayAppSettings`: shape `KernelGatewayAppSettings`.
     public var kernelGatewayAppSettings: KernelGatewayAppSettings?
     /// `RemoteAccess`: shape `FeatureStatus`.
-    public var remoteAccess: String?
+    public var remoteAccess: FeatureStatus?
     /// `SpaceManagedResources`: shape `FeatureStatus`.
-    public var spaceManagedResources: String?
+    public var spaceManagedResources: FeatureStatus?
     /// `SpaceStorageSettings`: shape `SpaceStorageSettings`.
     public var spaceStorageSettings: SpaceStorageSettings?
 
     public init(
-        appType: String? = nil,
+        appType: AppType? = nil,
         codeEditorAppSettings: SpaceCodeEditorAppSettings? = nil,
         customFileSystems: [CustomFileSystem]? = nil,
         jupyterLabAppSettings: SpaceJupyterLabAppSettings? = nil,
         jupyterServerAppSettings: JupyterServerAppSettings? = nil,
         kernelGatewayAppSettings: KernelGatewayAppSettings? = nil,
-        remoteAccess: String? = nil,
-        spaceManagedResources: String? = nil,
+        remoteAccess: FeatureStatus? = nil,
+        spaceManagedResources: FeatureStatus? = nil,
         spaceStorageSettings: SpaceStorageSettings? = nil
     ) {
         self.appType = appType
@@ -4717,15 +4717,15 @@ public struct SpaceSettings: Codable, Sendable, Equatable {
 /// Model shape `SpaceSettingsSummary`.
 public struct SpaceSettingsSummary: Codable, Sendable, Equatable {
     /// `AppType`: shape `AppType`.
-    public var appType: String?
+    public var appType: AppType?
     /// `RemoteAccess`: shape `FeatureStatus`.
-    public var remoteAccess: String?
+    public var remoteAccess: FeatureStatus?
     /// `SpaceStorageSettings`: shape `SpaceStorageSettings`.
     public var spaceStorageSettings: SpaceStorageSettings?
 
     public init(
-        appType: String? = nil,
-        remoteAccess: String? = nil,
+        appType: AppType? = nil,
+        remoteAccess: FeatureStatus? = nil,
         spaceStorageSettings: SpaceStorageSettings? = nil
     ) {
         self.appType = appType
@@ -4743,10 +4743,10 @@ public struct SpaceSettingsSummary: Codable, Sendable, Equatable {
 /// Model shape `SpaceSharingSettings`.
 public struct SpaceSharingSettings: Codable, Sendable, Equatable {
     /// `SharingType`: shape `SharingType`.
-    public var sharingType: String?
+    public var sharingType: SharingType?
 
     public init(
-        sharingType: String? = nil
+        sharingType: SharingType? = nil
     ) {
         self.sharingType = sharingType
     }
@@ -4759,10 +4759,10 @@ public struct SpaceSharingSettings: Codable, Sendable, Equatable {
 /// Model shape `SpaceSharingSettingsSummary`.
 public struct SpaceSharingSettingsSummary: Codable, Sendable, Equatable {
     /// `SharingType`: shape `SharingType`.
-    public var sharingType: String?
+    public var sharingType: SharingType?
 
     public init(
-        sharingType: String? = nil
+        sharingType: SharingType? = nil
     ) {
         self.sharingType = sharingType
     }
@@ -4883,7 +4883,7 @@ public struct StudioLifecycleConfigDetails: Codable, Sendable, Equatable {
     /// `LastModifiedTime`: shape `Timestamp`.
     public var lastModifiedTime: Date?
     /// `StudioLifecycleConfigAppType`: shape `StudioLifecycleConfigAppType`.
-    public var studioLifecycleConfigAppType: String?
+    public var studioLifecycleConfigAppType: StudioLifecycleConfigAppType?
     /// `StudioLifecycleConfigArn`: shape `StudioLifecycleConfigArn`.
     public var studioLifecycleConfigArn: String?
     /// `StudioLifecycleConfigName`: shape `StudioLifecycleConfigName`.
@@ -4892,7 +4892,7 @@ public struct StudioLifecycleConfigDetails: Codable, Sendable, Equatable {
     public init(
         creationTime: Date? = nil,
         lastModifiedTime: Date? = nil,
-        studioLifecycleConfigAppType: String? = nil,
+        studioLifecycleConfigAppType: StudioLifecycleConfigAppType? = nil,
         studioLifecycleConfigArn: String? = nil,
         studioLifecycleConfigName: String? = nil
     ) {
@@ -4915,21 +4915,21 @@ public struct StudioLifecycleConfigDetails: Codable, Sendable, Equatable {
 /// Model shape `StudioWebPortalSettings`.
 public struct StudioWebPortalSettings: Codable, Sendable, Equatable {
     /// `ExecutionRoleSessionNameMode`: shape `ExecutionRoleSessionNameMode`.
-    public var executionRoleSessionNameMode: String?
+    public var executionRoleSessionNameMode: ExecutionRoleSessionNameMode?
     /// `HiddenAppTypes`: shape `HiddenAppTypesList`.
-    public var hiddenAppTypes: [String]?
+    public var hiddenAppTypes: [AppType]?
     /// `HiddenInstanceTypes`: shape `HiddenInstanceTypesList`.
-    public var hiddenInstanceTypes: [String]?
+    public var hiddenInstanceTypes: [AppInstanceType]?
     /// `HiddenMlTools`: shape `HiddenMlToolsList`.
-    public var hiddenMlTools: [String]?
+    public var hiddenMlTools: [MlTools]?
     /// `HiddenSageMakerImageVersionAliases`: shape `HiddenSageMakerImageVersionAliasesList`.
     public var hiddenSageMakerImageVersionAliases: [HiddenSageMakerImage]?
 
     public init(
-        executionRoleSessionNameMode: String? = nil,
-        hiddenAppTypes: [String]? = nil,
-        hiddenInstanceTypes: [String]? = nil,
-        hiddenMlTools: [String]? = nil,
+        executionRoleSessionNameMode: ExecutionRoleSessionNameMode? = nil,
+        hiddenAppTypes: [AppType]? = nil,
+        hiddenInstanceTypes: [AppInstanceType]? = nil,
+        hiddenMlTools: [MlTools]? = nil,
         hiddenSageMakerImageVersionAliases: [HiddenSageMakerImage]? = nil
     ) {
         self.executionRoleSessionNameMode = executionRoleSessionNameMode
@@ -4990,11 +4990,11 @@ public struct TimeSeriesForecastingSettings: Codable, Sendable, Equatable {
     /// `AmazonForecastRoleArn`: shape `RoleArn`.
     public var amazonForecastRoleArn: String?
     /// `Status`: shape `FeatureStatus`.
-    public var status: String?
+    public var status: FeatureStatus?
 
     public init(
         amazonForecastRoleArn: String? = nil,
-        status: String? = nil
+        status: FeatureStatus? = nil
     ) {
         self.amazonForecastRoleArn = amazonForecastRoleArn
         self.status = status
@@ -5011,7 +5011,7 @@ public struct TrackingServerSummary: Codable, Sendable, Equatable {
     /// `CreationTime`: shape `Timestamp`.
     public var creationTime: Date?
     /// `IsActive`: shape `IsTrackingServerActive`.
-    public var isActive: String?
+    public var isActive: IsTrackingServerActive?
     /// `LastModifiedTime`: shape `Timestamp`.
     public var lastModifiedTime: Date?
     /// `MlflowVersion`: shape `MlflowVersion`.
@@ -5021,16 +5021,16 @@ public struct TrackingServerSummary: Codable, Sendable, Equatable {
     /// `TrackingServerName`: shape `TrackingServerName`.
     public var trackingServerName: String?
     /// `TrackingServerStatus`: shape `TrackingServerStatus`.
-    public var trackingServerStatus: String?
+    public var trackingServerStatus: TrackingServerStatus?
 
     public init(
         creationTime: Date? = nil,
-        isActive: String? = nil,
+        isActive: IsTrackingServerActive? = nil,
         lastModifiedTime: Date? = nil,
         mlflowVersion: String? = nil,
         trackingServerArn: String? = nil,
         trackingServerName: String? = nil,
-        trackingServerStatus: String? = nil
+        trackingServerStatus: TrackingServerStatus? = nil
     ) {
         self.creationTime = creationTime
         self.isActive = isActive
@@ -5055,10 +5055,10 @@ public struct TrackingServerSummary: Codable, Sendable, Equatable {
 /// Model shape `TrustedIdentityPropagationSettings`.
 public struct TrustedIdentityPropagationSettings: Codable, Sendable, Equatable {
     /// `Status`: shape `FeatureStatus`.
-    public var status: String?
+    public var status: FeatureStatus?
 
     public init(
-        status: String? = nil
+        status: FeatureStatus? = nil
     ) {
         self.status = status
     }
@@ -5085,7 +5085,7 @@ public struct UnifiedStudioSettings: Codable, Sendable, Equatable {
     /// `SingleSignOnApplicationArn`: shape `SingleSignOnApplicationArn`.
     public var singleSignOnApplicationArn: String?
     /// `StudioWebPortalAccess`: shape `FeatureStatus`.
-    public var studioWebPortalAccess: String?
+    public var studioWebPortalAccess: FeatureStatus?
 
     public init(
         domainAccountId: String? = nil,
@@ -5095,7 +5095,7 @@ public struct UnifiedStudioSettings: Codable, Sendable, Equatable {
         projectId: String? = nil,
         projectS3Path: String? = nil,
         singleSignOnApplicationArn: String? = nil,
-        studioWebPortalAccess: String? = nil
+        studioWebPortalAccess: FeatureStatus? = nil
     ) {
         self.domainAccountId = domainAccountId
         self.domainId = domainId
@@ -5181,9 +5181,9 @@ public struct UpdateAppImageConfigResponse: Codable, Sendable, Equatable {
 /// Model shape `UpdateDomainRequest`.
 public struct UpdateDomainRequest: Codable, Sendable, Equatable {
     /// `AppNetworkAccessType`: shape `AppNetworkAccessType`.
-    public var appNetworkAccessType: String?
+    public var appNetworkAccessType: AppNetworkAccessType?
     /// `AppSecurityGroupManagement`: shape `AppSecurityGroupManagement`.
-    public var appSecurityGroupManagement: String?
+    public var appSecurityGroupManagement: AppSecurityGroupManagement?
     /// `DefaultSpaceSettings`: shape `DefaultSpaceSettings`.
     public var defaultSpaceSettings: DefaultSpaceSettings?
     /// `DefaultUserSettings`: shape `UserSettings`.
@@ -5193,24 +5193,24 @@ public struct UpdateDomainRequest: Codable, Sendable, Equatable {
     /// `DomainSettingsForUpdate`: shape `DomainSettingsForUpdate`.
     public var domainSettingsForUpdate: DomainSettingsForUpdate?
     /// `HomeEfsFileSystemCreation`: shape `HomeEfsFileSystemCreation`.
-    public var homeEfsFileSystemCreation: String?
+    public var homeEfsFileSystemCreation: HomeEfsFileSystemCreation?
     /// `SubnetIds`: shape `Subnets`.
     public var subnetIds: [String]?
     /// `TagPropagation`: shape `TagPropagation`.
-    public var tagPropagation: String?
+    public var tagPropagation: TagPropagation?
     /// `VpcId`: shape `VpcId`.
     public var vpcId: String?
 
     public init(
-        appNetworkAccessType: String? = nil,
-        appSecurityGroupManagement: String? = nil,
+        appNetworkAccessType: AppNetworkAccessType? = nil,
+        appSecurityGroupManagement: AppSecurityGroupManagement? = nil,
         defaultSpaceSettings: DefaultSpaceSettings? = nil,
         defaultUserSettings: UserSettings? = nil,
         domainId: String? = nil,
         domainSettingsForUpdate: DomainSettingsForUpdate? = nil,
-        homeEfsFileSystemCreation: String? = nil,
+        homeEfsFileSystemCreation: HomeEfsFileSystemCreation? = nil,
         subnetIds: [String]? = nil,
-        tagPropagation: String? = nil,
+        tagPropagation: TagPropagation? = nil,
         vpcId: String? = nil
     ) {
         self.appNetworkAccessType = appNetworkAccessType
@@ -5344,17 +5344,17 @@ public struct UpdateImageVersionRequest: Codable, Sendable, Equatable {
     /// `ImageName`: shape `ImageName`.
     public var imageName: String?
     /// `JobType`: shape `JobType`.
-    public var jobType: String?
+    public var jobType: JobType?
     /// `MLFramework`: shape `MLFramework`.
     public var mlFramework: String?
     /// `Processor`: shape `Processor`.
-    public var processor: String?
+    public var processor: Processor?
     /// `ProgrammingLang`: shape `ProgrammingLang`.
     public var programmingLang: String?
     /// `ReleaseNotes`: shape `ReleaseNotes`.
     public var releaseNotes: String?
     /// `VendorGuidance`: shape `VendorGuidance`.
-    public var vendorGuidance: String?
+    public var vendorGuidance: VendorGuidance?
     /// `Version`: shape `ImageVersionNumber`.
     public var version: Int?
 
@@ -5364,12 +5364,12 @@ public struct UpdateImageVersionRequest: Codable, Sendable, Equatable {
         aliasesToDelete: [String]? = nil,
         horovod: Bool? = nil,
         imageName: String? = nil,
-        jobType: String? = nil,
+        jobType: JobType? = nil,
         mlFramework: String? = nil,
-        processor: String? = nil,
+        processor: Processor? = nil,
         programmingLang: String? = nil,
         releaseNotes: String? = nil,
-        vendorGuidance: String? = nil,
+        vendorGuidance: VendorGuidance? = nil,
         version: Int? = nil
     ) {
         self.alias = alias
@@ -5443,7 +5443,7 @@ public struct UpdateMlflowTrackingServerRequest: Codable, Sendable, Equatable {
     /// `TrackingServerName`: shape `TrackingServerName`.
     public var trackingServerName: String?
     /// `TrackingServerSize`: shape `TrackingServerSize`.
-    public var trackingServerSize: String?
+    public var trackingServerSize: TrackingServerSize?
     /// `WeeklyMaintenanceWindowStart`: shape `WeeklyMaintenanceWindowStart`.
     public var weeklyMaintenanceWindowStart: String?
 
@@ -5453,7 +5453,7 @@ public struct UpdateMlflowTrackingServerRequest: Codable, Sendable, Equatable {
         s3BucketOwnerAccountId: String? = nil,
         s3BucketOwnerVerification: Bool? = nil,
         trackingServerName: String? = nil,
-        trackingServerSize: String? = nil,
+        trackingServerSize: TrackingServerSize? = nil,
         weeklyMaintenanceWindowStart: String? = nil
     ) {
         self.artifactStoreUri = artifactStoreUri
@@ -5661,7 +5661,7 @@ public struct UserProfileDetails: Codable, Sendable, Equatable {
     /// `LastModifiedTime`: shape `LastModifiedTime`.
     public var lastModifiedTime: Date?
     /// `Status`: shape `UserProfileStatus`.
-    public var status: String?
+    public var status: UserProfileStatus?
     /// `UserProfileName`: shape `UserProfileName`.
     public var userProfileName: String?
 
@@ -5669,7 +5669,7 @@ public struct UserProfileDetails: Codable, Sendable, Equatable {
         creationTime: Date? = nil,
         domainId: String? = nil,
         lastModifiedTime: Date? = nil,
-        status: String? = nil,
+        status: UserProfileStatus? = nil,
         userProfileName: String? = nil
     ) {
         self.creationTime = creationTime
@@ -5691,7 +5691,7 @@ public struct UserProfileDetails: Codable, Sendable, Equatable {
 /// Model shape `UserSettings`.
 public struct UserSettings: Codable, Sendable, Equatable {
     /// `AutoMountHomeEFS`: shape `AutoMountHomeEFS`.
-    public var autoMountHomeEFS: String?
+    public var autoMountHomeEFS: AutoMountHomeEFS?
     /// `CanvasAppSettings`: shape `CanvasAppSettings`.
     public var canvasAppSettings: CanvasAppSettings?
     /// `CodeEditorAppSettings`: shape `CodeEditorAppSettings`.
@@ -5721,14 +5721,14 @@ public struct UserSettings: Codable, Sendable, Equatable {
     /// `SpaceStorageSettings`: shape `DefaultSpaceStorageSettings`.
     public var spaceStorageSettings: DefaultSpaceStorageSettings?
     /// `StudioWebPortal`: shape `StudioWebPortal`.
-    public var studioWebPortal: String?
+    public var studioWebPortal: StudioWebPortal?
     /// `StudioWebPortalSettings`: shape `StudioWebPortalSettings`.
     public var studioWebPortalSettings: StudioWebPortalSettings?
     /// `TensorBoardAppSettings`: shape `TensorBoardAppSettings`.
     public var tensorBoardAppSettings: TensorBoardAppSettings?
 
     public init(
-        autoMountHomeEFS: String? = nil,
+        autoMountHomeEFS: AutoMountHomeEFS? = nil,
         canvasAppSettings: CanvasAppSettings? = nil,
         codeEditorAppSettings: CodeEditorAppSettings? = nil,
         customFileSystemConfigs: [CustomFileSystemConfig]? = nil,
@@ -5743,7 +5743,7 @@ public struct UserSettings: Codable, Sendable, Equatable {
         securityGroups: [String]? = nil,
         sharingSettings: SharingSettings? = nil,
         spaceStorageSettings: DefaultSpaceStorageSettings? = nil,
-        studioWebPortal: String? = nil,
+        studioWebPortal: StudioWebPortal? = nil,
         studioWebPortalSettings: StudioWebPortalSettings? = nil,
         tensorBoardAppSettings: TensorBoardAppSettings? = nil
     ) {

@@ -343,7 +343,7 @@ extension AmazonQSettings: ShapeValidatable {
             report.check(value, ShapeConstraints.QProfileArn, at: ValidationReport.join(path, "qProfileArn"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
         }
     }
 }
@@ -355,7 +355,7 @@ extension AppDetails: ShapeValidatable {
             report.check(value, ShapeConstraints.AppName, at: ValidationReport.join(path, "appName"))
         }
         if let value = self.appType {
-            report.check(value, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
+            report.check(value.rawValue, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
         }
         if let value = self.domainId {
             report.check(value, ShapeConstraints.DomainId, at: ValidationReport.join(path, "domainId"))
@@ -367,7 +367,7 @@ extension AppDetails: ShapeValidatable {
             report.check(value, ShapeConstraints.SpaceName, at: ValidationReport.join(path, "spaceName"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.AppStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.AppStatus, at: ValidationReport.join(path, "status"))
         }
         if let value = self.userProfileName {
             report.check(value, ShapeConstraints.UserProfileName, at: ValidationReport.join(path, "userProfileName"))
@@ -556,7 +556,7 @@ extension CreateAppRequest: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "appName"))
         }
         if let value = self.appType {
-            report.check(value, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
+            report.check(value.rawValue, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
         } else {
             report.missing(at: ValidationReport.join(path, "appType"))
         }
@@ -596,13 +596,13 @@ extension CreateAppResponse: ShapeValidatable {
 extension CreateDomainRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.appNetworkAccessType {
-            report.check(value, ShapeConstraints.AppNetworkAccessType, at: ValidationReport.join(path, "appNetworkAccessType"))
+            report.check(value.rawValue, ShapeConstraints.AppNetworkAccessType, at: ValidationReport.join(path, "appNetworkAccessType"))
         }
         if let value = self.appSecurityGroupManagement {
-            report.check(value, ShapeConstraints.AppSecurityGroupManagement, at: ValidationReport.join(path, "appSecurityGroupManagement"))
+            report.check(value.rawValue, ShapeConstraints.AppSecurityGroupManagement, at: ValidationReport.join(path, "appSecurityGroupManagement"))
         }
         if let value = self.authMode {
-            report.check(value, ShapeConstraints.AuthMode, at: ValidationReport.join(path, "authMode"))
+            report.check(value.rawValue, ShapeConstraints.AuthMode, at: ValidationReport.join(path, "authMode"))
         } else {
             report.missing(at: ValidationReport.join(path, "authMode"))
         }
@@ -623,7 +623,7 @@ extension CreateDomainRequest: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "domainSettings"), into: &report)
         }
         if let value = self.homeEfsFileSystemCreation {
-            report.check(value, ShapeConstraints.HomeEfsFileSystemCreation, at: ValidationReport.join(path, "homeEfsFileSystemCreation"))
+            report.check(value.rawValue, ShapeConstraints.HomeEfsFileSystemCreation, at: ValidationReport.join(path, "homeEfsFileSystemCreation"))
         }
         if let value = self.homeEfsFileSystemKmsKeyId {
             report.check(value, ShapeConstraints.KmsKeyId, at: ValidationReport.join(path, "homeEfsFileSystemKmsKeyId"))
@@ -638,7 +638,7 @@ extension CreateDomainRequest: ShapeValidatable {
             }
         }
         if let value = self.tagPropagation {
-            report.check(value, ShapeConstraints.TagPropagation, at: ValidationReport.join(path, "tagPropagation"))
+            report.check(value.rawValue, ShapeConstraints.TagPropagation, at: ValidationReport.join(path, "tagPropagation"))
         }
         if let value = self.tags {
             report.check(count: value, ShapeConstraints.TagList, at: ValidationReport.join(path, "tags"))
@@ -728,13 +728,13 @@ extension CreateImageVersionRequest: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "imageName"))
         }
         if let value = self.jobType {
-            report.check(value, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
+            report.check(value.rawValue, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
         }
         if let value = self.mlFramework {
             report.check(value, ShapeConstraints.MLFramework, at: ValidationReport.join(path, "mlFramework"))
         }
         if let value = self.processor {
-            report.check(value, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
+            report.check(value.rawValue, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
         }
         if let value = self.programmingLang {
             report.check(value, ShapeConstraints.ProgrammingLang, at: ValidationReport.join(path, "programmingLang"))
@@ -743,7 +743,7 @@ extension CreateImageVersionRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.ReleaseNotes, at: ValidationReport.join(path, "releaseNotes"))
         }
         if let value = self.vendorGuidance {
-            report.check(value, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
+            report.check(value.rawValue, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
         }
     }
 }
@@ -788,7 +788,7 @@ extension CreateMlflowTrackingServerRequest: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "trackingServerName"))
         }
         if let value = self.trackingServerSize {
-            report.check(value, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
+            report.check(value.rawValue, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
         }
         if let value = self.weeklyMaintenanceWindowStart {
             report.check(value, ShapeConstraints.WeeklyMaintenanceWindowStart, at: ValidationReport.join(path, "weeklyMaintenanceWindowStart"))
@@ -912,7 +912,7 @@ extension CreateSpaceResponse: ShapeValidatable {
 extension CreateStudioLifecycleConfigRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.studioLifecycleConfigAppType {
-            report.check(value, ShapeConstraints.StudioLifecycleConfigAppType, at: ValidationReport.join(path, "studioLifecycleConfigAppType"))
+            report.check(value.rawValue, ShapeConstraints.StudioLifecycleConfigAppType, at: ValidationReport.join(path, "studioLifecycleConfigAppType"))
         } else {
             report.missing(at: ValidationReport.join(path, "studioLifecycleConfigAppType"))
         }
@@ -1132,7 +1132,7 @@ extension DeleteAppRequest: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "appName"))
         }
         if let value = self.appType {
-            report.check(value, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
+            report.check(value.rawValue, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
         } else {
             report.missing(at: ValidationReport.join(path, "appType"))
         }
@@ -1333,7 +1333,7 @@ extension DescribeAppRequest: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "appName"))
         }
         if let value = self.appType {
-            report.check(value, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
+            report.check(value.rawValue, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
         } else {
             report.missing(at: ValidationReport.join(path, "appType"))
         }
@@ -1361,7 +1361,7 @@ extension DescribeAppResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.AppName, at: ValidationReport.join(path, "appName"))
         }
         if let value = self.appType {
-            report.check(value, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
+            report.check(value.rawValue, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
         }
         if let value = self.builtInLifecycleConfigArn {
             report.check(value, ShapeConstraints.StudioLifecycleConfigArn, at: ValidationReport.join(path, "builtInLifecycleConfigArn"))
@@ -1370,7 +1370,7 @@ extension DescribeAppResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.DomainId, at: ValidationReport.join(path, "domainId"))
         }
         if let value = self.effectiveTrustedIdentityPropagationStatus {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "effectiveTrustedIdentityPropagationStatus"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "effectiveTrustedIdentityPropagationStatus"))
         }
         if let value = self.failureReason {
             report.check(value, ShapeConstraints.FailureReason, at: ValidationReport.join(path, "failureReason"))
@@ -1382,7 +1382,7 @@ extension DescribeAppResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.SpaceName, at: ValidationReport.join(path, "spaceName"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.AppStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.AppStatus, at: ValidationReport.join(path, "status"))
         }
         if let value = self.userProfileName {
             report.check(value, ShapeConstraints.UserProfileName, at: ValidationReport.join(path, "userProfileName"))
@@ -1405,13 +1405,13 @@ extension DescribeDomainRequest: ShapeValidatable {
 extension DescribeDomainResponse: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.appNetworkAccessType {
-            report.check(value, ShapeConstraints.AppNetworkAccessType, at: ValidationReport.join(path, "appNetworkAccessType"))
+            report.check(value.rawValue, ShapeConstraints.AppNetworkAccessType, at: ValidationReport.join(path, "appNetworkAccessType"))
         }
         if let value = self.appSecurityGroupManagement {
-            report.check(value, ShapeConstraints.AppSecurityGroupManagement, at: ValidationReport.join(path, "appSecurityGroupManagement"))
+            report.check(value.rawValue, ShapeConstraints.AppSecurityGroupManagement, at: ValidationReport.join(path, "appSecurityGroupManagement"))
         }
         if let value = self.authMode {
-            report.check(value, ShapeConstraints.AuthMode, at: ValidationReport.join(path, "authMode"))
+            report.check(value.rawValue, ShapeConstraints.AuthMode, at: ValidationReport.join(path, "authMode"))
         }
         if let value = self.defaultSpaceSettings {
             value.validate(path: ValidationReport.join(path, "defaultSpaceSettings"), into: &report)
@@ -1435,7 +1435,7 @@ extension DescribeDomainResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.FailureReason, at: ValidationReport.join(path, "failureReason"))
         }
         if let value = self.homeEfsFileSystemCreation {
-            report.check(value, ShapeConstraints.HomeEfsFileSystemCreation, at: ValidationReport.join(path, "homeEfsFileSystemCreation"))
+            report.check(value.rawValue, ShapeConstraints.HomeEfsFileSystemCreation, at: ValidationReport.join(path, "homeEfsFileSystemCreation"))
         }
         if let value = self.homeEfsFileSystemId {
             report.check(value, ShapeConstraints.ResourceId, at: ValidationReport.join(path, "homeEfsFileSystemId"))
@@ -1456,7 +1456,7 @@ extension DescribeDomainResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.String256, at: ValidationReport.join(path, "singleSignOnManagedApplicationInstanceId"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.DomainStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.DomainStatus, at: ValidationReport.join(path, "status"))
         }
         if let value = self.subnetIds {
             report.check(count: value, ShapeConstraints.Subnets, at: ValidationReport.join(path, "subnetIds"))
@@ -1465,7 +1465,7 @@ extension DescribeDomainResponse: ShapeValidatable {
             }
         }
         if let value = self.tagPropagation {
-            report.check(value, ShapeConstraints.TagPropagation, at: ValidationReport.join(path, "tagPropagation"))
+            report.check(value.rawValue, ShapeConstraints.TagPropagation, at: ValidationReport.join(path, "tagPropagation"))
         }
         if let value = self.url {
             report.check(value, ShapeConstraints.String1024, at: ValidationReport.join(path, "url"))
@@ -1506,7 +1506,7 @@ extension DescribeImageResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.ImageName, at: ValidationReport.join(path, "imageName"))
         }
         if let value = self.imageStatus {
-            report.check(value, ShapeConstraints.ImageStatus, at: ValidationReport.join(path, "imageStatus"))
+            report.check(value.rawValue, ShapeConstraints.ImageStatus, at: ValidationReport.join(path, "imageStatus"))
         }
         if let value = self.roleArn {
             report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "roleArn"))
@@ -1550,16 +1550,16 @@ extension DescribeImageVersionResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.ImageVersionArn, at: ValidationReport.join(path, "imageVersionArn"))
         }
         if let value = self.imageVersionStatus {
-            report.check(value, ShapeConstraints.ImageVersionStatus, at: ValidationReport.join(path, "imageVersionStatus"))
+            report.check(value.rawValue, ShapeConstraints.ImageVersionStatus, at: ValidationReport.join(path, "imageVersionStatus"))
         }
         if let value = self.jobType {
-            report.check(value, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
+            report.check(value.rawValue, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
         }
         if let value = self.mlFramework {
             report.check(value, ShapeConstraints.MLFramework, at: ValidationReport.join(path, "mlFramework"))
         }
         if let value = self.processor {
-            report.check(value, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
+            report.check(value.rawValue, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
         }
         if let value = self.programmingLang {
             report.check(value, ShapeConstraints.ProgrammingLang, at: ValidationReport.join(path, "programmingLang"))
@@ -1568,7 +1568,7 @@ extension DescribeImageVersionResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.ReleaseNotes, at: ValidationReport.join(path, "releaseNotes"))
         }
         if let value = self.vendorGuidance {
-            report.check(value, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
+            report.check(value.rawValue, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
         }
         if let value = self.version {
             report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
@@ -1597,7 +1597,7 @@ extension DescribeMlflowTrackingServerResponse: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "createdBy"), into: &report)
         }
         if let value = self.isActive {
-            report.check(value, ShapeConstraints.IsTrackingServerActive, at: ValidationReport.join(path, "isActive"))
+            report.check(value.rawValue, ShapeConstraints.IsTrackingServerActive, at: ValidationReport.join(path, "isActive"))
         }
         if let value = self.lastModifiedBy {
             value.validate(path: ValidationReport.join(path, "lastModifiedBy"), into: &report)
@@ -1615,16 +1615,16 @@ extension DescribeMlflowTrackingServerResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.TrackingServerArn, at: ValidationReport.join(path, "trackingServerArn"))
         }
         if let value = self.trackingServerMaintenanceStatus {
-            report.check(value, ShapeConstraints.TrackingServerMaintenanceStatus, at: ValidationReport.join(path, "trackingServerMaintenanceStatus"))
+            report.check(value.rawValue, ShapeConstraints.TrackingServerMaintenanceStatus, at: ValidationReport.join(path, "trackingServerMaintenanceStatus"))
         }
         if let value = self.trackingServerName {
             report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
         }
         if let value = self.trackingServerSize {
-            report.check(value, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
+            report.check(value.rawValue, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
         }
         if let value = self.trackingServerStatus {
-            report.check(value, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
+            report.check(value.rawValue, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
         }
         if let value = self.trackingServerUrl {
             report.check(value, ShapeConstraints.TrackingServerUrl, at: ValidationReport.join(path, "trackingServerUrl"))
@@ -1682,7 +1682,7 @@ extension DescribeSpaceResponse: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "spaceSharingSettings"), into: &report)
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.SpaceStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.SpaceStatus, at: ValidationReport.join(path, "status"))
         }
         if let value = self.url {
             report.check(value, ShapeConstraints.String1024, at: ValidationReport.join(path, "url"))
@@ -1705,7 +1705,7 @@ extension DescribeStudioLifecycleConfigRequest: ShapeValidatable {
 extension DescribeStudioLifecycleConfigResponse: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.studioLifecycleConfigAppType {
-            report.check(value, ShapeConstraints.StudioLifecycleConfigAppType, at: ValidationReport.join(path, "studioLifecycleConfigAppType"))
+            report.check(value.rawValue, ShapeConstraints.StudioLifecycleConfigAppType, at: ValidationReport.join(path, "studioLifecycleConfigAppType"))
         }
         if let value = self.studioLifecycleConfigArn {
             report.check(value, ShapeConstraints.StudioLifecycleConfigArn, at: ValidationReport.join(path, "studioLifecycleConfigArn"))
@@ -1754,7 +1754,7 @@ extension DescribeUserProfileResponse: ShapeValidatable {
             report.check(value, ShapeConstraints.String256, at: ValidationReport.join(path, "singleSignOnUserValue"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.UserProfileStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.UserProfileStatus, at: ValidationReport.join(path, "status"))
         }
         if let value = self.userProfileArn {
             report.check(value, ShapeConstraints.UserProfileArn, at: ValidationReport.join(path, "userProfileArn"))
@@ -1772,7 +1772,7 @@ extension DescribeUserProfileResponse: ShapeValidatable {
 extension DirectDeploySettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.status {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
         }
     }
 }
@@ -1781,10 +1781,10 @@ extension DirectDeploySettings: ShapeValidatable {
 extension DockerSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.enableDockerAccess {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "enableDockerAccess"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "enableDockerAccess"))
         }
         if let value = self.rootlessDocker {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "rootlessDocker"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "rootlessDocker"))
         }
         if let value = self.vpcOnlyTrustedAccounts {
             report.check(count: value, ShapeConstraints.VpcOnlyTrustedAccounts, at: ValidationReport.join(path, "vpcOnlyTrustedAccounts"))
@@ -1808,7 +1808,7 @@ extension DomainDetails: ShapeValidatable {
             report.check(value, ShapeConstraints.DomainName, at: ValidationReport.join(path, "domainName"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.DomainStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.DomainStatus, at: ValidationReport.join(path, "status"))
         }
         if let value = self.url {
             report.check(value, ShapeConstraints.String1024, at: ValidationReport.join(path, "url"))
@@ -1826,10 +1826,10 @@ extension DomainSettings: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "dockerSettings"), into: &report)
         }
         if let value = self.executionRoleIdentityConfig {
-            report.check(value, ShapeConstraints.ExecutionRoleIdentityConfig, at: ValidationReport.join(path, "executionRoleIdentityConfig"))
+            report.check(value.rawValue, ShapeConstraints.ExecutionRoleIdentityConfig, at: ValidationReport.join(path, "executionRoleIdentityConfig"))
         }
         if let value = self.ipAddressType {
-            report.check(value, ShapeConstraints.IPAddressType, at: ValidationReport.join(path, "ipAddressType"))
+            report.check(value.rawValue, ShapeConstraints.IPAddressType, at: ValidationReport.join(path, "ipAddressType"))
         }
         if let value = self.rStudioServerProDomainSettings {
             value.validate(path: ValidationReport.join(path, "rStudioServerProDomainSettings"), into: &report)
@@ -1859,10 +1859,10 @@ extension DomainSettingsForUpdate: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "dockerSettings"), into: &report)
         }
         if let value = self.executionRoleIdentityConfig {
-            report.check(value, ShapeConstraints.ExecutionRoleIdentityConfig, at: ValidationReport.join(path, "executionRoleIdentityConfig"))
+            report.check(value.rawValue, ShapeConstraints.ExecutionRoleIdentityConfig, at: ValidationReport.join(path, "executionRoleIdentityConfig"))
         }
         if let value = self.ipAddressType {
-            report.check(value, ShapeConstraints.IPAddressType, at: ValidationReport.join(path, "ipAddressType"))
+            report.check(value.rawValue, ShapeConstraints.IPAddressType, at: ValidationReport.join(path, "ipAddressType"))
         }
         if let value = self.rStudioServerProDomainSettingsForUpdate {
             value.validate(path: ValidationReport.join(path, "rStudioServerProDomainSettingsForUpdate"), into: &report)
@@ -1925,7 +1925,7 @@ extension EmrServerlessSettings: ShapeValidatable {
             report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "executionRoleArn"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
         }
     }
 }
@@ -2001,7 +2001,7 @@ extension GenerativeAiSettings: ShapeValidatable {
 extension HiddenSageMakerImage: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.sageMakerImageName {
-            report.check(value, ShapeConstraints.SageMakerImageName, at: ValidationReport.join(path, "sageMakerImageName"))
+            report.check(value.rawValue, ShapeConstraints.SageMakerImageName, at: ValidationReport.join(path, "sageMakerImageName"))
         }
         if let value = self.versionAliases {
             report.check(count: value, ShapeConstraints.VersionAliasesList, at: ValidationReport.join(path, "versionAliases"))
@@ -2022,13 +2022,13 @@ extension IamIdentity: ShapeValidatable {
 extension IdentityProviderOAuthSetting: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.dataSourceName {
-            report.check(value, ShapeConstraints.DataSourceName, at: ValidationReport.join(path, "dataSourceName"))
+            report.check(value.rawValue, ShapeConstraints.DataSourceName, at: ValidationReport.join(path, "dataSourceName"))
         }
         if let value = self.secretArn {
             report.check(value, ShapeConstraints.SecretArn, at: ValidationReport.join(path, "secretArn"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
         }
     }
 }
@@ -2040,7 +2040,7 @@ extension IdleSettings: ShapeValidatable {
             report.check(number: value, ShapeConstraints.IdleTimeoutInMinutes, at: ValidationReport.join(path, "idleTimeoutInMinutes"))
         }
         if let value = self.lifecycleManagement {
-            report.check(value, ShapeConstraints.LifecycleManagement, at: ValidationReport.join(path, "lifecycleManagement"))
+            report.check(value.rawValue, ShapeConstraints.LifecycleManagement, at: ValidationReport.join(path, "lifecycleManagement"))
         }
         if let value = self.maxIdleTimeoutInMinutes {
             report.check(number: value, ShapeConstraints.IdleTimeoutInMinutes, at: ValidationReport.join(path, "maxIdleTimeoutInMinutes"))
@@ -2079,7 +2079,7 @@ extension Image: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "imageName"))
         }
         if let value = self.imageStatus {
-            report.check(value, ShapeConstraints.ImageStatus, at: ValidationReport.join(path, "imageStatus"))
+            report.check(value.rawValue, ShapeConstraints.ImageStatus, at: ValidationReport.join(path, "imageStatus"))
         } else {
             report.missing(at: ValidationReport.join(path, "imageStatus"))
         }
@@ -2113,7 +2113,7 @@ extension ImageVersion: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "imageVersionArn"))
         }
         if let value = self.imageVersionStatus {
-            report.check(value, ShapeConstraints.ImageVersionStatus, at: ValidationReport.join(path, "imageVersionStatus"))
+            report.check(value.rawValue, ShapeConstraints.ImageVersionStatus, at: ValidationReport.join(path, "imageVersionStatus"))
         } else {
             report.missing(at: ValidationReport.join(path, "imageVersionStatus"))
         }
@@ -2201,7 +2201,7 @@ extension JupyterServerAppSettings: ShapeValidatable {
 extension KendraSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.status {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
         }
     }
 }
@@ -2307,10 +2307,10 @@ extension ListAppImageConfigsRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
         }
         if let value = self.sortBy {
-            report.check(value, ShapeConstraints.AppImageConfigSortKey, at: ValidationReport.join(path, "sortBy"))
+            report.check(value.rawValue, ShapeConstraints.AppImageConfigSortKey, at: ValidationReport.join(path, "sortBy"))
         }
         if let value = self.sortOrder {
-            report.check(value, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
+            report.check(value.rawValue, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
         }
     }
 }
@@ -2342,10 +2342,10 @@ extension ListAppsRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
         }
         if let value = self.sortBy {
-            report.check(value, ShapeConstraints.AppSortKey, at: ValidationReport.join(path, "sortBy"))
+            report.check(value.rawValue, ShapeConstraints.AppSortKey, at: ValidationReport.join(path, "sortBy"))
         }
         if let value = self.sortOrder {
-            report.check(value, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
+            report.check(value.rawValue, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
         }
         if let value = self.spaceNameEquals {
             report.check(value, ShapeConstraints.SpaceName, at: ValidationReport.join(path, "spaceNameEquals"))
@@ -2411,10 +2411,10 @@ extension ListImageVersionsRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
         }
         if let value = self.sortBy {
-            report.check(value, ShapeConstraints.ImageVersionSortBy, at: ValidationReport.join(path, "sortBy"))
+            report.check(value.rawValue, ShapeConstraints.ImageVersionSortBy, at: ValidationReport.join(path, "sortBy"))
         }
         if let value = self.sortOrder {
-            report.check(value, ShapeConstraints.ImageVersionSortOrder, at: ValidationReport.join(path, "sortOrder"))
+            report.check(value.rawValue, ShapeConstraints.ImageVersionSortOrder, at: ValidationReport.join(path, "sortOrder"))
         }
     }
 }
@@ -2446,10 +2446,10 @@ extension ListImagesRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
         }
         if let value = self.sortBy {
-            report.check(value, ShapeConstraints.ImageSortBy, at: ValidationReport.join(path, "sortBy"))
+            report.check(value.rawValue, ShapeConstraints.ImageSortBy, at: ValidationReport.join(path, "sortBy"))
         }
         if let value = self.sortOrder {
-            report.check(value, ShapeConstraints.ImageSortOrder, at: ValidationReport.join(path, "sortOrder"))
+            report.check(value.rawValue, ShapeConstraints.ImageSortOrder, at: ValidationReport.join(path, "sortOrder"))
         }
     }
 }
@@ -2481,13 +2481,13 @@ extension ListMlflowTrackingServersRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
         }
         if let value = self.sortBy {
-            report.check(value, ShapeConstraints.SortTrackingServerBy, at: ValidationReport.join(path, "sortBy"))
+            report.check(value.rawValue, ShapeConstraints.SortTrackingServerBy, at: ValidationReport.join(path, "sortBy"))
         }
         if let value = self.sortOrder {
-            report.check(value, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
+            report.check(value.rawValue, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
         }
         if let value = self.trackingServerStatus {
-            report.check(value, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
+            report.check(value.rawValue, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
         }
     }
 }
@@ -2520,10 +2520,10 @@ extension ListSpacesRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
         }
         if let value = self.sortBy {
-            report.check(value, ShapeConstraints.SpaceSortKey, at: ValidationReport.join(path, "sortBy"))
+            report.check(value.rawValue, ShapeConstraints.SpaceSortKey, at: ValidationReport.join(path, "sortBy"))
         }
         if let value = self.sortOrder {
-            report.check(value, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
+            report.check(value.rawValue, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
         }
         if let value = self.spaceNameContains {
             report.check(value, ShapeConstraints.SpaceName, at: ValidationReport.join(path, "spaceNameContains"))
@@ -2549,7 +2549,7 @@ extension ListSpacesResponse: ShapeValidatable {
 extension ListStudioLifecycleConfigsRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.appTypeEquals {
-            report.check(value, ShapeConstraints.StudioLifecycleConfigAppType, at: ValidationReport.join(path, "appTypeEquals"))
+            report.check(value.rawValue, ShapeConstraints.StudioLifecycleConfigAppType, at: ValidationReport.join(path, "appTypeEquals"))
         }
         if let value = self.maxResults {
             report.check(number: value, ShapeConstraints.MaxResults, at: ValidationReport.join(path, "maxResults"))
@@ -2561,10 +2561,10 @@ extension ListStudioLifecycleConfigsRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
         }
         if let value = self.sortBy {
-            report.check(value, ShapeConstraints.StudioLifecycleConfigSortKey, at: ValidationReport.join(path, "sortBy"))
+            report.check(value.rawValue, ShapeConstraints.StudioLifecycleConfigSortKey, at: ValidationReport.join(path, "sortBy"))
         }
         if let value = self.sortOrder {
-            report.check(value, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
+            report.check(value.rawValue, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
         }
     }
 }
@@ -2628,10 +2628,10 @@ extension ListUserProfilesRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.NextToken, at: ValidationReport.join(path, "nextToken"))
         }
         if let value = self.sortBy {
-            report.check(value, ShapeConstraints.UserProfileSortKey, at: ValidationReport.join(path, "sortBy"))
+            report.check(value.rawValue, ShapeConstraints.UserProfileSortKey, at: ValidationReport.join(path, "sortBy"))
         }
         if let value = self.sortOrder {
-            report.check(value, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
+            report.check(value.rawValue, ShapeConstraints.SortOrder, at: ValidationReport.join(path, "sortOrder"))
         }
         if let value = self.userProfileNameContains {
             report.check(value, ShapeConstraints.UserProfileName, at: ValidationReport.join(path, "userProfileNameContains"))
@@ -2660,7 +2660,7 @@ extension ModelRegisterSettings: ShapeValidatable {
             report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "crossAccountModelRegisterRoleArn"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
         }
     }
 }
@@ -2704,10 +2704,10 @@ extension RSessionAppSettings: ShapeValidatable {
 extension RStudioServerProAppSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.accessStatus {
-            report.check(value, ShapeConstraints.RStudioServerProAccessStatus, at: ValidationReport.join(path, "accessStatus"))
+            report.check(value.rawValue, ShapeConstraints.RStudioServerProAccessStatus, at: ValidationReport.join(path, "accessStatus"))
         }
         if let value = self.userGroup {
-            report.check(value, ShapeConstraints.RStudioServerProUserGroup, at: ValidationReport.join(path, "userGroup"))
+            report.check(value.rawValue, ShapeConstraints.RStudioServerProUserGroup, at: ValidationReport.join(path, "userGroup"))
         }
     }
 }
@@ -2744,7 +2744,7 @@ extension RStudioServerProDomainSettingsForUpdate: ShapeValidatable {
 extension ResourceSpec: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.instanceType {
-            report.check(value, ShapeConstraints.AppInstanceType, at: ValidationReport.join(path, "instanceType"))
+            report.check(value.rawValue, ShapeConstraints.AppInstanceType, at: ValidationReport.join(path, "instanceType"))
         }
         if let value = self.lifecycleConfigArn {
             report.check(value, ShapeConstraints.StudioLifecycleConfigArn, at: ValidationReport.join(path, "lifecycleConfigArn"))
@@ -2768,7 +2768,7 @@ extension ResourceSpec: ShapeValidatable {
 extension RetentionPolicy: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.homeEfsFileSystem {
-            report.check(value, ShapeConstraints.RetentionType, at: ValidationReport.join(path, "homeEfsFileSystem"))
+            report.check(value.rawValue, ShapeConstraints.RetentionType, at: ValidationReport.join(path, "homeEfsFileSystem"))
         }
     }
 }
@@ -2802,7 +2802,7 @@ extension S3FileSystemConfig: ShapeValidatable {
 extension SharingSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.notebookOutputOption {
-            report.check(value, ShapeConstraints.NotebookOutputOption, at: ValidationReport.join(path, "notebookOutputOption"))
+            report.check(value.rawValue, ShapeConstraints.NotebookOutputOption, at: ValidationReport.join(path, "notebookOutputOption"))
         }
         if let value = self.s3KmsKeyId {
             report.check(value, ShapeConstraints.KmsKeyId, at: ValidationReport.join(path, "s3KmsKeyId"))
@@ -2856,7 +2856,7 @@ extension SpaceDetails: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "spaceSharingSettingsSummary"), into: &report)
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.SpaceStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.SpaceStatus, at: ValidationReport.join(path, "status"))
         }
     }
 }
@@ -2892,7 +2892,7 @@ extension SpaceJupyterLabAppSettings: ShapeValidatable {
 extension SpaceSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.appType {
-            report.check(value, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
+            report.check(value.rawValue, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
         }
         if let value = self.codeEditorAppSettings {
             value.validate(path: ValidationReport.join(path, "codeEditorAppSettings"), into: &report)
@@ -2913,10 +2913,10 @@ extension SpaceSettings: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "kernelGatewayAppSettings"), into: &report)
         }
         if let value = self.remoteAccess {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "remoteAccess"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "remoteAccess"))
         }
         if let value = self.spaceManagedResources {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "spaceManagedResources"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "spaceManagedResources"))
         }
         if let value = self.spaceStorageSettings {
             value.validate(path: ValidationReport.join(path, "spaceStorageSettings"), into: &report)
@@ -2928,10 +2928,10 @@ extension SpaceSettings: ShapeValidatable {
 extension SpaceSettingsSummary: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.appType {
-            report.check(value, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
+            report.check(value.rawValue, ShapeConstraints.AppType, at: ValidationReport.join(path, "appType"))
         }
         if let value = self.remoteAccess {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "remoteAccess"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "remoteAccess"))
         }
         if let value = self.spaceStorageSettings {
             value.validate(path: ValidationReport.join(path, "spaceStorageSettings"), into: &report)
@@ -2943,7 +2943,7 @@ extension SpaceSettingsSummary: ShapeValidatable {
 extension SpaceSharingSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.sharingType {
-            report.check(value, ShapeConstraints.SharingType, at: ValidationReport.join(path, "sharingType"))
+            report.check(value.rawValue, ShapeConstraints.SharingType, at: ValidationReport.join(path, "sharingType"))
         } else {
             report.missing(at: ValidationReport.join(path, "sharingType"))
         }
@@ -2954,7 +2954,7 @@ extension SpaceSharingSettings: ShapeValidatable {
 extension SpaceSharingSettingsSummary: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.sharingType {
-            report.check(value, ShapeConstraints.SharingType, at: ValidationReport.join(path, "sharingType"))
+            report.check(value.rawValue, ShapeConstraints.SharingType, at: ValidationReport.join(path, "sharingType"))
         }
     }
 }
@@ -3012,7 +3012,7 @@ extension StopMlflowTrackingServerResponse: ShapeValidatable {
 extension StudioLifecycleConfigDetails: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.studioLifecycleConfigAppType {
-            report.check(value, ShapeConstraints.StudioLifecycleConfigAppType, at: ValidationReport.join(path, "studioLifecycleConfigAppType"))
+            report.check(value.rawValue, ShapeConstraints.StudioLifecycleConfigAppType, at: ValidationReport.join(path, "studioLifecycleConfigAppType"))
         }
         if let value = self.studioLifecycleConfigArn {
             report.check(value, ShapeConstraints.StudioLifecycleConfigArn, at: ValidationReport.join(path, "studioLifecycleConfigArn"))
@@ -3027,21 +3027,21 @@ extension StudioLifecycleConfigDetails: ShapeValidatable {
 extension StudioWebPortalSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.executionRoleSessionNameMode {
-            report.check(value, ShapeConstraints.ExecutionRoleSessionNameMode, at: ValidationReport.join(path, "executionRoleSessionNameMode"))
+            report.check(value.rawValue, ShapeConstraints.ExecutionRoleSessionNameMode, at: ValidationReport.join(path, "executionRoleSessionNameMode"))
         }
         if let value = self.hiddenAppTypes {
             for (index0, element0) in value.enumerated() {
-                report.check(element0, ShapeConstraints.AppType, at: ValidationReport.element(ValidationReport.join(path, "hiddenAppTypes"), index0))
+                report.check(element0.rawValue, ShapeConstraints.AppType, at: ValidationReport.element(ValidationReport.join(path, "hiddenAppTypes"), index0))
             }
         }
         if let value = self.hiddenInstanceTypes {
             for (index0, element0) in value.enumerated() {
-                report.check(element0, ShapeConstraints.AppInstanceType, at: ValidationReport.element(ValidationReport.join(path, "hiddenInstanceTypes"), index0))
+                report.check(element0.rawValue, ShapeConstraints.AppInstanceType, at: ValidationReport.element(ValidationReport.join(path, "hiddenInstanceTypes"), index0))
             }
         }
         if let value = self.hiddenMlTools {
             for (index0, element0) in value.enumerated() {
-                report.check(element0, ShapeConstraints.MlTools, at: ValidationReport.element(ValidationReport.join(path, "hiddenMlTools"), index0))
+                report.check(element0.rawValue, ShapeConstraints.MlTools, at: ValidationReport.element(ValidationReport.join(path, "hiddenMlTools"), index0))
             }
         }
         if let value = self.hiddenSageMakerImageVersionAliases {
@@ -3085,7 +3085,7 @@ extension TimeSeriesForecastingSettings: ShapeValidatable {
             report.check(value, ShapeConstraints.RoleArn, at: ValidationReport.join(path, "amazonForecastRoleArn"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
         }
     }
 }
@@ -3094,7 +3094,7 @@ extension TimeSeriesForecastingSettings: ShapeValidatable {
 extension TrackingServerSummary: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.isActive {
-            report.check(value, ShapeConstraints.IsTrackingServerActive, at: ValidationReport.join(path, "isActive"))
+            report.check(value.rawValue, ShapeConstraints.IsTrackingServerActive, at: ValidationReport.join(path, "isActive"))
         }
         if let value = self.mlflowVersion {
             report.check(value, ShapeConstraints.MlflowVersion, at: ValidationReport.join(path, "mlflowVersion"))
@@ -3106,7 +3106,7 @@ extension TrackingServerSummary: ShapeValidatable {
             report.check(value, ShapeConstraints.TrackingServerName, at: ValidationReport.join(path, "trackingServerName"))
         }
         if let value = self.trackingServerStatus {
-            report.check(value, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
+            report.check(value.rawValue, ShapeConstraints.TrackingServerStatus, at: ValidationReport.join(path, "trackingServerStatus"))
         }
     }
 }
@@ -3115,7 +3115,7 @@ extension TrackingServerSummary: ShapeValidatable {
 extension TrustedIdentityPropagationSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.status {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "status"))
         } else {
             report.missing(at: ValidationReport.join(path, "status"))
         }
@@ -3147,7 +3147,7 @@ extension UnifiedStudioSettings: ShapeValidatable {
             report.check(value, ShapeConstraints.SingleSignOnApplicationArn, at: ValidationReport.join(path, "singleSignOnApplicationArn"))
         }
         if let value = self.studioWebPortalAccess {
-            report.check(value, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "studioWebPortalAccess"))
+            report.check(value.rawValue, ShapeConstraints.FeatureStatus, at: ValidationReport.join(path, "studioWebPortalAccess"))
         }
     }
 }
@@ -3185,10 +3185,10 @@ extension UpdateAppImageConfigResponse: ShapeValidatable {
 extension UpdateDomainRequest: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.appNetworkAccessType {
-            report.check(value, ShapeConstraints.AppNetworkAccessType, at: ValidationReport.join(path, "appNetworkAccessType"))
+            report.check(value.rawValue, ShapeConstraints.AppNetworkAccessType, at: ValidationReport.join(path, "appNetworkAccessType"))
         }
         if let value = self.appSecurityGroupManagement {
-            report.check(value, ShapeConstraints.AppSecurityGroupManagement, at: ValidationReport.join(path, "appSecurityGroupManagement"))
+            report.check(value.rawValue, ShapeConstraints.AppSecurityGroupManagement, at: ValidationReport.join(path, "appSecurityGroupManagement"))
         }
         if let value = self.defaultSpaceSettings {
             value.validate(path: ValidationReport.join(path, "defaultSpaceSettings"), into: &report)
@@ -3205,7 +3205,7 @@ extension UpdateDomainRequest: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "domainSettingsForUpdate"), into: &report)
         }
         if let value = self.homeEfsFileSystemCreation {
-            report.check(value, ShapeConstraints.HomeEfsFileSystemCreation, at: ValidationReport.join(path, "homeEfsFileSystemCreation"))
+            report.check(value.rawValue, ShapeConstraints.HomeEfsFileSystemCreation, at: ValidationReport.join(path, "homeEfsFileSystemCreation"))
         }
         if let value = self.subnetIds {
             report.check(count: value, ShapeConstraints.Subnets, at: ValidationReport.join(path, "subnetIds"))
@@ -3214,7 +3214,7 @@ extension UpdateDomainRequest: ShapeValidatable {
             }
         }
         if let value = self.tagPropagation {
-            report.check(value, ShapeConstraints.TagPropagation, at: ValidationReport.join(path, "tagPropagation"))
+            report.check(value.rawValue, ShapeConstraints.TagPropagation, at: ValidationReport.join(path, "tagPropagation"))
         }
         if let value = self.vpcId {
             report.check(value, ShapeConstraints.VpcId, at: ValidationReport.join(path, "vpcId"))
@@ -3288,13 +3288,13 @@ extension UpdateImageVersionRequest: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "imageName"))
         }
         if let value = self.jobType {
-            report.check(value, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
+            report.check(value.rawValue, ShapeConstraints.JobType, at: ValidationReport.join(path, "jobType"))
         }
         if let value = self.mlFramework {
             report.check(value, ShapeConstraints.MLFramework, at: ValidationReport.join(path, "mlFramework"))
         }
         if let value = self.processor {
-            report.check(value, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
+            report.check(value.rawValue, ShapeConstraints.Processor, at: ValidationReport.join(path, "processor"))
         }
         if let value = self.programmingLang {
             report.check(value, ShapeConstraints.ProgrammingLang, at: ValidationReport.join(path, "programmingLang"))
@@ -3303,7 +3303,7 @@ extension UpdateImageVersionRequest: ShapeValidatable {
             report.check(value, ShapeConstraints.ReleaseNotes, at: ValidationReport.join(path, "releaseNotes"))
         }
         if let value = self.vendorGuidance {
-            report.check(value, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
+            report.check(value.rawValue, ShapeConstraints.VendorGuidance, at: ValidationReport.join(path, "vendorGuidance"))
         }
         if let value = self.version {
             report.check(number: value, ShapeConstraints.ImageVersionNumber, at: ValidationReport.join(path, "version"))
@@ -3335,7 +3335,7 @@ extension UpdateMlflowTrackingServerRequest: ShapeValidatable {
             report.missing(at: ValidationReport.join(path, "trackingServerName"))
         }
         if let value = self.trackingServerSize {
-            report.check(value, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
+            report.check(value.rawValue, ShapeConstraints.TrackingServerSize, at: ValidationReport.join(path, "trackingServerSize"))
         }
         if let value = self.weeklyMaintenanceWindowStart {
             report.check(value, ShapeConstraints.WeeklyMaintenanceWindowStart, at: ValidationReport.join(path, "weeklyMaintenanceWindowStart"))
@@ -3427,7 +3427,7 @@ extension UserProfileDetails: ShapeValidatable {
             report.check(value, ShapeConstraints.DomainId, at: ValidationReport.join(path, "domainId"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.UserProfileStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.UserProfileStatus, at: ValidationReport.join(path, "status"))
         }
         if let value = self.userProfileName {
             report.check(value, ShapeConstraints.UserProfileName, at: ValidationReport.join(path, "userProfileName"))
@@ -3439,7 +3439,7 @@ extension UserProfileDetails: ShapeValidatable {
 extension UserSettings: ShapeValidatable {
     public func validate(path: String, into report: inout ValidationReport) {
         if let value = self.autoMountHomeEFS {
-            report.check(value, ShapeConstraints.AutoMountHomeEFS, at: ValidationReport.join(path, "autoMountHomeEFS"))
+            report.check(value.rawValue, ShapeConstraints.AutoMountHomeEFS, at: ValidationReport.join(path, "autoMountHomeEFS"))
         }
         if let value = self.canvasAppSettings {
             value.validate(path: ValidationReport.join(path, "canvasAppSettings"), into: &report)
@@ -3490,7 +3490,7 @@ extension UserSettings: ShapeValidatable {
             value.validate(path: ValidationReport.join(path, "spaceStorageSettings"), into: &report)
         }
         if let value = self.studioWebPortal {
-            report.check(value, ShapeConstraints.StudioWebPortal, at: ValidationReport.join(path, "studioWebPortal"))
+            report.check(value.rawValue, ShapeConstraints.StudioWebPortal, at: ValidationReport.join(path, "studioWebPortal"))
         }
         if let value = self.studioWebPortalSettings {
             value.validate(path: ValidationReport.join(path, "studioWebPortalSettings"), into: &report)

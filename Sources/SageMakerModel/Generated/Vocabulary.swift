@@ -2,632 +2,726 @@
 // (botocore 1.44.18). DO NOT EDIT: run scripts/generate instead.
 
 /// The values of model shape `AppImageConfigSortKey`.
-public enum AppImageConfigSortKey {
-    public static let creationTime = "CreationTime"
-    public static let lastModifiedTime = "LastModifiedTime"
-    public static let name = "Name"
+public struct AppImageConfigSortKey: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creationTime = AppImageConfigSortKey(rawValue: "CreationTime")
+    public static let lastModifiedTime = AppImageConfigSortKey(rawValue: "LastModifiedTime")
+    public static let name = AppImageConfigSortKey(rawValue: "Name")
     /// Every value, in the model's order.
-    public static let allValues = [creationTime, lastModifiedTime, name]
+    public static let allValues: [AppImageConfigSortKey] = [creationTime, lastModifiedTime, name]
 }
 
 /// The values of model shape `AppInstanceType`.
-public enum AppInstanceType {
-    public static let system = "system"
-    public static let mlT3Micro = "ml.t3.micro"
-    public static let mlT3Small = "ml.t3.small"
-    public static let mlT3Medium = "ml.t3.medium"
-    public static let mlT3Large = "ml.t3.large"
-    public static let mlT3Xlarge = "ml.t3.xlarge"
-    public static let mlT32xlarge = "ml.t3.2xlarge"
-    public static let mlM5Large = "ml.m5.large"
-    public static let mlM5Xlarge = "ml.m5.xlarge"
-    public static let mlM52xlarge = "ml.m5.2xlarge"
-    public static let mlM54xlarge = "ml.m5.4xlarge"
-    public static let mlM58xlarge = "ml.m5.8xlarge"
-    public static let mlM512xlarge = "ml.m5.12xlarge"
-    public static let mlM516xlarge = "ml.m5.16xlarge"
-    public static let mlM524xlarge = "ml.m5.24xlarge"
-    public static let mlM5dLarge = "ml.m5d.large"
-    public static let mlM5dXlarge = "ml.m5d.xlarge"
-    public static let mlM5d2xlarge = "ml.m5d.2xlarge"
-    public static let mlM5d4xlarge = "ml.m5d.4xlarge"
-    public static let mlM5d8xlarge = "ml.m5d.8xlarge"
-    public static let mlM5d12xlarge = "ml.m5d.12xlarge"
-    public static let mlM5d16xlarge = "ml.m5d.16xlarge"
-    public static let mlM5d24xlarge = "ml.m5d.24xlarge"
-    public static let mlC5Large = "ml.c5.large"
-    public static let mlC5Xlarge = "ml.c5.xlarge"
-    public static let mlC52xlarge = "ml.c5.2xlarge"
-    public static let mlC54xlarge = "ml.c5.4xlarge"
-    public static let mlC59xlarge = "ml.c5.9xlarge"
-    public static let mlC512xlarge = "ml.c5.12xlarge"
-    public static let mlC518xlarge = "ml.c5.18xlarge"
-    public static let mlC524xlarge = "ml.c5.24xlarge"
-    public static let mlP32xlarge = "ml.p3.2xlarge"
-    public static let mlP38xlarge = "ml.p3.8xlarge"
-    public static let mlP316xlarge = "ml.p3.16xlarge"
-    public static let mlP3dn24xlarge = "ml.p3dn.24xlarge"
-    public static let mlG4dnXlarge = "ml.g4dn.xlarge"
-    public static let mlG4dn2xlarge = "ml.g4dn.2xlarge"
-    public static let mlG4dn4xlarge = "ml.g4dn.4xlarge"
-    public static let mlG4dn8xlarge = "ml.g4dn.8xlarge"
-    public static let mlG4dn12xlarge = "ml.g4dn.12xlarge"
-    public static let mlG4dn16xlarge = "ml.g4dn.16xlarge"
-    public static let mlR5Large = "ml.r5.large"
-    public static let mlR5Xlarge = "ml.r5.xlarge"
-    public static let mlR52xlarge = "ml.r5.2xlarge"
-    public static let mlR54xlarge = "ml.r5.4xlarge"
-    public static let mlR58xlarge = "ml.r5.8xlarge"
-    public static let mlR512xlarge = "ml.r5.12xlarge"
-    public static let mlR516xlarge = "ml.r5.16xlarge"
-    public static let mlR524xlarge = "ml.r5.24xlarge"
-    public static let mlG5Xlarge = "ml.g5.xlarge"
-    public static let mlG52xlarge = "ml.g5.2xlarge"
-    public static let mlG54xlarge = "ml.g5.4xlarge"
-    public static let mlG58xlarge = "ml.g5.8xlarge"
-    public static let mlG516xlarge = "ml.g5.16xlarge"
-    public static let mlG512xlarge = "ml.g5.12xlarge"
-    public static let mlG524xlarge = "ml.g5.24xlarge"
-    public static let mlG548xlarge = "ml.g5.48xlarge"
-    public static let mlG6Xlarge = "ml.g6.xlarge"
-    public static let mlG62xlarge = "ml.g6.2xlarge"
-    public static let mlG64xlarge = "ml.g6.4xlarge"
-    public static let mlG68xlarge = "ml.g6.8xlarge"
-    public static let mlG612xlarge = "ml.g6.12xlarge"
-    public static let mlG616xlarge = "ml.g6.16xlarge"
-    public static let mlG624xlarge = "ml.g6.24xlarge"
-    public static let mlG648xlarge = "ml.g6.48xlarge"
-    public static let mlG6eXlarge = "ml.g6e.xlarge"
-    public static let mlG6e2xlarge = "ml.g6e.2xlarge"
-    public static let mlG6e4xlarge = "ml.g6e.4xlarge"
-    public static let mlG6e8xlarge = "ml.g6e.8xlarge"
-    public static let mlG6e12xlarge = "ml.g6e.12xlarge"
-    public static let mlG6e16xlarge = "ml.g6e.16xlarge"
-    public static let mlG6e24xlarge = "ml.g6e.24xlarge"
-    public static let mlG6e48xlarge = "ml.g6e.48xlarge"
-    public static let mlGeospatialInteractive = "ml.geospatial.interactive"
-    public static let mlP4d24xlarge = "ml.p4d.24xlarge"
-    public static let mlP4de24xlarge = "ml.p4de.24xlarge"
-    public static let mlTrn12xlarge = "ml.trn1.2xlarge"
-    public static let mlTrn132xlarge = "ml.trn1.32xlarge"
-    public static let mlTrn1n32xlarge = "ml.trn1n.32xlarge"
-    public static let mlP548xlarge = "ml.p5.48xlarge"
-    public static let mlP5en48xlarge = "ml.p5en.48xlarge"
-    public static let mlP6B20048xlarge = "ml.p6-b200.48xlarge"
-    public static let mlM6iLarge = "ml.m6i.large"
-    public static let mlM6iXlarge = "ml.m6i.xlarge"
-    public static let mlM6i2xlarge = "ml.m6i.2xlarge"
-    public static let mlM6i4xlarge = "ml.m6i.4xlarge"
-    public static let mlM6i8xlarge = "ml.m6i.8xlarge"
-    public static let mlM6i12xlarge = "ml.m6i.12xlarge"
-    public static let mlM6i16xlarge = "ml.m6i.16xlarge"
-    public static let mlM6i24xlarge = "ml.m6i.24xlarge"
-    public static let mlM6i32xlarge = "ml.m6i.32xlarge"
-    public static let mlM7iLarge = "ml.m7i.large"
-    public static let mlM7iXlarge = "ml.m7i.xlarge"
-    public static let mlM7i2xlarge = "ml.m7i.2xlarge"
-    public static let mlM7i4xlarge = "ml.m7i.4xlarge"
-    public static let mlM7i8xlarge = "ml.m7i.8xlarge"
-    public static let mlM7i12xlarge = "ml.m7i.12xlarge"
-    public static let mlM7i16xlarge = "ml.m7i.16xlarge"
-    public static let mlM7i24xlarge = "ml.m7i.24xlarge"
-    public static let mlM7i48xlarge = "ml.m7i.48xlarge"
-    public static let mlC6iLarge = "ml.c6i.large"
-    public static let mlC6iXlarge = "ml.c6i.xlarge"
-    public static let mlC6i2xlarge = "ml.c6i.2xlarge"
-    public static let mlC6i4xlarge = "ml.c6i.4xlarge"
-    public static let mlC6i8xlarge = "ml.c6i.8xlarge"
-    public static let mlC6i12xlarge = "ml.c6i.12xlarge"
-    public static let mlC6i16xlarge = "ml.c6i.16xlarge"
-    public static let mlC6i24xlarge = "ml.c6i.24xlarge"
-    public static let mlC6i32xlarge = "ml.c6i.32xlarge"
-    public static let mlC7iLarge = "ml.c7i.large"
-    public static let mlC7iXlarge = "ml.c7i.xlarge"
-    public static let mlC7i2xlarge = "ml.c7i.2xlarge"
-    public static let mlC7i4xlarge = "ml.c7i.4xlarge"
-    public static let mlC7i8xlarge = "ml.c7i.8xlarge"
-    public static let mlC7i12xlarge = "ml.c7i.12xlarge"
-    public static let mlC7i16xlarge = "ml.c7i.16xlarge"
-    public static let mlC7i24xlarge = "ml.c7i.24xlarge"
-    public static let mlC7i48xlarge = "ml.c7i.48xlarge"
-    public static let mlR6iLarge = "ml.r6i.large"
-    public static let mlR6iXlarge = "ml.r6i.xlarge"
-    public static let mlR6i2xlarge = "ml.r6i.2xlarge"
-    public static let mlR6i4xlarge = "ml.r6i.4xlarge"
-    public static let mlR6i8xlarge = "ml.r6i.8xlarge"
-    public static let mlR6i12xlarge = "ml.r6i.12xlarge"
-    public static let mlR6i16xlarge = "ml.r6i.16xlarge"
-    public static let mlR6i24xlarge = "ml.r6i.24xlarge"
-    public static let mlR6i32xlarge = "ml.r6i.32xlarge"
-    public static let mlR7iLarge = "ml.r7i.large"
-    public static let mlR7iXlarge = "ml.r7i.xlarge"
-    public static let mlR7i2xlarge = "ml.r7i.2xlarge"
-    public static let mlR7i4xlarge = "ml.r7i.4xlarge"
-    public static let mlR7i8xlarge = "ml.r7i.8xlarge"
-    public static let mlR7i12xlarge = "ml.r7i.12xlarge"
-    public static let mlR7i16xlarge = "ml.r7i.16xlarge"
-    public static let mlR7i24xlarge = "ml.r7i.24xlarge"
-    public static let mlR7i48xlarge = "ml.r7i.48xlarge"
-    public static let mlM6idLarge = "ml.m6id.large"
-    public static let mlM6idXlarge = "ml.m6id.xlarge"
-    public static let mlM6id2xlarge = "ml.m6id.2xlarge"
-    public static let mlM6id4xlarge = "ml.m6id.4xlarge"
-    public static let mlM6id8xlarge = "ml.m6id.8xlarge"
-    public static let mlM6id12xlarge = "ml.m6id.12xlarge"
-    public static let mlM6id16xlarge = "ml.m6id.16xlarge"
-    public static let mlM6id24xlarge = "ml.m6id.24xlarge"
-    public static let mlM6id32xlarge = "ml.m6id.32xlarge"
-    public static let mlC6idLarge = "ml.c6id.large"
-    public static let mlC6idXlarge = "ml.c6id.xlarge"
-    public static let mlC6id2xlarge = "ml.c6id.2xlarge"
-    public static let mlC6id4xlarge = "ml.c6id.4xlarge"
-    public static let mlC6id8xlarge = "ml.c6id.8xlarge"
-    public static let mlC6id12xlarge = "ml.c6id.12xlarge"
-    public static let mlC6id16xlarge = "ml.c6id.16xlarge"
-    public static let mlC6id24xlarge = "ml.c6id.24xlarge"
-    public static let mlC6id32xlarge = "ml.c6id.32xlarge"
-    public static let mlR6idLarge = "ml.r6id.large"
-    public static let mlR6idXlarge = "ml.r6id.xlarge"
-    public static let mlR6id2xlarge = "ml.r6id.2xlarge"
-    public static let mlR6id4xlarge = "ml.r6id.4xlarge"
-    public static let mlR6id8xlarge = "ml.r6id.8xlarge"
-    public static let mlR6id12xlarge = "ml.r6id.12xlarge"
-    public static let mlR6id16xlarge = "ml.r6id.16xlarge"
-    public static let mlR6id24xlarge = "ml.r6id.24xlarge"
-    public static let mlR6id32xlarge = "ml.r6id.32xlarge"
-    public static let mlP54xlarge = "ml.p5.4xlarge"
-    public static let mlG72xlarge = "ml.g7.2xlarge"
-    public static let mlG74xlarge = "ml.g7.4xlarge"
-    public static let mlG78xlarge = "ml.g7.8xlarge"
-    public static let mlG712xlarge = "ml.g7.12xlarge"
-    public static let mlG724xlarge = "ml.g7.24xlarge"
-    public static let mlG748xlarge = "ml.g7.48xlarge"
-    public static let mlG7e2xlarge = "ml.g7e.2xlarge"
-    public static let mlG7e4xlarge = "ml.g7e.4xlarge"
-    public static let mlG7e8xlarge = "ml.g7e.8xlarge"
-    public static let mlG7e12xlarge = "ml.g7e.12xlarge"
-    public static let mlG7e24xlarge = "ml.g7e.24xlarge"
-    public static let mlG7e48xlarge = "ml.g7e.48xlarge"
+public struct AppInstanceType: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let system = AppInstanceType(rawValue: "system")
+    public static let mlT3Micro = AppInstanceType(rawValue: "ml.t3.micro")
+    public static let mlT3Small = AppInstanceType(rawValue: "ml.t3.small")
+    public static let mlT3Medium = AppInstanceType(rawValue: "ml.t3.medium")
+    public static let mlT3Large = AppInstanceType(rawValue: "ml.t3.large")
+    public static let mlT3Xlarge = AppInstanceType(rawValue: "ml.t3.xlarge")
+    public static let mlT32xlarge = AppInstanceType(rawValue: "ml.t3.2xlarge")
+    public static let mlM5Large = AppInstanceType(rawValue: "ml.m5.large")
+    public static let mlM5Xlarge = AppInstanceType(rawValue: "ml.m5.xlarge")
+    public static let mlM52xlarge = AppInstanceType(rawValue: "ml.m5.2xlarge")
+    public static let mlM54xlarge = AppInstanceType(rawValue: "ml.m5.4xlarge")
+    public static let mlM58xlarge = AppInstanceType(rawValue: "ml.m5.8xlarge")
+    public static let mlM512xlarge = AppInstanceType(rawValue: "ml.m5.12xlarge")
+    public static let mlM516xlarge = AppInstanceType(rawValue: "ml.m5.16xlarge")
+    public static let mlM524xlarge = AppInstanceType(rawValue: "ml.m5.24xlarge")
+    public static let mlM5dLarge = AppInstanceType(rawValue: "ml.m5d.large")
+    public static let mlM5dXlarge = AppInstanceType(rawValue: "ml.m5d.xlarge")
+    public static let mlM5d2xlarge = AppInstanceType(rawValue: "ml.m5d.2xlarge")
+    public static let mlM5d4xlarge = AppInstanceType(rawValue: "ml.m5d.4xlarge")
+    public static let mlM5d8xlarge = AppInstanceType(rawValue: "ml.m5d.8xlarge")
+    public static let mlM5d12xlarge = AppInstanceType(rawValue: "ml.m5d.12xlarge")
+    public static let mlM5d16xlarge = AppInstanceType(rawValue: "ml.m5d.16xlarge")
+    public static let mlM5d24xlarge = AppInstanceType(rawValue: "ml.m5d.24xlarge")
+    public static let mlC5Large = AppInstanceType(rawValue: "ml.c5.large")
+    public static let mlC5Xlarge = AppInstanceType(rawValue: "ml.c5.xlarge")
+    public static let mlC52xlarge = AppInstanceType(rawValue: "ml.c5.2xlarge")
+    public static let mlC54xlarge = AppInstanceType(rawValue: "ml.c5.4xlarge")
+    public static let mlC59xlarge = AppInstanceType(rawValue: "ml.c5.9xlarge")
+    public static let mlC512xlarge = AppInstanceType(rawValue: "ml.c5.12xlarge")
+    public static let mlC518xlarge = AppInstanceType(rawValue: "ml.c5.18xlarge")
+    public static let mlC524xlarge = AppInstanceType(rawValue: "ml.c5.24xlarge")
+    public static let mlP32xlarge = AppInstanceType(rawValue: "ml.p3.2xlarge")
+    public static let mlP38xlarge = AppInstanceType(rawValue: "ml.p3.8xlarge")
+    public static let mlP316xlarge = AppInstanceType(rawValue: "ml.p3.16xlarge")
+    public static let mlP3dn24xlarge = AppInstanceType(rawValue: "ml.p3dn.24xlarge")
+    public static let mlG4dnXlarge = AppInstanceType(rawValue: "ml.g4dn.xlarge")
+    public static let mlG4dn2xlarge = AppInstanceType(rawValue: "ml.g4dn.2xlarge")
+    public static let mlG4dn4xlarge = AppInstanceType(rawValue: "ml.g4dn.4xlarge")
+    public static let mlG4dn8xlarge = AppInstanceType(rawValue: "ml.g4dn.8xlarge")
+    public static let mlG4dn12xlarge = AppInstanceType(rawValue: "ml.g4dn.12xlarge")
+    public static let mlG4dn16xlarge = AppInstanceType(rawValue: "ml.g4dn.16xlarge")
+    public static let mlR5Large = AppInstanceType(rawValue: "ml.r5.large")
+    public static let mlR5Xlarge = AppInstanceType(rawValue: "ml.r5.xlarge")
+    public static let mlR52xlarge = AppInstanceType(rawValue: "ml.r5.2xlarge")
+    public static let mlR54xlarge = AppInstanceType(rawValue: "ml.r5.4xlarge")
+    public static let mlR58xlarge = AppInstanceType(rawValue: "ml.r5.8xlarge")
+    public static let mlR512xlarge = AppInstanceType(rawValue: "ml.r5.12xlarge")
+    public static let mlR516xlarge = AppInstanceType(rawValue: "ml.r5.16xlarge")
+    public static let mlR524xlarge = AppInstanceType(rawValue: "ml.r5.24xlarge")
+    public static let mlG5Xlarge = AppInstanceType(rawValue: "ml.g5.xlarge")
+    public static let mlG52xlarge = AppInstanceType(rawValue: "ml.g5.2xlarge")
+    public static let mlG54xlarge = AppInstanceType(rawValue: "ml.g5.4xlarge")
+    public static let mlG58xlarge = AppInstanceType(rawValue: "ml.g5.8xlarge")
+    public static let mlG516xlarge = AppInstanceType(rawValue: "ml.g5.16xlarge")
+    public static let mlG512xlarge = AppInstanceType(rawValue: "ml.g5.12xlarge")
+    public static let mlG524xlarge = AppInstanceType(rawValue: "ml.g5.24xlarge")
+    public static let mlG548xlarge = AppInstanceType(rawValue: "ml.g5.48xlarge")
+    public static let mlG6Xlarge = AppInstanceType(rawValue: "ml.g6.xlarge")
+    public static let mlG62xlarge = AppInstanceType(rawValue: "ml.g6.2xlarge")
+    public static let mlG64xlarge = AppInstanceType(rawValue: "ml.g6.4xlarge")
+    public static let mlG68xlarge = AppInstanceType(rawValue: "ml.g6.8xlarge")
+    public static let mlG612xlarge = AppInstanceType(rawValue: "ml.g6.12xlarge")
+    public static let mlG616xlarge = AppInstanceType(rawValue: "ml.g6.16xlarge")
+    public static let mlG624xlarge = AppInstanceType(rawValue: "ml.g6.24xlarge")
+    public static let mlG648xlarge = AppInstanceType(rawValue: "ml.g6.48xlarge")
+    public static let mlG6eXlarge = AppInstanceType(rawValue: "ml.g6e.xlarge")
+    public static let mlG6e2xlarge = AppInstanceType(rawValue: "ml.g6e.2xlarge")
+    public static let mlG6e4xlarge = AppInstanceType(rawValue: "ml.g6e.4xlarge")
+    public static let mlG6e8xlarge = AppInstanceType(rawValue: "ml.g6e.8xlarge")
+    public static let mlG6e12xlarge = AppInstanceType(rawValue: "ml.g6e.12xlarge")
+    public static let mlG6e16xlarge = AppInstanceType(rawValue: "ml.g6e.16xlarge")
+    public static let mlG6e24xlarge = AppInstanceType(rawValue: "ml.g6e.24xlarge")
+    public static let mlG6e48xlarge = AppInstanceType(rawValue: "ml.g6e.48xlarge")
+    public static let mlGeospatialInteractive = AppInstanceType(rawValue: "ml.geospatial.interactive")
+    public static let mlP4d24xlarge = AppInstanceType(rawValue: "ml.p4d.24xlarge")
+    public static let mlP4de24xlarge = AppInstanceType(rawValue: "ml.p4de.24xlarge")
+    public static let mlTrn12xlarge = AppInstanceType(rawValue: "ml.trn1.2xlarge")
+    public static let mlTrn132xlarge = AppInstanceType(rawValue: "ml.trn1.32xlarge")
+    public static let mlTrn1n32xlarge = AppInstanceType(rawValue: "ml.trn1n.32xlarge")
+    public static let mlP548xlarge = AppInstanceType(rawValue: "ml.p5.48xlarge")
+    public static let mlP5en48xlarge = AppInstanceType(rawValue: "ml.p5en.48xlarge")
+    public static let mlP6B20048xlarge = AppInstanceType(rawValue: "ml.p6-b200.48xlarge")
+    public static let mlM6iLarge = AppInstanceType(rawValue: "ml.m6i.large")
+    public static let mlM6iXlarge = AppInstanceType(rawValue: "ml.m6i.xlarge")
+    public static let mlM6i2xlarge = AppInstanceType(rawValue: "ml.m6i.2xlarge")
+    public static let mlM6i4xlarge = AppInstanceType(rawValue: "ml.m6i.4xlarge")
+    public static let mlM6i8xlarge = AppInstanceType(rawValue: "ml.m6i.8xlarge")
+    public static let mlM6i12xlarge = AppInstanceType(rawValue: "ml.m6i.12xlarge")
+    public static let mlM6i16xlarge = AppInstanceType(rawValue: "ml.m6i.16xlarge")
+    public static let mlM6i24xlarge = AppInstanceType(rawValue: "ml.m6i.24xlarge")
+    public static let mlM6i32xlarge = AppInstanceType(rawValue: "ml.m6i.32xlarge")
+    public static let mlM7iLarge = AppInstanceType(rawValue: "ml.m7i.large")
+    public static let mlM7iXlarge = AppInstanceType(rawValue: "ml.m7i.xlarge")
+    public static let mlM7i2xlarge = AppInstanceType(rawValue: "ml.m7i.2xlarge")
+    public static let mlM7i4xlarge = AppInstanceType(rawValue: "ml.m7i.4xlarge")
+    public static let mlM7i8xlarge = AppInstanceType(rawValue: "ml.m7i.8xlarge")
+    public static let mlM7i12xlarge = AppInstanceType(rawValue: "ml.m7i.12xlarge")
+    public static let mlM7i16xlarge = AppInstanceType(rawValue: "ml.m7i.16xlarge")
+    public static let mlM7i24xlarge = AppInstanceType(rawValue: "ml.m7i.24xlarge")
+    public static let mlM7i48xlarge = AppInstanceType(rawValue: "ml.m7i.48xlarge")
+    public static let mlC6iLarge = AppInstanceType(rawValue: "ml.c6i.large")
+    public static let mlC6iXlarge = AppInstanceType(rawValue: "ml.c6i.xlarge")
+    public static let mlC6i2xlarge = AppInstanceType(rawValue: "ml.c6i.2xlarge")
+    public static let mlC6i4xlarge = AppInstanceType(rawValue: "ml.c6i.4xlarge")
+    public static let mlC6i8xlarge = AppInstanceType(rawValue: "ml.c6i.8xlarge")
+    public static let mlC6i12xlarge = AppInstanceType(rawValue: "ml.c6i.12xlarge")
+    public static let mlC6i16xlarge = AppInstanceType(rawValue: "ml.c6i.16xlarge")
+    public static let mlC6i24xlarge = AppInstanceType(rawValue: "ml.c6i.24xlarge")
+    public static let mlC6i32xlarge = AppInstanceType(rawValue: "ml.c6i.32xlarge")
+    public static let mlC7iLarge = AppInstanceType(rawValue: "ml.c7i.large")
+    public static let mlC7iXlarge = AppInstanceType(rawValue: "ml.c7i.xlarge")
+    public static let mlC7i2xlarge = AppInstanceType(rawValue: "ml.c7i.2xlarge")
+    public static let mlC7i4xlarge = AppInstanceType(rawValue: "ml.c7i.4xlarge")
+    public static let mlC7i8xlarge = AppInstanceType(rawValue: "ml.c7i.8xlarge")
+    public static let mlC7i12xlarge = AppInstanceType(rawValue: "ml.c7i.12xlarge")
+    public static let mlC7i16xlarge = AppInstanceType(rawValue: "ml.c7i.16xlarge")
+    public static let mlC7i24xlarge = AppInstanceType(rawValue: "ml.c7i.24xlarge")
+    public static let mlC7i48xlarge = AppInstanceType(rawValue: "ml.c7i.48xlarge")
+    public static let mlR6iLarge = AppInstanceType(rawValue: "ml.r6i.large")
+    public static let mlR6iXlarge = AppInstanceType(rawValue: "ml.r6i.xlarge")
+    public static let mlR6i2xlarge = AppInstanceType(rawValue: "ml.r6i.2xlarge")
+    public static let mlR6i4xlarge = AppInstanceType(rawValue: "ml.r6i.4xlarge")
+    public static let mlR6i8xlarge = AppInstanceType(rawValue: "ml.r6i.8xlarge")
+    public static let mlR6i12xlarge = AppInstanceType(rawValue: "ml.r6i.12xlarge")
+    public static let mlR6i16xlarge = AppInstanceType(rawValue: "ml.r6i.16xlarge")
+    public static let mlR6i24xlarge = AppInstanceType(rawValue: "ml.r6i.24xlarge")
+    public static let mlR6i32xlarge = AppInstanceType(rawValue: "ml.r6i.32xlarge")
+    public static let mlR7iLarge = AppInstanceType(rawValue: "ml.r7i.large")
+    public static let mlR7iXlarge = AppInstanceType(rawValue: "ml.r7i.xlarge")
+    public static let mlR7i2xlarge = AppInstanceType(rawValue: "ml.r7i.2xlarge")
+    public static let mlR7i4xlarge = AppInstanceType(rawValue: "ml.r7i.4xlarge")
+    public static let mlR7i8xlarge = AppInstanceType(rawValue: "ml.r7i.8xlarge")
+    public static let mlR7i12xlarge = AppInstanceType(rawValue: "ml.r7i.12xlarge")
+    public static let mlR7i16xlarge = AppInstanceType(rawValue: "ml.r7i.16xlarge")
+    public static let mlR7i24xlarge = AppInstanceType(rawValue: "ml.r7i.24xlarge")
+    public static let mlR7i48xlarge = AppInstanceType(rawValue: "ml.r7i.48xlarge")
+    public static let mlM6idLarge = AppInstanceType(rawValue: "ml.m6id.large")
+    public static let mlM6idXlarge = AppInstanceType(rawValue: "ml.m6id.xlarge")
+    public static let mlM6id2xlarge = AppInstanceType(rawValue: "ml.m6id.2xlarge")
+    public static let mlM6id4xlarge = AppInstanceType(rawValue: "ml.m6id.4xlarge")
+    public static let mlM6id8xlarge = AppInstanceType(rawValue: "ml.m6id.8xlarge")
+    public static let mlM6id12xlarge = AppInstanceType(rawValue: "ml.m6id.12xlarge")
+    public static let mlM6id16xlarge = AppInstanceType(rawValue: "ml.m6id.16xlarge")
+    public static let mlM6id24xlarge = AppInstanceType(rawValue: "ml.m6id.24xlarge")
+    public static let mlM6id32xlarge = AppInstanceType(rawValue: "ml.m6id.32xlarge")
+    public static let mlC6idLarge = AppInstanceType(rawValue: "ml.c6id.large")
+    public static let mlC6idXlarge = AppInstanceType(rawValue: "ml.c6id.xlarge")
+    public static let mlC6id2xlarge = AppInstanceType(rawValue: "ml.c6id.2xlarge")
+    public static let mlC6id4xlarge = AppInstanceType(rawValue: "ml.c6id.4xlarge")
+    public static let mlC6id8xlarge = AppInstanceType(rawValue: "ml.c6id.8xlarge")
+    public static let mlC6id12xlarge = AppInstanceType(rawValue: "ml.c6id.12xlarge")
+    public static let mlC6id16xlarge = AppInstanceType(rawValue: "ml.c6id.16xlarge")
+    public static let mlC6id24xlarge = AppInstanceType(rawValue: "ml.c6id.24xlarge")
+    public static let mlC6id32xlarge = AppInstanceType(rawValue: "ml.c6id.32xlarge")
+    public static let mlR6idLarge = AppInstanceType(rawValue: "ml.r6id.large")
+    public static let mlR6idXlarge = AppInstanceType(rawValue: "ml.r6id.xlarge")
+    public static let mlR6id2xlarge = AppInstanceType(rawValue: "ml.r6id.2xlarge")
+    public static let mlR6id4xlarge = AppInstanceType(rawValue: "ml.r6id.4xlarge")
+    public static let mlR6id8xlarge = AppInstanceType(rawValue: "ml.r6id.8xlarge")
+    public static let mlR6id12xlarge = AppInstanceType(rawValue: "ml.r6id.12xlarge")
+    public static let mlR6id16xlarge = AppInstanceType(rawValue: "ml.r6id.16xlarge")
+    public static let mlR6id24xlarge = AppInstanceType(rawValue: "ml.r6id.24xlarge")
+    public static let mlR6id32xlarge = AppInstanceType(rawValue: "ml.r6id.32xlarge")
+    public static let mlP54xlarge = AppInstanceType(rawValue: "ml.p5.4xlarge")
+    public static let mlG72xlarge = AppInstanceType(rawValue: "ml.g7.2xlarge")
+    public static let mlG74xlarge = AppInstanceType(rawValue: "ml.g7.4xlarge")
+    public static let mlG78xlarge = AppInstanceType(rawValue: "ml.g7.8xlarge")
+    public static let mlG712xlarge = AppInstanceType(rawValue: "ml.g7.12xlarge")
+    public static let mlG724xlarge = AppInstanceType(rawValue: "ml.g7.24xlarge")
+    public static let mlG748xlarge = AppInstanceType(rawValue: "ml.g7.48xlarge")
+    public static let mlG7e2xlarge = AppInstanceType(rawValue: "ml.g7e.2xlarge")
+    public static let mlG7e4xlarge = AppInstanceType(rawValue: "ml.g7e.4xlarge")
+    public static let mlG7e8xlarge = AppInstanceType(rawValue: "ml.g7e.8xlarge")
+    public static let mlG7e12xlarge = AppInstanceType(rawValue: "ml.g7e.12xlarge")
+    public static let mlG7e24xlarge = AppInstanceType(rawValue: "ml.g7e.24xlarge")
+    public static let mlG7e48xlarge = AppInstanceType(rawValue: "ml.g7e.48xlarge")
     /// Every value, in the model's order.
-    public static let allValues = [system, mlT3Micro, mlT3Small, mlT3Medium, mlT3Large, mlT3Xlarge, mlT32xlarge, mlM5Large, mlM5Xlarge, mlM52xlarge, mlM54xlarge, mlM58xlarge, mlM512xlarge, mlM516xlarge, mlM524xlarge, mlM5dLarge, mlM5dXlarge, mlM5d2xlarge, mlM5d4xlarge, mlM5d8xlarge, mlM5d12xlarge, mlM5d16xlarge, mlM5d24xlarge, mlC5Large, mlC5Xlarge, mlC52xlarge, mlC54xlarge, mlC59xlarge, mlC512xlarge, mlC518xlarge, mlC524xlarge, mlP32xlarge, mlP38xlarge, mlP316xlarge, mlP3dn24xlarge, mlG4dnXlarge, mlG4dn2xlarge, mlG4dn4xlarge, mlG4dn8xlarge, mlG4dn12xlarge, mlG4dn16xlarge, mlR5Large, mlR5Xlarge, mlR52xlarge, mlR54xlarge, mlR58xlarge, mlR512xlarge, mlR516xlarge, mlR524xlarge, mlG5Xlarge, mlG52xlarge, mlG54xlarge, mlG58xlarge, mlG516xlarge, mlG512xlarge, mlG524xlarge, mlG548xlarge, mlG6Xlarge, mlG62xlarge, mlG64xlarge, mlG68xlarge, mlG612xlarge, mlG616xlarge, mlG624xlarge, mlG648xlarge, mlG6eXlarge, mlG6e2xlarge, mlG6e4xlarge, mlG6e8xlarge, mlG6e12xlarge, mlG6e16xlarge, mlG6e24xlarge, mlG6e48xlarge, mlGeospatialInteractive, mlP4d24xlarge, mlP4de24xlarge, mlTrn12xlarge, mlTrn132xlarge, mlTrn1n32xlarge, mlP548xlarge, mlP5en48xlarge, mlP6B20048xlarge, mlM6iLarge, mlM6iXlarge, mlM6i2xlarge, mlM6i4xlarge, mlM6i8xlarge, mlM6i12xlarge, mlM6i16xlarge, mlM6i24xlarge, mlM6i32xlarge, mlM7iLarge, mlM7iXlarge, mlM7i2xlarge, mlM7i4xlarge, mlM7i8xlarge, mlM7i12xlarge, mlM7i16xlarge, mlM7i24xlarge, mlM7i48xlarge, mlC6iLarge, mlC6iXlarge, mlC6i2xlarge, mlC6i4xlarge, mlC6i8xlarge, mlC6i12xlarge, mlC6i16xlarge, mlC6i24xlarge, mlC6i32xlarge, mlC7iLarge, mlC7iXlarge, mlC7i2xlarge, mlC7i4xlarge, mlC7i8xlarge, mlC7i12xlarge, mlC7i16xlarge, mlC7i24xlarge, mlC7i48xlarge, mlR6iLarge, mlR6iXlarge, mlR6i2xlarge, mlR6i4xlarge, mlR6i8xlarge, mlR6i12xlarge, mlR6i16xlarge, mlR6i24xlarge, mlR6i32xlarge, mlR7iLarge, mlR7iXlarge, mlR7i2xlarge, mlR7i4xlarge, mlR7i8xlarge, mlR7i12xlarge, mlR7i16xlarge, mlR7i24xlarge, mlR7i48xlarge, mlM6idLarge, mlM6idXlarge, mlM6id2xlarge, mlM6id4xlarge, mlM6id8xlarge, mlM6id12xlarge, mlM6id16xlarge, mlM6id24xlarge, mlM6id32xlarge, mlC6idLarge, mlC6idXlarge, mlC6id2xlarge, mlC6id4xlarge, mlC6id8xlarge, mlC6id12xlarge, mlC6id16xlarge, mlC6id24xlarge, mlC6id32xlarge, mlR6idLarge, mlR6idXlarge, mlR6id2xlarge, mlR6id4xlarge, mlR6id8xlarge, mlR6id12xlarge, mlR6id16xlarge, mlR6id24xlarge, mlR6id32xlarge, mlP54xlarge, mlG72xlarge, mlG74xlarge, mlG78xlarge, mlG712xlarge, mlG724xlarge, mlG748xlarge, mlG7e2xlarge, mlG7e4xlarge, mlG7e8xlarge, mlG7e12xlarge, mlG7e24xlarge, mlG7e48xlarge]
+    public static let allValues: [AppInstanceType] = [system, mlT3Micro, mlT3Small, mlT3Medium, mlT3Large, mlT3Xlarge, mlT32xlarge, mlM5Large, mlM5Xlarge, mlM52xlarge, mlM54xlarge, mlM58xlarge, mlM512xlarge, mlM516xlarge, mlM524xlarge, mlM5dLarge, mlM5dXlarge, mlM5d2xlarge, mlM5d4xlarge, mlM5d8xlarge, mlM5d12xlarge, mlM5d16xlarge, mlM5d24xlarge, mlC5Large, mlC5Xlarge, mlC52xlarge, mlC54xlarge, mlC59xlarge, mlC512xlarge, mlC518xlarge, mlC524xlarge, mlP32xlarge, mlP38xlarge, mlP316xlarge, mlP3dn24xlarge, mlG4dnXlarge, mlG4dn2xlarge, mlG4dn4xlarge, mlG4dn8xlarge, mlG4dn12xlarge, mlG4dn16xlarge, mlR5Large, mlR5Xlarge, mlR52xlarge, mlR54xlarge, mlR58xlarge, mlR512xlarge, mlR516xlarge, mlR524xlarge, mlG5Xlarge, mlG52xlarge, mlG54xlarge, mlG58xlarge, mlG516xlarge, mlG512xlarge, mlG524xlarge, mlG548xlarge, mlG6Xlarge, mlG62xlarge, mlG64xlarge, mlG68xlarge, mlG612xlarge, mlG616xlarge, mlG624xlarge, mlG648xlarge, mlG6eXlarge, mlG6e2xlarge, mlG6e4xlarge, mlG6e8xlarge, mlG6e12xlarge, mlG6e16xlarge, mlG6e24xlarge, mlG6e48xlarge, mlGeospatialInteractive, mlP4d24xlarge, mlP4de24xlarge, mlTrn12xlarge, mlTrn132xlarge, mlTrn1n32xlarge, mlP548xlarge, mlP5en48xlarge, mlP6B20048xlarge, mlM6iLarge, mlM6iXlarge, mlM6i2xlarge, mlM6i4xlarge, mlM6i8xlarge, mlM6i12xlarge, mlM6i16xlarge, mlM6i24xlarge, mlM6i32xlarge, mlM7iLarge, mlM7iXlarge, mlM7i2xlarge, mlM7i4xlarge, mlM7i8xlarge, mlM7i12xlarge, mlM7i16xlarge, mlM7i24xlarge, mlM7i48xlarge, mlC6iLarge, mlC6iXlarge, mlC6i2xlarge, mlC6i4xlarge, mlC6i8xlarge, mlC6i12xlarge, mlC6i16xlarge, mlC6i24xlarge, mlC6i32xlarge, mlC7iLarge, mlC7iXlarge, mlC7i2xlarge, mlC7i4xlarge, mlC7i8xlarge, mlC7i12xlarge, mlC7i16xlarge, mlC7i24xlarge, mlC7i48xlarge, mlR6iLarge, mlR6iXlarge, mlR6i2xlarge, mlR6i4xlarge, mlR6i8xlarge, mlR6i12xlarge, mlR6i16xlarge, mlR6i24xlarge, mlR6i32xlarge, mlR7iLarge, mlR7iXlarge, mlR7i2xlarge, mlR7i4xlarge, mlR7i8xlarge, mlR7i12xlarge, mlR7i16xlarge, mlR7i24xlarge, mlR7i48xlarge, mlM6idLarge, mlM6idXlarge, mlM6id2xlarge, mlM6id4xlarge, mlM6id8xlarge, mlM6id12xlarge, mlM6id16xlarge, mlM6id24xlarge, mlM6id32xlarge, mlC6idLarge, mlC6idXlarge, mlC6id2xlarge, mlC6id4xlarge, mlC6id8xlarge, mlC6id12xlarge, mlC6id16xlarge, mlC6id24xlarge, mlC6id32xlarge, mlR6idLarge, mlR6idXlarge, mlR6id2xlarge, mlR6id4xlarge, mlR6id8xlarge, mlR6id12xlarge, mlR6id16xlarge, mlR6id24xlarge, mlR6id32xlarge, mlP54xlarge, mlG72xlarge, mlG74xlarge, mlG78xlarge, mlG712xlarge, mlG724xlarge, mlG748xlarge, mlG7e2xlarge, mlG7e4xlarge, mlG7e8xlarge, mlG7e12xlarge, mlG7e24xlarge, mlG7e48xlarge]
 }
 
 /// The values of model shape `AppNetworkAccessType`.
-public enum AppNetworkAccessType {
-    public static let publicInternetOnly = "PublicInternetOnly"
-    public static let vpcOnly = "VpcOnly"
+public struct AppNetworkAccessType: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let publicInternetOnly = AppNetworkAccessType(rawValue: "PublicInternetOnly")
+    public static let vpcOnly = AppNetworkAccessType(rawValue: "VpcOnly")
     /// Every value, in the model's order.
-    public static let allValues = [publicInternetOnly, vpcOnly]
+    public static let allValues: [AppNetworkAccessType] = [publicInternetOnly, vpcOnly]
 }
 
 /// The values of model shape `AppSecurityGroupManagement`.
-public enum AppSecurityGroupManagement {
-    public static let service = "Service"
-    public static let customer = "Customer"
+public struct AppSecurityGroupManagement: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let service = AppSecurityGroupManagement(rawValue: "Service")
+    public static let customer = AppSecurityGroupManagement(rawValue: "Customer")
     /// Every value, in the model's order.
-    public static let allValues = [service, customer]
+    public static let allValues: [AppSecurityGroupManagement] = [service, customer]
 }
 
 /// The values of model shape `AppSortKey`.
-public enum AppSortKey {
-    public static let creationTime = "CreationTime"
+public struct AppSortKey: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creationTime = AppSortKey(rawValue: "CreationTime")
     /// Every value, in the model's order.
-    public static let allValues = [creationTime]
+    public static let allValues: [AppSortKey] = [creationTime]
 }
 
 /// The values of model shape `AppStatus`.
-public enum AppStatus {
-    public static let deleted = "Deleted"
-    public static let deleting = "Deleting"
-    public static let failed = "Failed"
-    public static let inService = "InService"
-    public static let pending = "Pending"
+public struct AppStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let deleted = AppStatus(rawValue: "Deleted")
+    public static let deleting = AppStatus(rawValue: "Deleting")
+    public static let failed = AppStatus(rawValue: "Failed")
+    public static let inService = AppStatus(rawValue: "InService")
+    public static let pending = AppStatus(rawValue: "Pending")
     /// Every value, in the model's order.
-    public static let allValues = [deleted, deleting, failed, inService, pending]
+    public static let allValues: [AppStatus] = [deleted, deleting, failed, inService, pending]
 }
 
 /// The values of model shape `AppType`.
-public enum AppType {
-    public static let jupyterServer = "JupyterServer"
-    public static let kernelGateway = "KernelGateway"
-    public static let detailedProfiler = "DetailedProfiler"
-    public static let tensorBoard = "TensorBoard"
-    public static let codeEditor = "CodeEditor"
-    public static let jupyterLab = "JupyterLab"
-    public static let rStudioServerPro = "RStudioServerPro"
-    public static let rSessionGateway = "RSessionGateway"
-    public static let canvas = "Canvas"
+public struct AppType: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let jupyterServer = AppType(rawValue: "JupyterServer")
+    public static let kernelGateway = AppType(rawValue: "KernelGateway")
+    public static let detailedProfiler = AppType(rawValue: "DetailedProfiler")
+    public static let tensorBoard = AppType(rawValue: "TensorBoard")
+    public static let codeEditor = AppType(rawValue: "CodeEditor")
+    public static let jupyterLab = AppType(rawValue: "JupyterLab")
+    public static let rStudioServerPro = AppType(rawValue: "RStudioServerPro")
+    public static let rSessionGateway = AppType(rawValue: "RSessionGateway")
+    public static let canvas = AppType(rawValue: "Canvas")
     /// Every value, in the model's order.
-    public static let allValues = [jupyterServer, kernelGateway, detailedProfiler, tensorBoard, codeEditor, jupyterLab, rStudioServerPro, rSessionGateway, canvas]
+    public static let allValues: [AppType] = [jupyterServer, kernelGateway, detailedProfiler, tensorBoard, codeEditor, jupyterLab, rStudioServerPro, rSessionGateway, canvas]
 }
 
 /// The values of model shape `AuthMode`.
-public enum AuthMode {
-    public static let sso = "SSO"
-    public static let iam = "IAM"
+public struct AuthMode: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let sso = AuthMode(rawValue: "SSO")
+    public static let iam = AuthMode(rawValue: "IAM")
     /// Every value, in the model's order.
-    public static let allValues = [sso, iam]
+    public static let allValues: [AuthMode] = [sso, iam]
 }
 
 /// The values of model shape `AutoMountHomeEFS`.
-public enum AutoMountHomeEFS {
-    public static let enabled = "Enabled"
-    public static let disabled = "Disabled"
-    public static let defaultAsDomain = "DefaultAsDomain"
+public struct AutoMountHomeEFS: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let enabled = AutoMountHomeEFS(rawValue: "Enabled")
+    public static let disabled = AutoMountHomeEFS(rawValue: "Disabled")
+    public static let defaultAsDomain = AutoMountHomeEFS(rawValue: "DefaultAsDomain")
     /// Every value, in the model's order.
-    public static let allValues = [enabled, disabled, defaultAsDomain]
+    public static let allValues: [AutoMountHomeEFS] = [enabled, disabled, defaultAsDomain]
 }
 
 /// The values of model shape `DataSourceName`.
-public enum DataSourceName {
-    public static let salesforceGenie = "SalesforceGenie"
-    public static let snowflake = "Snowflake"
+public struct DataSourceName: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let salesforceGenie = DataSourceName(rawValue: "SalesforceGenie")
+    public static let snowflake = DataSourceName(rawValue: "Snowflake")
     /// Every value, in the model's order.
-    public static let allValues = [salesforceGenie, snowflake]
+    public static let allValues: [DataSourceName] = [salesforceGenie, snowflake]
 }
 
 /// The values of model shape `DomainStatus`.
-public enum DomainStatus {
-    public static let deleting = "Deleting"
-    public static let failed = "Failed"
-    public static let inService = "InService"
-    public static let pending = "Pending"
-    public static let updating = "Updating"
-    public static let updateFailed = "Update_Failed"
-    public static let deleteFailed = "Delete_Failed"
+public struct DomainStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let deleting = DomainStatus(rawValue: "Deleting")
+    public static let failed = DomainStatus(rawValue: "Failed")
+    public static let inService = DomainStatus(rawValue: "InService")
+    public static let pending = DomainStatus(rawValue: "Pending")
+    public static let updating = DomainStatus(rawValue: "Updating")
+    public static let updateFailed = DomainStatus(rawValue: "Update_Failed")
+    public static let deleteFailed = DomainStatus(rawValue: "Delete_Failed")
     /// Every value, in the model's order.
-    public static let allValues = [deleting, failed, inService, pending, updating, updateFailed, deleteFailed]
+    public static let allValues: [DomainStatus] = [deleting, failed, inService, pending, updating, updateFailed, deleteFailed]
 }
 
 /// The values of model shape `ExecutionRoleIdentityConfig`.
-public enum ExecutionRoleIdentityConfig {
-    public static let userProfileName = "USER_PROFILE_NAME"
-    public static let disabled = "DISABLED"
+public struct ExecutionRoleIdentityConfig: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let userProfileName = ExecutionRoleIdentityConfig(rawValue: "USER_PROFILE_NAME")
+    public static let disabled = ExecutionRoleIdentityConfig(rawValue: "DISABLED")
     /// Every value, in the model's order.
-    public static let allValues = [userProfileName, disabled]
+    public static let allValues: [ExecutionRoleIdentityConfig] = [userProfileName, disabled]
 }
 
 /// The values of model shape `ExecutionRoleSessionNameMode`.
-public enum ExecutionRoleSessionNameMode {
-    public static let `static` = "STATIC"
-    public static let userIdentity = "USER_IDENTITY"
+public struct ExecutionRoleSessionNameMode: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let `static` = ExecutionRoleSessionNameMode(rawValue: "STATIC")
+    public static let userIdentity = ExecutionRoleSessionNameMode(rawValue: "USER_IDENTITY")
     /// Every value, in the model's order.
-    public static let allValues = [`static`, userIdentity]
+    public static let allValues: [ExecutionRoleSessionNameMode] = [`static`, userIdentity]
 }
 
 /// The values of model shape `FeatureStatus`.
-public enum FeatureStatus {
-    public static let enabled = "ENABLED"
-    public static let disabled = "DISABLED"
+public struct FeatureStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let enabled = FeatureStatus(rawValue: "ENABLED")
+    public static let disabled = FeatureStatus(rawValue: "DISABLED")
     /// Every value, in the model's order.
-    public static let allValues = [enabled, disabled]
+    public static let allValues: [FeatureStatus] = [enabled, disabled]
 }
 
 /// The values of model shape `HomeEfsFileSystemCreation`.
-public enum HomeEfsFileSystemCreation {
-    public static let enabled = "Enabled"
-    public static let disabled = "Disabled"
+public struct HomeEfsFileSystemCreation: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let enabled = HomeEfsFileSystemCreation(rawValue: "Enabled")
+    public static let disabled = HomeEfsFileSystemCreation(rawValue: "Disabled")
     /// Every value, in the model's order.
-    public static let allValues = [enabled, disabled]
+    public static let allValues: [HomeEfsFileSystemCreation] = [enabled, disabled]
 }
 
 /// The values of model shape `IPAddressType`.
-public enum IPAddressType {
-    public static let ipv4 = "ipv4"
-    public static let dualstack = "dualstack"
+public struct IPAddressType: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let ipv4 = IPAddressType(rawValue: "ipv4")
+    public static let dualstack = IPAddressType(rawValue: "dualstack")
     /// Every value, in the model's order.
-    public static let allValues = [ipv4, dualstack]
+    public static let allValues: [IPAddressType] = [ipv4, dualstack]
 }
 
 /// The values of model shape `ImageSortBy`.
-public enum ImageSortBy {
-    public static let creationTime = "CREATION_TIME"
-    public static let lastModifiedTime = "LAST_MODIFIED_TIME"
-    public static let imageName = "IMAGE_NAME"
+public struct ImageSortBy: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creationTime = ImageSortBy(rawValue: "CREATION_TIME")
+    public static let lastModifiedTime = ImageSortBy(rawValue: "LAST_MODIFIED_TIME")
+    public static let imageName = ImageSortBy(rawValue: "IMAGE_NAME")
     /// Every value, in the model's order.
-    public static let allValues = [creationTime, lastModifiedTime, imageName]
+    public static let allValues: [ImageSortBy] = [creationTime, lastModifiedTime, imageName]
 }
 
 /// The values of model shape `ImageSortOrder`.
-public enum ImageSortOrder {
-    public static let ascending = "ASCENDING"
-    public static let descending = "DESCENDING"
+public struct ImageSortOrder: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let ascending = ImageSortOrder(rawValue: "ASCENDING")
+    public static let descending = ImageSortOrder(rawValue: "DESCENDING")
     /// Every value, in the model's order.
-    public static let allValues = [ascending, descending]
+    public static let allValues: [ImageSortOrder] = [ascending, descending]
 }
 
 /// The values of model shape `ImageStatus`.
-public enum ImageStatus {
-    public static let creating = "CREATING"
-    public static let created = "CREATED"
-    public static let createFailed = "CREATE_FAILED"
-    public static let updating = "UPDATING"
-    public static let updateFailed = "UPDATE_FAILED"
-    public static let deleting = "DELETING"
-    public static let deleteFailed = "DELETE_FAILED"
+public struct ImageStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creating = ImageStatus(rawValue: "CREATING")
+    public static let created = ImageStatus(rawValue: "CREATED")
+    public static let createFailed = ImageStatus(rawValue: "CREATE_FAILED")
+    public static let updating = ImageStatus(rawValue: "UPDATING")
+    public static let updateFailed = ImageStatus(rawValue: "UPDATE_FAILED")
+    public static let deleting = ImageStatus(rawValue: "DELETING")
+    public static let deleteFailed = ImageStatus(rawValue: "DELETE_FAILED")
     /// Every value, in the model's order.
-    public static let allValues = [creating, created, createFailed, updating, updateFailed, deleting, deleteFailed]
+    public static let allValues: [ImageStatus] = [creating, created, createFailed, updating, updateFailed, deleting, deleteFailed]
 }
 
 /// The values of model shape `ImageVersionSortBy`.
-public enum ImageVersionSortBy {
-    public static let creationTime = "CREATION_TIME"
-    public static let lastModifiedTime = "LAST_MODIFIED_TIME"
-    public static let version = "VERSION"
+public struct ImageVersionSortBy: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creationTime = ImageVersionSortBy(rawValue: "CREATION_TIME")
+    public static let lastModifiedTime = ImageVersionSortBy(rawValue: "LAST_MODIFIED_TIME")
+    public static let version = ImageVersionSortBy(rawValue: "VERSION")
     /// Every value, in the model's order.
-    public static let allValues = [creationTime, lastModifiedTime, version]
+    public static let allValues: [ImageVersionSortBy] = [creationTime, lastModifiedTime, version]
 }
 
 /// The values of model shape `ImageVersionSortOrder`.
-public enum ImageVersionSortOrder {
-    public static let ascending = "ASCENDING"
-    public static let descending = "DESCENDING"
+public struct ImageVersionSortOrder: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let ascending = ImageVersionSortOrder(rawValue: "ASCENDING")
+    public static let descending = ImageVersionSortOrder(rawValue: "DESCENDING")
     /// Every value, in the model's order.
-    public static let allValues = [ascending, descending]
+    public static let allValues: [ImageVersionSortOrder] = [ascending, descending]
 }
 
 /// The values of model shape `ImageVersionStatus`.
-public enum ImageVersionStatus {
-    public static let creating = "CREATING"
-    public static let created = "CREATED"
-    public static let createFailed = "CREATE_FAILED"
-    public static let deleting = "DELETING"
-    public static let deleteFailed = "DELETE_FAILED"
+public struct ImageVersionStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creating = ImageVersionStatus(rawValue: "CREATING")
+    public static let created = ImageVersionStatus(rawValue: "CREATED")
+    public static let createFailed = ImageVersionStatus(rawValue: "CREATE_FAILED")
+    public static let deleting = ImageVersionStatus(rawValue: "DELETING")
+    public static let deleteFailed = ImageVersionStatus(rawValue: "DELETE_FAILED")
     /// Every value, in the model's order.
-    public static let allValues = [creating, created, createFailed, deleting, deleteFailed]
+    public static let allValues: [ImageVersionStatus] = [creating, created, createFailed, deleting, deleteFailed]
 }
 
 /// The values of model shape `IsTrackingServerActive`.
-public enum IsTrackingServerActive {
-    public static let active = "Active"
-    public static let inactive = "Inactive"
+public struct IsTrackingServerActive: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let active = IsTrackingServerActive(rawValue: "Active")
+    public static let inactive = IsTrackingServerActive(rawValue: "Inactive")
     /// Every value, in the model's order.
-    public static let allValues = [active, inactive]
+    public static let allValues: [IsTrackingServerActive] = [active, inactive]
 }
 
 /// The values of model shape `JobType`.
-public enum JobType {
-    public static let training = "TRAINING"
-    public static let inference = "INFERENCE"
-    public static let notebookKernel = "NOTEBOOK_KERNEL"
+public struct JobType: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let training = JobType(rawValue: "TRAINING")
+    public static let inference = JobType(rawValue: "INFERENCE")
+    public static let notebookKernel = JobType(rawValue: "NOTEBOOK_KERNEL")
     /// Every value, in the model's order.
-    public static let allValues = [training, inference, notebookKernel]
+    public static let allValues: [JobType] = [training, inference, notebookKernel]
 }
 
 /// The values of model shape `LifecycleManagement`.
-public enum LifecycleManagement {
-    public static let enabled = "ENABLED"
-    public static let disabled = "DISABLED"
+public struct LifecycleManagement: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let enabled = LifecycleManagement(rawValue: "ENABLED")
+    public static let disabled = LifecycleManagement(rawValue: "DISABLED")
     /// Every value, in the model's order.
-    public static let allValues = [enabled, disabled]
+    public static let allValues: [LifecycleManagement] = [enabled, disabled]
 }
 
 /// The values of model shape `MlTools`.
-public enum MlTools {
-    public static let dataWrangler = "DataWrangler"
-    public static let featureStore = "FeatureStore"
-    public static let emrClusters = "EmrClusters"
-    public static let autoMl = "AutoMl"
-    public static let experiments = "Experiments"
-    public static let training = "Training"
-    public static let modelEvaluation = "ModelEvaluation"
-    public static let pipelines = "Pipelines"
-    public static let models = "Models"
-    public static let jumpStart = "JumpStart"
-    public static let inferenceRecommender = "InferenceRecommender"
-    public static let endpoints = "Endpoints"
-    public static let projects = "Projects"
-    public static let inferenceOptimization = "InferenceOptimization"
-    public static let performanceEvaluation = "PerformanceEvaluation"
-    public static let lakeraGuard = "LakeraGuard"
-    public static let comet = "Comet"
-    public static let deepchecksLLMEvaluation = "DeepchecksLLMEvaluation"
-    public static let fiddler = "Fiddler"
-    public static let hyperPodClusters = "HyperPodClusters"
-    public static let runningInstances = "RunningInstances"
-    public static let datasets = "Datasets"
-    public static let evaluators = "Evaluators"
-    public static let optimizer = "Optimizer"
+public struct MlTools: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let dataWrangler = MlTools(rawValue: "DataWrangler")
+    public static let featureStore = MlTools(rawValue: "FeatureStore")
+    public static let emrClusters = MlTools(rawValue: "EmrClusters")
+    public static let autoMl = MlTools(rawValue: "AutoMl")
+    public static let experiments = MlTools(rawValue: "Experiments")
+    public static let training = MlTools(rawValue: "Training")
+    public static let modelEvaluation = MlTools(rawValue: "ModelEvaluation")
+    public static let pipelines = MlTools(rawValue: "Pipelines")
+    public static let models = MlTools(rawValue: "Models")
+    public static let jumpStart = MlTools(rawValue: "JumpStart")
+    public static let inferenceRecommender = MlTools(rawValue: "InferenceRecommender")
+    public static let endpoints = MlTools(rawValue: "Endpoints")
+    public static let projects = MlTools(rawValue: "Projects")
+    public static let inferenceOptimization = MlTools(rawValue: "InferenceOptimization")
+    public static let performanceEvaluation = MlTools(rawValue: "PerformanceEvaluation")
+    public static let lakeraGuard = MlTools(rawValue: "LakeraGuard")
+    public static let comet = MlTools(rawValue: "Comet")
+    public static let deepchecksLLMEvaluation = MlTools(rawValue: "DeepchecksLLMEvaluation")
+    public static let fiddler = MlTools(rawValue: "Fiddler")
+    public static let hyperPodClusters = MlTools(rawValue: "HyperPodClusters")
+    public static let runningInstances = MlTools(rawValue: "RunningInstances")
+    public static let datasets = MlTools(rawValue: "Datasets")
+    public static let evaluators = MlTools(rawValue: "Evaluators")
+    public static let optimizer = MlTools(rawValue: "Optimizer")
     /// Every value, in the model's order.
-    public static let allValues = [dataWrangler, featureStore, emrClusters, autoMl, experiments, training, modelEvaluation, pipelines, models, jumpStart, inferenceRecommender, endpoints, projects, inferenceOptimization, performanceEvaluation, lakeraGuard, comet, deepchecksLLMEvaluation, fiddler, hyperPodClusters, runningInstances, datasets, evaluators, optimizer]
+    public static let allValues: [MlTools] = [dataWrangler, featureStore, emrClusters, autoMl, experiments, training, modelEvaluation, pipelines, models, jumpStart, inferenceRecommender, endpoints, projects, inferenceOptimization, performanceEvaluation, lakeraGuard, comet, deepchecksLLMEvaluation, fiddler, hyperPodClusters, runningInstances, datasets, evaluators, optimizer]
 }
 
 /// The values of model shape `NotebookOutputOption`.
-public enum NotebookOutputOption {
-    public static let allowed = "Allowed"
-    public static let disabled = "Disabled"
+public struct NotebookOutputOption: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let allowed = NotebookOutputOption(rawValue: "Allowed")
+    public static let disabled = NotebookOutputOption(rawValue: "Disabled")
     /// Every value, in the model's order.
-    public static let allValues = [allowed, disabled]
+    public static let allValues: [NotebookOutputOption] = [allowed, disabled]
 }
 
 /// The values of model shape `Processor`.
-public enum Processor {
-    public static let cpu = "CPU"
-    public static let gpu = "GPU"
+public struct Processor: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let cpu = Processor(rawValue: "CPU")
+    public static let gpu = Processor(rawValue: "GPU")
     /// Every value, in the model's order.
-    public static let allValues = [cpu, gpu]
+    public static let allValues: [Processor] = [cpu, gpu]
 }
 
 /// The values of model shape `RStudioServerProAccessStatus`.
-public enum RStudioServerProAccessStatus {
-    public static let enabled = "ENABLED"
-    public static let disabled = "DISABLED"
+public struct RStudioServerProAccessStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let enabled = RStudioServerProAccessStatus(rawValue: "ENABLED")
+    public static let disabled = RStudioServerProAccessStatus(rawValue: "DISABLED")
     /// Every value, in the model's order.
-    public static let allValues = [enabled, disabled]
+    public static let allValues: [RStudioServerProAccessStatus] = [enabled, disabled]
 }
 
 /// The values of model shape `RStudioServerProUserGroup`.
-public enum RStudioServerProUserGroup {
-    public static let rStudioAdmin = "R_STUDIO_ADMIN"
-    public static let rStudioUser = "R_STUDIO_USER"
+public struct RStudioServerProUserGroup: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let rStudioAdmin = RStudioServerProUserGroup(rawValue: "R_STUDIO_ADMIN")
+    public static let rStudioUser = RStudioServerProUserGroup(rawValue: "R_STUDIO_USER")
     /// Every value, in the model's order.
-    public static let allValues = [rStudioAdmin, rStudioUser]
+    public static let allValues: [RStudioServerProUserGroup] = [rStudioAdmin, rStudioUser]
 }
 
 /// The values of model shape `RetentionType`.
-public enum RetentionType {
-    public static let retain = "Retain"
-    public static let delete = "Delete"
+public struct RetentionType: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let retain = RetentionType(rawValue: "Retain")
+    public static let delete = RetentionType(rawValue: "Delete")
     /// Every value, in the model's order.
-    public static let allValues = [retain, delete]
+    public static let allValues: [RetentionType] = [retain, delete]
 }
 
 /// The values of model shape `SageMakerImageName`.
-public enum SageMakerImageName {
-    public static let sagemakerDistribution = "sagemaker_distribution"
+public struct SageMakerImageName: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let sagemakerDistribution = SageMakerImageName(rawValue: "sagemaker_distribution")
     /// Every value, in the model's order.
-    public static let allValues = [sagemakerDistribution]
+    public static let allValues: [SageMakerImageName] = [sagemakerDistribution]
 }
 
 /// The values of model shape `SharingType`.
-public enum SharingType {
-    public static let `private` = "Private"
-    public static let shared = "Shared"
+public struct SharingType: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let `private` = SharingType(rawValue: "Private")
+    public static let shared = SharingType(rawValue: "Shared")
     /// Every value, in the model's order.
-    public static let allValues = [`private`, shared]
+    public static let allValues: [SharingType] = [`private`, shared]
 }
 
 /// The values of model shape `SortOrder`.
-public enum SortOrder {
-    public static let ascending = "Ascending"
-    public static let descending = "Descending"
+public struct SortOrder: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let ascending = SortOrder(rawValue: "Ascending")
+    public static let descending = SortOrder(rawValue: "Descending")
     /// Every value, in the model's order.
-    public static let allValues = [ascending, descending]
+    public static let allValues: [SortOrder] = [ascending, descending]
 }
 
 /// The values of model shape `SortTrackingServerBy`.
-public enum SortTrackingServerBy {
-    public static let name = "Name"
-    public static let creationTime = "CreationTime"
-    public static let status = "Status"
+public struct SortTrackingServerBy: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let name = SortTrackingServerBy(rawValue: "Name")
+    public static let creationTime = SortTrackingServerBy(rawValue: "CreationTime")
+    public static let status = SortTrackingServerBy(rawValue: "Status")
     /// Every value, in the model's order.
-    public static let allValues = [name, creationTime, status]
+    public static let allValues: [SortTrackingServerBy] = [name, creationTime, status]
 }
 
 /// The values of model shape `SpaceSortKey`.
-public enum SpaceSortKey {
-    public static let creationTime = "CreationTime"
-    public static let lastModifiedTime = "LastModifiedTime"
+public struct SpaceSortKey: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creationTime = SpaceSortKey(rawValue: "CreationTime")
+    public static let lastModifiedTime = SpaceSortKey(rawValue: "LastModifiedTime")
     /// Every value, in the model's order.
-    public static let allValues = [creationTime, lastModifiedTime]
+    public static let allValues: [SpaceSortKey] = [creationTime, lastModifiedTime]
 }
 
 /// The values of model shape `SpaceStatus`.
-public enum SpaceStatus {
-    public static let deleting = "Deleting"
-    public static let failed = "Failed"
-    public static let inService = "InService"
-    public static let pending = "Pending"
-    public static let updating = "Updating"
-    public static let updateFailed = "Update_Failed"
-    public static let deleteFailed = "Delete_Failed"
+public struct SpaceStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let deleting = SpaceStatus(rawValue: "Deleting")
+    public static let failed = SpaceStatus(rawValue: "Failed")
+    public static let inService = SpaceStatus(rawValue: "InService")
+    public static let pending = SpaceStatus(rawValue: "Pending")
+    public static let updating = SpaceStatus(rawValue: "Updating")
+    public static let updateFailed = SpaceStatus(rawValue: "Update_Failed")
+    public static let deleteFailed = SpaceStatus(rawValue: "Delete_Failed")
     /// Every value, in the model's order.
-    public static let allValues = [deleting, failed, inService, pending, updating, updateFailed, deleteFailed]
+    public static let allValues: [SpaceStatus] = [deleting, failed, inService, pending, updating, updateFailed, deleteFailed]
 }
 
 /// The values of model shape `StudioLifecycleConfigAppType`.
-public enum StudioLifecycleConfigAppType {
-    public static let jupyterServer = "JupyterServer"
-    public static let kernelGateway = "KernelGateway"
-    public static let codeEditor = "CodeEditor"
-    public static let jupyterLab = "JupyterLab"
+public struct StudioLifecycleConfigAppType: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let jupyterServer = StudioLifecycleConfigAppType(rawValue: "JupyterServer")
+    public static let kernelGateway = StudioLifecycleConfigAppType(rawValue: "KernelGateway")
+    public static let codeEditor = StudioLifecycleConfigAppType(rawValue: "CodeEditor")
+    public static let jupyterLab = StudioLifecycleConfigAppType(rawValue: "JupyterLab")
     /// Every value, in the model's order.
-    public static let allValues = [jupyterServer, kernelGateway, codeEditor, jupyterLab]
+    public static let allValues: [StudioLifecycleConfigAppType] = [jupyterServer, kernelGateway, codeEditor, jupyterLab]
 }
 
 /// The values of model shape `StudioLifecycleConfigSortKey`.
-public enum StudioLifecycleConfigSortKey {
-    public static let creationTime = "CreationTime"
-    public static let lastModifiedTime = "LastModifiedTime"
-    public static let name = "Name"
+public struct StudioLifecycleConfigSortKey: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creationTime = StudioLifecycleConfigSortKey(rawValue: "CreationTime")
+    public static let lastModifiedTime = StudioLifecycleConfigSortKey(rawValue: "LastModifiedTime")
+    public static let name = StudioLifecycleConfigSortKey(rawValue: "Name")
     /// Every value, in the model's order.
-    public static let allValues = [creationTime, lastModifiedTime, name]
+    public static let allValues: [StudioLifecycleConfigSortKey] = [creationTime, lastModifiedTime, name]
 }
 
 /// The values of model shape `StudioWebPortal`.
-public enum StudioWebPortal {
-    public static let enabled = "ENABLED"
-    public static let disabled = "DISABLED"
+public struct StudioWebPortal: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let enabled = StudioWebPortal(rawValue: "ENABLED")
+    public static let disabled = StudioWebPortal(rawValue: "DISABLED")
     /// Every value, in the model's order.
-    public static let allValues = [enabled, disabled]
+    public static let allValues: [StudioWebPortal] = [enabled, disabled]
 }
 
 /// The values of model shape `TagPropagation`.
-public enum TagPropagation {
-    public static let enabled = "ENABLED"
-    public static let disabled = "DISABLED"
+public struct TagPropagation: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let enabled = TagPropagation(rawValue: "ENABLED")
+    public static let disabled = TagPropagation(rawValue: "DISABLED")
     /// Every value, in the model's order.
-    public static let allValues = [enabled, disabled]
+    public static let allValues: [TagPropagation] = [enabled, disabled]
 }
 
 /// The values of model shape `TrackingServerMaintenanceStatus`.
-public enum TrackingServerMaintenanceStatus {
-    public static let maintenanceInProgress = "MaintenanceInProgress"
-    public static let maintenanceComplete = "MaintenanceComplete"
-    public static let maintenanceFailed = "MaintenanceFailed"
+public struct TrackingServerMaintenanceStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let maintenanceInProgress = TrackingServerMaintenanceStatus(rawValue: "MaintenanceInProgress")
+    public static let maintenanceComplete = TrackingServerMaintenanceStatus(rawValue: "MaintenanceComplete")
+    public static let maintenanceFailed = TrackingServerMaintenanceStatus(rawValue: "MaintenanceFailed")
     /// Every value, in the model's order.
-    public static let allValues = [maintenanceInProgress, maintenanceComplete, maintenanceFailed]
+    public static let allValues: [TrackingServerMaintenanceStatus] = [maintenanceInProgress, maintenanceComplete, maintenanceFailed]
 }
 
 /// The values of model shape `TrackingServerSize`.
-public enum TrackingServerSize {
-    public static let small = "Small"
-    public static let medium = "Medium"
-    public static let large = "Large"
+public struct TrackingServerSize: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let small = TrackingServerSize(rawValue: "Small")
+    public static let medium = TrackingServerSize(rawValue: "Medium")
+    public static let large = TrackingServerSize(rawValue: "Large")
     /// Every value, in the model's order.
-    public static let allValues = [small, medium, large]
+    public static let allValues: [TrackingServerSize] = [small, medium, large]
 }
 
 /// The values of model shape `TrackingServerStatus`.
-public enum TrackingServerStatus {
-    public static let creating = "Creating"
-    public static let created = "Created"
-    public static let createFailed = "CreateFailed"
-    public static let updating = "Updating"
-    public static let updated = "Updated"
-    public static let updateFailed = "UpdateFailed"
-    public static let deleting = "Deleting"
-    public static let deleteFailed = "DeleteFailed"
-    public static let stopping = "Stopping"
-    public static let stopped = "Stopped"
-    public static let stopFailed = "StopFailed"
-    public static let starting = "Starting"
-    public static let started = "Started"
-    public static let startFailed = "StartFailed"
-    public static let maintenanceInProgress = "MaintenanceInProgress"
-    public static let maintenanceComplete = "MaintenanceComplete"
-    public static let maintenanceFailed = "MaintenanceFailed"
+public struct TrackingServerStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creating = TrackingServerStatus(rawValue: "Creating")
+    public static let created = TrackingServerStatus(rawValue: "Created")
+    public static let createFailed = TrackingServerStatus(rawValue: "CreateFailed")
+    public static let updating = TrackingServerStatus(rawValue: "Updating")
+    public static let updated = TrackingServerStatus(rawValue: "Updated")
+    public static let updateFailed = TrackingServerStatus(rawValue: "UpdateFailed")
+    public static let deleting = TrackingServerStatus(rawValue: "Deleting")
+    public static let deleteFailed = TrackingServerStatus(rawValue: "DeleteFailed")
+    public static let stopping = TrackingServerStatus(rawValue: "Stopping")
+    public static let stopped = TrackingServerStatus(rawValue: "Stopped")
+    public static let stopFailed = TrackingServerStatus(rawValue: "StopFailed")
+    public static let starting = TrackingServerStatus(rawValue: "Starting")
+    public static let started = TrackingServerStatus(rawValue: "Started")
+    public static let startFailed = TrackingServerStatus(rawValue: "StartFailed")
+    public static let maintenanceInProgress = TrackingServerStatus(rawValue: "MaintenanceInProgress")
+    public static let maintenanceComplete = TrackingServerStatus(rawValue: "MaintenanceComplete")
+    public static let maintenanceFailed = TrackingServerStatus(rawValue: "MaintenanceFailed")
     /// Every value, in the model's order.
-    public static let allValues = [creating, created, createFailed, updating, updated, updateFailed, deleting, deleteFailed, stopping, stopped, stopFailed, starting, started, startFailed, maintenanceInProgress, maintenanceComplete, maintenanceFailed]
+    public static let allValues: [TrackingServerStatus] = [creating, created, createFailed, updating, updated, updateFailed, deleting, deleteFailed, stopping, stopped, stopFailed, starting, started, startFailed, maintenanceInProgress, maintenanceComplete, maintenanceFailed]
 }
 
 /// The values of model shape `UserProfileSortKey`.
-public enum UserProfileSortKey {
-    public static let creationTime = "CreationTime"
-    public static let lastModifiedTime = "LastModifiedTime"
+public struct UserProfileSortKey: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let creationTime = UserProfileSortKey(rawValue: "CreationTime")
+    public static let lastModifiedTime = UserProfileSortKey(rawValue: "LastModifiedTime")
     /// Every value, in the model's order.
-    public static let allValues = [creationTime, lastModifiedTime]
+    public static let allValues: [UserProfileSortKey] = [creationTime, lastModifiedTime]
 }
 
 /// The values of model shape `UserProfileStatus`.
-public enum UserProfileStatus {
-    public static let deleting = "Deleting"
-    public static let failed = "Failed"
-    public static let inService = "InService"
-    public static let pending = "Pending"
-    public static let updating = "Updating"
-    public static let updateFailed = "Update_Failed"
-    public static let deleteFailed = "Delete_Failed"
+public struct UserProfileStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let deleting = UserProfileStatus(rawValue: "Deleting")
+    public static let failed = UserProfileStatus(rawValue: "Failed")
+    public static let inService = UserProfileStatus(rawValue: "InService")
+    public static let pending = UserProfileStatus(rawValue: "Pending")
+    public static let updating = UserProfileStatus(rawValue: "Updating")
+    public static let updateFailed = UserProfileStatus(rawValue: "Update_Failed")
+    public static let deleteFailed = UserProfileStatus(rawValue: "Delete_Failed")
     /// Every value, in the model's order.
-    public static let allValues = [deleting, failed, inService, pending, updating, updateFailed, deleteFailed]
+    public static let allValues: [UserProfileStatus] = [deleting, failed, inService, pending, updating, updateFailed, deleteFailed]
 }
 
 /// The values of model shape `VendorGuidance`.
-public enum VendorGuidance {
-    public static let notProvided = "NOT_PROVIDED"
-    public static let stable = "STABLE"
-    public static let toBeArchived = "TO_BE_ARCHIVED"
-    public static let archived = "ARCHIVED"
+public struct VendorGuidance: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let notProvided = VendorGuidance(rawValue: "NOT_PROVIDED")
+    public static let stable = VendorGuidance(rawValue: "STABLE")
+    public static let toBeArchived = VendorGuidance(rawValue: "TO_BE_ARCHIVED")
+    public static let archived = VendorGuidance(rawValue: "ARCHIVED")
     /// Every value, in the model's order.
-    public static let allValues = [notProvided, stable, toBeArchived, archived]
+    public static let allValues: [VendorGuidance] = [notProvided, stable, toBeArchived, archived]
 }

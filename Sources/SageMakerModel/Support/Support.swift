@@ -99,3 +99,18 @@ public struct ShapeReferences: Sendable, Equatable {
 public protocol ReferenceCollecting {
     func collectReferences(into references: inout ShapeReferences)
 }
+
+/// The values of one enum shape of the model (`DomainStatus`, `AppType`): extensible, as the wire may carry any text
+/// (validation refuses what the model does not list, with the enum message); compared only with values of its own
+/// shape; on the wire and in stored documents, the text itself.
+public protocol VocabularyValue: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+where RawValue == String {
+    init(rawValue: String)
+}
+
+extension VocabularyValue {
+    public var description: String { rawValue }
+
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+}

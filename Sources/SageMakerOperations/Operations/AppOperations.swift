@@ -49,7 +49,7 @@ extension SageMakerService {
                 userProfileName: input.userProfileName)
             let record = StoredResource(
                 kind: .app, scope: context.scope, parentId: owner.parentId(domainId: domainId), id: id,
-                nameKey: id, status: app.status ?? AppStatus.pending, transition: transition,
+                nameKey: id, status: (app.status ?? .pending).rawValue, transition: transition,
                 document: try StoredDocument.encode(app),
                 tags: try Inheritance.appTags(
                     domain: domainRecord.tags, owner: ownerSettings.tags,
@@ -113,7 +113,7 @@ extension SageMakerService {
     {
         let domainId = input.required.domainId
         let prefix = domainId + "/"
-        let suffix = "/" + input.required.appType.lowercased() + "/" + input.required.appName
+        let suffix = "/" + input.required.appType.rawValue.lowercased() + "/" + input.required.appName
         // The domain's apps, newest first, until one has that type and name.
         var newest: StoredResource?
         var after: ResourcePosition?
@@ -144,26 +144,26 @@ extension SageMakerService {
             var app = try StoredDocument.decode(DescribeAppResponse.self, from: record.document)
             // Terraform's provider treats exactly these two refusals as "already gone" (aws-facts.md, added
             // 2026-11-25); the wording around the quoted words is ours.
-            if record.status == AppStatus.deleted {
+            if record.status(as: AppStatus.self) == .deleted {
                 throw AWSError.validation("App [\(app.appArn ?? "")] has already been deleted.")
             }
-            if record.status == AppStatus.failed {
+            if record.status(as: AppStatus.self) == .failed {
                 throw AWSError.validation(
                     "App [\(app.appArn ?? "")] previously failed and was automatically deleted.")
             }
-            if record.status == AppStatus.pending || record.status == AppStatus.deleting {
+            if [.pending, .deleting].contains(record.status(as: AppStatus.self)) {
                 throw ResourceKindDeclaration.app.refused("delete", app.appArn ?? "", status: record.status)
             }
             if delays.appDelete > 0 {
-                record.status = AppStatus.deleting
+                record.status = AppStatus.deleting.rawValue
                 record.transition = PendingTransition(
-                    .status(AppStatus.deleted), dueAt: now.addingTimeInterval(delays.appDelete))
+                    .status(AppStatus.deleted.rawValue), dueAt: now.addingTimeInterval(delays.appDelete))
             } else {
-                record.status = AppStatus.deleted
+                record.status = AppStatus.deleted.rawValue
                 record.transition = PendingTransition(
                     .removal, dueAt: now.addingTimeInterval(delays.deletedAppRetention))
             }
-            app.status = record.status
+            app.statusText = record.status
             record.document = try StoredDocument.encode(app)
             resource = record
         }

@@ -55,7 +55,7 @@ extension SageMakerService {
         let document = try StoredDocument.encode(domain)
         let record = StoredResource(
             kind: .domain, scope: scope, id: domainId, nameKey: input.required.domainName,
-            status: domain.status ?? DomainStatus.pending, transition: transition,
+            status: (domain.status ?? .pending).rawValue, transition: transition,
             document: document, tags: try input.tags.map(StoredDocument.encode))
         let limit = configuration.quotas.domainsPerRegion
         var references = ShapeReferences()
@@ -152,8 +152,8 @@ extension SageMakerService {
             guard var record = try tx.fetch(.domain, scope: context.scope, id: domainId) else { throw notFound }
             var domain = try StoredDocument.decode(DescribeDomainResponse.self, from: record.document)
             let arn = domain.domainArn ?? ""
-            switch record.status {
-            case DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting:
+            switch record.status(as: DomainStatus.self) {
+            case .pending, .updating, .deleting:
                 throw ResourceKindDeclaration.domain.refused("delete", arn, status: record.status)
             default:
                 break
@@ -190,7 +190,7 @@ extension SageMakerService {
         let domains = try page.map { record in
             // DomainDetails' members are a subset of the stored DescribeDomain document's, under the same names.
             var details = try memo.decode(record)
-            details.status = record.status
+            details.status = record.status(as: DomainStatus.self)
             return details
         }
         let next =

@@ -13,7 +13,8 @@ extension SageMakerService {
         let arn = try await createResource(.image, id: name, tags: tags, context: context) { _, arn, status, now in
             DescribeImageResponse(
                 creationTime: now, description: input.description, displayName: input.displayName, imageArn: arn,
-                imageName: name, imageStatus: status, lastModifiedTime: now, roleArn: input.roleArn)
+                imageName: name, imageStatus: ImageStatus(rawValue: status), lastModifiedTime: now,
+                roleArn: input.roleArn)
         }
         return CreateImageResponse(imageArn: arn)
     }

@@ -17,7 +17,7 @@ extension SageMakerService {
         // The number is taken inside the transaction; the row's key carries it, so the key is built there too.
         let arn = try await store.transaction { tx in
             let image = try Self.image(name, tx, context)
-            guard image.status == ImageStatus.created else {
+            guard image.status(as: ImageStatus.self) == .created else {
                 // AWS's text, as quoted in aws-samples/sagemaker-studio-custom-image-samples issue 17.
                 throw AWSError.validation("Image \(name) is in an invalid state.")
             }
@@ -33,17 +33,20 @@ extension SageMakerService {
         let importable = ImageVersionBaseImage.isImportable(input.required.baseImage)
         let created = try await createResource(
             .imageVersion, id: id, parentId: name, tags: try ResourceLabels(aliases: aliases).column(of: .imageVersion),
-            endingIn: importable ? ImageVersionStatus.created : ImageVersionStatus.createFailed, context: context
+            endingIn: (importable ? ImageVersionStatus.created : .createFailed).rawValue, context: context
         ) { tx, arn, status, now in
             // The image may have gone between the two transactions.
             _ = try Self.image(name, tx, context)
             var version = DescribeImageVersionResponse(
                 baseImage: input.baseImage, containerImage: input.baseImage, creationTime: now,
-                horovod: input.horovod, imageArn: imageArn, imageVersionArn: arn, imageVersionStatus: status,
+                horovod: input.horovod, imageArn: imageArn, imageVersionArn: arn,
+                imageVersionStatus: ImageVersionStatus(rawValue: status),
                 jobType: input.jobType, lastModifiedTime: now, mlFramework: input.mlFramework,
                 processor: input.processor, programmingLang: input.programmingLang, releaseNotes: input.releaseNotes,
                 vendorGuidance: input.vendorGuidance, version: number)
-            if let reason = version.failureReason(becoming: status) { version.failureReason = reason }
+            if let reason = version.failureReason(becoming: ImageVersionStatus(rawValue: status)) {
+                version.failureReason = reason
+            }
             return version
         }
         return CreateImageVersionResponse(imageVersionArn: created)

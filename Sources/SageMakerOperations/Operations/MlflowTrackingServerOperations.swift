@@ -22,7 +22,7 @@ extension SageMakerService {
                 s3BucketOwnerVerification: input.s3BucketOwnerVerification, trackingServerArn: arn,
                 trackingServerName: name, trackingServerSize: input.trackingServerSize ?? TrackingServerSize.small,
                 trackingServerUrl: url, weeklyMaintenanceWindowStart: input.weeklyMaintenanceWindowStart)
-            server.status = status
+            server.statusText = status
             return server
         }
         return CreateMlflowTrackingServerResponse(trackingServerArn: arn)
@@ -58,7 +58,7 @@ extension SageMakerService {
     ) async throws -> StartMlflowTrackingServerResponse {
         let arn = try await moveTrackingServer(
             input.required.trackingServerName, verb: "start", from: MlflowTrackingServerStatuses.startable,
-            through: TrackingServerStatus.starting, to: TrackingServerStatus.started, context: context)
+            through: .starting, to: .started, context: context)
         return StartMlflowTrackingServerResponse(trackingServerArn: arn)
     }
 
@@ -68,16 +68,17 @@ extension SageMakerService {
     ) async throws -> StopMlflowTrackingServerResponse {
         let arn = try await moveTrackingServer(
             input.required.trackingServerName, verb: "stop", from: MlflowTrackingServerStatuses.running,
-            through: TrackingServerStatus.stopping, to: TrackingServerStatus.stopped, context: context)
+            through: .stopping, to: .stopped, context: context)
         return StopMlflowTrackingServerResponse(trackingServerArn: arn)
     }
 
     private func moveTrackingServer(
-        _ name: String, verb: String, from: Set<String>, through: String, to end: String, context: OperationContext
+        _ name: String, verb: String, from: Set<TrackingServerStatus>, through: TrackingServerStatus,
+        to end: TrackingServerStatus, context: OperationContext
     ) async throws -> String {
         try await transitionResource(
-            .mlflowTrackingServer, id: name, as: DescribeMlflowTrackingServerResponse.self, verb: verb, from: from,
-            through: through, to: end,
+            .mlflowTrackingServer, id: name, as: DescribeMlflowTrackingServerResponse.self, verb: verb,
+            from: Set(from.map(\.rawValue)), through: through.rawValue, to: end.rawValue,
             delay: ResourceKindDeclaration.mlflowTrackingServer.delays(controls.delays).update, context: context)
     }
 

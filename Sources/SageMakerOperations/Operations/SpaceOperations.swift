@@ -23,7 +23,8 @@ extension SageMakerService {
                 creationTime: now, domainId: domainId, lastModifiedTime: now,
                 ownershipSettings: input.ownershipSettings, spaceArn: arn, spaceDisplayName: input.spaceDisplayName,
                 spaceName: name, spaceSettings: input.spaceSettings, spaceSharingSettings: input.spaceSharingSettings,
-                status: status, url: ResourceNames.spaceUrl(domainUrl: domain.url ?? "", spaceName: name))
+                status: SpaceStatus(rawValue: status),
+                url: ResourceNames.spaceUrl(domainUrl: domain.url ?? "", spaceName: name))
         }
         return CreateSpaceResponse(spaceArn: arn)
     }

@@ -25,7 +25,8 @@ extension SageMakerService {
             return DescribeUserProfileResponse(
                 creationTime: now, domainId: domainId, lastModifiedTime: now,
                 singleSignOnUserIdentifier: input.singleSignOnUserIdentifier,
-                singleSignOnUserValue: input.singleSignOnUserValue, status: status, userProfileArn: arn,
+                singleSignOnUserValue: input.singleSignOnUserValue, status: UserProfileStatus(rawValue: status),
+                userProfileArn: arn,
                 userProfileName: name, userSettings: input.userSettings)
         }
         return CreateUserProfileResponse(userProfileArn: arn)

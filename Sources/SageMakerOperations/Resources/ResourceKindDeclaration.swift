@@ -29,12 +29,14 @@ struct ResourceKindDeclaration: Sendable {
             DocumentForm(
                 read: { data in
                     let shape = try StoredDocument.decode(Shape.self, from: data)
-                    return (shape.arn, shape.status)
+                    return (shape.arn, shape.statusText)
                 },
                 restamp: { data, status, date, reason in
                     var shape = try StoredDocument.decode(Shape.self, from: data)
-                    shape.status = status
-                    if let reason = reason ?? shape.failureReason(becoming: status) { shape.failureReason = reason }
+                    shape.statusText = status
+                    if let reason = reason ?? shape.failureReason(becoming: Shape.Status(rawValue: status)) {
+                        shape.failureReason = reason
+                    }
                     shape.stamp(modified: date)
                     return try StoredDocument.encode(shape)
                 })
@@ -63,11 +65,13 @@ struct ResourceKindDeclaration: Sendable {
         var afterUpdate: String { updated ?? ready }
 
         static let domainLike = Statuses(
-            creating: DomainStatus.pending, ready: DomainStatus.inService, updating: DomainStatus.updating,
-            deleting: DomainStatus.deleting)
+            creating: DomainStatus.pending.rawValue, ready: DomainStatus.inService.rawValue,
+            updating: DomainStatus.updating.rawValue,
+            deleting: DomainStatus.deleting.rawValue)
         static let image = Statuses(
-            creating: ImageStatus.creating, ready: ImageStatus.created, updating: ImageStatus.updating,
-            deleting: ImageStatus.deleting)
+            creating: ImageStatus.creating.rawValue, ready: ImageStatus.created.rawValue,
+            updating: ImageStatus.updating.rawValue,
+            deleting: ImageStatus.deleting.rawValue)
     }
 
     /// A transition an operation starts: the status the resource shows until it is due, and the failure statuses a
@@ -164,23 +168,27 @@ struct ResourceKindDeclaration: Sendable {
 
 extension ResourceKindDeclaration {
     /// Domains, user profiles and spaces share these status rules (docs/aws-facts.md, "Statuses").
-    private static let updatable: Set<String> = [DomainStatus.inService, DomainStatus.updateFailed]
-    private static let busy: Set<String> = [DomainStatus.pending, DomainStatus.updating, DomainStatus.deleting]
+    private static let updatable: Set<String> = [DomainStatus.inService.rawValue, DomainStatus.updateFailed.rawValue]
+    private static let busy: Set<String> = [
+        DomainStatus.pending.rawValue, DomainStatus.updating.rawValue, DomainStatus.deleting.rawValue,
+    ]
 
     /// Failed, Update_Failed, Delete_Failed: a fault rule may end any transition of these kinds in any of them.
-    private static let domainLikeFailures = [DomainStatus.failed, DomainStatus.updateFailed, DomainStatus.deleteFailed]
+    private static let domainLikeFailures = [
+        DomainStatus.failed.rawValue, DomainStatus.updateFailed.rawValue, DomainStatus.deleteFailed.rawValue,
+    ]
 
     private static func domainLikePhases(_ noun: String) -> [Phase] {
         Phase.lifecycle(
-            noun, .domainLike, failed: DomainStatus.failed, updateFailed: DomainStatus.updateFailed,
-            deleteFailed: DomainStatus.deleteFailed, among: domainLikeFailures)
+            noun, .domainLike, failed: DomainStatus.failed.rawValue, updateFailed: DomainStatus.updateFailed.rawValue,
+            deleteFailed: DomainStatus.deleteFailed.rawValue, among: domainLikeFailures)
     }
 
     static let domain = ResourceKindDeclaration(
         kind: .domain, label: "Domain", parent: nil, updatableFrom: updatable, undeletableIn: [],
         delays: { Delays(create: $0.domainCreate, update: $0.domainUpdate, delete: $0.domainDelete) },
         quota: Quota(limit: { $0.domainsPerRegion }, name: "Total domains", unit: "Domains"), isTaggable: true,
-        document: .statusCarrying(DescribeDomainResponse.self), statusValues: DomainStatus.allValues,
+        document: .statusCarrying(DescribeDomainResponse.self), statusValues: DomainStatus.allValues.map(\.rawValue),
         phases: domainLikePhases("Domain"),
         // ListDomains pages in insertion order: no sort key, so an UpdateDomain moves no index entry.
         index: { IndexedFields(references: try ResourceIndexing.references($0, as: DescribeDomainResponse.self)) })
@@ -190,7 +198,7 @@ extension ResourceKindDeclaration {
         delays: { Delays(create: $0.userProfile, update: $0.userProfile, delete: $0.userProfile) },
         quota: Quota(limit: { $0.userProfilesPerDomain }, name: "User profiles per domain", unit: "User profiles"),
         isTaggable: true, document: .statusCarrying(DescribeUserProfileResponse.self),
-        statusValues: UserProfileStatus.allValues, phases: domainLikePhases("UserProfile"),
+        statusValues: UserProfileStatus.allValues.map(\.rawValue), phases: domainLikePhases("UserProfile"),
         index: { document in
             let profile = try StoredDocument.decode(UserProfileDetails.self, from: document)
             return ResourceIndexing.keys(
@@ -202,7 +210,7 @@ extension ResourceKindDeclaration {
         kind: .space, label: "Space", parent: .domain, updatableFrom: updatable, undeletableIn: busy,
         delays: { Delays(create: $0.space, update: $0.space, delete: $0.space) },
         quota: Quota(limit: { $0.spacesPerDomain }, name: "Spaces per domain", unit: "Spaces"), isTaggable: true,
-        document: .statusCarrying(DescribeSpaceResponse.self), statusValues: SpaceStatus.allValues,
+        document: .statusCarrying(DescribeSpaceResponse.self), statusValues: SpaceStatus.allValues.map(\.rawValue),
         phases: domainLikePhases("Space"),
         index: { document in
             let space = try StoredDocument.decode(SpaceDetails.self, from: document)
@@ -214,13 +222,14 @@ extension ResourceKindDeclaration {
     /// Apps live in a user profile or a space; their quota counts those that are not Deleted or Failed.
     static let app = ResourceKindDeclaration(
         kind: .app, label: "App", parent: .domain, updatableFrom: [],
-        undeletableIn: [AppStatus.pending, AppStatus.deleting],
+        undeletableIn: [AppStatus.pending.rawValue, AppStatus.deleting.rawValue],
         delays: { Delays(create: $0.appCreate, update: 0, delete: $0.appDelete) },
         quota: Quota(limit: { $0.appsPerOwner }, name: "Apps per user profile or space", unit: "Apps"),
-        isTaggable: true, document: .statusCarrying(DescribeAppResponse.self), statusValues: AppStatus.allValues,
+        isTaggable: true, document: .statusCarrying(DescribeAppResponse.self),
+        statusValues: AppStatus.allValues.map(\.rawValue),
         phases: [
-            Phase("CreateApp", AppStatus.pending, failure: AppStatus.failed),
-            Phase("DeleteApp", AppStatus.deleting, failure: AppStatus.failed),
+            Phase("CreateApp", AppStatus.pending.rawValue, failure: AppStatus.failed.rawValue),
+            Phase("DeleteApp", AppStatus.deleting.rawValue, failure: AppStatus.failed.rawValue),
         ],
         index: { document in
             let app = try StoredDocument.decode(AppDetails.self, from: document)
@@ -252,14 +261,17 @@ extension ResourceKindDeclaration {
     /// Images: top-level, named, CREATING -> CREATED, UPDATING -> CREATED, DELETING -> gone (with their versions).
     static let image = ResourceKindDeclaration(
         kind: .image, label: "Image", parent: nil,
-        updatableFrom: [ImageStatus.created, ImageStatus.updateFailed],
-        undeletableIn: [ImageStatus.creating, ImageStatus.updating, ImageStatus.deleting],
+        updatableFrom: [ImageStatus.created.rawValue, ImageStatus.updateFailed.rawValue],
+        undeletableIn: [ImageStatus.creating.rawValue, ImageStatus.updating.rawValue, ImageStatus.deleting.rawValue],
         delays: { Delays(create: $0.image, update: $0.image, delete: $0.image) }, quota: nil, isTaggable: true,
-        document: .statusCarrying(DescribeImageResponse.self), statuses: .image, statusValues: ImageStatus.allValues,
+        document: .statusCarrying(DescribeImageResponse.self), statuses: .image,
+        statusValues: ImageStatus.allValues.map(\.rawValue),
         phases: Phase.lifecycle(
-            "Image", .image, failed: ImageStatus.createFailed, updateFailed: ImageStatus.updateFailed,
-            deleteFailed: ImageStatus.deleteFailed,
-            among: [ImageStatus.createFailed, ImageStatus.updateFailed, ImageStatus.deleteFailed]),
+            "Image", .image, failed: ImageStatus.createFailed.rawValue, updateFailed: ImageStatus.updateFailed.rawValue,
+            deleteFailed: ImageStatus.deleteFailed.rawValue,
+            among: [
+                ImageStatus.createFailed.rawValue, ImageStatus.updateFailed.rawValue, ImageStatus.deleteFailed.rawValue,
+            ]),
         index: { document in
             let image = try StoredDocument.decode(Image.self, from: document)
             return ResourceIndexing.keys(image.creationTime, image.lastModifiedTime, name: image.imageName)
@@ -274,15 +286,15 @@ extension ResourceKindDeclaration {
     /// their metadata at once (ImageVersionStatus has no UPDATING).
     static let imageVersion = ResourceKindDeclaration(
         kind: .imageVersion, label: "ImageVersion", parent: .image,
-        updatableFrom: [ImageVersionStatus.created],
-        undeletableIn: [ImageVersionStatus.creating, ImageVersionStatus.deleting],
+        updatableFrom: [ImageVersionStatus.created.rawValue],
+        undeletableIn: [ImageVersionStatus.creating.rawValue, ImageVersionStatus.deleting.rawValue],
         delays: { Delays(create: $0.image, update: 0, delete: $0.image) }, quota: nil, isTaggable: false,
         document: .statusCarrying(DescribeImageVersionResponse.self), statuses: .image,
-        statusValues: ImageVersionStatus.allValues,
+        statusValues: ImageVersionStatus.allValues.map(\.rawValue),
         phases: Phase.lifecycle(
-            "ImageVersion", .image, failed: ImageVersionStatus.createFailed, updateFailed: nil,
-            deleteFailed: ImageVersionStatus.deleteFailed,
-            among: [ImageVersionStatus.createFailed, ImageVersionStatus.deleteFailed]),
+            "ImageVersion", .image, failed: ImageVersionStatus.createFailed.rawValue, updateFailed: nil,
+            deleteFailed: ImageVersionStatus.deleteFailed.rawValue,
+            among: [ImageVersionStatus.createFailed.rawValue, ImageVersionStatus.deleteFailed.rawValue]),
         index: { document in
             let version = try StoredDocument.decode(ImageVersion.self, from: document)
             return ResourceIndexing.keys(
@@ -294,28 +306,31 @@ extension ResourceKindDeclaration {
     /// ConflictException for a status that refuses them.
     static let mlflowTrackingServer = ResourceKindDeclaration(
         kind: .mlflowTrackingServer, label: "MlflowTrackingServer", parent: nil,
-        updatableFrom: MlflowTrackingServerStatuses.settled, undeletableIn: [],
+        updatableFrom: Set(MlflowTrackingServerStatuses.settled.map(\.rawValue)), undeletableIn: [],
         delays: {
             Delays(create: $0.mlflowTrackingServer, update: $0.mlflowTrackingServer, delete: $0.mlflowTrackingServer)
         },
         quota: nil, isTaggable: true, document: .statusCarrying(DescribeMlflowTrackingServerResponse.self),
-        statuses: MlflowTrackingServerStatuses.lifecycle, statusValues: TrackingServerStatus.allValues,
+        statuses: MlflowTrackingServerStatuses.lifecycle, statusValues: TrackingServerStatus.allValues.map(\.rawValue),
         phases: Phase.lifecycle(
-            "MlflowTrackingServer", MlflowTrackingServerStatuses.lifecycle, failed: TrackingServerStatus.createFailed,
-            updateFailed: TrackingServerStatus.updateFailed, deleteFailed: TrackingServerStatus.deleteFailed)
+            "MlflowTrackingServer", MlflowTrackingServerStatuses.lifecycle,
+            failed: TrackingServerStatus.createFailed.rawValue,
+            updateFailed: TrackingServerStatus.updateFailed.rawValue,
+            deleteFailed: TrackingServerStatus.deleteFailed.rawValue)
             + [
                 Phase(
-                    "StartMlflowTrackingServer", TrackingServerStatus.starting,
-                    failure: TrackingServerStatus.startFailed),
+                    "StartMlflowTrackingServer", TrackingServerStatus.starting.rawValue,
+                    failure: TrackingServerStatus.startFailed.rawValue),
                 Phase(
-                    "StopMlflowTrackingServer", TrackingServerStatus.stopping, failure: TrackingServerStatus.stopFailed),
+                    "StopMlflowTrackingServer", TrackingServerStatus.stopping.rawValue,
+                    failure: TrackingServerStatus.stopFailed.rawValue),
             ],
         index: { document in
             let server = try StoredDocument.decode(TrackingServerSummary.self, from: document)
             // ListMlflowTrackingServers sorts by Name, CreationTime or Status, never by modification time: the
             // second time key holds the status.
             return IndexedFields(
-                created: SortedListing.key(server.creationTime), modified: server.trackingServerStatus ?? "",
+                created: SortedListing.key(server.creationTime), modified: server.trackingServerStatus?.rawValue ?? "",
                 name: server.trackingServerName ?? "")
         },
         conflict: { .conflictException($0) })
@@ -391,20 +406,18 @@ extension DescribeMlflowTrackingServerResponse: ResourceDocument {
 /// What is a tracking server's own: its status words and sets, its URL, the MLflow version it gets when none is sent.
 enum MlflowTrackingServerStatuses {
     static let lifecycle = ResourceKindDeclaration.Statuses(
-        creating: TrackingServerStatus.creating, ready: TrackingServerStatus.created,
-        updating: TrackingServerStatus.updating, deleting: TrackingServerStatus.deleting,
-        updated: TrackingServerStatus.updated)
+        creating: TrackingServerStatus.creating.rawValue, ready: TrackingServerStatus.created.rawValue,
+        updating: TrackingServerStatus.updating.rawValue, deleting: TrackingServerStatus.deleting.rawValue,
+        updated: TrackingServerStatus.updated.rawValue)
 
     /// The server runs: it can be stopped, and IsActive says Active.
-    static let running: Set<String> = [
-        TrackingServerStatus.created, TrackingServerStatus.updated, TrackingServerStatus.updateFailed,
-        TrackingServerStatus.started, TrackingServerStatus.stopFailed, TrackingServerStatus.maintenanceComplete,
-        TrackingServerStatus.maintenanceFailed,
+    static let running: Set<TrackingServerStatus> = [
+        .created, .updated, .updateFailed, .started, .stopFailed, .maintenanceComplete, .maintenanceFailed,
     ]
     /// It can be started.
-    static let startable: Set<String> = [TrackingServerStatus.stopped, TrackingServerStatus.startFailed]
+    static let startable: Set<TrackingServerStatus> = [.stopped, .startFailed]
     /// No transition is under way: an update may start (the model names no other rule; docs/behaviour.md).
-    static let settled = running.union(startable).union([TrackingServerStatus.createFailed])
+    static let settled = running.union(startable).union([.createFailed])
 
     /// The version a server gets when CreateMlflowTrackingServer sends none (AWS: "the latest"; ours is fixed, so
     /// that a plan stays clean).
@@ -436,13 +449,11 @@ enum MlflowTrackingServerStatuses {
 
 extension DescribeMlflowTrackingServerResponse: StatusCarrying {
     /// The status, and with it IsActive: Active while the server runs.
-    var status: String? {
+    var status: TrackingServerStatus? {
         get { trackingServerStatus }
         set {
             trackingServerStatus = newValue
-            isActive =
-                MlflowTrackingServerStatuses.running.contains(newValue ?? "")
-                ? IsTrackingServerActive.active : IsTrackingServerActive.inactive
+            isActive = newValue.map(MlflowTrackingServerStatuses.running.contains) == true ? .active : .inactive
         }
     }
     /// The shape has no FailureReason.

@@ -16,8 +16,8 @@ extension ResourceNames {
     static func spaceId(domainId: String, name: String) -> String { domainId + "/" + name }
 
     /// `<DomainId>/<profile or space>/<apptype, lowercased>/<AppName>`.
-    static func appId(domainId: String, owner: AppOwner, appType: String, appName: String) -> String {
-        domainId + "/" + owner.arnName + "/" + appType.lowercased() + "/" + appName
+    static func appId(domainId: String, owner: AppOwner, appType: AppType, appName: String) -> String {
+        domainId + "/" + owner.arnName + "/" + appType.rawValue.lowercased() + "/" + appName
     }
 
     /// The first HomeEfsFileSystemUid of a domain's profiles and spaces.

@@ -24,7 +24,7 @@ extension ResourceTransaction {
         documents: DecodedDocuments<DescribeDomainResponse>
     ) throws -> (StoredResource, DescribeDomainResponse) {
         let (record, domain) = try self.domain(domainId, context, documents: documents)
-        guard record.status == DomainStatus.inService else {
+        guard record.status(as: DomainStatus.self) == .inService else {
             throw ResourceErrors.parentNotInService(
                 creating: kind, arn, parentKind: ResourceKindDeclaration.domain.label,
                 parentArn: domain.domainArn ?? "", status: record.status)
@@ -38,7 +38,7 @@ extension ResourceTransaction {
     ) throws -> StoredResource {
         let parent = ResourceKindDeclaration.of(kind)
         guard let record = try fetch(kind, scope: context.scope, id: id) else { throw parent.notFound(id, context) }
-        guard record.status == DomainStatus.inService else {
+        guard record.status(as: DomainStatus.self) == .inService else {
             throw ResourceErrors.parentNotInService(
                 creating: childKind, arn, parentKind: parent.label, parentArn: parent.arn(context.scope, id: id),
                 status: record.status)

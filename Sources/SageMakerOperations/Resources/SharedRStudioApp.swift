@@ -36,7 +36,7 @@ enum SharedRStudioApp {
 
     /// The app an InService RStudio domain runs, or nil for any other domain.
     private static func app(of domainRecord: StoredResource) throws -> StoredResource? {
-        guard domainRecord.kind == .domain, domainRecord.status == DomainStatus.inService,
+        guard domainRecord.kind == .domain, domainRecord.status(as: DomainStatus.self) == .inService,
             mayRun(domainRecord.document)
         else { return nil }
         let domain = try StoredDocument.decode(DescribeDomainResponse.self, from: domainRecord.document)
@@ -51,7 +51,7 @@ enum SharedRStudioApp {
             status: AppStatus.inService, userProfileName: "domain-shared")
         return StoredResource(
             kind: .app, scope: domainRecord.scope, parentId: owner.parentId(domainId: domainId), id: id, nameKey: id,
-            status: AppStatus.inService, document: try StoredDocument.encode(app),
+            status: AppStatus.inService.rawValue, document: try StoredDocument.encode(app),
             tags: try Inheritance.appTags(domain: domainRecord.tags, owner: nil, request: nil))
     }
 

@@ -8,7 +8,7 @@ import SageMakerStorage
 /// no service default: with no instance type anywhere it is refused (model doc of `CreateAppRequest.ResourceSpec`).
 enum AppDefaults {
     static func resourceSpec(
-        _ requested: ResourceSpec?, appType: String, profile: UserSettings?, space: SpaceSettings?,
+        _ requested: ResourceSpec?, appType: AppType, profile: UserSettings?, space: SpaceSettings?,
         domain: DescribeDomainResponse, forSpace: Bool
     ) throws(AWSError) -> ResourceSpec {
         let fromDomain =
@@ -32,33 +32,33 @@ enum AppDefaults {
                     ? AppInstanceType.system : AppInstanceType.mlT3Medium)
     }
 
-    static func spec(_ appType: String, _ settings: UserSettings?) -> ResourceSpec? {
+    static func spec(_ appType: AppType, _ settings: UserSettings?) -> ResourceSpec? {
         switch appType {
-        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case AppType.tensorBoard: settings?.tensorBoardAppSettings?.defaultResourceSpec
-        case AppType.rSessionGateway: settings?.rSessionAppSettings?.defaultResourceSpec
-        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
-        case AppType.codeEditor: settings?.codeEditorAppSettings?.defaultResourceSpec
+        case .jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case .kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case .tensorBoard: settings?.tensorBoardAppSettings?.defaultResourceSpec
+        case .rSessionGateway: settings?.rSessionAppSettings?.defaultResourceSpec
+        case .jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
+        case .codeEditor: settings?.codeEditorAppSettings?.defaultResourceSpec
         default: nil
         }
     }
 
-    static func spec(_ appType: String, _ settings: SpaceSettings?) -> ResourceSpec? {
+    static func spec(_ appType: AppType, _ settings: SpaceSettings?) -> ResourceSpec? {
         switch appType {
-        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
-        case AppType.codeEditor: settings?.codeEditorAppSettings?.defaultResourceSpec
+        case .jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case .kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case .jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
+        case .codeEditor: settings?.codeEditorAppSettings?.defaultResourceSpec
         default: nil
         }
     }
 
-    static func spec(_ appType: String, _ settings: DefaultSpaceSettings?) -> ResourceSpec? {
+    static func spec(_ appType: AppType, _ settings: DefaultSpaceSettings?) -> ResourceSpec? {
         switch appType {
-        case AppType.jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
-        case AppType.kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
-        case AppType.jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
+        case .jupyterServer: settings?.jupyterServerAppSettings?.defaultResourceSpec
+        case .kernelGateway: settings?.kernelGatewayAppSettings?.defaultResourceSpec
+        case .jupyterLab: settings?.jupyterLabAppSettings?.defaultResourceSpec
         default: nil
         }
     }

@@ -30,7 +30,7 @@ enum DomainRules {
     static func checkAppsAllowUpdate(
         _ request: UpdateDomainRequest, current: DescribeDomainResponse, appStatuses: [String]
     ) throws(AWSError) {
-        let active = Set(appStatuses)
+        let active = Set(appStatuses.map(AppStatus.init(rawValue:)))
         let running = !active.isDisjoint(with: [AppStatus.inService, AppStatus.pending])
         let present = running || active.contains(AppStatus.deleting)
         let settings = request.domainSettingsForUpdate

@@ -30,7 +30,9 @@ public enum UpdateDomainMerge {
     /// `HomeEfsFileSystemCreation` (botocore 1.44): a domain created without its home EFS may get one (Disabled ->
     /// Enabled creates it), but one that has it keeps it ("cannot change from Enabled to Disabled", model doc).
     /// Domains stored before the member existed have their file system: absent reads as Enabled.
-    static func mergeHomeFileSystem(_ wanted: String?, into domain: inout DescribeDomainResponse) throws(AWSError) {
+    static func mergeHomeFileSystem(
+        _ wanted: HomeEfsFileSystemCreation?, into domain: inout DescribeDomainResponse
+    ) throws(AWSError) {
         guard let wanted else { return }
         let current = domain.homeEfsFileSystemCreation ?? HomeEfsFileSystemCreation.enabled
         if current == HomeEfsFileSystemCreation.enabled, wanted == HomeEfsFileSystemCreation.disabled {

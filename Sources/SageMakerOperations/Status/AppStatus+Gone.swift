@@ -1,5 +1,5 @@
 import SageMakerModel
 
 extension AppStatus {
-    static func isGone(_ status: String) -> Bool { status == deleted || status == failed }
+    static func isGone(_ status: String) -> Bool { status == deleted.rawValue || status == failed.rawValue }
 }

@@ -72,7 +72,7 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
             let due = try await store.dueTransitions(at: limit, limit: 256)
             var progressed = 0
             for resource in due {
-                if early, resource.kind == .app, resource.status == AppStatus.deleted { continue }
+                if early, resource.kind == .app, resource.status(as: AppStatus.self) == .deleted { continue }
                 if let controls, controls.isHeld(resource) {
                     // Out of the way of the others until it is released.
                     try await postpone(resource, until: now.addingTimeInterval(Self.holdRecheck))
@@ -83,7 +83,7 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
                 let step = Step(limit: limit, early: early, now: now, retention: retention, failure: failure)
                 let done: Bool
                 if failure == nil, resource.kind == .domain,
-                    resource.transition?.outcome == .status(DomainStatus.inService),
+                    resource.transition?.outcome == .status(DomainStatus.inService.rawValue),
                     SharedRStudioApp.mayRun(resource.document)
                 {
                     // An RStudio domain's shared app starts with the domain's InService, in the same write: a client
@@ -149,7 +149,7 @@ public struct StatusScheduler<Store: ResourceStore>: Service {
             case .status(let status):
                 record.status = status
                 record.transition = nil
-                if record.kind == .app, status == AppStatus.deleted {
+                if record.kind == .app, status == AppStatus.deleted.rawValue {
                     record.transition = PendingTransition(.removal, dueAt: stamp.addingTimeInterval(retention))
                 }
                 record.document = try StatusScheduler.document(record, status: status, at: stamp)

@@ -5,15 +5,23 @@ import SageMakerStorage
 
 /// A Describe shape with a status that the scheduler moves on.
 protocol StatusCarrying: Codable, WireEncodable, WireDecodable {
-    var status: String? { get set }
+    /// The kind's own status values (`DomainStatus`, `ImageStatus`): a domain's status compares with no other.
+    associatedtype Status: VocabularyValue
+    var status: Status? { get set }
     var failureReason: String? { get set }
     mutating func stamp(modified date: Date)
     /// The FailureReason a resource gets when it moves to `status` by itself (nil: none, or not a failure).
-    func failureReason(becoming status: String) -> String?
+    func failureReason(becoming status: Status) -> String?
 }
 
 extension StatusCarrying {
-    func failureReason(becoming status: String) -> String? { nil }
+    func failureReason(becoming status: Status) -> String? { nil }
+
+    /// The status as the store's status column keeps it (the lifecycle's text).
+    var statusText: String? {
+        get { status?.rawValue }
+        set { status = newValue.map(Status.init(rawValue:)) }
+    }
 }
 
 extension StoredResource {
@@ -33,7 +41,7 @@ extension StoredResource {
     ) throws {
         self.transition = transition
         self.status = transition == nil ? end : status
-        shape.status = self.status
+        shape.statusText = self.status
         shape.failureReason = nil
         shape.stamp(modified: now)
         document = try StoredDocument.encode(shape)
@@ -46,7 +54,7 @@ extension StoredResource {
         statuses: ResourceKindDeclaration.Statuses = .domainLike
     ) throws -> Bool {
         guard delay > 0 else { return false }
-        shape.status = statuses.deleting
+        shape.statusText = statuses.deleting
         shape.stamp(modified: now)
         status = statuses.deleting
         transition = PendingTransition(.removal, dueAt: now.addingTimeInterval(delay))
@@ -73,7 +81,7 @@ extension DescribeAppResponse: StatusCarrying {
 }
 
 extension DescribeImageResponse: StatusCarrying {
-    var status: String? {
+    var status: ImageStatus? {
         get { imageStatus }
         set { imageStatus = newValue }
     }
@@ -81,13 +89,13 @@ extension DescribeImageResponse: StatusCarrying {
 }
 
 extension DescribeImageVersionResponse: StatusCarrying {
-    var status: String? {
+    var status: ImageVersionStatus? {
         get { imageVersionStatus }
         set { imageVersionStatus = newValue }
     }
     mutating func stamp(modified date: Date) { lastModifiedTime = date }
 
-    func failureReason(becoming status: String) -> String? {
+    func failureReason(becoming status: ImageVersionStatus) -> String? {
         status == ImageVersionStatus.createFailed ? ImageVersionBaseImage.failureReason(baseImage ?? "") : nil
     }
 }
@@ -109,4 +117,9 @@ enum ImageVersionBaseImage {
         "Unable to import BaseImage [\(path)]: it must be an Amazon ECR image URI "
             + "(<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag or @digest])."
     }
+}
+
+extension StoredResource {
+    /// The status column, read as a kind's own status values.
+    func status<Status: VocabularyValue>(as _: Status.Type) -> Status { Status(rawValue: status) }
 }

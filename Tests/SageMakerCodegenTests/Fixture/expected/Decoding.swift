@@ -31,7 +31,7 @@ extension CreateThingRequest: WireDecodable {
                 switch key {
                 case "Default": self.default = try member.bool()
                 case "Labels": self.labels = try member.map { (element0: JSONValue) throws(WireDecodingError) -> String in try element0.string() }
-                case "Mode": self.mode = try member.string()
+                case "Mode": self.mode = ThingMode(rawValue: try member.string())
                 case "Settings": self.settings = try ThingSettings(wire: member)
                 case "Tags": self.tags = try member.list { (element0: JSONValue) throws(WireDecodingError) -> Tag in try Tag(wire: element0) }
                 case "ThingName": self.thingName = try member.string()
@@ -106,7 +106,7 @@ extension DescribeThingResponse: WireDecodable {
                 case "CreationTime": self.creationTime = Date(timeIntervalSince1970: try member.date())
                 case "Ratio": self.ratio = try member.double()
                 case "Size": self.size = try member.int()
-                case "Status": self.status = try member.string()
+                case "Status": self.status = ThingStatus(rawValue: try member.string())
                 case "ThingName": self.thingName = try member.string()
                 default: break
                 }

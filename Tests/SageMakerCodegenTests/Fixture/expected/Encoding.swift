@@ -39,7 +39,7 @@ extension CreateThingRequest: WireEncodable {
         }
         if let value = mode {
             writer.key("Mode")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = settings {
             writer.key("Settings")
@@ -119,7 +119,7 @@ extension DescribeThingResponse: WireEncodable {
         }
         if let value = status {
             writer.key("Status")
-            writer.string(value)
+            writer.string(value.rawValue)
         }
         if let value = thingName {
             writer.key("ThingName")

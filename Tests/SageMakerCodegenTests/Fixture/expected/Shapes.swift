@@ -31,7 +31,7 @@ public struct CreateThingRequest: Codable, Sendable, Equatable {
     /// `Labels`: shape `LabelMap`.
     public var labels: [String: String]?
     /// `Mode`: shape `ThingMode`.
-    public var mode: String?
+    public var mode: ThingMode?
     /// `Settings`: shape `ThingSettings`.
     public var settings: ThingSettings?
     /// `Tags`: shape `TagList`.
@@ -42,7 +42,7 @@ public struct CreateThingRequest: Codable, Sendable, Equatable {
     public init(
         `default`: Bool? = nil,
         labels: [String: String]? = nil,
-        mode: String? = nil,
+        mode: ThingMode? = nil,
         settings: ThingSettings? = nil,
         tags: [Tag]? = nil,
         thingName: String? = nil
@@ -68,13 +68,13 @@ public struct CreateThingRequest: Codable, Sendable, Equatable {
 extension CreateThingRequest {
     /// The required text members, as validation has checked them (an unvalidated value reads as "").
     public struct Required: Sendable {
-        public let mode: String
+        public let mode: ThingMode
         public let thingName: String
     }
 
     public var required: Required {
         Required(
-            mode: mode ?? "",
+            mode: mode ?? ThingMode(rawValue: ""),
             thingName: thingName ?? "")
     }
 }
@@ -150,7 +150,7 @@ public struct DescribeThingResponse: Codable, Sendable, Equatable {
     /// `Size`: shape `Size`.
     public var size: Int?
     /// `Status`: shape `ThingStatus`.
-    public var status: String?
+    public var status: ThingStatus?
     /// `ThingName`: shape `ThingName`.
     public var thingName: String?
 
@@ -159,7 +159,7 @@ public struct DescribeThingResponse: Codable, Sendable, Equatable {
         creationTime: Date? = nil,
         ratio: Double? = nil,
         size: Int? = nil,
-        status: String? = nil,
+        status: ThingStatus? = nil,
         thingName: String? = nil
     ) {
         self.bytes = bytes

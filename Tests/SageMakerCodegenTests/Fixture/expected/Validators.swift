@@ -43,7 +43,7 @@ extension CreateThingRequest: ShapeValidatable {
             }
         }
         if let value = self.mode {
-            report.check(value, ShapeConstraints.ThingMode, at: ValidationReport.join(path, "mode"))
+            report.check(value.rawValue, ShapeConstraints.ThingMode, at: ValidationReport.join(path, "mode"))
         } else {
             report.missing(at: ValidationReport.join(path, "mode"))
         }
@@ -94,7 +94,7 @@ extension DescribeThingResponse: ShapeValidatable {
             report.check(number: value, ShapeConstraints.Size, at: ValidationReport.join(path, "size"))
         }
         if let value = self.status {
-            report.check(value, ShapeConstraints.ThingStatus, at: ValidationReport.join(path, "status"))
+            report.check(value.rawValue, ShapeConstraints.ThingStatus, at: ValidationReport.join(path, "status"))
         }
         if let value = self.thingName {
             report.check(value, ShapeConstraints.ThingName, at: ValidationReport.join(path, "thingName"))

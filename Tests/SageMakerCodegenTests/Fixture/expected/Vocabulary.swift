@@ -2,21 +2,25 @@
 // (botocore 0.0.0). DO NOT EDIT: run scripts/generate instead.
 
 /// The values of model shape `ThingMode`.
-public enum ThingMode {
-    public static let iam = "IAM"
-    public static let `private` = "Private"
-    public static let updateFailed = "Update_Failed"
-    public static let mlT3Medium = "ml.t3.medium"
-    public static let userProfileName = "USER_PROFILE_NAME"
-    public static let _3d = "3d"
+public struct ThingMode: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let iam = ThingMode(rawValue: "IAM")
+    public static let `private` = ThingMode(rawValue: "Private")
+    public static let updateFailed = ThingMode(rawValue: "Update_Failed")
+    public static let mlT3Medium = ThingMode(rawValue: "ml.t3.medium")
+    public static let userProfileName = ThingMode(rawValue: "USER_PROFILE_NAME")
+    public static let _3d = ThingMode(rawValue: "3d")
     /// Every value, in the model's order.
-    public static let allValues = [iam, `private`, updateFailed, mlT3Medium, userProfileName, _3d]
+    public static let allValues: [ThingMode] = [iam, `private`, updateFailed, mlT3Medium, userProfileName, _3d]
 }
 
 /// The values of model shape `ThingStatus`.
-public enum ThingStatus {
-    public static let inService = "InService"
-    public static let deleteFailed = "Delete_Failed"
+public struct ThingStatus: VocabularyValue {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let inService = ThingStatus(rawValue: "InService")
+    public static let deleteFailed = ThingStatus(rawValue: "Delete_Failed")
     /// Every value, in the model's order.
-    public static let allValues = [inService, deleteFailed]
+    public static let allValues: [ThingStatus] = [inService, deleteFailed]
 }
