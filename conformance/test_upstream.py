@@ -431,3 +431,52 @@ def test_an_upstream_that_does_not_answer_is_a_503_on_both_paths(make_emulator):
     with urllib.request.urlopen(emulator.url + "/metrics") as response:
         assert re.search(r'outcome="unavailable"[^}]*\} 2|service="sts"[^}]*outcome="unavailable"[^}]*\} 2',
                          response.read().decode())
+
+
+def connections_to(port):
+    """Established TCP connections to 127.0.0.1:`port` (from /proc/net/tcp: state 01, remote port in hex)."""
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[2] == f"0100007F:{port:04X}" and row[3] == "01")
+
+
+def test_a_connection_opened_ahead_serves_the_next_call_and_never_outlives_its_upstream(make_emulator):
+    """After an answer, the next call's connection to the upstream is opened ahead (`UpstreamConnections`): one per
+    event loop at most, closed after 2 s unused, dropped when the upstream closes it, so that a restarted upstream
+    answers the very next call."""
+    import sys
+    from conftest import free_port
+    port = free_port()
+
+    def start_moto():
+        moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        assert wait_for(lambda: _listening(port), True, timeout=30)
+        return moto
+
+    moto = start_moto()
+    try:
+        emulator = make_emulator("--in-memory", "--upstream", f"http://127.0.0.1:{port}")
+        call = QUICK_CALLS[0]
+        assert signed_call(emulator, *call)[0] == 200
+        # The connection for the next call, opened ahead and waiting (the call's own has closed by then).
+        time.sleep(0.3)
+        assert connections_to(port) == 1
+        moto.kill()
+        moto.wait()
+        moto = start_moto()
+        # The upstream restarted: the next call is not sent on the closed connection.
+        assert [signed_call(emulator, *call)[0] for _ in range(5)] == [200] * 5
+        assert wait_for(lambda: connections_to(port), 1, timeout=2) == 1
+        time.sleep(2.5)
+        assert connections_to(port) == 0
+        assert signed_call(emulator, *call)[0] == 200
+    finally:
+        moto.kill()
+        moto.wait()
+
+
+def _listening(port):
+    import socket
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

@@ -72,7 +72,9 @@ final class ForwardingHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let room = room
         let target = forward.target.url
         UpstreamExchange.start(
-            head, body: bodyless ? nil : body, to: forward.address, on: context.eventLoop, timeout: Self.timeout
+            head, body: bodyless ? nil : body, to: forward.address, on: context.eventLoop,
+            connections: forward.connections,
+            timeout: Self.timeout
         ).assumeIsolated().whenComplete { result in
             var response: HTTPResponse
             let answerBody: ByteBuffer

@@ -15,6 +15,8 @@ final class UpstreamForwarder: Sendable {
     let client: HTTPClient
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
+    /// Connections opened ahead for `UpstreamExchange`, shared with the quick path.
+    let connections = UpstreamConnections()
     private let endpoint: UpstreamEndpoint
 
     /// Headers of one hop only (RFC 9110, 7.6.1), never passed on.
@@ -71,7 +73,7 @@ final class UpstreamForwarder: Sendable {
         let answer: UpstreamExchange.Answer
         do {
             answer = try await UpstreamExchange.run(
-                head, body: body, to: address, on: eventLoopGroup.any(), timeout: timeout)
+                head, body: body, to: address, on: eventLoopGroup.any(), connections: connections, timeout: timeout)
         } catch {
             throw UpstreamUnavailable(description: "the upstream at \(target.url) did not answer: \(error)")
         }

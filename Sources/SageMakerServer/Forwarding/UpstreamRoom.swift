@@ -154,11 +154,12 @@ final class UpstreamRoom: Sendable {
         let route: AWSRequestRoute
         let target: UpstreamEndpoint.Target
         let address: SocketAddress
+        let connections: UpstreamConnections
     }
 
     /// The quick path for a request whose head is `head`, when it may take it.
     func quickForward(_ head: HTTPRequest) -> QuickForward? {
-        guard forwarder != nil, signatures == nil, supervisor?.recording == nil, faults?.hasRequestRules != true,
+        guard let forwarder, signatures == nil, supervisor?.recording == nil, faults?.hasRequestRules != true,
             let target = endpoint?.target, let address = target.address,
             head.headerFields[.expect] == nil, head.headerFields[.transferEncoding] == nil
         else { return nil }
@@ -168,7 +169,8 @@ final class UpstreamRoom: Sendable {
         let request = Request(head: head, body: RequestBody(buffer: ByteBuffer()))
         let route = AWSRequestRoute(request)
         guard !route.isServedHere, let service = route.service, service != "s3" else { return nil }
-        return QuickForward(request: request, route: route, target: target, address: address)
+        return QuickForward(
+            request: request, route: route, target: target, address: address, connections: forwarder.connections)
     }
 
     /// The 503 of an upstream that did not answer, counted and logged.
