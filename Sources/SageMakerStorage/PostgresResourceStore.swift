@@ -345,17 +345,16 @@ public final class PostgresResourceStore: ResourceStore, Service {
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping RerunnableMutation<T>
     ) async throws -> T {
-        // Optimistic first, as on SQLite: read the row, run the body, and write only if the row is still at the
-        // revision the body saw. Two statements and no transaction, instead of BEGIN, a locked read, the write and
-        // COMMIT; the conditional UPDATE applies whole or not at all, as the locked read did. A row changed in
-        // between (another request, another replica, the scheduler) means the body runs again on the new state;
-        // under steady contention, and for a removal or a change of references (several statements), the body
-        // runs in a transaction on the row locked.
-        // Writes of one row through this replica take turns (as on SQLite), so that they queue instead of racing
-        // each other; only another replica, a transaction or the scheduler can change the row under a body.
+        // Writes of one row through this replica take turns (`KeyedTurns`, as on SQLite), and writes of one row from
+        // every replica take turns in the database (`mutateInTurn`: a read that waits for the turn, the body, a
+        // write that gives it up), so that they queue instead of racing each other: two statements and no
+        // transaction, instead of BEGIN, a locked read, the write and COMMIT with the row held across them. The
+        // write applies only if the row is still at the revision the body saw; one changed in between by a writer
+        // that takes no turn (a transaction, the scheduler) runs the body again on the new state. A removal or a
+        // change of references (several statements) runs in a transaction on the row locked.
         try await turns.withTurn(ResourceCache.Key(kind: kind, scope: scope, id: id)) {
             for _ in 0..<optimisticAttempts.load(ordering: .relaxed) {
-                switch try await optimisticMutate(kind, scope: scope, id: id, body) {
+                switch try await mutateInTurn(kind, scope: scope, id: id, body) {
                 case .done(let result): return result
                 case .changed: continue
                 case .needsTransaction: break
@@ -366,40 +365,93 @@ public final class PostgresResourceStore: ResourceStore, Service {
         }
     }
 
-    /// Tries of `optimisticMutate` before the body runs on the locked row (tests set 0 to take that path at once).
+    /// Tries of `mutateInTurn` before the body runs on the locked row (tests set 0 to take that path at once).
     let optimisticAttempts = Atomic<Int>(4)
 
     private enum OptimisticOutcome<T: Sendable>: Sendable {
         case done(T)
-        /// The row changed between the read and the write.
+        /// The row changed between the read and the write (a writer that takes no turn).
         case changed
         /// The write is more than one statement.
         case needsTransaction
     }
 
-    private func optimisticMutate<T: Sendable>(
+    /// The body in the row's turn among its writers on every replica: one statement waits for the turn and reads
+    /// the row as the last write left it (`PostgresRows.FetchInTurn`), one writes it if it is still at that revision
+    /// and gives the turn up (`PostgresRows.UpdateInTurn`). Two round trips and no transaction; the turn is not held
+    /// across a commit (the next writer's read waits for it on the row), and a writer that takes no turn (a
+    /// transaction, the scheduler) is caught by the revision.
+    private func mutateInTurn<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping RerunnableMutation<T>
     ) async throws -> OptimisticOutcome<T> {
         let (indexer, maxDocumentBytes, logger) = (self.indexer, self.maxDocumentBytes, self.logger)
+        let key = PostgresRows.ResourceKey(kind: kind, scope: scope, id: id)
+        let turn = Self.turn(of: key)
         return try await withConnection { connection in
-            let before = try await PostgresRows.fetch(connection, kind, scope, id, lock: false, logger: logger)
-            var after = before
-            let result = try body(&after)
-            guard let before else { return .done(result) }  // mutate never inserts
-            guard var after else { return .needsTransaction }  // a removal also changes the counts
-            if !after.hasChanges { return .done(result) }
-            let indexed = IndexedWrite(indexer, before, after)
-            if indexed.referencesChange { return .needsTransaction }
-            try StoreConflict.checkSize(after, limit: maxDocumentBytes)
-            after.revision = before.revision
-            after = after.written()
-            let started = ContinuousClock.now
-            let update = PostgresRows.Update(before: before, after: after, fields: indexed.fields)
-            guard try await PostgresRows.Update.run(update, on: connection, logger: logger) else { return .changed }
-            self.commitObserver?(1, ContinuousClock.now - started)
-            return .done(result)
+            var before: StoredResource?
+            for try await row in try await connection.execute(
+                PostgresRows.FetchInTurn(key: key, turn: turn), logger: logger)
+            {
+                before = row
+            }
+            // Until the write has run, the turn is ours to give up, whatever happens (a closed connection gives it
+            // up too).
+            var holding = true
+            do {
+                var after = before
+                let result = try body(&after)
+                var outcome = OptimisticOutcome<T>.done(result)
+                if let before, var changed = after, changed.hasChanges {
+                    let indexed = IndexedWrite(indexer, before, changed)
+                    if indexed.referencesChange {
+                        outcome = .needsTransaction
+                    } else {
+                        try StoreConflict.checkSize(changed, limit: maxDocumentBytes)
+                        changed.revision = before.revision
+                        changed = changed.written()
+                        let started = ContinuousClock.now
+                        let update = PostgresRows.UpdateInTurn(
+                            update: .init(before: before, after: changed, fields: indexed.fields), turn: turn)
+                        let written = try await PostgresRows.UpdateInTurn.run(update, on: connection, logger: logger)
+                        holding = false
+                        guard written else { return .changed }
+                        self.commitObserver?(1, ContinuousClock.now - started)
+                    }
+                } else if before != nil, after == nil {
+                    outcome = .needsTransaction  // a removal also changes the counts
+                }
+                if holding {
+                    holding = false
+                    try await Self.leaveTurn(turn, on: connection, logger: logger)
+                }
+                return outcome
+            } catch {
+                if holding {
+                    // A turn never given up would stop the row's writes on every replica: the connection goes.
+                    do { try await Self.leaveTurn(turn, on: connection, logger: logger) } catch {
+                        try? await connection.close()
+                    }
+                }
+                throw error
+            }
         }
+    }
+
+    private static func leaveTurn(_ turn: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_unlock(\(turn))", logger: logger)
+    }
+
+    /// The key of one row's turn: FNV-1a of its kind, scope and id (two rows that share it only queue together).
+    static func turn(of key: PostgresRows.ResourceKey) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in [key.kind.rawValue, key.scope.account, key.scope.region, key.id] {
+            for byte in part.utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+            hash = (hash ^ 0) &* 0x100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
     }
 
     /// The body on the row locked, in a transaction.

@@ -200,6 +200,26 @@ enum PostgresMigrations {
                 "ALTER TABLE resource_counts ADD PRIMARY KEY (kind, account, region, parent, stripe)",
             ]
         ),
+        (
+            // One row's writes from every replica in one queue (`PostgresResourceStore.mutate`): the row's turn (a
+            // session advisory lock), then the row as the last write left it, in one round trip. A function, so
+            // that the read comes after the wait, with a snapshot of its own; `FOR SHARE` also waits for a write
+            // not yet committed.
+            5, "row-turns",
+            [
+                """
+                CREATE FUNCTION sagemaker_fetch_in_turn(
+                    wanted_kind TEXT, wanted_account TEXT, wanted_region TEXT, wanted_id TEXT, turn BIGINT)
+                RETURNS SETOF resources LANGUAGE plpgsql VOLATILE AS $$
+                BEGIN
+                    PERFORM pg_advisory_lock(turn);
+                    RETURN QUERY SELECT * FROM resources WHERE kind = wanted_kind AND account = wanted_account
+                        AND region = wanted_region AND id = wanted_id FOR SHARE;
+                END
+                $$
+                """
+            ]
+        ),
     ]
 
     /// Fills in what a version adds to the rows already there (computed in Swift), inside its transaction.
@@ -394,6 +414,46 @@ enum PostgresRows {
         static func run(_ statement: Update, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
             var written = false
             for try await _ in try await connection.execute(statement, logger: logger) { written = true }
+            return written
+        }
+    }
+
+    /// The row's turn among its writers on every replica, then the row as the last of them left it
+    /// (`sagemaker_fetch_in_turn`, schema version 5). The turn is held until `UpdateInTurn` or `LeaveTurn`.
+    struct FetchInTurn: PostgresPreparedStatement {
+        static let name = "sagemaker_fetch_in_turn"
+        static let sql = "SELECT \(columns) FROM sagemaker_fetch_in_turn($1, $2, $3, $4, $5)"
+        let key: ResourceKey
+        let turn: Int64
+        func makeBindings() -> PostgresBindings {
+            var bindings = key.makeBindings()
+            bindings.append(turn)
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws -> StoredResource? { try resource(row) }
+    }
+
+    /// `Update`, then the turn taken by `FetchInTurn` given up, in one statement: the next writer's `FetchLatest`
+    /// waits for this write's commit. Answers 1 when the row was written.
+    struct UpdateInTurn: PostgresPreparedStatement {
+        static let name = "sagemaker_update_in_turn"
+        static let sql =
+            "WITH written AS (" + Update.sql
+            + ") SELECT (SELECT count(*) FROM written)::BIGINT, pg_advisory_unlock($13)"
+        let update: Update
+        let turn: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = try update.makeBindings()
+            bindings.append(turn)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode((Int64, Bool).self).0 }
+
+        static func run(_ statement: Self, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+            var written = false
+            for try await count in try await connection.execute(statement, logger: logger) { written = count > 0 }
             return written
         }
     }

@@ -45,6 +45,49 @@ struct PostgresReplicaStoreTests {
         }
     }
 
+    /// One row's writers on two replicas take turns in the database: the second waits for the first's write and
+    /// reads what it left, so neither body runs twice (written optimistically, the first, still in its body when the
+    /// second wrote, would have run again). A body that throws, and a row that is not there, give the turn up.
+    @Test func writesOfOneRowFromTwoReplicasTakeTurnsAndEachBodyRunsOnce() async throws {
+        try await replicas { stores in
+            let scope = Self.scope
+            _ = try await stores[0].insert(record("d-1"), limit: nil)
+            let runs = Mutex<[String]>([])
+            let first = Task {
+                try await stores[0].mutate(.domain, scope: scope, id: "d-1") { record in
+                    runs.withLock {
+                        $0.append("first read \(String(decoding: record?.document ?? Data(), as: UTF8.self))")
+                    }
+                    Thread.sleep(forTimeInterval: 0.3)  // in its turn, holding it
+                    record?.document = Data("1".utf8)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            try await stores[1].mutate(.domain, scope: scope, id: "d-1") { record in
+                runs.withLock {
+                    $0.append("second read \(String(decoding: record?.document ?? Data(), as: UTF8.self))")
+                }
+                record?.document = Data("2".utf8)
+            }
+            try await first.value
+            #expect(runs.withLock { $0 } == ["first read 0", "second read 1"])
+            #expect(try await stores[1].fetch(.domain, scope: scope, id: "d-1")?.revision == 3)
+
+            struct Refused: Error {}
+            await #expect(throws: Refused.self) {
+                try await stores[0].mutate(.domain, scope: scope, id: "d-1") { _ in throw Refused() }
+            }
+            try await stores[0].mutate(.domain, scope: scope, id: "d-missing") { record in #expect(record == nil) }
+            let started = ContinuousClock.now
+            for store in stores {
+                try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.document = Data("3".utf8) }
+                try await store.mutate(.domain, scope: scope, id: "d-missing") { _ in }
+            }
+            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(try await stores[0].fetch(.domain, scope: scope, id: "d-1")?.revision == 5)
+        }
+    }
+
     /// 64 increments of one row's document at once, spread over `stores`: every one applies, each to the state the
     /// previous one left.
     func incrementConcurrently(_ stores: [PostgresResourceStore]) async throws {
@@ -182,7 +225,7 @@ struct PostgresReplicaStoreTests {
             #expect(secrets[0].count == 32)
             #expect(try await stores[0].databaseSetting("fsync") == "on")
             #expect(try await stores[0].databaseSetting("synchronous_commit") == "on")
-            #expect(try await stores[0].schemaVersion() == 4)
+            #expect(try await stores[0].schemaVersion() == 5)
         }
     }
 
@@ -202,7 +245,7 @@ struct PostgresReplicaStoreTests {
         #expect(stores.count == 4)
         let versions = try await TestPostgres.execute(
             "SELECT version::text FROM schema_migrations ORDER BY version", on: url)
-        #expect(versions == ["1", "2", "3", "4"])
+        #expect(versions == ["1", "2", "3", "4", "5"])
     }
 
     /// What the store's connections to `url`'s database say of TLS: one value per connection (`true` when encrypted).
@@ -412,6 +455,7 @@ struct PostgresReplicaStoreTests {
             """,
             "DROP TABLE resource_counts",
             "ALTER TABLE counts_v3 RENAME TO resource_counts",
+            "DROP FUNCTION sagemaker_fetch_in_turn",
             "ALTER TABLE resource_counts ADD PRIMARY KEY (kind, account, region, parent)",
             "DROP TABLE resource_references",
             "ALTER TABLE resources DROP COLUMN created_key, DROP COLUMN modified_key, DROP COLUMN sort_name",
@@ -431,7 +475,7 @@ struct PostgresReplicaStoreTests {
         await #expect(throws: StoreConflict.limitReached(current: 3)) {
             _ = try await store.insert(self.record("d-4"), limit: 3)
         }
-        #expect(try await store.schemaVersion() == 4)
+        #expect(try await store.schemaVersion() == 5)
     }
 
     @Test func concurrentInsertsOnThreeReplicasNeverPassALimit() async throws {
