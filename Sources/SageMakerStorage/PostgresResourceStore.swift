@@ -345,18 +345,25 @@ public final class PostgresResourceStore: ResourceStore, Service {
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping RerunnableMutation<T>
     ) async throws -> T {
-        // Writes of one row through this replica take turns (`KeyedTurns`, as on SQLite), and writes of one row from
-        // every replica take turns in the database (`mutateInTurn`: a read that waits for the turn, the body, a
-        // write that gives it up), so that they queue instead of racing each other: two statements and no
-        // transaction, instead of BEGIN, a locked read, the write and COMMIT with the row held across them. The
-        // write applies only if the row is still at the revision the body saw; one changed in between by a writer
-        // that takes no turn (a transaction, the scheduler) runs the body again on the new state. A removal or a
-        // change of references (several statements) runs in a transaction on the row locked.
-        try await turns.withTurn(ResourceCache.Key(kind: kind, scope: scope, id: id)) {
+        // Writes of one row through this replica take turns (`KeyedTurns`, as on SQLite). Across replicas, a write
+        // is optimistic (`optimisticMutate`: the row read, the body run, one conditional UPDATE at the revision read)
+        // until the row has been raced by another replica's write; for a while after that race its writes take
+        // turns in the database too (`mutateInTurn`), so that they queue instead of racing again. One replica alone
+        // never races itself and pays nothing for the turns (performance.md step 44). A removal or a change of
+        // references (several statements) runs in a transaction on the row locked, as does a write that keeps
+        // losing.
+        let key = ResourceCache.Key(kind: kind, scope: scope, id: id)
+        return try await turns.withTurn(key) {
             for _ in 0..<optimisticAttempts.load(ordering: .relaxed) {
-                switch try await mutateInTurn(kind, scope: scope, id: id, body) {
+                let outcome =
+                    contention.isContended(key)
+                    ? try await mutateInTurn(kind, scope: scope, id: id, body)
+                    : try await optimisticMutate(kind, scope: scope, id: id, body)
+                switch outcome {
                 case .done(let result): return result
-                case .changed: continue
+                case .changed:
+                    contention.raced(key)
+                    continue
                 case .needsTransaction: break
                 }
                 break
@@ -365,22 +372,52 @@ public final class PostgresResourceStore: ResourceStore, Service {
         }
     }
 
-    /// Tries of `mutateInTurn` before the body runs on the locked row (tests set 0 to take that path at once).
+    /// Tries of `mutateInTurn` or `optimisticMutate` before the body runs on the locked row (tests set 0 to take
+    /// that path at once).
     let optimisticAttempts = Atomic<Int>(4)
+
+    /// The rows raced lately, whose writes take turns (tests mark a row to take that path at once).
+    let contention = RowContention()
 
     private enum OptimisticOutcome<T: Sendable>: Sendable {
         case done(T)
-        /// The row changed between the read and the write (a writer that takes no turn).
+        /// The row changed between the read and the write (another replica's write, or one that takes no turn).
         case changed
         /// The write is more than one statement.
         case needsTransaction
     }
 
+    private func optimisticMutate<T: Sendable>(
+        _ kind: ResourceKind, scope: ResourceScope, id: String,
+        _ body: @escaping RerunnableMutation<T>
+    ) async throws -> OptimisticOutcome<T> {
+        let (indexer, maxDocumentBytes, logger) = (self.indexer, self.maxDocumentBytes, self.logger)
+        return try await withConnection { connection in
+            let before = try await PostgresRows.fetch(connection, kind, scope, id, lock: false, logger: logger)
+            var after = before
+            let result = try body(&after)
+            guard let before else { return .done(result) }  // mutate never inserts
+            guard var after else { return .needsTransaction }  // a removal also changes the counts
+            if !after.hasChanges { return .done(result) }
+            let indexed = IndexedWrite(indexer, before, after)
+            if indexed.referencesChange { return .needsTransaction }
+            try StoreConflict.checkSize(after, limit: maxDocumentBytes)
+            after.revision = before.revision
+            after = after.written()
+            let started = ContinuousClock.now
+            let update = PostgresRows.Update(before: before, after: after, fields: indexed.fields)
+            guard try await PostgresRows.Update.run(update, on: connection, logger: logger) else { return .changed }
+            self.commitObserver?(1, ContinuousClock.now - started)
+            return .done(result)
+        }
+    }
+
     /// The body in the row's turn among its writers on every replica: one statement waits for the turn and reads
     /// the row as the last write left it (`PostgresRows.FetchInTurn`), one writes it if it is still at that revision
-    /// and gives the turn up (`PostgresRows.UpdateInTurn`). Two round trips and no transaction; the turn is not held
-    /// across a commit (the next writer's read waits for it on the row), and a writer that takes no turn (a
-    /// transaction, the scheduler) is caught by the revision.
+    /// and gives the turn up (`PostgresRows.UpdateInTurn`). Two round trips and no transaction, as
+    /// `optimisticMutate`; the turn is not held across a commit (the next writer's read waits for it on the row),
+    /// and a writer that takes no turn (a transaction, the scheduler, a replica that has not seen the row raced) is
+    /// caught by the revision.
     private func mutateInTurn<T: Sendable>(
         _ kind: ResourceKind, scope: ResourceScope, id: String,
         _ body: @escaping RerunnableMutation<T>
@@ -587,4 +624,37 @@ private final class ExpiryFlag: Sendable {
 /// A failure of the PostgreSQL store that is not a conflict of the contract (a broken invariant, a bad URL).
 public struct PostgresStoreFailure: Error, CustomStringConvertible {
     public let description: String
+}
+
+/// The rows whose writes raced another replica's within `window`: `PostgresResourceStore.mutate` writes them in turns.
+/// A race marks a row; its mark lapses `window` after the last race (written in turns, a row races no more, so a
+/// row still in demand races once again after that and is marked anew).
+final class RowContention: Sendable {
+    static let window: Duration = .seconds(30)
+    /// Marks kept at most; the oldest go first.
+    static let capacity = 4_096
+
+    private let raced = Mutex<[ResourceCache.Key: ContinuousClock.Instant]>([:])
+
+    func isContended(_ key: ResourceCache.Key) -> Bool {
+        raced.withLock { raced in
+            guard let last = raced[key] else { return false }
+            if ContinuousClock.now - last < Self.window { return true }
+            raced[key] = nil
+            return false
+        }
+    }
+
+    func raced(_ key: ResourceCache.Key) {
+        let now = ContinuousClock.now
+        raced.withLock { raced in
+            raced[key] = now
+            if raced.count > Self.capacity {
+                raced = raced.filter { now - $0.value < Self.window }
+                while raced.count > Self.capacity, let oldest = raced.min(by: { $0.value < $1.value }) {
+                    raced[oldest.key] = nil
+                }
+            }
+        }
+    }
 }

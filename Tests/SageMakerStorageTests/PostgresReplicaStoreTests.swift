@@ -45,46 +45,55 @@ struct PostgresReplicaStoreTests {
         }
     }
 
-    /// One row's writers on two replicas take turns in the database: the second waits for the first's write and
-    /// reads what it left, so neither body runs twice (written optimistically, the first, still in its body when the
-    /// second wrote, would have run again). A body that throws, and a row that is not there, give the turn up.
-    @Test func writesOfOneRowFromTwoReplicasTakeTurnsAndEachBodyRunsOnce() async throws {
+    /// One row's writers on two replicas: optimistic until the row is raced, then in turns. Raced, the first
+    /// writer (still in its body when the second wrote) runs its body again, and its replica marks the row. Once
+    /// both replicas have marked it, the second writer waits for the first's write and reads what it left, so
+    /// neither body runs twice. A body that throws, and a row that is not there, give the turn up.
+    @Test func aRacedRowIsWrittenInTurnsAndEachBodyRunsOnce() async throws {
         try await replicas { stores in
             let scope = Self.scope
+            let key = ResourceCache.Key(kind: .domain, scope: scope, id: "d-1")
             _ = try await stores[0].insert(record("d-1"), limit: nil)
-            let runs = Mutex<[String]>([])
-            let first = Task {
-                try await stores[0].mutate(.domain, scope: scope, id: "d-1") { record in
-                    runs.withLock {
-                        $0.append("first read \(String(decoding: record?.document ?? Data(), as: UTF8.self))")
+            func overlap() async throws -> [String] {
+                let runs = Mutex<[String]>([])
+                let read: @Sendable (String, StoredResource?) -> Void = { who, record in
+                    runs.withLock { $0.append("\(who) \(String(decoding: record?.document ?? Data(), as: UTF8.self))") }
+                }
+                let first = Task {
+                    try await stores[0].mutate(.domain, scope: scope, id: "d-1") { record in
+                        read("first", record)
+                        Thread.sleep(forTimeInterval: 0.3)  // in its turn, holding it, if it took one
+                        record?.document = Data("f".utf8)
                     }
-                    Thread.sleep(forTimeInterval: 0.3)  // in its turn, holding it
-                    record?.document = Data("1".utf8)
                 }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-            try await stores[1].mutate(.domain, scope: scope, id: "d-1") { record in
-                runs.withLock {
-                    $0.append("second read \(String(decoding: record?.document ?? Data(), as: UTF8.self))")
+                try await Task.sleep(for: .milliseconds(100))
+                try await stores[1].mutate(.domain, scope: scope, id: "d-1") { record in
+                    read("second", record)
+                    record?.document = Data("s".utf8)
                 }
-                record?.document = Data("2".utf8)
+                try await first.value
+                return runs.withLock { $0 }
             }
-            try await first.value
-            #expect(runs.withLock { $0 } == ["first read 0", "second read 1"])
-            #expect(try await stores[1].fetch(.domain, scope: scope, id: "d-1")?.revision == 3)
+            #expect(!stores[0].contention.isContended(key))
+            #expect(try await overlap() == ["first 0", "second 0", "first s"])
+            #expect(stores[0].contention.isContended(key) && !stores[1].contention.isContended(key))
+            stores[1].contention.raced(key)
+            #expect(try await overlap() == ["first f", "second f"])
+            #expect(try await stores[1].fetch(.domain, scope: scope, id: "d-1")?.revision == 5)
 
             struct Refused: Error {}
             await #expect(throws: Refused.self) {
                 try await stores[0].mutate(.domain, scope: scope, id: "d-1") { _ in throw Refused() }
             }
-            try await stores[0].mutate(.domain, scope: scope, id: "d-missing") { record in #expect(record == nil) }
+            for store in stores { store.contention.raced(ResourceCache.Key(kind: .domain, scope: scope, id: "d-no")) }
+            try await stores[0].mutate(.domain, scope: scope, id: "d-no") { record in #expect(record == nil) }
             let started = ContinuousClock.now
             for store in stores {
                 try await store.mutate(.domain, scope: scope, id: "d-1") { $0?.document = Data("3".utf8) }
-                try await store.mutate(.domain, scope: scope, id: "d-missing") { _ in }
+                try await store.mutate(.domain, scope: scope, id: "d-no") { _ in }
             }
             #expect(ContinuousClock.now - started < .seconds(2))
-            #expect(try await stores[0].fetch(.domain, scope: scope, id: "d-1")?.revision == 5)
+            #expect(try await stores[0].fetch(.domain, scope: scope, id: "d-1")?.revision == 7)
         }
     }
 
